@@ -1,0 +1,28 @@
+//! Compiles `fnosync/v1/*.proto` with protox (no system protoc) into Rust
+//! types, tonic clients and servers, and a file descriptor set for reflection.
+
+use std::path::PathBuf;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let proto_dir = PathBuf::from("fnosync/v1");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&proto_dir)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "proto"))
+        .collect();
+    files.sort();
+    for file in &files {
+        println!("cargo:rerun-if-changed={}", file.display());
+    }
+    println!("cargo:rerun-if-changed=fnosync/v1");
+
+    let descriptors = protox::compile(&files, ["."])?;
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
+    let descriptor_bytes = prost::Message::encode_to_vec(&descriptors);
+    std::fs::write(out_dir.join("fnosync_descriptor.bin"), descriptor_bytes)?;
+
+    tonic_prost_build::configure()
+        .build_server(true)
+        .build_client(true)
+        .compile_fds(descriptors)?;
+    Ok(())
+}

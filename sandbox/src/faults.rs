@@ -1,0 +1,168 @@
+//! Fault switches and per-operation call counters shared by both sandboxes.
+//! A handler calls `Faults::enter(operation)` first: it counts the call, waits
+//! the configured latency, and says whether to fail, drop or garble this call.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+/// What the switches are set to. Every field defaults to "no fault".
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct FaultSettings {
+    /// Added latency per call, in milliseconds.
+    pub latency_ms: u64,
+    /// Share of calls (0.0 to 1.0) that fail with `failure_status`.
+    pub failure_rate: f64,
+    /// The next N calls fail with `failure_status`, then calls succeed again.
+    pub fail_next: u32,
+    /// HTTP status of injected failures (500 or 503); 500 when 0.
+    pub failure_status: u16,
+    /// The next N calls drop the connection without a complete response.
+    pub drop_next: u32,
+    /// The next N calls get a malformed (truncated) response body.
+    pub malformed_next: u32,
+    /// Only calls whose operation name contains this text are affected; all when empty.
+    pub operation_filter: String,
+}
+
+/// The fault a handler must act out for one call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Injected {
+    /// Serve the call normally.
+    None,
+    /// Answer with this HTTP status and the system's own error shape.
+    Fail(u16),
+    /// Close the connection without a complete response.
+    Drop,
+    /// Answer with a truncated, unparseable body.
+    Malformed,
+}
+
+/// Fault switches and call counters of one sandbox.
+#[derive(Default)]
+pub struct Faults {
+    settings: Mutex<FaultSettings>,
+    counts: Mutex<BTreeMap<String, u64>>,
+}
+
+impl Faults {
+    /// Counts a call of `operation`, waits the configured latency and decides its fault.
+    pub async fn enter(&self, operation: &str) -> Injected {
+        *self.lock_counts().entry(operation.to_string()).or_default() += 1;
+        let (latency, injected) = self.decide(operation);
+        if latency > 0 {
+            tokio::time::sleep(Duration::from_millis(latency)).await;
+        }
+        injected
+    }
+
+    fn decide(&self, operation: &str) -> (u64, Injected) {
+        let mut settings = self.lock_settings();
+        let latency = settings.latency_ms;
+        if !settings.operation_filter.is_empty() && !operation.contains(&settings.operation_filter)
+        {
+            return (latency, Injected::None);
+        }
+        let status = if settings.failure_status == 0 {
+            500
+        } else {
+            settings.failure_status
+        };
+        let injected = if settings.drop_next > 0 {
+            settings.drop_next -= 1;
+            Injected::Drop
+        } else if settings.malformed_next > 0 {
+            settings.malformed_next -= 1;
+            Injected::Malformed
+        } else if settings.fail_next > 0 {
+            settings.fail_next -= 1;
+            Injected::Fail(status)
+        } else if settings.failure_rate > 0.0
+            && rand::thread_rng().gen::<f64>() < settings.failure_rate
+        {
+            Injected::Fail(status)
+        } else {
+            Injected::None
+        };
+        (latency, injected)
+    }
+
+    /// Returns the switches as they are now.
+    pub fn settings(&self) -> FaultSettings {
+        self.lock_settings().clone()
+    }
+
+    /// Replaces the switches.
+    pub fn set(&self, settings: FaultSettings) {
+        *self.lock_settings() = settings;
+    }
+
+    /// Returns how often each operation was called since start or the last reset.
+    pub fn counts(&self) -> BTreeMap<String, u64> {
+        self.lock_counts().clone()
+    }
+
+    /// Returns how often `operation` was called.
+    pub fn count(&self, operation: &str) -> u64 {
+        self.lock_counts().get(operation).copied().unwrap_or(0)
+    }
+
+    /// Sets every counter back to zero.
+    pub fn reset_counts(&self) {
+        self.lock_counts().clear();
+    }
+
+    fn lock_settings(&self) -> std::sync::MutexGuard<'_, FaultSettings> {
+        self.settings
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn lock_counts(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, u64>> {
+        self.counts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn fail_next_fails_exactly_that_many_calls() {
+        let faults = Faults::default();
+        faults.set(FaultSettings {
+            fail_next: 2,
+            failure_status: 503,
+            ..FaultSettings::default()
+        });
+        assert_eq!(faults.enter("query").await, Injected::Fail(503));
+        assert_eq!(faults.enter("query").await, Injected::Fail(503));
+        assert_eq!(faults.enter("query").await, Injected::None);
+        assert_eq!(faults.count("query"), 3);
+    }
+
+    #[tokio::test]
+    async fn operation_filter_spares_other_operations() {
+        let faults = Faults::default();
+        faults.set(FaultSettings {
+            drop_next: 1,
+            operation_filter: "createEntitlement".into(),
+            ..FaultSettings::default()
+        });
+        assert_eq!(faults.enter("getUsersQuery").await, Injected::None);
+        assert_eq!(
+            faults.enter("createSimpleEntitlement").await,
+            Injected::None
+        );
+        assert_eq!(
+            faults.enter("createEntitlementLineItem").await,
+            Injected::Drop
+        );
+    }
+}

@@ -1,0 +1,47 @@
+//! The Salesforce sandbox (to be filled in).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::tls::SandboxCa;
+use crate::web::{serve_https, RunningServer};
+
+/// Start-up options of the Salesforce sandbox.
+#[derive(clap::Args, Clone, Debug)]
+pub struct Options {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long = "salesforce-listen", default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+}
+
+/// A running Salesforce sandbox.
+pub struct SalesforceSandbox {
+    server: RunningServer,
+}
+
+impl SalesforceSandbox {
+    /// Starts the sandbox over HTTPS with a certificate signed by `ca`.
+    pub async fn start(options: Options, ca: Arc<SandboxCa>) -> anyhow::Result<Self> {
+        let router = axum::Router::new();
+        let server = serve_https(router, options.listen, &ca).await?;
+        Ok(Self { server })
+    }
+
+    /// Returns the base URL, e.g. `https://127.0.0.1:43123`.
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    /// Stops the sandbox.
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
+    }
+}

@@ -1,0 +1,54 @@
+//! The sandbox's shared state: records, auth, limits, faults, query cursors
+//! and the write-fault switch, behind one `Arc` handed to every handler.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use super::auth::Auth;
+use super::clock::Clock;
+use super::cursors::Cursors;
+use super::limits::ApiLimits;
+use super::store::Store;
+use crate::faults::Faults;
+
+/// Everything a request may touch.
+pub struct AppState {
+    /// Records.
+    pub store: RwLock<Store>,
+    /// Users, clients and sessions.
+    pub auth: Auth,
+    /// Daily API request counter.
+    pub limits: ApiLimits,
+    /// Fault switches and call counters.
+    pub faults: Faults,
+    /// Open query cursors.
+    pub cursors: Cursors,
+    /// Clock shared by sessions and timestamps.
+    pub clock: Arc<Clock>,
+    /// Write requests still to fail with `UNABLE_TO_LOCK_ROW`.
+    pub lock_row_failures: AtomicU32,
+    /// Base URL once the server listens.
+    pub url: OnceLock<String>,
+}
+
+/// Shared handle on the state.
+pub type App = Arc<AppState>;
+
+impl AppState {
+    /// Locks the store for reading.
+    pub fn read(&self) -> RwLockReadGuard<'_, Store> {
+        self.store.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Locks the store for writing.
+    pub fn write(&self) -> RwLockWriteGuard<'_, Store> {
+        self.store.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Consumes one `UNABLE_TO_LOCK_ROW` failure if any is pending.
+    pub fn take_lock_row_failure(&self) -> bool {
+        self.lock_row_failures
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok()
+    }
+}

@@ -1,0 +1,287 @@
+//! `AdminService`: remote sites, connections, licence, schema status and page layouts.
+
+use fnosync_proto::v1 as pb;
+use pb::admin_service_server::AdminService;
+use tonic::{Request, Status};
+
+use super::convert::{self, sf_object_to_proto};
+use super::{connections, license, respond, ApiContext, RpcResult};
+use crate::domain::mapping::SfObject;
+use crate::domain::remote_site::{normalize_url, validate_name};
+use crate::error::{Error, Result, Violations};
+use crate::store::connections::System;
+use crate::store::{layouts, licenses, remote_sites};
+
+/// Serves `fnosync.v1.AdminService`.
+pub struct AdminApi {
+    ctx: ApiContext,
+}
+
+impl AdminApi {
+    /// Builds the service.
+    pub fn new(ctx: ApiContext) -> Self {
+        Self { ctx }
+    }
+
+    async fn create_site(
+        &self,
+        request: pb::CreateRemoteSiteRequest,
+    ) -> Result<pb::CreateRemoteSiteResponse> {
+        let mut violations = Violations::default();
+        violations.check("name", validate_name(&request.name));
+        let url = violations.check("url", normalize_url(&request.url));
+        violations.into_result()?;
+        let record = remote_sites::insert_remote_site(
+            &self.ctx.pool,
+            &request.name,
+            &url.unwrap_or_default(),
+            request.description.trim(),
+            request.active.unwrap_or(true),
+        )
+        .await?;
+        tracing::info!(name = %record.name, url = %record.url, "remote site created");
+        Ok(pb::CreateRemoteSiteResponse {
+            remote_site: Some(convert::remote_site(record)),
+        })
+    }
+
+    async fn update_site(&self, request: pb::UpdateRemoteSiteRequest) -> Result<pb::RemoteSite> {
+        let url = match request.url.as_deref() {
+            Some(url) => Some(normalize_url(url).map_err(|e| Error::invalid("url", e))?),
+            None => None,
+        };
+        let record = remote_sites::update_remote_site(
+            &self.ctx.pool,
+            &request.name,
+            url.as_deref(),
+            request.description.as_deref().map(str::trim),
+            request.active,
+        )
+        .await?;
+        Ok(convert::remote_site(record))
+    }
+
+    async fn submit_license(&self, license_key: &str) -> Result<pb::LicenseInfo> {
+        let claims = self
+            .ctx
+            .license_verifier
+            .verify(license_key)
+            .map_err(|e| Error::invalid("license_key", e.to_string()))?;
+        if claims.expiry_date < chrono::Utc::now().date_naive() {
+            return Err(Error::invalid(
+                "license_key",
+                format!(
+                    "the licence expired on {}; enter a renewed key",
+                    claims.expiry_date
+                ),
+            ));
+        }
+        licenses::save_license(&self.ctx.pool, license_key, &claims).await?;
+        tracing::info!(licensee = %claims.licensee, expiry = %claims.expiry_date, "licence saved");
+        license::license_info(&self.ctx).await
+    }
+
+    async fn refresh_license(&self) -> Result<pb::LicenseInfo> {
+        let record = licenses::get_license(&self.ctx.pool)
+            .await?
+            .ok_or_else(|| {
+                Error::FailedPrecondition(
+                    "no licence key entered; submit one with SubmitLicenseKey".into(),
+                )
+            })?;
+        // A key that no longer verifies keeps its row; the info then says why.
+        if let Ok(claims) = self.ctx.license_verifier.verify(&record.license_key) {
+            licenses::save_license(&self.ctx.pool, &record.license_key, &claims).await?;
+        }
+        license::license_info(&self.ctx).await
+    }
+
+    async fn list_layouts(&self, sf_object: i32) -> Result<Vec<pb::PageLayout>> {
+        let object = if sf_object == 0 {
+            None
+        } else {
+            Some(convert::sf_object("sf_object", sf_object)?)
+        };
+        let records = layouts::list_layouts(&self.ctx.pool, object).await?;
+        Ok(records
+            .into_iter()
+            .map(|r| pb::PageLayout {
+                sf_object: SfObject::from_db(&r.sf_object)
+                    .map(sf_object_to_proto)
+                    .unwrap_or_default() as i32,
+                layout_name: r.layout_name,
+                shows_connector_fields: r.shows_connector_fields,
+            })
+            .collect())
+    }
+
+    async fn update_layouts(&self, changes: Vec<pb::PageLayout>) -> Result<Vec<pb::PageLayout>> {
+        let mut tx = self.ctx.pool.begin().await?;
+        for (index, change) in changes.iter().enumerate() {
+            let object = convert::sf_object(
+                &format!("page_layouts[{index}].sf_object"),
+                change.sf_object,
+            )?;
+            layouts::set_layout(
+                &mut *tx,
+                object,
+                &change.layout_name,
+                change.shows_connector_fields,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.list_layouts(0).await
+    }
+}
+
+#[tonic::async_trait]
+impl AdminService for AdminApi {
+    async fn create_remote_site(
+        &self,
+        request: Request<pb::CreateRemoteSiteRequest>,
+    ) -> RpcResult<pb::CreateRemoteSiteResponse> {
+        let request = request.into_inner();
+        respond(
+            crate::store::idempotency::run_once(
+                &self.ctx.pool,
+                "CreateRemoteSite",
+                &request.request_id,
+                &request,
+                || self.create_site(request.clone()),
+            )
+            .await,
+        )
+    }
+
+    async fn list_remote_sites(
+        &self,
+        _request: Request<pb::ListRemoteSitesRequest>,
+    ) -> RpcResult<pb::ListRemoteSitesResponse> {
+        let sites = remote_sites::list_remote_sites(&self.ctx.pool).await;
+        respond(sites.map(|sites| pb::ListRemoteSitesResponse {
+            remote_sites: sites.into_iter().map(convert::remote_site).collect(),
+        }))
+    }
+
+    async fn update_remote_site(
+        &self,
+        request: Request<pb::UpdateRemoteSiteRequest>,
+    ) -> RpcResult<pb::UpdateRemoteSiteResponse> {
+        let site = self.update_site(request.into_inner()).await;
+        respond(site.map(|site| pb::UpdateRemoteSiteResponse {
+            remote_site: Some(site),
+        }))
+    }
+
+    async fn delete_remote_site(
+        &self,
+        request: Request<pb::DeleteRemoteSiteRequest>,
+    ) -> RpcResult<pb::DeleteRemoteSiteResponse> {
+        let deleted =
+            remote_sites::delete_remote_site(&self.ctx.pool, &request.into_inner().name).await;
+        respond(deleted.map(|()| pb::DeleteRemoteSiteResponse {}))
+    }
+
+    async fn set_fno_connection(
+        &self,
+        request: Request<pb::SetFnoConnectionRequest>,
+    ) -> RpcResult<pb::SetFnoConnectionResponse> {
+        let status = connections::set_fno(&self.ctx, request.into_inner()).await;
+        respond(status.map(|status| pb::SetFnoConnectionResponse {
+            status: Some(status),
+        }))
+    }
+
+    async fn set_salesforce_connection(
+        &self,
+        request: Request<pb::SetSalesforceConnectionRequest>,
+    ) -> RpcResult<pb::SetSalesforceConnectionResponse> {
+        let status = connections::set_salesforce(&self.ctx, request.into_inner()).await;
+        respond(status.map(|status| pb::SetSalesforceConnectionResponse {
+            status: Some(status),
+        }))
+    }
+
+    async fn get_connection_status(
+        &self,
+        _request: Request<pb::GetConnectionStatusRequest>,
+    ) -> RpcResult<pb::GetConnectionStatusResponse> {
+        let fno = connections::get_status(&self.ctx, System::Fno)
+            .await
+            .map_err(Status::from)?;
+        let salesforce = connections::get_status(&self.ctx, System::Salesforce)
+            .await
+            .map_err(Status::from)?;
+        respond(Ok(pb::GetConnectionStatusResponse {
+            fno: Some(fno),
+            salesforce: Some(salesforce),
+        }))
+    }
+
+    async fn submit_license_key(
+        &self,
+        request: Request<pb::SubmitLicenseKeyRequest>,
+    ) -> RpcResult<pb::SubmitLicenseKeyResponse> {
+        let info = self.submit_license(&request.into_inner().license_key).await;
+        respond(info.map(|info| pb::SubmitLicenseKeyResponse {
+            license: Some(info),
+        }))
+    }
+
+    async fn get_license_info(
+        &self,
+        _request: Request<pb::GetLicenseInfoRequest>,
+    ) -> RpcResult<pb::GetLicenseInfoResponse> {
+        let info = license::license_info(&self.ctx).await;
+        respond(info.map(|info| pb::GetLicenseInfoResponse {
+            license: Some(info),
+        }))
+    }
+
+    async fn refresh_license_info(
+        &self,
+        _request: Request<pb::RefreshLicenseInfoRequest>,
+    ) -> RpcResult<pb::RefreshLicenseInfoResponse> {
+        let info = self.refresh_license().await;
+        respond(info.map(|info| pb::RefreshLicenseInfoResponse {
+            license: Some(info),
+        }))
+    }
+
+    async fn get_salesforce_schema_status(
+        &self,
+        _request: Request<pb::GetSalesforceSchemaStatusRequest>,
+    ) -> RpcResult<pb::GetSalesforceSchemaStatusResponse> {
+        let status = connections::get_status(&self.ctx, System::Salesforce)
+            .await
+            .map_err(Status::from)?;
+        if status.state != pb::ConnectionState::Verified as i32 {
+            return Err(Error::FailedPrecondition(format!(
+                "the Salesforce connection is {}: the schema can be read once it is verified",
+                status.message
+            ))
+            .into());
+        }
+        Err(Error::Unimplemented(
+            "reading the Salesforce schema is not available in this version".into(),
+        )
+        .into())
+    }
+
+    async fn list_page_layouts(
+        &self,
+        request: Request<pb::ListPageLayoutsRequest>,
+    ) -> RpcResult<pb::ListPageLayoutsResponse> {
+        let layouts = self.list_layouts(request.into_inner().sf_object).await;
+        respond(layouts.map(|page_layouts| pb::ListPageLayoutsResponse { page_layouts }))
+    }
+
+    async fn update_page_layouts(
+        &self,
+        request: Request<pb::UpdatePageLayoutsRequest>,
+    ) -> RpcResult<pb::UpdatePageLayoutsResponse> {
+        let layouts = self.update_layouts(request.into_inner().page_layouts).await;
+        respond(layouts.map(|page_layouts| pb::UpdatePageLayoutsResponse { page_layouts }))
+    }
+}

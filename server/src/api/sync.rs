@@ -1,0 +1,251 @@
+//! `SyncService`: starting, reading, cancelling and watching sync runs. A
+//! start is refused before anything is queued when the licence is not valid
+//! or a connection is not verified.
+
+use std::pin::Pin;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use fnosync_proto::v1 as pb;
+use futures::Stream;
+use pb::sync_service_server::SyncService;
+use tonic::{Request, Response, Status};
+
+use super::convert::{self, lookup_db, RUN_KINDS, RUN_STATES};
+use super::product::validate_salesforce_id;
+use super::{connections, license, respond, ApiContext, RpcResult};
+use crate::error::{Error, Result};
+use crate::store::{page_token, runs, schedules};
+
+/// Serves `fnosync.v1.SyncService`.
+pub struct SyncApi {
+    ctx: ApiContext,
+}
+
+/// Longest window of an immediate sync given in hours (one year).
+const MAX_WINDOW_HOURS: i32 = 24 * 366;
+
+/// How often `WatchSyncRun` re-reads a run that has not ended.
+const WATCH_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Resolves the window of an immediate sync: a date range (inclusive, in the
+/// schedule's zone) or the last N hours before `now`.
+pub fn immediate_window(
+    window: Option<&pb::start_immediate_sync_request::Window>,
+    zone: Tz,
+    now: DateTime<Utc>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
+    use pb::start_immediate_sync_request::Window;
+    match window {
+        None => Err(Error::invalid(
+            "window",
+            "set date_range (start and end date) or last_hours",
+        )),
+        Some(Window::LastHours(hours)) => {
+            if *hours <= 0 {
+                return Err(Error::invalid("last_hours", "must be greater than 0"));
+            }
+            if *hours > MAX_WINDOW_HOURS {
+                return Err(Error::invalid(
+                    "last_hours",
+                    format!("must be at most {MAX_WINDOW_HOURS}"),
+                ));
+            }
+            Ok((now - chrono::Duration::hours(i64::from(*hours)), now))
+        }
+        Some(Window::DateRange(range)) => {
+            let parse = |field: &str, text: &str| {
+                NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+                    Error::invalid(field, format!("{text:?} is not a date in YYYY-MM-DD"))
+                })
+            };
+            let start = parse("date_range.start_date", &range.start_date)?;
+            let end = parse("date_range.end_date", &range.end_date)?;
+            if end < start {
+                return Err(Error::invalid(
+                    "date_range.end_date",
+                    "must not be before start_date",
+                ));
+            }
+            let start_time = local_midnight(zone, start);
+            if start_time > now {
+                return Err(Error::invalid(
+                    "date_range.start_date",
+                    "lies in the future; nothing can have changed yet",
+                ));
+            }
+            let end_time = local_midnight(zone, end.succ_opt().unwrap_or(end)).min(now);
+            Ok((start_time, end_time))
+        }
+    }
+}
+
+fn local_midnight(zone: Tz, date: NaiveDate) -> DateTime<Utc> {
+    let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+    zone.from_local_datetime(&midnight)
+        .earliest()
+        // A zone whose DST jump skips midnight starts the day at 01:00.
+        .or_else(|| {
+            zone.from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
+}
+
+impl SyncApi {
+    /// Builds the service.
+    pub fn new(ctx: ApiContext) -> Self {
+        Self { ctx }
+    }
+
+    async fn require_ready(&self) -> Result<()> {
+        license::require_valid_license(&self.ctx).await?;
+        connections::require_verified_connections(&self.ctx).await
+    }
+
+    async fn schedule_zone(&self) -> Result<Tz> {
+        let schedule = schedules::get_schedule(&self.ctx.pool).await?;
+        Ok(schedule
+            .and_then(|s| s.timing())
+            .map(|t| t.time_zone())
+            .unwrap_or(Tz::UTC))
+    }
+
+    async fn list(&self, request: pb::ListSyncRunsRequest) -> Result<pb::ListSyncRunsResponse> {
+        let limit = page_token::page_size(request.page_size)?;
+        let filter = runs::RunFilter {
+            kind: lookup_db(&RUN_KINDS, request.kind),
+            state: lookup_db(&RUN_STATES, request.state),
+            before_run_id: page_token::decode(&request.page_token)?,
+        };
+        let mut records = runs::list_runs(&self.ctx.pool, &filter, limit + 1).await?;
+        let next_page_token = if records.len() as i64 > limit {
+            records.truncate(limit as usize);
+            records
+                .last()
+                .map(|r| page_token::encode(&r.run_id))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        Ok(pb::ListSyncRunsResponse {
+            runs: records.into_iter().map(convert::sync_run).collect(),
+            next_page_token,
+        })
+    }
+}
+
+type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::WatchSyncRunResponse, Status>> + Send>>;
+
+fn is_terminal(state: &str) -> bool {
+    matches!(
+        state,
+        "completed" | "completed_with_failures" | "failed" | "cancelled"
+    )
+}
+
+#[tonic::async_trait]
+impl SyncService for SyncApi {
+    async fn sync_account(
+        &self,
+        request: Request<pb::SyncAccountRequest>,
+    ) -> RpcResult<pb::SyncAccountResponse> {
+        let request = request.into_inner();
+        validate_salesforce_id(request.account_id.trim(), "001", "Account")
+            .map_err(|e| Error::invalid("account_id", e))?;
+        self.require_ready().await?;
+        Err(Error::Unimplemented("one-time syncs are not available in this version".into()).into())
+    }
+
+    async fn start_immediate_sync(
+        &self,
+        request: Request<pb::StartImmediateSyncRequest>,
+    ) -> RpcResult<pb::StartImmediateSyncResponse> {
+        let request = request.into_inner();
+        let zone = self.schedule_zone().await?;
+        immediate_window(request.window.as_ref(), zone, Utc::now())?;
+        self.require_ready().await?;
+        Err(Error::Unimplemented("immediate syncs are not available in this version".into()).into())
+    }
+
+    async fn get_sync_run(
+        &self,
+        request: Request<pb::GetSyncRunRequest>,
+    ) -> RpcResult<pb::GetSyncRunResponse> {
+        let run = runs::get_run(&self.ctx.pool, &request.into_inner().run_id).await;
+        respond(run.map(|r| pb::GetSyncRunResponse {
+            run: Some(convert::sync_run(r)),
+        }))
+    }
+
+    async fn list_sync_runs(
+        &self,
+        request: Request<pb::ListSyncRunsRequest>,
+    ) -> RpcResult<pb::ListSyncRunsResponse> {
+        respond(self.list(request.into_inner()).await)
+    }
+
+    async fn cancel_sync_run(
+        &self,
+        request: Request<pb::CancelSyncRunRequest>,
+    ) -> RpcResult<pb::CancelSyncRunResponse> {
+        let run = runs::get_run(&self.ctx.pool, &request.into_inner().run_id).await?;
+        if is_terminal(&run.state) {
+            return Err(Error::FailedPrecondition(format!(
+                "run {} has ended ({}); nothing to cancel",
+                run.run_id, run.state
+            ))
+            .into());
+        }
+        Err(Error::Unimplemented("cancelling runs is not available in this version".into()).into())
+    }
+
+    type WatchSyncRunStream = WatchStream;
+
+    async fn watch_sync_run(
+        &self,
+        request: Request<pb::WatchSyncRunRequest>,
+    ) -> RpcResult<Self::WatchSyncRunStream> {
+        let run_id = request.into_inner().run_id;
+        let first = runs::get_run(&self.ctx.pool, &run_id).await?;
+        let pool = self.ctx.pool.clone();
+        let stream = async_stream_of_runs(pool, first);
+        Ok(Response::new(Box::pin(stream)))
+    }
+}
+
+/// Streams a run each time it changes, until it ends or the client leaves.
+fn async_stream_of_runs(
+    pool: sqlx::PgPool,
+    first: runs::RunRecord,
+) -> impl Stream<Item = Result<pb::WatchSyncRunResponse, Status>> + Send {
+    futures::stream::unfold(Some((pool, first, true)), |state| async move {
+        let (pool, last, is_first) = state?;
+        if is_first {
+            let next = (!is_terminal(&last.state)).then(|| (pool, last.clone(), false));
+            let item = pb::WatchSyncRunResponse {
+                run: Some(convert::sync_run(last)),
+            };
+            return Some((Ok(item), next));
+        }
+        loop {
+            tokio::time::sleep(WATCH_INTERVAL).await;
+            match runs::get_run(&pool, &last.run_id).await {
+                Err(error) => return Some((Err(Status::from(error)), None)),
+                Ok(current)
+                    if current.records_done != last.records_done || current.state != last.state =>
+                {
+                    let next = (!is_terminal(&current.state))
+                        .then(|| (pool.clone(), current.clone(), false));
+                    let item = pb::WatchSyncRunResponse {
+                        run: Some(convert::sync_run(current)),
+                    };
+                    return Some((Ok(item), next));
+                }
+                Ok(_) => continue,
+            }
+        }
+    })
+}

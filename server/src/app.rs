@@ -1,0 +1,143 @@
+//! Wires the server together: database, keys, the gRPC services with
+//! authentication, health and reflection, and graceful shutdown.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use secrecy::ExposeSecret;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::{self, ApiContext};
+use crate::auth::{AuthLayer, Authenticator, Role};
+use crate::config::{ServerOptions, Settings};
+use crate::crypto::SecretBox;
+use crate::license::LicenseVerifier;
+use crate::outbound::{build_http_client, OutboundHttp};
+use crate::store::{self, tokens};
+
+/// A built server, bound to its address, not yet serving.
+pub struct App {
+    ctx: ApiContext,
+    listener: TcpListener,
+}
+
+impl App {
+    /// Connects to PostgreSQL, applies migrations, checks the keys and binds the listener.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let pool = store::connect(&settings.database).await?;
+        crate::MIGRATOR
+            .run(&pool)
+            .await
+            .context("failed to apply migrations")?;
+        Self::from_pool(pool, &settings.server, settings.listen).await
+    }
+
+    /// Builds the server over an existing, migrated pool (tests use this).
+    pub async fn from_pool(
+        pool: PgPool,
+        options: &ServerOptions,
+        listen: SocketAddr,
+    ) -> anyhow::Result<Self> {
+        let master_key = options
+            .master_key
+            .as_ref()
+            .context("FNOSYNC_MASTER_KEY is not set: the server refuses to store secrets without it (`fnosync master-key generate` makes one)")?;
+        let secret_box = SecretBox::from_master_key(master_key).map_err(anyhow::Error::msg)?;
+        let license_verifier = LicenseVerifier::new(options.license_public_key.as_deref())
+            .map_err(anyhow::Error::msg)?;
+        let http = build_http_client(
+            &options.extra_ca_certs,
+            Duration::from_secs(options.http_timeout_secs),
+        )?;
+        bootstrap_tokens(&pool, options).await?;
+        let listener = TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("failed to listen on {listen}"))?;
+        let ctx = ApiContext {
+            outbound: OutboundHttp::new(http, pool.clone()),
+            pool,
+            secret_box,
+            license_verifier,
+        };
+        Ok(Self { ctx, listener })
+    }
+
+    /// Returns the bound address (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Returns the shared context of the services.
+    pub fn context(&self) -> &ApiContext {
+        &self.ctx
+    }
+
+    /// Serves until `shutdown` is cancelled, then drains in-flight calls.
+    pub async fn run_until(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let (health_reporter, health_service) = tonic_health::server::health_reporter();
+        let reflection_v1 = reflection_builder().build_v1()?;
+        let reflection_v1alpha = reflection_builder().build_v1alpha()?;
+        let routes = api::fnosync_routes(self.ctx.clone())
+            .add_service(health_service)
+            .add_service(reflection_v1)
+            .add_service(reflection_v1alpha);
+        for name in api::SERVICE_NAMES.into_iter().chain([""]) {
+            health_reporter
+                .set_service_status(name, tonic_health::ServingStatus::Serving)
+                .await;
+        }
+        tracing::info!(address = %self.local_addr(), "fnosync is serving");
+        let incoming = TcpListenerStream::new(self.listener);
+        let stopping = shutdown.clone();
+        let reporter = health_reporter.clone();
+        tokio::spawn(async move {
+            stopping.cancelled().await;
+            for name in api::SERVICE_NAMES.into_iter().chain([""]) {
+                reporter
+                    .set_service_status(name, tonic_health::ServingStatus::NotServing)
+                    .await;
+            }
+        });
+        tonic::transport::Server::builder()
+            .layer(AuthLayer::new(Authenticator::new(self.ctx.pool.clone())))
+            .add_routes(routes)
+            .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned())
+            .await
+            .context("gRPC server failed")?;
+        tracing::info!("fnosync stopped");
+        Ok(())
+    }
+}
+
+fn reflection_builder() -> tonic_reflection::server::Builder<'static> {
+    tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(fnosync_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+}
+
+/// Registers the configured bootstrap token while no token exists, or says how to make one.
+async fn bootstrap_tokens(pool: &PgPool, options: &ServerOptions) -> anyhow::Result<()> {
+    if tokens::count_tokens(pool).await? > 0 {
+        return Ok(());
+    }
+    match &options.bootstrap_admin_token {
+        Some(token) => {
+            tokens::insert_token(pool, "bootstrap", Role::Admin, token.expose_secret()).await?;
+            tracing::info!(
+                "registered the bootstrap admin token from FNOSYNC_BOOTSTRAP_ADMIN_TOKEN"
+            );
+        }
+        None => tracing::warn!(
+            "no API token exists yet: create the first admin token with \
+             `fnosync token create --role admin --name NAME` (same FNOSYNC_DATABASE_URL), \
+             or start with FNOSYNC_BOOTSTRAP_ADMIN_TOKEN set"
+        ),
+    }
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! Static settings from flags and environment. Everything an administrator
+//! changes at run time (connections, mappings, schedules…) lives in PostgreSQL.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+
+/// Log output format.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Settings of `fnosync serve`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct Settings {
+    /// Address the gRPC server listens on.
+    #[arg(long, env = "FNOSYNC_LISTEN", default_value = "127.0.0.1:50051")]
+    pub listen: SocketAddr,
+
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+
+    #[command(flatten)]
+    pub server: ServerOptions,
+}
+
+/// Settings of the server that do not concern where it listens or its database.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct ServerOptions {
+    /// Key that encrypts stored secrets: 32 bytes, base64 or hex (`fnosync master-key generate` makes one).
+    #[arg(long, env = "FNOSYNC_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<SecretString>,
+
+    /// Ed25519 public key (32 bytes, base64 or hex) that verifies licence keys.
+    #[arg(long, env = "FNOSYNC_LICENSE_PUBLIC_KEY")]
+    pub license_public_key: Option<String>,
+
+    /// Token that is registered as an admin token named `bootstrap` when no token exists yet.
+    #[arg(long, env = "FNOSYNC_BOOTSTRAP_ADMIN_TOKEN", hide_env_values = true)]
+    pub bootstrap_admin_token: Option<SecretString>,
+
+    /// Extra CA certificates (PEM files) that outbound HTTPS calls trust, comma-separated.
+    #[arg(long, env = "FNOSYNC_EXTRA_CA_CERTS", value_delimiter = ',')]
+    pub extra_ca_certs: Vec<PathBuf>,
+
+    /// Timeout of one outbound HTTP call, in seconds.
+    #[arg(long, env = "FNOSYNC_HTTP_TIMEOUT_SECS", default_value_t = 30)]
+    pub http_timeout_secs: u64,
+}
+
+/// How to reach PostgreSQL.
+#[derive(clap::Args, Clone, Debug)]
+pub struct DatabaseSettings {
+    /// PostgreSQL URL, e.g. `postgres://fnosync@localhost/fnosync`.
+    #[arg(
+        long = "database-url",
+        env = "FNOSYNC_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub url: SecretString,
+
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "FNOSYNC_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    pub db_max_connections: u32,
+}
+
+/// Settings that apply to every subcommand.
+#[derive(clap::Args, Clone, Debug)]
+pub struct LogSettings {
+    /// Log format.
+    #[arg(
+        long,
+        env = "FNOSYNC_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: LogFormat,
+}

@@ -1,0 +1,82 @@
+//! Sync filters: which opportunity stages make a sales order, and the state
+//! entitlements get when the opportunity does not say.
+
+/// The state of an FNO entitlement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntitlementState {
+    /// Draft.
+    Draft,
+    /// Deployed.
+    Deployed,
+}
+
+impl EntitlementState {
+    /// Returns the name stored in the database.
+    pub fn as_db(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Deployed => "deployed",
+        }
+    }
+
+    /// Parses the name stored in the database.
+    pub fn from_db(text: &str) -> Option<Self> {
+        match text {
+            "draft" => Some(Self::Draft),
+            "deployed" => Some(Self::Deployed),
+            _ => None,
+        }
+    }
+}
+
+/// The filters in force.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filters {
+    /// Opportunity stages that sync.
+    pub pre_condition_stages: Vec<String>,
+    /// State for entitlements whose opportunity leaves it blank.
+    pub post_condition_state: EntitlementState,
+}
+
+/// Longest stage name Salesforce allows (picklist values are at most 255 characters).
+pub const MAX_STAGE_LEN: usize = 255;
+
+/// Checks and trims the pre-condition stages: at least one, none blank, none twice.
+pub fn validate_stages(stages: &[String]) -> Result<Vec<String>, String> {
+    if stages.is_empty() {
+        return Err("must name at least one opportunity stage".into());
+    }
+    let mut seen = Vec::with_capacity(stages.len());
+    for stage in stages {
+        let trimmed = stage.trim();
+        if trimmed.is_empty() {
+            return Err("must not contain a blank stage".into());
+        }
+        if trimmed.len() > MAX_STAGE_LEN {
+            return Err(format!(
+                "stage {trimmed:?} is longer than {MAX_STAGE_LEN} characters"
+            ));
+        }
+        if seen.iter().any(|s: &String| s == trimmed) {
+            return Err(format!("stage {trimmed:?} is named twice"));
+        }
+        seen.push(trimmed.to_string());
+    }
+    Ok(seen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stages_are_trimmed_and_checked() {
+        assert_eq!(
+            validate_stages(&[" Closed Won ".into(), "Negotiation".into()]),
+            Ok(vec!["Closed Won".into(), "Negotiation".into()])
+        );
+        assert!(validate_stages(&[]).is_err());
+        assert!(validate_stages(&["  ".into()]).is_err());
+        assert!(validate_stages(&["A".into(), "A ".into()]).is_err());
+    }
+}

@@ -1,0 +1,251 @@
+//! Field mappings and FNO custom attributes: the Salesforce objects, FNO
+//! entity types and data types the connector knows, and their naming rules.
+
+/// A Salesforce object whose fields feed FNO.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SfObject {
+    /// Account.
+    Account,
+    /// Contact.
+    Contact,
+    /// Opportunity.
+    Opportunity,
+    /// OpportunityLineItem.
+    OpportunityLineItem,
+    /// Product2.
+    Product,
+}
+
+impl SfObject {
+    /// Every object, in display order.
+    pub const ALL: [SfObject; 5] = [
+        Self::Account,
+        Self::Contact,
+        Self::Opportunity,
+        Self::OpportunityLineItem,
+        Self::Product,
+    ];
+
+    /// Returns the name stored in the database.
+    pub fn as_db(self) -> &'static str {
+        match self {
+            Self::Account => "account",
+            Self::Contact => "contact",
+            Self::Opportunity => "opportunity",
+            Self::OpportunityLineItem => "opportunity_line_item",
+            Self::Product => "product",
+        }
+    }
+
+    /// Parses the name stored in the database.
+    pub fn from_db(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_db() == text)
+    }
+
+    /// Returns the Salesforce API name, e.g. `OpportunityLineItem`.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            Self::Account => "Account",
+            Self::Contact => "Contact",
+            Self::Opportunity => "Opportunity",
+            Self::OpportunityLineItem => "OpportunityLineItem",
+            Self::Product => "Product2",
+        }
+    }
+
+    /// Tells whether the object has a field-mapping table.
+    pub fn has_mappings(self) -> bool {
+        !matches!(self, Self::Product)
+    }
+}
+
+/// The FNO entity a custom attribute belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntityType {
+    /// FNO account.
+    Account,
+    /// FNO user.
+    User,
+    /// FNO entitlement.
+    Entitlement,
+    /// FNO entitlement line item.
+    EntitlementLine,
+    /// FNO product (not supported by the connector).
+    Product,
+    /// FNO maintenance line (not supported).
+    MaintenanceLine,
+    /// FNO download package (not supported).
+    DownloadPackage,
+    /// FNO file (not supported).
+    File,
+}
+
+impl EntityType {
+    const SUPPORTED: [EntityType; 4] = [
+        Self::Account,
+        Self::User,
+        Self::Entitlement,
+        Self::EntitlementLine,
+    ];
+
+    /// Returns the name stored in the database.
+    pub fn as_db(self) -> &'static str {
+        match self {
+            Self::Account => "account",
+            Self::User => "user",
+            Self::Entitlement => "entitlement",
+            Self::EntitlementLine => "entitlement_line",
+            Self::Product => "product",
+            Self::MaintenanceLine => "maintenance_line",
+            Self::DownloadPackage => "download_package",
+            Self::File => "file",
+        }
+    }
+
+    /// Parses the name stored in the database (supported types only).
+    pub fn from_db(text: &str) -> Option<Self> {
+        Self::SUPPORTED.into_iter().find(|e| e.as_db() == text)
+    }
+
+    /// Returns the Salesforce object of a supported entity type, or why it is not supported.
+    pub fn sf_object(self) -> Result<SfObject, String> {
+        match self {
+            Self::Account => Ok(SfObject::Account),
+            Self::User => Ok(SfObject::Contact),
+            Self::Entitlement => Ok(SfObject::Opportunity),
+            Self::EntitlementLine => Ok(SfObject::OpportunityLineItem),
+            Self::Product | Self::MaintenanceLine | Self::DownloadPackage | Self::File => {
+                Err(format!(
+                    "custom attributes of FNO {} entities are not supported by the connector; \
+                 supported entity types are account, user, entitlement and entitlement line",
+                    self.as_db().replace('_', " ")
+                ))
+            }
+        }
+    }
+}
+
+/// The data type of a custom attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataType {
+    /// Number.
+    Number,
+    /// Text.
+    Text,
+    /// Long text.
+    LongText,
+    /// Boolean.
+    Boolean,
+    /// Date.
+    Date,
+}
+
+impl DataType {
+    const ALL: [DataType; 5] = [
+        Self::Number,
+        Self::Text,
+        Self::LongText,
+        Self::Boolean,
+        Self::Date,
+    ];
+
+    /// Returns the name stored in the database.
+    pub fn as_db(self) -> &'static str {
+        match self {
+            Self::Number => "number",
+            Self::Text => "text",
+            Self::LongText => "long_text",
+            Self::Boolean => "boolean",
+            Self::Date => "date",
+        }
+    }
+
+    /// Parses the name stored in the database.
+    pub fn from_db(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_db() == text)
+    }
+}
+
+/// Longest Salesforce field API name (40 characters plus namespace and suffix).
+const MAX_SF_FIELD_LEN: usize = 120;
+
+/// Checks a Salesforce field reference: an API name such as `BillingCity`,
+/// `FNO__Account_Type__c`, or a relationship path such as `Account.Name`.
+pub fn validate_sf_field(field: &str) -> Result<(), String> {
+    if field.is_empty() {
+        return Err("is required; use DeleteFieldMapping to clear a mapping".into());
+    }
+    if field.len() > MAX_SF_FIELD_LEN {
+        return Err(format!("must be at most {MAX_SF_FIELD_LEN} characters"));
+    }
+    let valid_segment = |segment: &str| {
+        segment.starts_with(|c: char| c.is_ascii_alphabetic())
+            && segment
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !segment.ends_with('_')
+    };
+    if !field.split('.').all(valid_segment) {
+        return Err(format!(
+            "{field:?} is not a Salesforce field API name (letters, digits and underscores, \
+             starting with a letter, e.g. BillingCity or Region__c; relationships as Account.Name)"
+        ));
+    }
+    Ok(())
+}
+
+/// Longest custom attribute name.
+const MAX_ATTRIBUTE_NAME_LEN: usize = 64;
+
+/// Checks a custom attribute name: letters, digits and underscores, starting with a letter.
+pub fn validate_attribute_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("is required".into());
+    }
+    if name.len() > MAX_ATTRIBUTE_NAME_LEN {
+        return Err(format!(
+            "must be at most {MAX_ATTRIBUTE_NAME_LEN} characters"
+        ));
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err("may contain only letters, digits and underscores".into());
+    }
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return Err("must start with a letter".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sf_fields_accept_standard_custom_and_relationship_names() {
+        assert_eq!(validate_sf_field("BillingCity"), Ok(()));
+        assert_eq!(validate_sf_field("FNO__Account_Type__c"), Ok(()));
+        assert_eq!(validate_sf_field("Account.Name"), Ok(()));
+        assert!(validate_sf_field("").is_err());
+        assert!(validate_sf_field("Name; DROP").is_err());
+        assert!(validate_sf_field("Account..Name").is_err());
+        assert!(validate_sf_field("1Name").is_err());
+    }
+
+    #[test]
+    fn unsupported_entity_types_say_which_are_supported() {
+        let error = EntityType::DownloadPackage
+            .sf_object()
+            .expect_err("unsupported");
+        assert!(error.contains("download package"), "{error}");
+        assert!(error.contains("supported entity types are"), "{error}");
+        assert_eq!(EntityType::User.sf_object(), Ok(SfObject::Contact));
+    }
+
+    #[test]
+    fn attribute_names_are_identifiers() {
+        assert_eq!(validate_attribute_name("Region_2"), Ok(()));
+        assert!(validate_attribute_name("2Region").is_err());
+        assert!(validate_attribute_name("Re gion").is_err());
+        assert!(validate_attribute_name("").is_err());
+    }
+}

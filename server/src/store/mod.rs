@@ -1,0 +1,38 @@
+//! The PostgreSQL store: one module per aggregate, all SQL of the server.
+//! Functions take a pool or a transaction from the caller; none decides policy.
+
+pub mod connections;
+pub mod filters;
+pub mod idempotency;
+pub mod layouts;
+pub mod licenses;
+pub mod mappings;
+pub mod page_token;
+pub mod products;
+pub mod remote_sites;
+pub mod runs;
+pub mod schedules;
+pub mod tokens;
+pub mod tx_logs;
+
+use secrecy::ExposeSecret;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+
+use crate::config::DatabaseSettings;
+
+/// Opens a connection pool; fails fast when PostgreSQL cannot be reached.
+pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
+    let options: PgConnectOptions = settings
+        .url
+        .expose_secret()
+        .parse()
+        .map_err(|e| anyhow::anyhow!("FNOSYNC_DATABASE_URL is not a PostgreSQL URL: {e}"))?;
+    let pool = PgPoolOptions::new()
+        .max_connections(settings.db_max_connections)
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .connect_with(options.application_name("fnosync"))
+        .await
+        .map_err(|e| anyhow::anyhow!("failed to connect to PostgreSQL: {e}"))?;
+    Ok(pool)
+}

@@ -1,0 +1,170 @@
+//! The schedule of the scheduled sync (at most one row, `FNOSyncBatch`).
+
+use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
+
+use crate::domain::schedule::{Timing, SCHEDULE_NAME};
+use crate::error::{Error, Result};
+
+/// The stored schedule.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ScheduleRecord {
+    /// Job name.
+    pub name: String,
+    /// `daily` or `cron`.
+    pub timing_kind: String,
+    /// Daily: `HH:MM`.
+    pub time_of_day: Option<String>,
+    /// Cron: the expression.
+    pub cron_expression: Option<String>,
+    /// IANA zone.
+    pub time_zone: String,
+    /// Paused schedules do not fire.
+    pub paused: bool,
+    /// Last fire.
+    pub last_fire_at: Option<DateTime<Utc>>,
+    /// Next fire; `None` while paused.
+    pub next_fire_at: Option<DateTime<Utc>>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ScheduleRecord {
+    /// Rebuilds the timing from the stored columns.
+    pub fn timing(&self) -> Option<Timing> {
+        match self.timing_kind.as_str() {
+            "daily" => Timing::daily(self.time_of_day.as_deref()?, &self.time_zone).ok(),
+            "cron" => Timing::cron(self.cron_expression.as_deref()?, &self.time_zone).ok(),
+            _ => None,
+        }
+    }
+}
+
+const COLUMNS: &str = "name, timing_kind, time_of_day, cron_expression, time_zone, paused, \
+                       last_fire_at, next_fire_at, created_at, updated_at";
+
+struct TimingColumns {
+    kind: &'static str,
+    time_of_day: Option<String>,
+    cron_expression: Option<String>,
+    time_zone: String,
+}
+
+fn timing_columns(timing: &Timing) -> TimingColumns {
+    match timing {
+        Timing::Daily {
+            time_of_day,
+            time_zone,
+        } => TimingColumns {
+            kind: "daily",
+            time_of_day: Some(time_of_day.format("%H:%M").to_string()),
+            cron_expression: None,
+            time_zone: time_zone.name().to_string(),
+        },
+        Timing::Cron {
+            expression,
+            time_zone,
+        } => TimingColumns {
+            kind: "cron",
+            time_of_day: None,
+            cron_expression: Some(expression.clone()),
+            time_zone: time_zone.name().to_string(),
+        },
+    }
+}
+
+/// Reads the schedule, if one exists.
+pub async fn get_schedule(db: impl PgExecutor<'_>) -> Result<Option<ScheduleRecord>> {
+    Ok(sqlx::query_as::<_, ScheduleRecord>(&format!(
+        "SELECT {COLUMNS} FROM schedules WHERE name = $1"
+    ))
+    .bind(SCHEDULE_NAME)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Creates the schedule; an existing one is `AlreadyExists`.
+pub async fn insert_schedule(
+    db: impl PgExecutor<'_>,
+    timing: &Timing,
+    next_fire_at: Option<DateTime<Utc>>,
+) -> Result<ScheduleRecord> {
+    let columns = timing_columns(timing);
+    sqlx::query_as::<_, ScheduleRecord>(&format!(
+        "INSERT INTO schedules (name, timing_kind, time_of_day, cron_expression, time_zone, next_fire_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING RETURNING {COLUMNS}"
+    ))
+    .bind(SCHEDULE_NAME)
+    .bind(columns.kind)
+    .bind(columns.time_of_day)
+    .bind(columns.cron_expression)
+    .bind(columns.time_zone)
+    .bind(next_fire_at)
+    .fetch_optional(db)
+    .await?
+    .ok_or_else(|| {
+        Error::AlreadyExists(format!(
+            "the schedule {SCHEDULE_NAME} exists already; use UpdateSchedule to change it"
+        ))
+    })
+}
+
+/// Replaces the timing and the next fire time.
+pub async fn update_schedule_timing(
+    db: impl PgExecutor<'_>,
+    timing: &Timing,
+    next_fire_at: Option<DateTime<Utc>>,
+) -> Result<ScheduleRecord> {
+    let columns = timing_columns(timing);
+    sqlx::query_as::<_, ScheduleRecord>(&format!(
+        "UPDATE schedules SET timing_kind = $2, time_of_day = $3, cron_expression = $4, \
+         time_zone = $5, next_fire_at = CASE WHEN paused THEN NULL ELSE $6 END, updated_at = now() \
+         WHERE name = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(SCHEDULE_NAME)
+    .bind(columns.kind)
+    .bind(columns.time_of_day)
+    .bind(columns.cron_expression)
+    .bind(columns.time_zone)
+    .bind(next_fire_at)
+    .fetch_optional(db)
+    .await?
+    .ok_or_else(missing)
+}
+
+/// Pauses or resumes the schedule and sets its next fire time.
+pub async fn set_schedule_paused(
+    db: impl PgExecutor<'_>,
+    paused: bool,
+    next_fire_at: Option<DateTime<Utc>>,
+) -> Result<ScheduleRecord> {
+    sqlx::query_as::<_, ScheduleRecord>(&format!(
+        "UPDATE schedules SET paused = $2, next_fire_at = $3, updated_at = now() \
+         WHERE name = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(SCHEDULE_NAME)
+    .bind(paused)
+    .bind(next_fire_at)
+    .fetch_optional(db)
+    .await?
+    .ok_or_else(missing)
+}
+
+/// Deletes the schedule; none is `NotFound`.
+pub async fn delete_schedule(db: impl PgExecutor<'_>) -> Result<()> {
+    let deleted = sqlx::query("DELETE FROM schedules WHERE name = $1")
+        .bind(SCHEDULE_NAME)
+        .execute(db)
+        .await?
+        .rows_affected();
+    if deleted == 0 {
+        return Err(missing());
+    }
+    Ok(())
+}
+
+fn missing() -> Error {
+    Error::not_found("schedule", SCHEDULE_NAME)
+}

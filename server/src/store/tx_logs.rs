@@ -1,0 +1,150 @@
+//! Transaction logs and their error logs. Log numbers are `TL-` plus the
+//! sequence, error numbers `EL-` plus theirs, both zero-padded to five digits.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
+
+use crate::error::{Error, Result};
+
+/// A stored log joined with its error log.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TxLogRecord {
+    /// Sequence behind the log number.
+    pub log_seq: i64,
+    /// Task ID of the run.
+    pub task_id: String,
+    /// Step name.
+    pub name: String,
+    /// What was sent and received.
+    pub description: String,
+    /// `completed`, `failed` or `error`.
+    pub status: String,
+    /// Who ran the sync.
+    pub run_by: String,
+    /// The Salesforce record.
+    pub salesforce_record_id: String,
+    /// Written at.
+    pub created_at: DateTime<Utc>,
+    /// Error log sequence.
+    pub error_seq: Option<i64>,
+    /// Error log component.
+    pub component: Option<String>,
+    /// Error log reason.
+    pub reason: Option<String>,
+    /// Error log message.
+    pub error_message: Option<String>,
+}
+
+/// Formats a log sequence as its log number.
+pub fn log_number(seq: i64) -> String {
+    format!("TL-{seq:05}")
+}
+
+/// Formats an error sequence as its error number.
+pub fn error_number(seq: i64) -> String {
+    format!("EL-{seq:05}")
+}
+
+/// Parses a log number (`TL-07231`, or the bare number) into its sequence.
+pub fn parse_log_number(text: &str) -> Option<i64> {
+    let digits = text.trim().strip_prefix("TL-").unwrap_or(text.trim());
+    digits.parse().ok().filter(|n: &i64| *n > 0)
+}
+
+const SELECT: &str = "SELECT l.log_seq, l.task_id, l.name, l.description, l.status, l.run_by, \
+     l.salesforce_record_id, l.created_at, e.error_seq, e.component, e.reason, \
+     e.message AS error_message \
+     FROM transaction_logs l LEFT JOIN error_logs e ON e.log_seq = l.log_seq";
+
+/// Filters of `list_logs` and `logs_after`.
+#[derive(Clone, Debug, Default)]
+pub struct LogFilter {
+    /// Only this task.
+    pub task_id: Option<String>,
+    /// Only this status.
+    pub status: Option<&'static str>,
+    /// Name contains (case-insensitive).
+    pub name: Option<String>,
+    /// Only this record.
+    pub salesforce_record_id: Option<String>,
+    /// Written at or after.
+    pub start: Option<DateTime<Utc>>,
+    /// Written before.
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// Lists logs newest first, below the cursor sequence when given.
+pub async fn list_logs(
+    db: impl PgExecutor<'_>,
+    filter: &LogFilter,
+    before_seq: Option<i64>,
+    limit: i64,
+) -> Result<Vec<TxLogRecord>> {
+    Ok(sqlx::query_as::<_, TxLogRecord>(&format!(
+        "{SELECT} WHERE ($1::text IS NULL OR l.task_id = $1) AND ($2::text IS NULL OR l.status = $2) \
+         AND ($3::text IS NULL OR l.name ILIKE '%' || $3 || '%') \
+         AND ($4::text IS NULL OR l.salesforce_record_id = $4) \
+         AND ($5::timestamptz IS NULL OR l.created_at >= $5) \
+         AND ($6::timestamptz IS NULL OR l.created_at < $6) \
+         AND ($7::bigint IS NULL OR l.log_seq < $7) ORDER BY l.log_seq DESC LIMIT $8"
+    ))
+    .bind(filter.task_id.as_deref())
+    .bind(filter.status)
+    .bind(filter.name.as_deref().map(escape_like))
+    .bind(filter.salesforce_record_id.as_deref())
+    .bind(filter.start)
+    .bind(filter.end)
+    .bind(before_seq)
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Lists logs oldest first after `after_seq`, for tailing.
+pub async fn logs_after(
+    db: impl PgExecutor<'_>,
+    filter: &LogFilter,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<TxLogRecord>> {
+    Ok(sqlx::query_as::<_, TxLogRecord>(&format!(
+        "{SELECT} WHERE l.log_seq > $1 AND ($2::text IS NULL OR l.task_id = $2) \
+         AND ($3::text IS NULL OR l.status = $3) ORDER BY l.log_seq LIMIT $4"
+    ))
+    .bind(after_seq)
+    .bind(filter.task_id.as_deref())
+    .bind(filter.status)
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Reads one log with its error log; unknown is `NotFound`.
+pub async fn get_log(db: impl PgExecutor<'_>, seq: i64) -> Result<TxLogRecord> {
+    sqlx::query_as::<_, TxLogRecord>(&format!("{SELECT} WHERE l.log_seq = $1"))
+        .bind(seq)
+        .fetch_optional(db)
+        .await?
+        .ok_or_else(|| Error::not_found("transaction log", log_number(seq)))
+}
+
+/// Counts logs per status written since `since`: (completed, failed, error).
+pub async fn count_logs_since(
+    db: impl PgExecutor<'_>,
+    since: DateTime<Utc>,
+) -> Result<(i64, i64, i64)> {
+    Ok(sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE status = 'completed'), \
+         count(*) FILTER (WHERE status = 'failed'), count(*) FILTER (WHERE status = 'error') \
+         FROM transaction_logs WHERE created_at >= $1",
+    )
+    .bind(since)
+    .fetch_one(db)
+    .await?)
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
