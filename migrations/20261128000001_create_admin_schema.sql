@@ -132,7 +132,8 @@ CREATE TABLE idempotency_keys (
     method       TEXT NOT NULL,
     request_id   TEXT NOT NULL,
     request_hash BYTEA NOT NULL,
-    response     BYTEA NOT NULL,
+    response     BYTEA,
+    claimed_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
     created_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
     CONSTRAINT idempotency_keys_pkey PRIMARY KEY (method, request_id)
 );

@@ -26,14 +26,16 @@ pub struct App {
 }
 
 impl App {
-    /// Connects to PostgreSQL, applies migrations, checks the keys and binds the listener.
+    /// Checks the keys, connects to PostgreSQL, applies migrations and binds the listener.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        // Configuration mistakes are reported before the database is touched.
+        let keys = ServerKeys::from_options(&settings.server)?;
         let pool = store::connect(&settings.database).await?;
         crate::MIGRATOR
             .run(&pool)
             .await
             .context("failed to apply migrations")?;
-        Self::from_pool(pool, &settings.server, settings.listen).await
+        Self::with_keys(pool, keys, &settings.server, settings.listen).await
     }
 
     /// Builds the server over an existing, migrated pool (tests use this).
@@ -42,26 +44,25 @@ impl App {
         options: &ServerOptions,
         listen: SocketAddr,
     ) -> anyhow::Result<Self> {
-        let master_key = options
-            .master_key
-            .as_ref()
-            .context("FNOSYNC_MASTER_KEY is not set: the server refuses to store secrets without it (`fnosync master-key generate` makes one)")?;
-        let secret_box = SecretBox::from_master_key(master_key).map_err(anyhow::Error::msg)?;
-        let license_verifier = LicenseVerifier::new(options.license_public_key.as_deref())
-            .map_err(anyhow::Error::msg)?;
-        let http = build_http_client(
-            &options.extra_ca_certs,
-            Duration::from_secs(options.http_timeout_secs),
-        )?;
+        let keys = ServerKeys::from_options(options)?;
+        Self::with_keys(pool, keys, options, listen).await
+    }
+
+    async fn with_keys(
+        pool: PgPool,
+        keys: ServerKeys,
+        options: &ServerOptions,
+        listen: SocketAddr,
+    ) -> anyhow::Result<Self> {
         bootstrap_tokens(&pool, options).await?;
         let listener = TcpListener::bind(listen)
             .await
             .with_context(|| format!("failed to listen on {listen}"))?;
         let ctx = ApiContext {
-            outbound: OutboundHttp::new(http, pool.clone()),
+            outbound: OutboundHttp::new(keys.http, pool.clone()),
             pool,
-            secret_box,
-            license_verifier,
+            secret_box: keys.secret_box,
+            license_verifier: keys.license_verifier,
         };
         Ok(Self { ctx, listener })
     }
@@ -112,6 +113,31 @@ impl App {
             .context("gRPC server failed")?;
         tracing::info!("fnosync stopped");
         Ok(())
+    }
+}
+
+/// The keys and clients the server derives from its options.
+struct ServerKeys {
+    secret_box: SecretBox,
+    license_verifier: LicenseVerifier,
+    http: reqwest::Client,
+}
+
+impl ServerKeys {
+    fn from_options(options: &ServerOptions) -> anyhow::Result<Self> {
+        let master_key = options.master_key.as_ref().context(
+            "FNOSYNC_MASTER_KEY is not set: the server refuses to store secrets without it \
+             (`fnosync master-key generate` makes one)",
+        )?;
+        Ok(Self {
+            secret_box: SecretBox::from_master_key(master_key).map_err(anyhow::Error::msg)?,
+            license_verifier: LicenseVerifier::new(options.license_public_key.as_deref())
+                .map_err(anyhow::Error::msg)?,
+            http: build_http_client(
+                &options.extra_ca_certs,
+                Duration::from_secs(options.http_timeout_secs),
+            )?,
+        })
     }
 }
 

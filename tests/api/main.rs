@@ -1,1 +1,16 @@
-//! End-to-end tests.
+//! End-to-end tests of the fnosync API: the real server on a loopback port,
+//! a fresh PostgreSQL database per test, calls through the client crate.
+
+mod auth;
+mod filters;
+mod health_reflection;
+mod idempotency;
+mod license;
+mod logs_runs;
+mod mappings;
+mod outbound;
+mod products_layouts;
+mod remote_sites;
+mod schedules;
+mod secrets;
+mod sync_preconditions;

@@ -1,1 +1,186 @@
-//! Test helpers.
+//! Helpers of the end-to-end tests: `TestApp` runs the real server on a free
+//! loopback port against a fresh PostgreSQL database and hands out clients
+//! with tokens of each role.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use fnosync_client::FnosyncClient;
+use fnosync_server::app::App;
+use fnosync_server::auth::Role;
+use fnosync_server::config::ServerOptions;
+use fnosync_server::crypto;
+use fnosync_server::license::{LicenseClaims, LicenseIssuer};
+use fnosync_server::store::tokens;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+
+/// A running server with a token of each role.
+pub struct TestApp {
+    /// The server's address.
+    pub addr: SocketAddr,
+    /// The test's database.
+    pub pool: PgPool,
+    /// Token with the admin role.
+    pub admin_token: String,
+    /// Token with the operator role.
+    pub operator_token: String,
+    /// Token with the viewer role.
+    pub viewer_token: String,
+    /// Signs licence keys the server accepts.
+    pub license_issuer: LicenseIssuer,
+    shutdown: CancellationToken,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestApp {
+    /// Starts the server over `pool` (already migrated by `#[sqlx::test]`).
+    pub async fn spawn(pool: PgPool) -> Self {
+        if std::env::var_os("TEST_LOG").is_some() {
+            fnosync_server::telemetry::init(fnosync_server::config::LogFormat::Text);
+        }
+        let license_issuer = LicenseIssuer::generate();
+        let options = ServerOptions {
+            master_key: Some(crypto::generate_key().into()),
+            license_public_key: Some(license_issuer.public_key()),
+            bootstrap_admin_token: None,
+            extra_ca_certs: Vec::new(),
+            http_timeout_secs: 10,
+        };
+        let mut role_tokens = Vec::new();
+        for role in [Role::Admin, Role::Operator, Role::Viewer] {
+            let token = tokens::generate_token();
+            tokens::insert_token(&pool, &format!("test-{}", role.as_str()), role, &token)
+                .await
+                .expect("insert token");
+            role_tokens.push(token);
+        }
+        let app = App::from_pool(
+            pool.clone(),
+            &options,
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        )
+        .await
+        .expect("build app");
+        let addr = app.local_addr();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(app.run_until(shutdown.clone()));
+        let [admin_token, operator_token, viewer_token]: [String; 3] =
+            role_tokens.try_into().expect("three tokens");
+        Self {
+            addr,
+            pool,
+            admin_token,
+            operator_token,
+            viewer_token,
+            license_issuer,
+            shutdown,
+            server: Some(server),
+        }
+    }
+
+    /// Returns the server URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Connects with `token`.
+    pub async fn client_with(&self, token: &str) -> FnosyncClient {
+        FnosyncClient::connect(self.url(), token)
+            .await
+            .expect("connect")
+    }
+
+    /// Connects as admin.
+    pub async fn admin(&self) -> FnosyncClient {
+        self.client_with(&self.admin_token).await
+    }
+
+    /// Connects as operator.
+    pub async fn operator(&self) -> FnosyncClient {
+        self.client_with(&self.operator_token).await
+    }
+
+    /// Connects as viewer.
+    pub async fn viewer(&self) -> FnosyncClient {
+        self.client_with(&self.viewer_token).await
+    }
+
+    /// Signs a licence key expiring on `expiry_date`.
+    pub fn license_key(&self, licensee: &str, expiry_date: chrono::NaiveDate) -> String {
+        self.license_issuer.issue(&LicenseClaims {
+            license_id: "LIC-TEST".into(),
+            licensee: licensee.into(),
+            expiry_date,
+        })
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("server result");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// Returns the path of a workspace binary built by `cargo build` (or named by
+/// `FNOSYNC_BIN_DIR`), failing the test when it is missing.
+pub fn workspace_binary(name: &str) -> PathBuf {
+    let dir = std::env::var_os("FNOSYNC_BIN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+            target.join("debug")
+        });
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --workspace --bins` first (the test command does)",
+        path.display()
+    );
+    path
+}
+
+/// Returns the violations of the `BadRequest` details of a status.
+pub fn field_violations(status: &tonic::Status) -> Vec<(String, String)> {
+    use tonic_types::StatusExt;
+    status
+        .get_details_bad_request()
+        .map(|bad| {
+            bad.field_violations
+                .into_iter()
+                .map(|v| (v.field, v.description))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Returns a URL of the test's own database, for server processes started by a test.
+pub async fn database_url(pool: &PgPool) -> String {
+    let name: (String,) = sqlx::query_as("SELECT current_database()")
+        .fetch_one(pool)
+        .await
+        .expect("database name");
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL is set by the test command");
+    let mut url = url_without_path(&base);
+    url.push('/');
+    url.push_str(&name.0);
+    url
+}
+
+fn url_without_path(url: &str) -> String {
+    let scheme_end = url.find("://").map(|i| i + 3).unwrap_or(0);
+    match url[scheme_end..].find('/') {
+        Some(slash) => url[..scheme_end + slash].to_string(),
+        None => url.to_string(),
+    }
+}

@@ -1,15 +1,14 @@
-//! Accounts (v3) and organizations (v1): create, update, query, count and
-//! link. Records are processed one by one; each failure is echoed in
+//! Accounts (v3) and organizations (v1): create, update and link (reads are
+//! in `account_query.rs`). Records are processed one by one; each failure is echoed in
 //! `failedData` with its reason, the rest go on.
 
 use chrono::{DateTime, Utc};
 
-use super::attributes::{attributes_match, merge_attributes, read_attributes, write_attributes};
+use super::attributes::{merge_attributes, read_attributes};
 use super::dialect::{Dialect, ACCOUNT_TYPES, DEFAULT_ACCOUNT_TYPE, V1, V3};
 use super::model::{Account, Address, AttributeEntity};
-use super::query::{datetime_matches, format_datetime, text_matches};
 use super::service::{Ctx, MISSING_FIELD};
-use super::soap::{reason, write_status, Batch, SUCCESS};
+use super::soap::{reason, Batch};
 use super::xml::{Element, XmlWriter};
 
 /// Reason for a create whose key is taken (without `opType`).
@@ -38,22 +37,6 @@ pub fn update_account(ctx: &mut Ctx<'_>, body: &Element) -> String {
 pub fn update_organization(ctx: &mut Ctx<'_>, body: &Element) -> String {
     update(ctx, body, &V1)
 }
-/// `getAccountsQuery` (v3).
-pub fn accounts_query(ctx: &mut Ctx<'_>, body: &Element) -> String {
-    query(ctx, body, &V3)
-}
-/// `getOrganizationsQuery` (v1).
-pub fn organizations_query(ctx: &mut Ctx<'_>, body: &Element) -> String {
-    query(ctx, body, &V1)
-}
-/// `getAccountCount` (v3).
-pub fn account_count(ctx: &mut Ctx<'_>, body: &Element) -> String {
-    count(ctx, body, &V3)
-}
-/// `getOrganizationCount` (v1).
-pub fn organization_count(ctx: &mut Ctx<'_>, body: &Element) -> String {
-    count(ctx, body, &V1)
-}
 /// `linkAccounts` (v3).
 pub fn link_accounts(ctx: &mut Ctx<'_>, body: &Element) -> String {
     link(ctx, body, &V3)
@@ -78,13 +61,23 @@ fn create(ctx: &mut Ctx<'_>, body: &Element, d: &Dialect) -> String {
     batch.finish(true)
 }
 
-fn create_one(ctx: &mut Ctx<'_>, item: &Element, op_type: Option<&str>, d: &Dialect) -> Result<usize, String> {
+fn create_one(
+    ctx: &mut Ctx<'_>,
+    item: &Element,
+    op_type: Option<&str>,
+    d: &Dialect,
+) -> Result<usize, String> {
     let (Some(id), Some(name)) = (item.value(d.key), item.value(d.display)) else {
         return Err(reason(MISSING_FIELD, "0"));
     };
     let account_type = read_account_type(item, d)?;
     let existing = ctx.state.account_position(id);
-    let attributes = read_attributes(ctx.state, AttributeEntity::Account, item.child("customAttributes"), existing.is_none())?;
+    let attributes = read_attributes(
+        ctx.state,
+        AttributeEntity::Account,
+        item.child("customAttributes"),
+        existing.is_none(),
+    )?;
     if let Some(position) = existing {
         return match op_type {
             Some(OP_TYPE_IGNORE) => Ok(position),
@@ -175,15 +168,24 @@ fn update(ctx: &mut Ctx<'_>, body: &Element, d: &Dialect) -> String {
 }
 
 fn update_one(ctx: &mut Ctx<'_>, item: &Element, d: &Dialect) -> Result<(), String> {
-    let identifier = item.child(d.identifier).ok_or_else(|| reason(MISSING_FIELD, "0"))?;
+    let identifier = item
+        .child(d.identifier)
+        .ok_or_else(|| reason(MISSING_FIELD, "0"))?;
     let position = ctx
         .state
         .resolve_account(identifier, d.key)
         .ok_or_else(|| reason(UNKNOWN_ACCOUNT, &identifier_text(identifier, d.key)))?;
-    let attributes = read_attributes(ctx.state, AttributeEntity::Account, item.child("customAttributes"), false)?;
+    let attributes = read_attributes(
+        ctx.state,
+        AttributeEntity::Account,
+        item.child("customAttributes"),
+        false,
+    )?;
     let subs = read_account_list(ctx, item.child(d.subs.0), d.subs.1, d)?;
     let related = read_account_list(ctx, item.child(d.related.0), d.related.1, d)?;
-    let new_id = item.value(d.key).filter(|id| *id != ctx.state.accounts[position].id);
+    let new_id = item
+        .value(d.key)
+        .filter(|id| *id != ctx.state.accounts[position].id);
     if let Some(id) = new_id {
         if ctx.state.account_position(id).is_some() {
             return Err(reason(DUPLICATE_ACCOUNT, id));
@@ -209,7 +211,12 @@ fn update_one(ctx: &mut Ctx<'_>, item: &Element, d: &Dialect) -> Result<(), Stri
 
 type AccountList = Option<(Vec<String>, String)>;
 
-fn read_account_list(ctx: &Ctx<'_>, list: Option<&Element>, item: &str, d: &Dialect) -> Result<AccountList, String> {
+fn read_account_list(
+    ctx: &Ctx<'_>,
+    list: Option<&Element>,
+    item: &str,
+    d: &Dialect,
+) -> Result<AccountList, String> {
     let Some(list) = list else {
         return Ok(None);
     };
@@ -260,108 +267,6 @@ pub fn write_identifier(writer: &mut XmlWriter, wrapper: &str, d: &Dialect, acco
         .close(wrapper);
 }
 
-fn matches(ctx: &Ctx<'_>, account: &Account, params: Option<&Element>, d: &Dialect) -> bool {
-    let Some(params) = params else {
-        return true;
-    };
-    let address = &account.address;
-    let texts: [(&str, Option<&str>); 10] = [
-        (d.query_key, Some(&account.id)),
-        (d.query_display, Some(&account.name)),
-        ("description", account.description.as_deref()),
-        ("address1", address.address1.as_deref()),
-        ("address2", address.address2.as_deref()),
-        ("city", address.city.as_deref()),
-        ("state", address.state.as_deref()),
-        ("zipcode", address.zipcode.as_deref()),
-        ("country", address.country.as_deref()),
-        ("region", address.region.as_deref()),
-    ];
-    let types: Vec<&str> = params
-        .child(d.type_list.0)
-        .map(|list| list.children_named(d.type_list.1).map(|t| t.text.trim()).collect())
-        .unwrap_or_default();
-    let is_root = || !ctx.state.accounts.iter().any(|other| other.sub_accounts.contains(&account.id));
-    texts.iter().all(|(name, value)| text_matches(params.child(name), *value))
-        && params.value(d.type_element).is_none_or(|t| t.trim() == account.account_type)
-        && (types.is_empty() || types.contains(&account.account_type.as_str()))
-        && (params.bool_of(d.only_root) != Some(true) || is_root())
-        && attributes_match(&account.custom_attributes, params.child("customAttributes"))
-        && datetime_matches(params.child("lastModifiedDateTime"), account.last_modified)
-}
-
-fn query(ctx: &mut Ctx<'_>, body: &Element, d: &Dialect) -> String {
-    let params = body.child("queryParams");
-    let ctx_ref: &Ctx<'_> = ctx;
-    let matching = ctx_ref.state.accounts.iter().filter(|a| matches(ctx_ref, a, params, d));
-    let mut data = XmlWriter::new();
-    let mut found = 0;
-    for account in ctx_ref.page.take(matching) {
-        found += 1;
-        write_detail(&mut data, account, d);
-    }
-    let mut writer = XmlWriter::new();
-    write_status(&mut writer, SUCCESS, None);
-    if found > 0 {
-        writer.open("responseData").raw(&data.finish()).close("responseData");
-    }
-    writer.finish()
-}
-
-fn write_detail(writer: &mut XmlWriter, account: &Account, d: &Dialect) {
-    writer.open(d.data);
-    write_identifier(writer, d.identifier, d, account);
-    writer
-        .leaf(d.display, &account.name)
-        .opt("description", account.description.as_deref());
-    write_address(writer, &account.address);
-    writer
-        .opt_bool("visible", account.visible)
-        .leaf(d.type_element, &account.account_type);
-    write_attributes(writer, "customAttributes", &account.custom_attributes);
-    writer.leaf("dateLastModified", &format_datetime(account.last_modified));
-    if d.is_v3 {
-        writer
-            .leaf("createdDate", &format_datetime(account.created))
-            .leaf("createdBy", &account.created_by)
-            .leaf("lastModifiedBy", &account.last_modified_by);
-    }
-    writer.close(d.data);
-}
-
-fn write_address(writer: &mut XmlWriter, address: &Address) {
-    let fields = [
-        ("address1", &address.address1),
-        ("address2", &address.address2),
-        ("city", &address.city),
-        ("state", &address.state),
-        ("zipcode", &address.zipcode),
-        ("country", &address.country),
-        ("region", &address.region),
-    ];
-    if fields.iter().all(|(_, value)| value.is_none()) {
-        return;
-    }
-    writer.open("address");
-    for (name, value) in fields {
-        writer.opt(name, value.as_deref());
-    }
-    writer.close("address");
-}
-
-fn count(ctx: &mut Ctx<'_>, body: &Element, d: &Dialect) -> String {
-    let params = body.child("queryParams");
-    let ctx_ref: &Ctx<'_> = ctx;
-    let total = ctx_ref.state.accounts.iter().filter(|a| matches(ctx_ref, a, params, d)).count();
-    let mut writer = XmlWriter::new();
-    write_status(&mut writer, SUCCESS, None);
-    writer
-        .open("responseData")
-        .leaf("count", &total.to_string())
-        .close("responseData");
-    writer.finish()
-}
-
 fn link(ctx: &mut Ctx<'_>, body: &Element, d: &Dialect) -> String {
     let mut batch = Batch::new();
     for item in body.children_named(d.data) {
@@ -376,7 +281,7 @@ fn link(ctx: &mut Ctx<'_>, body: &Element, d: &Dialect) -> String {
 }
 
 fn link_one(ctx: &mut Ctx<'_>, item: &Element, d: &Dialect) -> Result<(), String> {
-    let mut resolve = |name: &str| -> Result<usize, String> {
+    let resolve = |name: &str| -> Result<usize, String> {
         let identifier = item.child(name).ok_or_else(|| reason(MISSING_FIELD, "0"))?;
         ctx.state
             .resolve_account(identifier, d.key)
@@ -386,7 +291,10 @@ fn link_one(ctx: &mut Ctx<'_>, item: &Element, d: &Dialect) -> Result<(), String
     let child = resolve(d.link.1)?;
     let child_id = ctx.state.accounts[child].id.clone();
     if parent == child {
-        return Err(reason("An account cannot be its own sub-account", &child_id));
+        return Err(reason(
+            "An account cannot be its own sub-account",
+            &child_id,
+        ));
     }
     // An account has one parent: linking moves it.
     for account in &mut ctx.state.accounts {

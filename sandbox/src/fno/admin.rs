@@ -25,7 +25,10 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/__sandbox/reset-counts", post(reset_counts))
         .route("/__sandbox/dump", get(dump))
         .route("/__sandbox/state", get(dump).put(load))
-        .route("/__sandbox/custom-attributes", get(get_definitions).put(put_definitions))
+        .route(
+            "/__sandbox/custom-attributes",
+            get(get_definitions).put(put_definitions),
+        )
         .route("/__sandbox/activate", post(activate))
 }
 
@@ -33,7 +36,10 @@ async fn get_faults(State(shared): State<Arc<Shared>>) -> Json<FaultSettings> {
     Json(shared.faults.settings())
 }
 
-async fn put_faults(State(shared): State<Arc<Shared>>, Json(settings): Json<FaultSettings>) -> Json<FaultSettings> {
+async fn put_faults(
+    State(shared): State<Arc<Shared>>,
+    Json(settings): Json<FaultSettings>,
+) -> Json<FaultSettings> {
     shared.faults.set(settings);
     Json(shared.faults.settings())
 }
@@ -96,7 +102,10 @@ struct ActivateResponse {
     number_of_remaining_copies: i64,
 }
 
-async fn activate(State(shared): State<Arc<Shared>>, Json(request): Json<ActivateRequest>) -> Response {
+async fn activate(
+    State(shared): State<Arc<Shared>>,
+    Json(request): Json<ActivateRequest>,
+) -> Response {
     match shared.store.activate(&request.activation_id, request.count) {
         Ok(line) => Json(ActivateResponse {
             activation_id: line.activation_id.clone(),
@@ -111,7 +120,11 @@ async fn activate(State(shared): State<Arc<Shared>>, Json(request): Json<Activat
                 ActivateError::InvalidCount => StatusCode::BAD_REQUEST,
                 _ => StatusCode::CONFLICT,
             };
-            (status, Json(serde_json::json!({ "error": error.to_string() }))).into_response()
+            (
+                status,
+                Json(serde_json::json!({ "error": error.to_string() })),
+            )
+                .into_response()
         }
     }
 }

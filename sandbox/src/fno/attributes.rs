@@ -3,7 +3,9 @@
 //! refused, values must fit the type, and creates must carry every required
 //! active attribute. Reason texts are the sandbox's wording (FNO's are not public).
 
-use super::model::{AttributeDefinition, AttributeEntity, AttributeType, AttributeValue, TypedValue};
+use super::model::{
+    AttributeDefinition, AttributeEntity, AttributeType, AttributeValue, TypedValue,
+};
 use super::query::{format_date, parse_date};
 use super::service::MISSING_FIELD;
 use super::soap::reason;
@@ -27,7 +29,10 @@ pub fn read_attributes(
     creating: bool,
 ) -> Result<Vec<AttributeValue>, String> {
     let mut values = Vec::new();
-    for attribute in container.into_iter().flat_map(|c| c.children_named("attribute")) {
+    for attribute in container
+        .into_iter()
+        .flat_map(|c| c.children_named("attribute"))
+    {
         let name = attribute.value("attributeName").unwrap_or_default().trim();
         let definition = state
             .definitions(entity)
@@ -100,17 +105,24 @@ pub fn write_attributes(writer: &mut XmlWriter, wrapper: &str, values: &[Attribu
     for value in values {
         writer.open("attribute").leaf("attributeName", &value.name);
         match &value.value {
-            TypedValue::String(text) => writer.leaf("stringValue", text),
-            TypedValue::Date(date) => writer.leaf("dateValue", &format_date(*date)),
-            TypedValue::Boolean(flag) => writer.opt_bool("booleanValue", Some(*flag)),
-            TypedValue::Integer(number) => writer.leaf("integerValue", &number.to_string()),
+            TypedValue::String(text) => {
+                writer.leaf("stringValue", text);
+            }
+            TypedValue::Date(date) => {
+                writer.leaf("dateValue", &format_date(*date));
+            }
+            TypedValue::Boolean(flag) => {
+                writer.opt_bool("booleanValue", Some(*flag));
+            }
+            TypedValue::Integer(number) => {
+                writer.leaf("integerValue", &number.to_string());
+            }
             TypedValue::Array(items) => {
                 for item in items {
                     writer.leaf("arrayValue", item);
                 }
-                writer
             }
-        };
+        }
         writer.close("attribute");
     }
     writer.close(wrapper);

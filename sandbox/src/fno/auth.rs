@@ -15,8 +15,13 @@ use super::xml::{Element, XmlWriter};
 const DEFAULT_DOMAIN: &str = "FLEXnet";
 
 /// Returns the caller's user name when the credentials match a web-service user.
-pub fn authenticate(headers: &HeaderMap, soap_header: Option<&Element>, users: &[WebServiceUser]) -> Option<String> {
-    let (name, password) = basic_credentials(headers).or_else(|| header_credentials(soap_header))?;
+pub fn authenticate(
+    headers: &HeaderMap,
+    soap_header: Option<&Element>,
+    users: &[WebServiceUser],
+) -> Option<String> {
+    let (name, password) =
+        basic_credentials(headers).or_else(|| header_credentials(soap_header))?;
     check(users, &name, &password, None)
 }
 
@@ -41,12 +46,20 @@ fn header_credentials(header: Option<&Element>) -> Option<(String, String)> {
     Some((name, password))
 }
 
-fn check(users: &[WebServiceUser], name: &str, password: &str, domain: Option<&str>) -> Option<String> {
+fn check(
+    users: &[WebServiceUser],
+    name: &str,
+    password: &str,
+    domain: Option<&str>,
+) -> Option<String> {
     let (bare, embedded_domain) = match name.split_once("##") {
         Some((bare, domain)) => (bare, Some(domain)),
         None => (name, None),
     };
-    let domain = embedded_domain.or(domain).filter(|d| !d.is_empty()).unwrap_or(DEFAULT_DOMAIN);
+    let domain = embedded_domain
+        .or(domain)
+        .filter(|d| !d.is_empty())
+        .unwrap_or(DEFAULT_DOMAIN);
     if !domain.eq_ignore_ascii_case(DEFAULT_DOMAIN) {
         return None;
     }

@@ -96,6 +96,11 @@ pub const V1: Dialect = Dialect {
 };
 
 /// Account types of the `AcctType` / `OrgType` enumerations.
-pub const ACCOUNT_TYPES: [&str; 4] = ["CUSTOMER", "PUBLISHER", "CHANNEL_PARTNER", "SELF_REGISTERED"];
+pub const ACCOUNT_TYPES: [&str; 4] = [
+    "CUSTOMER",
+    "PUBLISHER",
+    "CHANNEL_PARTNER",
+    "SELF_REGISTERED",
+];
 /// Default account type when a create does not say.
 pub const DEFAULT_ACCOUNT_TYPE: &str = "CUSTOMER";

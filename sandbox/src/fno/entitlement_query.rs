@@ -54,14 +54,28 @@ fn entitlement_matches(entitlement: &Entitlement, criteria: Option<&Element>) ->
         ("soldTo", entitlement.sold_to.as_deref()),
         ("shipToEmail", entitlement.ship_to_email.as_deref()),
         ("shipToAddress", entitlement.ship_to_address.as_deref()),
-        ("emailTemplateVariation", entitlement.email_template_variation.as_deref()),
+        (
+            "emailTemplateVariation",
+            entitlement.email_template_variation.as_deref(),
+        ),
         ("createdUserId", Some(&entitlement.created_by)),
     ];
-    header.iter().all(|(name, value)| text_matches(criteria.child(name), *value))
+    header
+        .iter()
+        .all(|(name, value)| text_matches(criteria.child(name), *value))
         && state_matches(criteria.child("state"), &entitlement.state)
-        && date_matches(criteria.child("createdOn"), Some(entitlement.created.date_naive()))
-        && date_matches(criteria.child("lastModifiedDate"), Some(entitlement.last_modified.date_naive()))
-        && attributes_match(&entitlement.custom_attributes, criteria.child("entitlementAttributes"))
+        && date_matches(
+            criteria.child("createdOn"),
+            Some(entitlement.created.date_naive()),
+        )
+        && date_matches(
+            criteria.child("lastModifiedDate"),
+            Some(entitlement.last_modified.date_naive()),
+        )
+        && attributes_match(
+            &entitlement.custom_attributes,
+            criteria.child("entitlementAttributes"),
+        )
         && lines_match(entitlement, criteria)
 }
 
@@ -76,10 +90,16 @@ fn lines_match(entitlement: &Entitlement, criteria: &Element) -> bool {
         "expirationDate",
         "isPermanent",
     ];
-    if !LINE_FILTERS.iter().any(|name| criteria.child(name).is_some()) {
+    if !LINE_FILTERS
+        .iter()
+        .any(|name| criteria.child(name).is_some())
+    {
         return true;
     }
-    entitlement.line_items.iter().any(|line| line_matches(line, criteria))
+    entitlement
+        .line_items
+        .iter()
+        .any(|line| line_matches(line, criteria))
 }
 
 fn line_matches(line: &LineItem, criteria: &Element) -> bool {
@@ -89,7 +109,9 @@ fn line_matches(line: &LineItem, criteria: &Element) -> bool {
         && text_matches(criteria.child("description"), line.description.as_deref())
         && date_matches(criteria.child("startDate"), line.start_date)
         && date_matches(criteria.child("expirationDate"), line.expiration_date)
-        && criteria.bool_of("isPermanent").is_none_or(|p| p == line.is_permanent)
+        && criteria
+            .bool_of("isPermanent")
+            .is_none_or(|p| p == line.is_permanent)
 }
 
 fn write_simple_entitlement(state: &FnoState, writer: &mut XmlWriter, entitlement: &Entitlement) {
@@ -103,13 +125,19 @@ fn write_simple_entitlement(state: &FnoState, writer: &mut XmlWriter, entitlemen
         .open("entitlementId")
         .leaf("id", &entitlement.entitlement_id)
         .close("entitlementId")
-        .leaf("lastModifiedDateTime", &format_datetime(entitlement.last_modified))
+        .leaf(
+            "lastModifiedDateTime",
+            &format_datetime(entitlement.last_modified),
+        )
         .opt("description", entitlement.description.as_deref())
         .leaf("soldTo", entitlement.sold_to.as_deref().unwrap_or_default())
         .opt("soldToName", sold_to_name)
         .opt("shipToEmail", entitlement.ship_to_email.as_deref())
         .opt("shipToAddress", entitlement.ship_to_address.as_deref())
-        .opt("emailTemplateVariation", entitlement.email_template_variation.as_deref())
+        .opt(
+            "emailTemplateVariation",
+            entitlement.email_template_variation.as_deref(),
+        )
         .leaf("state", &entitlement.state)
         .leaf("createdUserId", &entitlement.created_by);
     for line in &entitlement.line_items {
@@ -117,7 +145,11 @@ fn write_simple_entitlement(state: &FnoState, writer: &mut XmlWriter, entitlemen
     }
     write_partners(state, writer, entitlement);
     writer.opt_bool("allowPortalLogin", entitlement.allow_portal_login);
-    write_attributes(writer, "entitlementAttributes", &entitlement.custom_attributes);
+    write_attributes(
+        writer,
+        "entitlementAttributes",
+        &entitlement.custom_attributes,
+    );
     writer.close("simpleEntitlement");
 }
 
@@ -141,9 +173,14 @@ pub fn write_partners(state: &FnoState, writer: &mut XmlWriter, entitlement: &En
             .close("primaryKeys")
             .close("accountUnit");
         if let Some(contact) = &partner.contact {
-            writer.open("contact").leaf("userName", contact).close("contact");
+            writer
+                .open("contact")
+                .leaf("userName", contact)
+                .close("contact");
         }
-        writer.opt_bool("currentOwner", partner.current_owner).close("channelPartner");
+        writer
+            .opt_bool("currentOwner", partner.current_owner)
+            .close("channelPartner");
     }
     writer.close("channelPartners");
 }

@@ -39,7 +39,10 @@ pub fn create_simple_entitlement(ctx: &mut Ctx<'_>, body: &Element) -> String {
 fn create_one(ctx: &mut Ctx<'_>, item: &Element, op_type: Option<&str>) -> Result<usize, String> {
     // With an opType, an existing entitlement is left alone (IGNORE) or updated.
     let given = item.value_at(&["entitlementId", "id"]);
-    let auto = item.child("entitlementId").and_then(|id| id.bool_of("autoGenerate")) == Some(true);
+    let auto = item
+        .child("entitlementId")
+        .and_then(|id| id.bool_of("autoGenerate"))
+        == Some(true);
     if let (Some(id), false, Some(op)) = (given, auto, op_type) {
         if let Some(position) = ctx.state.entitlement_position(id) {
             if op == "CREATE_OR_UPDATE" {
@@ -55,8 +58,17 @@ fn create_one(ctx: &mut Ctx<'_>, item: &Element, op_type: Option<&str>) -> Resul
     }
     check_sold_to(ctx.state, item.value("soldTo"))?;
     let partners = read_partners(ctx.state, item.child("channelPartners"))?;
-    let attributes = read_attributes(ctx.state, AttributeEntity::Entitlement, item.child("entitlementAttributes"), true)?;
-    let state = if item.bool_of("autoDeploy") == Some(true) { DEPLOYED } else { DRAFT };
+    let attributes = read_attributes(
+        ctx.state,
+        AttributeEntity::Entitlement,
+        item.child("entitlementAttributes"),
+        true,
+    )?;
+    let state = if item.bool_of("autoDeploy") == Some(true) {
+        DEPLOYED
+    } else {
+        DRAFT
+    };
     let mut lines = Vec::new();
     for line in item.children_named("lineItems") {
         let mut line = read_new_line(ctx, line, &mut pending)?;
@@ -90,16 +102,26 @@ fn check_sold_to(state: &FnoState, sold_to: Option<&str>) -> Result<(), String> 
 
 fn read_partners(state: &FnoState, list: Option<&Element>) -> Result<Vec<ChannelPartner>, String> {
     let mut partners = Vec::new();
-    for partner in list.into_iter().flat_map(|l| l.children_named("channelPartner")) {
-        let tier = partner.value("tierName").ok_or_else(|| reason(MISSING_FIELD, "0"))?;
-        let unit = partner.child("accountUnit").ok_or_else(|| reason(MISSING_FIELD, "0"))?;
+    for partner in list
+        .into_iter()
+        .flat_map(|l| l.children_named("channelPartner"))
+    {
+        let tier = partner
+            .value("tierName")
+            .ok_or_else(|| reason(MISSING_FIELD, "0"))?;
+        let unit = partner
+            .child("accountUnit")
+            .ok_or_else(|| reason(MISSING_FIELD, "0"))?;
         let account = state
             .resolve_account(unit, "id")
             .ok_or_else(|| reason(UNKNOWN_ACCOUNT, &identifier_text(unit, "id")))?;
         partners.push(ChannelPartner {
             tier_name: tier.to_string(),
             account_id: state.accounts[account].id.clone(),
-            contact: partner.child("contact").and_then(|c| c.value("userName")).map(str::to_string),
+            contact: partner
+                .child("contact")
+                .and_then(|c| c.value("userName"))
+                .map(str::to_string),
             current_owner: partner.bool_of("currentOwner"),
         });
     }
@@ -113,14 +135,19 @@ fn apply_header(entitlement: &mut Entitlement, item: &Element) {
         ("soldTo", &mut entitlement.sold_to),
         ("shipToEmail", &mut entitlement.ship_to_email),
         ("shipToAddress", &mut entitlement.ship_to_address),
-        ("emailTemplateVariation", &mut entitlement.email_template_variation),
+        (
+            "emailTemplateVariation",
+            &mut entitlement.email_template_variation,
+        ),
     ];
     for (name, slot) in texts {
         if let Some(value) = item.text_of(name) {
             *slot = Some(value.to_string());
         }
     }
-    entitlement.allow_portal_login = item.bool_of("allowPortalLogin").or(entitlement.allow_portal_login);
+    entitlement.allow_portal_login = item
+        .bool_of("allowPortalLogin")
+        .or(entitlement.allow_portal_login);
 }
 
 fn write_created(writer: &mut XmlWriter, record: usize, entitlement: &Entitlement) {
@@ -133,13 +160,23 @@ fn write_created(writer: &mut XmlWriter, record: usize, entitlement: &Entitlemen
         writer.leaf("lineItemUniqueIds", &line.unique_id);
     }
     for line in &entitlement.line_items {
-        write_line_identifier(writer, "lineItemIdentifiers", &line.unique_id, &line.activation_id);
+        write_line_identifier(
+            writer,
+            "lineItemIdentifiers",
+            &line.unique_id,
+            &line.activation_id,
+        );
     }
     writer.close("createdSimpleEntitlement");
 }
 
 /// Writes an `entitlementLineItemIdentifierType`.
-pub fn write_line_identifier(writer: &mut XmlWriter, wrapper: &str, unique_id: &str, activation_id: &str) {
+pub fn write_line_identifier(
+    writer: &mut XmlWriter,
+    wrapper: &str,
+    unique_id: &str,
+    activation_id: &str,
+) {
     writer
         .open(wrapper)
         .leaf("uniqueId", unique_id)
@@ -154,16 +191,20 @@ pub fn resolve_entitlement(state: &FnoState, item: &Element) -> Result<usize, St
     let identifier = item
         .child("entitlementIdentifier")
         .ok_or_else(|| reason(MISSING_FIELD, "0"))?;
-    state
-        .resolve_entitlement(identifier)
-        .ok_or_else(|| reason(UNKNOWN_ENTITLEMENT, &identifier_text(identifier, "entitlementId")))
+    state.resolve_entitlement(identifier).ok_or_else(|| {
+        reason(
+            UNKNOWN_ENTITLEMENT,
+            &identifier_text(identifier, "entitlementId"),
+        )
+    })
 }
 
 /// `updateSimpleEntitlement`.
 pub fn update_simple_entitlement(ctx: &mut Ctx<'_>, body: &Element) -> String {
     let mut batch = Batch::new();
     for item in body.children_named("simpleEntitlement") {
-        let result = resolve_entitlement(ctx.state, item).and_then(|at| update_fields(ctx, at, item));
+        let result =
+            resolve_entitlement(ctx.state, item).and_then(|at| update_fields(ctx, at, item));
         match result {
             Ok(()) => {
                 batch.succeed();
@@ -180,7 +221,12 @@ fn update_fields(ctx: &mut Ctx<'_>, position: usize, item: &Element) -> Result<(
         Some(list) => Some(read_partners(ctx.state, Some(list))?),
         None => None,
     };
-    let attributes = read_attributes(ctx.state, AttributeEntity::Entitlement, item.child("entitlementAttributes"), false)?;
+    let attributes = read_attributes(
+        ctx.state,
+        AttributeEntity::Entitlement,
+        item.child("entitlementAttributes"),
+        false,
+    )?;
     let current = ctx.state.entitlements[position].entitlement_id.clone();
     let rename = match item.child("entitlementId") {
         Some(id_type) if id_type.value("id") != Some(current.as_str()) => {
@@ -235,7 +281,10 @@ pub fn set_entitlement_state(ctx: &mut Ctx<'_>, body: &Element) -> String {
 // current state again (a no-op). A deployed entitlement never goes back to DRAFT.
 fn set_state_one(ctx: &mut Ctx<'_>, item: &Element) -> Result<(), String> {
     let position = resolve_entitlement(ctx.state, item)?;
-    let target = item.value("stateToSet").map(str::trim).ok_or_else(|| reason(MISSING_FIELD, "0"))?;
+    let target = item
+        .value("stateToSet")
+        .map(str::trim)
+        .ok_or_else(|| reason(MISSING_FIELD, "0"))?;
     if !SETTABLE_STATES.contains(&target) {
         return Err(reason(INVALID_STATE_CHANGE, target));
     }
@@ -246,10 +295,16 @@ fn set_state_one(ctx: &mut Ctx<'_>, item: &Element) -> Result<(), String> {
     }
     let allowed = matches!(
         (entitlement.state.as_str(), target),
-        ("DRAFT", "DEPLOYED") | ("DEPLOYED", "INACTIVE") | ("INACTIVE", "DEPLOYED") | (_, "OBSOLETE")
+        ("DRAFT", "DEPLOYED")
+            | ("DEPLOYED", "INACTIVE")
+            | ("INACTIVE", "DEPLOYED")
+            | (_, "OBSOLETE")
     );
     if !allowed {
-        return Err(reason(INVALID_STATE_CHANGE, &format!("{} to {target}", entitlement.state)));
+        return Err(reason(
+            INVALID_STATE_CHANGE,
+            &format!("{} to {target}", entitlement.state),
+        ));
     }
     if target == DEPLOYED {
         deploy(entitlement);

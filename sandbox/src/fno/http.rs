@@ -47,7 +47,10 @@ pub async fn post_service(
         .filter(|_| request.body.ns == service.ns);
     let Some(operation) = operation else {
         shared.faults.enter(&request.body.name).await;
-        let fault = SoapFault::new(FAULT_CLIENT, format!("No such operation '{}'", request.body.name));
+        let fault = SoapFault::new(
+            FAULT_CLIENT,
+            format!("No such operation '{}'", request.body.name),
+        );
         return fault_response(StatusCode::INTERNAL_SERVER_ERROR, &fault);
     };
     let injected = shared.faults.enter(operation.name).await;
@@ -77,20 +80,31 @@ pub async fn post_service(
         Injected::Drop => dropped(),
         Injected::Malformed => {
             let cut = xml.len() / 2;
-            xml_response(StatusCode::OK, xml.get(..cut).unwrap_or_default().to_string())
+            xml_response(
+                StatusCode::OK,
+                xml.get(..cut).unwrap_or_default().to_string(),
+            )
         }
         _ => xml_response(StatusCode::OK, xml),
     }
 }
 
 /// Handles `GET /flexnet/services/{*path}` (`?wsdl` or the Axis greeting).
-pub async fn get_service(Path(path): Path<String>, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
+pub async fn get_service(
+    Path(path): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
     let Some(service) = registry::service(&path) else {
         return no_service(&path);
     };
-    let wants_wsdl = query.is_some_and(|q| q.split('&').any(|part| part.eq_ignore_ascii_case("wsdl")));
+    let wants_wsdl =
+        query.is_some_and(|q| q.split('&').any(|part| part.eq_ignore_ascii_case("wsdl")));
     if !wants_wsdl {
-        let page = format!("<h1>{}</h1><p>Hi there, this is an AXIS service!</p>", service.path);
+        let page = format!(
+            "<h1>{}</h1><p>Hi there, this is an AXIS service!</p>",
+            service.path
+        );
         return ([(header::CONTENT_TYPE, "text/html")], page).into_response();
     }
     let host = headers
@@ -105,7 +119,10 @@ pub async fn get_service(Path(path): Path<String>, RawQuery(query): RawQuery, he
 pub async fn list_services() -> Response {
     let mut page = String::from("<h2>And now... Some Services</h2><ul>");
     for service in registry::SERVICES {
-        page.push_str(&format!("<li>{} <a href=\"{SERVICES_PREFIX}{}?wsdl\">(wsdl)</a></li>", service.path, service.path));
+        page.push_str(&format!(
+            "<li>{} <a href=\"{SERVICES_PREFIX}{}?wsdl\">(wsdl)</a></li>",
+            service.path, service.path
+        ));
     }
     page.push_str("</ul>");
     ([(header::CONTENT_TYPE, "text/html")], page).into_response()
@@ -120,7 +137,12 @@ fn fault_response(status: StatusCode, fault: &SoapFault) -> Response {
 }
 
 fn no_service(path: &str) -> Response {
-    let fault = SoapFault::new(FAULT_SERVER_USER, format!("The AXIS engine could not find a target service to invoke! targetService is {path}"));
+    let fault = SoapFault::new(
+        FAULT_SERVER_USER,
+        format!(
+            "The AXIS engine could not find a target service to invoke! targetService is {path}"
+        ),
+    );
     fault_response(StatusCode::NOT_FOUND, &fault)
 }
 
@@ -128,7 +150,10 @@ fn no_service(path: &str) -> Response {
 // the sandbox answers 401 with a Basic challenge and a SOAP fault body, so
 // both kinds of client see an authentication error.
 fn unauthorized() -> Response {
-    let fault = SoapFault::new(FAULT_CLIENT, "User authentication failed: invalid user name or password");
+    let fault = SoapFault::new(
+        FAULT_CLIENT,
+        "User authentication failed: invalid user name or password",
+    );
     let mut response = fault_response(StatusCode::UNAUTHORIZED, &fault);
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
@@ -141,7 +166,10 @@ fn unauthorized() -> Response {
 fn injected_failure(status: u16) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if status == StatusCode::INTERNAL_SERVER_ERROR {
-        let fault = SoapFault::new(FAULT_SERVER_USER, "java.lang.RuntimeException: injected sandbox failure");
+        let fault = SoapFault::new(
+            FAULT_SERVER_USER,
+            "java.lang.RuntimeException: injected sandbox failure",
+        );
         return fault_response(status, &fault);
     }
     let page = format!("<html><body><h1>{status}</h1></body></html>");
@@ -151,7 +179,10 @@ fn injected_failure(status: u16) -> Response {
 // The body stream fails at once, so the connection is cut before a complete response.
 fn dropped() -> Response {
     let stream = futures::stream::once(async {
-        Err::<Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "dropped by fault switch"))
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "dropped by fault switch",
+        ))
     });
     Response::builder()
         .status(StatusCode::OK)

@@ -4,7 +4,9 @@
 
 use super::attributes::{merge_attributes, read_attributes};
 use super::entitlements::{resolve_entitlement, write_line_identifier};
-use super::lines::{apply_line_fields, check_dates, read_id, read_new_line, DEPLOYED, DRAFT, INVALID_VALUE};
+use super::lines::{
+    apply_line_fields, check_dates, read_id, read_new_line, DEPLOYED, DRAFT, INVALID_VALUE,
+};
 use super::model::{AttributeEntity, LineItem};
 use super::service::{Ctx, MISSING_FIELD};
 use super::soap::{reason, Batch};
@@ -71,7 +73,12 @@ fn write_added(writer: &mut XmlWriter, ctx: &Ctx<'_>, position: usize, first_new
         writer.leaf("lineItemUniqueIds", &line.unique_id);
     }
     for line in added {
-        write_line_identifier(writer, "lineItemIdentifiers", &line.unique_id, &line.activation_id);
+        write_line_identifier(
+            writer,
+            "lineItemIdentifiers",
+            &line.unique_id,
+            &line.activation_id,
+        );
     }
     writer.close("addedLineItems");
 }
@@ -96,15 +103,25 @@ fn update_lines(ctx: &mut Ctx<'_>, item: &Element) -> Result<(), String> {
     let mut updated = Vec::new();
     let mut pending = Vec::new();
     for data in item.children_named("lineItemData") {
-        let identifier = data.child("lineItemIdentifier").ok_or_else(|| reason(MISSING_FIELD, "0"))?;
+        let identifier = data
+            .child("lineItemIdentifier")
+            .ok_or_else(|| reason(MISSING_FIELD, "0"))?;
         let at = ctx
             .state
             .resolve_line(identifier)
             .filter(|(entitlement, _)| *entitlement == position)
-            .ok_or_else(|| reason(UNKNOWN_LINE_ITEM, &super::accounts::identifier_text(identifier, "activationId")))?;
+            .ok_or_else(|| {
+                reason(
+                    UNKNOWN_LINE_ITEM,
+                    &super::accounts::identifier_text(identifier, "activationId"),
+                )
+            })?;
         let mut line = ctx.state.entitlements[at.0].line_items[at.1].clone();
         let old_id = line.activation_id.clone();
-        if data.value_at(&["activationId", "id"]).is_some_and(|id| id != old_id) {
+        if data
+            .value_at(&["activationId", "id"])
+            .is_some_and(|id| id != old_id)
+        {
             line.activation_id = read_id(ctx.state, data.child("activationId"), &mut pending)?;
         }
         update_line(ctx, &mut line, data)?;
@@ -143,7 +160,12 @@ fn update_line(ctx: &Ctx<'_>, line: &mut LineItem, data: &Element) -> Result<(),
     if let Some(model) = data.value_at(&["licenseModel", "primaryKeys", "name"]) {
         line.license_model = Some(model.to_string());
     }
-    let attributes = read_attributes(ctx.state, AttributeEntity::LineItem, data.child("lineItemAttributes"), false)?;
+    let attributes = read_attributes(
+        ctx.state,
+        AttributeEntity::LineItem,
+        data.child("lineItemAttributes"),
+        false,
+    )?;
     merge_attributes(&mut line.custom_attributes, attributes);
     check_dates(line)?;
     line.last_modified = ctx.now;
@@ -169,28 +191,47 @@ fn renew_one(ctx: &mut Ctx<'_>, item: &Element) -> Result<Renewed, String> {
     let mut planned = Vec::new();
     let mut pending = Vec::new();
     for (index, data) in item.children_named("renewLineItemData").enumerate() {
-        let identifier = data.child("parentLineItemIdentifier").ok_or_else(|| reason(MISSING_FIELD, "0"))?;
+        let identifier = data
+            .child("parentLineItemIdentifier")
+            .ok_or_else(|| reason(MISSING_FIELD, "0"))?;
         let parent = ctx.state.resolve_line(identifier).ok_or_else(|| {
-            reason(UNKNOWN_LINE_ITEM, &super::accounts::identifier_text(identifier, "activationId"))
+            reason(
+                UNKNOWN_LINE_ITEM,
+                &super::accounts::identifier_text(identifier, "activationId"),
+            )
         })?;
-        let params = data.child("renewParameters").ok_or_else(|| reason(MISSING_FIELD, "0"))?;
+        let params = data
+            .child("renewParameters")
+            .ok_or_else(|| reason(MISSING_FIELD, "0"))?;
         let mut line = ctx.state.entitlements[parent.0].line_items[parent.1].clone();
         line.activation_id = read_id(ctx.state, params.child("activationId"), &mut pending)?;
-        line.parent_line_item = Some(ctx.state.entitlements[parent.0].line_items[parent.1].activation_id.clone());
+        line.parent_line_item = Some(
+            ctx.state.entitlements[parent.0].line_items[parent.1]
+                .activation_id
+                .clone(),
+        );
         line.line_item_type = Some("RENEWAL".to_string());
         line.fulfilled_count = 0;
         update_line(ctx, &mut line, params)?;
         line.unique_id = format!("pending-{index}");
         line.created = ctx.now;
         line.created_by = ctx.caller.to_string();
-        line.state = if data.bool_of("autoDeploy") == Some(true) { DEPLOYED } else { DRAFT }.to_string();
+        line.state = if data.bool_of("autoDeploy") == Some(true) {
+            DEPLOYED
+        } else {
+            DRAFT
+        }
+        .to_string();
         planned.push((parent, line));
     }
     let mut renewed = Vec::new();
     for (parent, mut line) in planned {
         line.unique_id = ctx.state.next_unique_id();
         commit_lines(ctx, parent.0, vec![line]);
-        let added = (parent.0, ctx.state.entitlements[parent.0].line_items.len() - 1);
+        let added = (
+            parent.0,
+            ctx.state.entitlements[parent.0].line_items.len() - 1,
+        );
         renewed.push((parent, added));
     }
     Ok(renewed)
@@ -216,7 +257,12 @@ fn write_renewed(writer: &mut XmlWriter, ctx: &Ctx<'_>, record: usize, renewed: 
         writer
             .open("renewedLineItem")
             .leaf("lineItemRecordRefNo", &(index + 1).to_string());
-        write_line_identifier(writer, "parentLineItemIdentifier", &parent.unique_id, &parent.activation_id);
+        write_line_identifier(
+            writer,
+            "parentLineItemIdentifier",
+            &parent.unique_id,
+            &parent.activation_id,
+        );
         writer
             .open("newLineItem")
             .leaf("uniqueId", &added.unique_id)

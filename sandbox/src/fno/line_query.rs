@@ -3,9 +3,13 @@
 //! fields switched on in `entitlementLineItemResponseConfig` are returned.
 
 use super::attributes::write_attributes;
-use super::lines::{write_model_identifier, write_parent, write_part_identifier, write_product_identifier};
+use super::lines::{
+    write_model_identifier, write_parent, write_part_identifier, write_product_identifier,
+};
 use super::model::{Entitlement, LineItem};
-use super::query::{date_matches, datetime_matches, format_date, format_datetime, number_matches, text_matches};
+use super::query::{
+    date_matches, datetime_matches, format_date, format_datetime, number_matches, text_matches,
+};
 use super::service::Ctx;
 use super::soap::{write_status, SUCCESS};
 use super::state::FnoState;
@@ -47,17 +51,30 @@ fn line_matches(entitlement: &Entitlement, line: &LineItem, params: Option<&Elem
         ("orderLineNumber", line.order_line_number.as_deref()),
         ("soldTo", entitlement.sold_to.as_deref()),
     ];
-    texts.iter().all(|(name, value)| text_matches(params.child(name), *value))
-        && params.bool_of("withNoOrderId").is_none_or(|only| !only || line.order_id.is_none())
-        && params.bool_of("isPermanent").is_none_or(|p| p == line.is_permanent)
-        && params.bool_of("restrictToItemsWithCount").is_none_or(|only| !only || line.remaining_copies() > 0)
-        && params.value("activatableItemType").is_none_or(|t| t.trim() == LINE_ITEM)
+    texts
+        .iter()
+        .all(|(name, value)| text_matches(params.child(name), *value))
+        && params
+            .bool_of("withNoOrderId")
+            .is_none_or(|only| !only || line.order_id.is_none())
+        && params
+            .bool_of("isPermanent")
+            .is_none_or(|p| p == line.is_permanent)
+        && params
+            .bool_of("restrictToItemsWithCount")
+            .is_none_or(|only| !only || line.remaining_copies() > 0)
+        && params
+            .value("activatableItemType")
+            .is_none_or(|t| t.trim() == LINE_ITEM)
         && date_matches(params.child("startDate"), line.start_date)
         && date_matches(params.child("expirationDate"), line.expiration_date)
         && number_matches(params.child("fulfilledAmount"), line.fulfilled_count)
         && datetime_matches(params.child("createdOnDateTime"), line.created)
         && datetime_matches(params.child("lastModifiedDateTime"), line.last_modified)
-        && super::attributes::attributes_match(&line.custom_attributes, params.child("lineItemAttributes"))
+        && super::attributes::attributes_match(
+            &line.custom_attributes,
+            params.child("lineItemAttributes"),
+        )
 }
 
 fn on(config: Option<&Element>, flag: &str) -> bool {
@@ -115,7 +132,12 @@ fn write_header_fields(
     config: Option<&Element>,
 ) {
     if on(config, "activationId") {
-        super::entitlements::write_line_identifier(writer, "activationId", &line.unique_id, &line.activation_id);
+        super::entitlements::write_line_identifier(
+            writer,
+            "activationId",
+            &line.unique_id,
+            &line.activation_id,
+        );
     }
     if on(config, "description") {
         writer.opt("description", line.description.as_deref());
@@ -175,20 +197,34 @@ fn write_header_fields(
     }
 }
 
-fn write_product_fields(state: &FnoState, writer: &mut XmlWriter, line: &LineItem, config: Option<&Element>) {
+fn write_product_fields(
+    state: &FnoState,
+    writer: &mut XmlWriter,
+    line: &LineItem,
+    config: Option<&Element>,
+) {
     let product = state.product(&line.product.0, &line.product.1);
     if on(config, "product") {
         write_product_identifier(writer, "product", &line.product);
     }
     if on(config, "productDescription") {
-        writer.opt("productDescription", product.and_then(|p| p.description.as_deref()));
+        writer.opt(
+            "productDescription",
+            product.and_then(|p| p.description.as_deref()),
+        );
     }
     if on(config, "partNumber") {
         write_part_identifier(writer, line.part_number.as_deref());
     }
     if on(config, "partNumberDescription") {
-        let part = line.part_number.as_deref().and_then(|id| state.part_number(id));
-        writer.opt("partNumberDescription", part.map(|p| p.description.as_str()));
+        let part = line
+            .part_number
+            .as_deref()
+            .and_then(|id| state.part_number(id));
+        writer.opt(
+            "partNumberDescription",
+            part.map(|p| p.description.as_str()),
+        );
     }
     if let (true, Some(technology)) = (
         on(config, "licenseTechnology"),
@@ -248,7 +284,10 @@ fn write_date_fields(writer: &mut XmlWriter, line: &LineItem, config: Option<&El
             .close("term");
     }
     if on(config, "expirationDate") {
-        writer.opt("expirationDate", line.expiration_date.map(format_date).as_deref());
+        writer.opt(
+            "expirationDate",
+            line.expiration_date.map(format_date).as_deref(),
+        );
     }
     if on(config, "versionDate") {
         writer.opt("versionDate", line.version_date.map(format_date).as_deref());

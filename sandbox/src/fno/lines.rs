@@ -26,7 +26,8 @@ pub const DUPLICATE_ID: &str = "The ID is already in use";
 /// Reason for an ID with characters FNO forbids.
 pub const INVALID_ID: &str = "The ID contains characters that are not allowed";
 /// Reason for contradicting expiration fields.
-pub const INVALID_EXPIRATION: &str = "Specify exactly one of term and expiration date, or neither for a permanent line item";
+pub const INVALID_EXPIRATION: &str =
+    "Specify exactly one of term and expiration date, or neither for a permanent line item";
 /// Reason for a start date given with an activation-date option.
 pub const START_DATE_NOT_ALLOWED: &str = "The start date must be empty for this start date option";
 /// Reason for other out-of-range values.
@@ -53,7 +54,11 @@ pub const DEPLOYED: &str = "DEPLOYED";
 /// Reads an `idType` (`id?`, `autoGenerate?`): the given ID or a generated one.
 ///
 /// `pending` holds IDs claimed earlier in the same request.
-pub fn read_id(state: &FnoState, id_type: Option<&Element>, pending: &mut Vec<String>) -> Result<String, String> {
+pub fn read_id(
+    state: &FnoState,
+    id_type: Option<&Element>,
+    pending: &mut Vec<String>,
+) -> Result<String, String> {
     let id_type = id_type.ok_or_else(|| reason(MISSING_FIELD, "0"))?;
     if id_type.bool_of("autoGenerate") == Some(true) {
         let mut id = state.generate_id();
@@ -63,7 +68,9 @@ pub fn read_id(state: &FnoState, id_type: Option<&Element>, pending: &mut Vec<St
         pending.push(id.clone());
         return Ok(id);
     }
-    let id = id_type.value("id").ok_or_else(|| reason(MISSING_FIELD, "0"))?;
+    let id = id_type
+        .value("id")
+        .ok_or_else(|| reason(MISSING_FIELD, "0"))?;
     if id.len() > MAX_ID_LENGTH || id.chars().any(|c| FORBIDDEN_ID_CHARS.contains(c)) {
         return Err(reason(INVALID_ID, id));
     }
@@ -75,14 +82,25 @@ pub fn read_id(state: &FnoState, id_type: Option<&Element>, pending: &mut Vec<St
 }
 
 /// Reads and checks a new line item; the caller sets its state and indexes it.
-pub fn read_new_line(ctx: &mut Ctx<'_>, item: &Element, pending: &mut Vec<String>) -> Result<LineItem, String> {
+pub fn read_new_line(
+    ctx: &mut Ctx<'_>,
+    item: &Element,
+    pending: &mut Vec<String>,
+) -> Result<LineItem, String> {
     let state: &FnoState = ctx.state;
     let activation_id = read_id(state, item.child("activationId"), pending)?;
     let (product, part_number, part_model) = read_product(state, item)?;
     let license_model = read_license_model(state, item, part_model, &product)?;
-    let copies = item.value("numberOfCopies").ok_or_else(|| reason(MISSING_FIELD, "0"))?;
+    let copies = item
+        .value("numberOfCopies")
+        .ok_or_else(|| reason(MISSING_FIELD, "0"))?;
     let number_of_copies = parse_count(copies)?;
-    let attributes = read_attributes(state, AttributeEntity::LineItem, item.child("lineItemAttributes"), true)?;
+    let attributes = read_attributes(
+        state,
+        AttributeEntity::LineItem,
+        item.child("lineItemAttributes"),
+        true,
+    )?;
     let mut line = LineItem {
         activation_id,
         product,
@@ -117,16 +135,26 @@ fn read_product(state: &FnoState, item: &Element) -> Result<ProductChoice, Strin
                 .value("uniqueId")
                 .and_then(|unique| state.part_numbers.iter().find(|p| p.unique_id == unique)),
         };
-        let label = part_id.or_else(|| part.value("uniqueId")).unwrap_or_default();
+        let label = part_id
+            .or_else(|| part.value("uniqueId"))
+            .unwrap_or_default();
         let found = found.ok_or_else(|| reason(UNKNOWN_PART_NUMBER, label))?;
         let product = found
             .product
             .clone()
             .ok_or_else(|| reason(UNMAPPED_PART_NUMBER, label))?;
-        (product, Some(found.part_id.clone()), found.license_model.clone())
+        (
+            product,
+            Some(found.part_id.clone()),
+            found.license_model.clone(),
+        )
     } else if let Some(product) = item.child("product") {
-        let name = product.value_at(&["primaryKeys", "name"]).unwrap_or_default();
-        let version = product.value_at(&["primaryKeys", "version"]).unwrap_or_default();
+        let name = product
+            .value_at(&["primaryKeys", "name"])
+            .unwrap_or_default();
+        let version = product
+            .value_at(&["primaryKeys", "version"])
+            .unwrap_or_default();
         ((name.to_string(), version.to_string()), None, None)
     } else {
         return Err(reason(MISSING_FIELD, "0"));
@@ -182,7 +210,9 @@ fn read_enum(item: &Element, name: &str, allowed: &[&str]) -> Result<Option<Stri
 fn read_date(item: &Element, name: &str) -> Result<Option<chrono::NaiveDate>, String> {
     match item.value(name) {
         None => Ok(None),
-        Some(text) => parse_date(text).map(Some).ok_or_else(|| reason(INVALID_VALUE, text.trim())),
+        Some(text) => parse_date(text)
+            .map(Some)
+            .ok_or_else(|| reason(INVALID_VALUE, text.trim())),
     }
 }
 
@@ -230,14 +260,17 @@ pub fn apply_line_fields(line: &mut LineItem, item: &Element) -> Result<(), Stri
 }
 
 fn read_term(term: &Element) -> Result<Term, String> {
-    let number = term.value("numDuration").ok_or_else(|| reason(MISSING_FIELD, "0"))?;
+    let number = term
+        .value("numDuration")
+        .ok_or_else(|| reason(MISSING_FIELD, "0"))?;
     let num_duration = number
         .trim()
         .parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
         .ok_or_else(|| reason(INVALID_VALUE, number.trim()))?;
-    let unit = read_enum(term, "durationUnit", &DURATION_UNITS)?.ok_or_else(|| reason(MISSING_FIELD, "0"))?;
+    let unit = read_enum(term, "durationUnit", &DURATION_UNITS)?
+        .ok_or_else(|| reason(MISSING_FIELD, "0"))?;
     Ok(Term {
         num_duration,
         duration_unit: unit,
@@ -281,7 +314,10 @@ pub fn write_line(writer: &mut XmlWriter, line: &LineItem) {
     writer.opt("lineItemType", line.line_item_type.as_deref());
     write_attributes(writer, "lineItemAttributes", &line.custom_attributes);
     writer
-        .leaf("numberOfRemainingCopies", &line.remaining_copies().to_string())
+        .leaf(
+            "numberOfRemainingCopies",
+            &line.remaining_copies().to_string(),
+        )
         .leaf("fulfilledCount", &line.fulfilled_count.to_string())
         .leaf("state", &line.state);
     write_parent(writer, line.parent_line_item.as_deref());
@@ -305,7 +341,10 @@ pub fn write_dates(writer: &mut XmlWriter, line: &LineItem) {
             .close("term");
     }
     writer
-        .opt("expirationDate", line.expiration_date.map(format_date).as_deref())
+        .opt(
+            "expirationDate",
+            line.expiration_date.map(format_date).as_deref(),
+        )
         .opt("versionDate", line.version_date.map(format_date).as_deref());
 }
 

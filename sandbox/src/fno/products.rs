@@ -28,7 +28,10 @@ pub fn products_query(ctx: &mut Ctx<'_>, body: &Element) -> String {
     wrap_query(found, data)
 }
 
-fn part_numbers_of<'a>(state: &'a FnoState, product: &'a Product) -> impl Iterator<Item = &'a PartNumber> + 'a {
+fn part_numbers_of<'a>(
+    state: &'a FnoState,
+    product: &'a Product,
+) -> impl Iterator<Item = &'a PartNumber> + 'a {
     state.part_numbers.iter().filter(move |part| {
         part.product
             .as_ref()
@@ -42,14 +45,24 @@ fn product_matches(state: &FnoState, product: &Product, params: Option<&Element>
     };
     let part_filter = params.child("partNumber");
     let part_ok = part_filter.is_none()
-        || part_numbers_of(state, product).any(|part| text_matches(part_filter, Some(&part.part_id)));
+        || part_numbers_of(state, product)
+            .any(|part| text_matches(part_filter, Some(&part.part_id)));
     text_matches(params.child("productName"), Some(&product.name))
         && text_matches(params.child("version"), Some(&product.version))
         && text_matches(params.child("description"), product.description.as_deref())
-        && text_matches(params.child("licenseTechnology"), product.license_technology.as_deref())
+        && text_matches(
+            params.child("licenseTechnology"),
+            product.license_technology.as_deref(),
+        )
         && state_matches(params.child("state"), &product.state)
-        && date_matches(params.child("creationDate"), Some(product.created.date_naive()))
-        && date_matches(params.child("lastModifiedDate"), Some(product.last_modified.date_naive()))
+        && date_matches(
+            params.child("creationDate"),
+            Some(product.created.date_naive()),
+        )
+        && date_matches(
+            params.child("lastModifiedDate"),
+            Some(product.last_modified.date_naive()),
+        )
         && part_ok
 }
 
@@ -122,7 +135,9 @@ fn write_product_parts(state: &FnoState, writer: &mut XmlWriter, product: &Produ
 }
 
 fn write_model(state: &FnoState, writer: &mut XmlWriter, wrapper: &str, name: &str) {
-    let unique_id = state.license_model(name).map(|model| model.unique_id.as_str());
+    let unique_id = state
+        .license_model(name)
+        .map(|model| model.unique_id.as_str());
     writer
         .open(wrapper)
         .opt("uniqueId", unique_id)
@@ -158,10 +173,20 @@ fn part_matches(part: &PartNumber, params: Option<&Element>) -> bool {
         && text_matches(params.child("description"), Some(&part.description))
         && text_matches(params.child("productName"), product_name)
         && text_matches(params.child("licenseModel"), part.license_model.as_deref())
-        && date_matches(params.child("creationDate"), Some(part.created.date_naive()))
-        && date_matches(params.child("lastModifiedDate"), Some(part.last_modified.date_naive()))
-        && params.bool_of("unmappedWithProduct").is_none_or(|u| !u || part.product.is_none())
-        && params.bool_of("unmappedWithLicenseModel").is_none_or(|u| !u || part.license_model.is_none())
+        && date_matches(
+            params.child("creationDate"),
+            Some(part.created.date_naive()),
+        )
+        && date_matches(
+            params.child("lastModifiedDate"),
+            Some(part.last_modified.date_naive()),
+        )
+        && params
+            .bool_of("unmappedWithProduct")
+            .is_none_or(|u| !u || part.product.is_none())
+        && params
+            .bool_of("unmappedWithLicenseModel")
+            .is_none_or(|u| !u || part.license_model.is_none())
 }
 
 fn write_part(state: &FnoState, writer: &mut XmlWriter, part: &PartNumber) {
@@ -175,7 +200,10 @@ fn write_part(state: &FnoState, writer: &mut XmlWriter, part: &PartNumber) {
         .close("partNumberIdentifier")
         .leaf("description", &part.description)
         .leaf("creationDate", &format_date(part.created.date_naive()))
-        .leaf("lastModifiedDate", &format_date(part.last_modified.date_naive()));
+        .leaf(
+            "lastModifiedDate",
+            &format_date(part.last_modified.date_naive()),
+        );
     if let Some((name, version)) = &part.product {
         let unique_id = state.product(name, version).map(|p| p.unique_id.as_str());
         writer
@@ -198,7 +226,10 @@ pub fn wrap_query(found: usize, data: XmlWriter) -> String {
     let mut writer = XmlWriter::new();
     write_status(&mut writer, SUCCESS, None);
     if found > 0 {
-        writer.open("responseData").raw(&data.finish()).close("responseData");
+        writer
+            .open("responseData")
+            .raw(&data.finish())
+            .close("responseData");
     }
     writer.finish()
 }

@@ -62,7 +62,9 @@ pub fn number_matches(query: Option<&Element>, value: i64) -> bool {
     let Some(query) = query else {
         return true;
     };
-    let Some(wanted) = query.value("value").and_then(|text| text.trim().parse::<i64>().ok())
+    let Some(wanted) = query
+        .value("value")
+        .and_then(|text| text.trim().parse::<i64>().ok())
     else {
         return false;
     };
@@ -94,7 +96,11 @@ pub fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
         .ok()
         .map(|naive| naive.and_utc())
-        .or_else(|| parse_date(text).and_then(|date| date.and_hms_opt(0, 0, 0)).map(|naive| naive.and_utc()))
+        .or_else(|| {
+            parse_date(text)
+                .and_then(|date| date.and_hms_opt(0, 0, 0))
+                .map(|naive| naive.and_utc())
+        })
 }
 
 /// Parses an xsd:date (`YYYY-MM-DD`, an optional zone suffix is ignored).
@@ -142,7 +148,8 @@ mod tests {
 
     #[test]
     fn datetime_filters_compare_instants() {
-        let after = query("<q><value>2025-01-01T10:00:00Z</value><searchType>AFTER</searchType></q>");
+        let after =
+            query("<q><value>2025-01-01T10:00:00Z</value><searchType>AFTER</searchType></q>");
         let later = parse_datetime("2025-01-01T12:00:00+01:00").expect("time");
         let earlier = parse_datetime("2025-01-01T10:59:59+01:00").expect("time");
         assert!(datetime_matches(Some(&after), later));
@@ -151,7 +158,10 @@ mod tests {
 
     #[test]
     fn dates_accept_a_zone_suffix() {
-        assert_eq!(parse_date("2025-02-03Z"), NaiveDate::from_ymd_opt(2025, 2, 3));
+        assert_eq!(
+            parse_date("2025-02-03Z"),
+            NaiveDate::from_ymd_opt(2025, 2, 3)
+        );
         assert_eq!(parse_date("2025-02-3"), None);
     }
 }

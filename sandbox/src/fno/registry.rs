@@ -4,7 +4,10 @@
 //! `getEntitlementsQuery`); the WSDLs are the authority.
 
 use super::service::{Kind, Operation, Service};
-use super::{accounts, auth, entitlement_query, entitlements, line_ops, line_query, products, user_query, users};
+use super::{
+    account_query, accounts, auth, entitlement_query, entitlements, line_ops, line_query, products,
+    user_query, users,
+};
 
 /// Namespace of UserAcctHierarchyService v3.
 pub const USER_ACCT_NS: &str = "urn:v3.webservices.operations.flexnet.com";
@@ -17,7 +20,13 @@ pub const PRODUCT_NS: &str = "urn:v2.webservices.operations.flexnet.com";
 /// Namespace of FlexnetAuthentication v1.
 pub const AUTH_NS: &str = "urn:v1.webservices.platform.flexnet.com";
 
-const fn op(request: &'static str, name: &'static str, response: &'static str, kind: Kind, handler: super::service::Handler) -> Operation {
+const fn op(
+    request: &'static str,
+    name: &'static str,
+    response: &'static str,
+    kind: Kind,
+    handler: super::service::Handler,
+) -> Operation {
     Operation {
         request,
         name,
@@ -28,48 +37,246 @@ const fn op(request: &'static str, name: &'static str, response: &'static str, k
 }
 
 const USER_ACCT_OPERATIONS: &[Operation] = &[
-    op("createAcctRequest", "createAccount", "createAcctResponse", Kind::Write("account"), accounts::create_account),
-    op("updateAccountRequest", "updateAccount", "updateAccountResponse", Kind::Write("acctData"), accounts::update_account),
-    op("getAccountsQueryRequest", "getAccountsQuery", "getAccountsQueryResponse", Kind::Query, accounts::accounts_query),
-    op("getAccountCountRequest", "getAccountCount", "getAccountCountResponse", Kind::Read, accounts::account_count),
-    op("linkAccountsRequest", "linkAccounts", "linkAccountsResponse", Kind::Write("acctData"), accounts::link_accounts),
-    op("createUserRequest", "createUser", "createUserResponse", Kind::Write("user"), users::create_user_v3),
-    op("updateUserRequest", "updateUser", "updateUserResponse", Kind::Write("userData"), users::update_user_v3),
-    op("updateUserRolesRequest", "updateUserRoles", "updateUserRolesResponse", Kind::Write("userData"), users::update_roles_v3),
-    op("getUsersQueryRequest", "getUsersQuery", "getUsersQueryResponse", Kind::Query, user_query::users_query_v3),
-    op("getUserCountRequest", "getUserCount", "getUserCountResponse", Kind::Read, user_query::user_count_v3),
-    op("getUserPermissionsRequest", "getUserPermissions", "getUserPermissionsResponse", Kind::Read, user_query::permissions_v3),
+    op(
+        "createAcctRequest",
+        "createAccount",
+        "createAcctResponse",
+        Kind::Write("account"),
+        accounts::create_account,
+    ),
+    op(
+        "updateAccountRequest",
+        "updateAccount",
+        "updateAccountResponse",
+        Kind::Write("acctData"),
+        accounts::update_account,
+    ),
+    op(
+        "getAccountsQueryRequest",
+        "getAccountsQuery",
+        "getAccountsQueryResponse",
+        Kind::Query,
+        account_query::accounts_query,
+    ),
+    op(
+        "getAccountCountRequest",
+        "getAccountCount",
+        "getAccountCountResponse",
+        Kind::Read,
+        account_query::account_count,
+    ),
+    op(
+        "linkAccountsRequest",
+        "linkAccounts",
+        "linkAccountsResponse",
+        Kind::Write("acctData"),
+        accounts::link_accounts,
+    ),
+    op(
+        "createUserRequest",
+        "createUser",
+        "createUserResponse",
+        Kind::Write("user"),
+        users::create_user_v3,
+    ),
+    op(
+        "updateUserRequest",
+        "updateUser",
+        "updateUserResponse",
+        Kind::Write("userData"),
+        users::update_user_v3,
+    ),
+    op(
+        "updateUserRolesRequest",
+        "updateUserRoles",
+        "updateUserRolesResponse",
+        Kind::Write("userData"),
+        users::update_roles_v3,
+    ),
+    op(
+        "getUsersQueryRequest",
+        "getUsersQuery",
+        "getUsersQueryResponse",
+        Kind::Query,
+        user_query::users_query_v3,
+    ),
+    op(
+        "getUserCountRequest",
+        "getUserCount",
+        "getUserCountResponse",
+        Kind::Read,
+        user_query::user_count_v3,
+    ),
+    op(
+        "getUserPermissionsRequest",
+        "getUserPermissions",
+        "getUserPermissionsResponse",
+        Kind::Read,
+        user_query::permissions_v3,
+    ),
 ];
 
 const USER_ORG_OPERATIONS: &[Operation] = &[
-    op("createOrgRequest", "createOrganization", "createOrgResponse", Kind::Write("organization"), accounts::create_organization),
-    op("updateOrganizationRequest", "updateOrganization", "updateOrganizationResponse", Kind::Write("orgData"), accounts::update_organization),
-    op("getOrganizationsQueryRequest", "getOrganizationsQuery", "getOrganizationsQueryResponse", Kind::Query, accounts::organizations_query),
-    op("getOrganizationCountRequest", "getOrganizationCount", "getOrganizationCountResponse", Kind::Read, accounts::organization_count),
-    op("linkOrganizationsRequest", "linkOrganizations", "linkOrganizationsResponse", Kind::Write("orgData"), accounts::link_organizations),
-    op("createUserRequest", "createUser", "createUserResponse", Kind::Write("user"), users::create_user_v1),
-    op("updateUserRequest", "updateUser", "updateUserResponse", Kind::Write("userData"), users::update_user_v1),
-    op("updateUserRolesRequest", "updateUserRoles", "updateUserRolesResponse", Kind::Write("userData"), users::update_roles_v1),
-    op("getUsersQueryRequest", "getUsersQuery", "getUsersQueryResponse", Kind::Query, user_query::users_query_v1),
-    op("getUserCountRequest", "getUserCount", "getUserCountResponse", Kind::Read, user_query::user_count_v1),
-    op("getUserPermissionsRequest", "getUserPermissions", "getUserPermissionsResponse", Kind::Read, user_query::permissions_v1),
+    op(
+        "createOrgRequest",
+        "createOrganization",
+        "createOrgResponse",
+        Kind::Write("organization"),
+        accounts::create_organization,
+    ),
+    op(
+        "updateOrganizationRequest",
+        "updateOrganization",
+        "updateOrganizationResponse",
+        Kind::Write("orgData"),
+        accounts::update_organization,
+    ),
+    op(
+        "getOrganizationsQueryRequest",
+        "getOrganizationsQuery",
+        "getOrganizationsQueryResponse",
+        Kind::Query,
+        account_query::organizations_query,
+    ),
+    op(
+        "getOrganizationCountRequest",
+        "getOrganizationCount",
+        "getOrganizationCountResponse",
+        Kind::Read,
+        account_query::organization_count,
+    ),
+    op(
+        "linkOrganizationsRequest",
+        "linkOrganizations",
+        "linkOrganizationsResponse",
+        Kind::Write("orgData"),
+        accounts::link_organizations,
+    ),
+    op(
+        "createUserRequest",
+        "createUser",
+        "createUserResponse",
+        Kind::Write("user"),
+        users::create_user_v1,
+    ),
+    op(
+        "updateUserRequest",
+        "updateUser",
+        "updateUserResponse",
+        Kind::Write("userData"),
+        users::update_user_v1,
+    ),
+    op(
+        "updateUserRolesRequest",
+        "updateUserRoles",
+        "updateUserRolesResponse",
+        Kind::Write("userData"),
+        users::update_roles_v1,
+    ),
+    op(
+        "getUsersQueryRequest",
+        "getUsersQuery",
+        "getUsersQueryResponse",
+        Kind::Query,
+        user_query::users_query_v1,
+    ),
+    op(
+        "getUserCountRequest",
+        "getUserCount",
+        "getUserCountResponse",
+        Kind::Read,
+        user_query::user_count_v1,
+    ),
+    op(
+        "getUserPermissionsRequest",
+        "getUserPermissions",
+        "getUserPermissionsResponse",
+        Kind::Read,
+        user_query::permissions_v1,
+    ),
 ];
 
 const ENTITLEMENT_OPERATIONS: &[Operation] = &[
-    op("createSimpleEntitlementRequest", "createSimpleEntitlement", "createSimpleEntitlementResponse", Kind::Write("simpleEntitlement"), entitlements::create_simple_entitlement),
-    op("updateSimpleEntitlementRequest", "updateSimpleEntitlement", "updateSimpleEntitlementResponse", Kind::Write("simpleEntitlement"), entitlements::update_simple_entitlement),
-    op("setEntitlementStateRequest", "setEntitlementState", "setEntitlementStateResponse", Kind::Write("entitlement"), entitlements::set_entitlement_state),
-    op("createEntitlementLineItemRequest", "createEntitlementLineItem", "createEntitlementLineItemResponse", Kind::Write("lineItem"), line_ops::create_line_items),
-    op("updateEntitlementLineItemRequest", "updateEntitlementLineItem", "updateEntitlementLineItemResponse", Kind::Write("lineItemData"), line_ops::update_line_items),
-    op("renewLicenseRequest", "renewLicense", "renewLicenseResponse", Kind::Write("entitlementData"), line_ops::renew_license),
-    op("searchEntitlementRequest", "getEntitlementsQuery", "searchEntitlementResponse", Kind::Query, entitlement_query::entitlements_query),
-    op("getEntitlementCountRequest", "getEntitlementCount", "getEntitlementCountResponse", Kind::Read, entitlement_query::entitlement_count),
-    op("searchEntitlementLineItemPropertiesRequest", "getEntitlementLineItemPropertiesQuery", "searchEntitlementLineItemPropertiesResponse", Kind::Query, line_query::line_item_properties_query),
+    op(
+        "createSimpleEntitlementRequest",
+        "createSimpleEntitlement",
+        "createSimpleEntitlementResponse",
+        Kind::Write("simpleEntitlement"),
+        entitlements::create_simple_entitlement,
+    ),
+    op(
+        "updateSimpleEntitlementRequest",
+        "updateSimpleEntitlement",
+        "updateSimpleEntitlementResponse",
+        Kind::Write("simpleEntitlement"),
+        entitlements::update_simple_entitlement,
+    ),
+    op(
+        "setEntitlementStateRequest",
+        "setEntitlementState",
+        "setEntitlementStateResponse",
+        Kind::Write("entitlement"),
+        entitlements::set_entitlement_state,
+    ),
+    op(
+        "createEntitlementLineItemRequest",
+        "createEntitlementLineItem",
+        "createEntitlementLineItemResponse",
+        Kind::Write("lineItem"),
+        line_ops::create_line_items,
+    ),
+    op(
+        "updateEntitlementLineItemRequest",
+        "updateEntitlementLineItem",
+        "updateEntitlementLineItemResponse",
+        Kind::Write("lineItemData"),
+        line_ops::update_line_items,
+    ),
+    op(
+        "renewLicenseRequest",
+        "renewLicense",
+        "renewLicenseResponse",
+        Kind::Write("entitlementData"),
+        line_ops::renew_license,
+    ),
+    op(
+        "searchEntitlementRequest",
+        "getEntitlementsQuery",
+        "searchEntitlementResponse",
+        Kind::Query,
+        entitlement_query::entitlements_query,
+    ),
+    op(
+        "getEntitlementCountRequest",
+        "getEntitlementCount",
+        "getEntitlementCountResponse",
+        Kind::Read,
+        entitlement_query::entitlement_count,
+    ),
+    op(
+        "searchEntitlementLineItemPropertiesRequest",
+        "getEntitlementLineItemPropertiesQuery",
+        "searchEntitlementLineItemPropertiesResponse",
+        Kind::Query,
+        line_query::line_item_properties_query,
+    ),
 ];
 
 const PRODUCT_OPERATIONS: &[Operation] = &[
-    op("getProductsQueryRequest", "getProductsQuery", "getProductsQueryResponse", Kind::Query, products::products_query),
-    op("getPartNumbersQueryRequest", "getPartNumbersQuery", "getPartNumbersQueryResponse", Kind::Query, products::part_numbers_query),
+    op(
+        "getProductsQueryRequest",
+        "getProductsQuery",
+        "getProductsQueryResponse",
+        Kind::Query,
+        products::products_query,
+    ),
+    op(
+        "getPartNumbersQueryRequest",
+        "getPartNumbersQuery",
+        "getPartNumbersQueryResponse",
+        Kind::Query,
+        products::part_numbers_query,
+    ),
 ];
 
 const AUTH_OPERATIONS: &[Operation] = &[op(
@@ -116,7 +323,9 @@ pub static SERVICES: &[Service] = &[
 
 /// Finds a service by its path below `/flexnet/services/`.
 pub fn service(path: &str) -> Option<&'static Service> {
-    SERVICES.iter().find(|service| service.path == path.trim_matches('/'))
+    SERVICES
+        .iter()
+        .find(|service| service.path == path.trim_matches('/'))
 }
 
 /// Whether `operation` changes state (counted by `write_call_count`).

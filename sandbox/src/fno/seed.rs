@@ -78,7 +78,10 @@ pub fn default_state(options: &SeedOptions, now: DateTime<Utc>) -> FnoState {
         user_name: options.user.clone(),
         password: options.password.clone(),
     });
-    let mut roles = vec!["Portal User".to_string(), "Self-Registered User".to_string()];
+    let mut roles = vec![
+        "Portal User".to_string(),
+        "Self-Registered User".to_string(),
+    ];
     if !options.without_portal_admin_role {
         roles.insert(1, options.portal_admin_role.clone());
     }
@@ -87,7 +90,10 @@ pub fn default_state(options: &SeedOptions, now: DateTime<Utc>) -> FnoState {
         state.roles.push(Role { unique_id, name });
     }
     state.attribute_definitions = default_definitions();
-    for (name, model_state) in [(DEFAULT_LICENSE_MODEL, DEPLOYED), (DRAFT_LICENSE_MODEL, DRAFT)] {
+    for (name, model_state) in [
+        (DEFAULT_LICENSE_MODEL, DEPLOYED),
+        (DRAFT_LICENSE_MODEL, DRAFT),
+    ] {
         let unique_id = state.next_unique_id();
         state.license_models.push(LicenseModel {
             unique_id,
@@ -95,16 +101,34 @@ pub fn default_state(options: &SeedOptions, now: DateTime<Utc>) -> FnoState {
             state: model_state.into(),
         });
     }
-    add_product(&mut state, DEMO_PRODUCT, DEMO_PART_NUMBER, "Demo product of the connector guide", DEPLOYED, now);
+    add_product(
+        &mut state,
+        DEMO_PRODUCT,
+        DEMO_PART_NUMBER,
+        "Demo product of the connector guide",
+        DEPLOYED,
+        now,
+    );
     for (part, name) in CATALOG {
-        let product_state = if part == UNDEPLOYED_PART_NUMBER { DRAFT } else { DEPLOYED };
+        let product_state = if part == UNDEPLOYED_PART_NUMBER {
+            DRAFT
+        } else {
+            DEPLOYED
+        };
         add_product(&mut state, name, part, name, product_state, now);
     }
     state.reindex();
     state
 }
 
-fn add_product(state: &mut FnoState, name: &str, part: &str, description: &str, product_state: &str, now: DateTime<Utc>) {
+fn add_product(
+    state: &mut FnoState,
+    name: &str,
+    part: &str,
+    description: &str,
+    product_state: &str,
+    now: DateTime<Utc>,
+) {
     let unique_id = state.next_unique_id();
     state.products.push(Product {
         unique_id,
@@ -135,7 +159,12 @@ fn add_product(state: &mut FnoState, name: &str, part: &str, description: &str, 
     });
 }
 
-fn definition(entity: AttributeEntity, name: &str, data_type: AttributeType, active: bool) -> AttributeDefinition {
+fn definition(
+    entity: AttributeEntity,
+    name: &str,
+    data_type: AttributeType,
+    active: bool,
+) -> AttributeDefinition {
     AttributeDefinition {
         entity,
         name: name.into(),
@@ -171,7 +200,11 @@ pub fn load_seed(path: &Path, options: &SeedOptions) -> anyhow::Result<FnoState>
         .with_context(|| format!("failed to read the fno seed {}", path.display()))?;
     let mut state: FnoState = serde_json::from_str(&text)
         .with_context(|| format!("failed to parse the fno seed {}", path.display()))?;
-    if !state.web_service_users.iter().any(|user| user.user_name == options.user) {
+    if !state
+        .web_service_users
+        .iter()
+        .any(|user| user.user_name == options.user)
+    {
         state.web_service_users.push(WebServiceUser {
             user_name: options.user.clone(),
             password: options.password.clone(),

@@ -144,9 +144,8 @@ fn check_limits(kind: Kind, body: &Element) -> Result<Page, String> {
 fn query_page(body: &Element) -> Result<Page, String> {
     let size = match body.value("batchSize") {
         None => return Err(reason(MISSING_FIELD, "0")),
-        Some(text) => parse_positive(text).ok_or_else(|| {
-            reason("The batch size must be a positive integer", text.trim())
-        })?,
+        Some(text) => parse_positive(text)
+            .ok_or_else(|| reason("The batch size must be a positive integer", text.trim()))?,
     };
     if size > MAX_QUERY_BATCH {
         return Err(reason(

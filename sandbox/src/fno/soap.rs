@@ -241,7 +241,9 @@ mod tests {
         batch.succeed().leaf("x", "1");
         batch.fail("failedX", "x", &Element::default(), reason("bad", "1"));
         let xml = batch.finish(true);
-        assert!(xml.starts_with("<statusInfo><status>PARTIAL_FAILURE</status><reason>9999:bad: (1) [Incident# "));
+        assert!(xml.starts_with(
+            "<statusInfo><status>PARTIAL_FAILURE</status><reason>9999:bad: (1) [Incident# "
+        ));
         assert!(xml.contains("<failedData><failedX><x></x><reason>9999:bad"));
         assert!(xml.ends_with("<responseData><x>1</x></responseData>"));
     }

@@ -109,7 +109,9 @@ impl FnoState {
             return self.account_position(id);
         }
         let unique = identifier.value("uniqueId")?;
-        self.accounts.iter().position(|account| account.unique_id == unique)
+        self.accounts
+            .iter()
+            .position(|account| account.unique_id == unique)
     }
 
     /// Adds an account and indexes it.
@@ -227,7 +229,9 @@ impl FnoState {
         if let Some(old) = old_activation_id {
             self.index.line_items.remove(old);
         }
-        let id = self.entitlements[at.0].line_items[at.1].activation_id.clone();
+        let id = self.entitlements[at.0].line_items[at.1]
+            .activation_id
+            .clone();
         self.index.line_items.insert(id, at);
     }
 
@@ -274,7 +278,10 @@ impl FnoState {
     }
 
     /// Definitions of custom attributes for one entity type.
-    pub fn definitions(&self, entity: AttributeEntity) -> impl Iterator<Item = &AttributeDefinition> {
+    pub fn definitions(
+        &self,
+        entity: AttributeEntity,
+    ) -> impl Iterator<Item = &AttributeDefinition> {
         self.attribute_definitions
             .iter()
             .filter(move |definition| definition.entity == entity)

@@ -48,7 +48,9 @@ impl FnoStore {
 
     /// Locks the tenant for one call.
     pub(crate) fn lock(&self) -> MutexGuard<'_, FnoState> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Returns a copy of everything (the JSON dump format).
@@ -77,12 +79,20 @@ impl FnoStore {
 
     /// Returns the account with Account ID `id`.
     pub fn account(&self, id: &str) -> Option<Account> {
-        self.read(|state| state.account_position(id).map(|at| state.accounts[at].clone()))
+        self.read(|state| {
+            state
+                .account_position(id)
+                .map(|at| state.accounts[at].clone())
+        })
     }
 
     /// Returns the user named `user_name` (any case).
     pub fn user(&self, user_name: &str) -> Option<User> {
-        self.read(|state| state.user_position(user_name).map(|at| state.users[at].clone()))
+        self.read(|state| {
+            state
+                .user_position(user_name)
+                .map(|at| state.users[at].clone())
+        })
     }
 
     /// Returns the entitlement with `entitlement_id`.

@@ -65,9 +65,15 @@ fn matches(ctx: &Ctx<'_>, user: &User, params: Option<&Element>, d: &Dialect) ->
         ("zipcode", user.zipcode.as_deref()),
         ("country", user.country.as_deref()),
     ];
-    texts.iter().all(|(name, value)| text_matches(params.child(name), *value))
-        && params.bool_of("isActive").is_none_or(|active| active == (user.status == "Active"))
-        && params.bool_of("canLogIn").is_none_or(|can| can == user.can_login)
+    texts
+        .iter()
+        .all(|(name, value)| text_matches(params.child(name), *value))
+        && params
+            .bool_of("isActive")
+            .is_none_or(|active| active == (user.status == "Active"))
+        && params
+            .bool_of("canLogIn")
+            .is_none_or(|can| can == user.can_login)
         && membership_matches(ctx, user, params, d)
         && attributes_match(&user.custom_attributes, params.child("customAttributes"))
         && datetime_matches(params.child("lastModifiedDateTime"), user.last_modified)
@@ -97,7 +103,10 @@ fn roles_match(user: &User, roles: Option<&Element>) -> bool {
     let Some(roles) = roles else {
         return true;
     };
-    let wanted: Vec<&str> = roles.children_named("roleName").map(|r| r.text.trim()).collect();
+    let wanted: Vec<&str> = roles
+        .children_named("roleName")
+        .map(|r| r.text.trim())
+        .collect();
     user.account_roles
         .iter()
         .any(|m| m.roles.iter().any(|role| wanted.contains(&role.as_str())))
@@ -106,7 +115,11 @@ fn roles_match(user: &User, roles: Option<&Element>) -> bool {
 fn query(ctx: &mut Ctx<'_>, body: &Element, d: &Dialect) -> String {
     let params = body.child("queryParams");
     let ctx_ref: &Ctx<'_> = ctx;
-    let matching = ctx_ref.state.users.iter().filter(|u| matches(ctx_ref, u, params, d));
+    let matching = ctx_ref
+        .state
+        .users
+        .iter()
+        .filter(|u| matches(ctx_ref, u, params, d));
     let mut data = XmlWriter::new();
     let mut found = 0;
     for user in ctx_ref.page.take(matching) {
@@ -116,7 +129,10 @@ fn query(ctx: &mut Ctx<'_>, body: &Element, d: &Dialect) -> String {
     let mut writer = XmlWriter::new();
     write_status(&mut writer, SUCCESS, None);
     if found > 0 {
-        writer.open("responseData").raw(&data.finish()).close("responseData");
+        writer
+            .open("responseData")
+            .raw(&data.finish())
+            .close("responseData");
     }
     writer.finish()
 }
@@ -188,7 +204,12 @@ fn write_memberships(ctx: &Ctx<'_>, writer: &mut XmlWriter, user: &User, d: &Dia
 fn count(ctx: &mut Ctx<'_>, body: &Element, d: &Dialect) -> String {
     let params = body.child("queryParams");
     let ctx_ref: &Ctx<'_> = ctx;
-    let total = ctx_ref.state.users.iter().filter(|u| matches(ctx_ref, u, params, d)).count();
+    let total = ctx_ref
+        .state
+        .users
+        .iter()
+        .filter(|u| matches(ctx_ref, u, params, d))
+        .count();
     let mut writer = XmlWriter::new();
     write_status(&mut writer, SUCCESS, None);
     writer
@@ -201,18 +222,29 @@ fn count(ctx: &mut Ctx<'_>, body: &Element, d: &Dialect) -> String {
 fn permissions(ctx: &mut Ctx<'_>, body: &Element, d: &Dialect) -> String {
     let name = body.value("userName").unwrap_or_default().trim();
     let bare = name.split("##").next().unwrap_or_default();
-    let (account_type, permissions): (String, Vec<&str>) =
-        if ctx.state.web_service_users.iter().any(|u| u.user_name == bare) {
-            ("PUBLISHER".into(), WEB_SERVICE_PERMISSIONS.to_vec())
-        } else if let Some(position) = ctx.state.user_position(bare) {
-            let user = &ctx.state.users[position];
-            let Some(account) = user.account_roles.first().and_then(|m| ctx.state.account_position(&m.account_id)) else {
-                return failure_only(&reason(UNKNOWN_ACCOUNT, bare));
-            };
-            (ctx.state.accounts[account].account_type.clone(), vec!["View Entitlements"])
-        } else {
-            return failure_only(&reason(UNKNOWN_USER, bare));
+    let (account_type, permissions): (String, Vec<&str>) = if ctx
+        .state
+        .web_service_users
+        .iter()
+        .any(|u| u.user_name == bare)
+    {
+        ("PUBLISHER".into(), WEB_SERVICE_PERMISSIONS.to_vec())
+    } else if let Some(position) = ctx.state.user_position(bare) {
+        let user = &ctx.state.users[position];
+        let Some(account) = user
+            .account_roles
+            .first()
+            .and_then(|m| ctx.state.account_position(&m.account_id))
+        else {
+            return failure_only(&reason(UNKNOWN_ACCOUNT, bare));
         };
+        (
+            ctx.state.accounts[account].account_type.clone(),
+            vec!["View Entitlements"],
+        )
+    } else {
+        return failure_only(&reason(UNKNOWN_USER, bare));
+    };
     let mut writer = XmlWriter::new();
     write_status(&mut writer, SUCCESS, None);
     writer

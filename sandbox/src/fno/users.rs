@@ -60,7 +60,12 @@ fn create(ctx: &mut Ctx<'_>, body: &Element, d: &Dialect) -> String {
     batch.finish(true)
 }
 
-fn create_one(ctx: &mut Ctx<'_>, item: &Element, op_type: Option<&str>, d: &Dialect) -> Result<usize, String> {
+fn create_one(
+    ctx: &mut Ctx<'_>,
+    item: &Element,
+    op_type: Option<&str>,
+    d: &Dialect,
+) -> Result<usize, String> {
     let missing = || reason(MISSING_FIELD, "0");
     let first_name = item.value("firstName").ok_or_else(missing)?;
     let last_name = item.value("lastName").ok_or_else(missing)?;
@@ -78,7 +83,12 @@ fn create_one(ctx: &mut Ctx<'_>, item: &Element, op_type: Option<&str>, d: &Dial
         return Err(missing());
     }
     let existing = ctx.state.user_position(user_name);
-    let attributes = read_attributes(ctx.state, AttributeEntity::User, item.child("customAttributes"), existing.is_none())?;
+    let attributes = read_attributes(
+        ctx.state,
+        AttributeEntity::User,
+        item.child("customAttributes"),
+        existing.is_none(),
+    )?;
     if let Some(position) = existing {
         return match op_type {
             Some("CREATE_OR_IGNORE") => Ok(position),
@@ -121,10 +131,17 @@ fn touch(user: &mut User, now: DateTime<Utc>, caller: &str) {
 }
 
 // Reads `acctRoles+` (v1 `orgRoles+`): each account and role must exist.
-fn read_memberships(state: &FnoState, list: &Element, d: &Dialect, roles_required: bool) -> Result<Vec<AccountRoles>, String> {
+fn read_memberships(
+    state: &FnoState,
+    list: &Element,
+    d: &Dialect,
+    roles_required: bool,
+) -> Result<Vec<AccountRoles>, String> {
     let mut memberships = Vec::new();
     for entry in list.children_named(d.roles_list.1) {
-        let identifier = entry.child(d.identifier).ok_or_else(|| reason(MISSING_FIELD, "0"))?;
+        let identifier = entry
+            .child(d.identifier)
+            .ok_or_else(|| reason(MISSING_FIELD, "0"))?;
         let account = state
             .resolve_account(identifier, d.key)
             .ok_or_else(|| reason(UNKNOWN_ACCOUNT, &identifier_text(identifier, d.key)))?;
@@ -143,7 +160,10 @@ fn read_memberships(state: &FnoState, list: &Element, d: &Dialect, roles_require
 
 fn read_roles(state: &FnoState, roles: Option<&Element>) -> Result<Vec<String>, String> {
     let mut names = Vec::new();
-    for role in roles.into_iter().flat_map(|roles| roles.children_named("role")) {
+    for role in roles
+        .into_iter()
+        .flat_map(|roles| roles.children_named("role"))
+    {
         let found = state
             .resolve_role(role)
             .ok_or_else(|| reason(UNKNOWN_ROLE, &identifier_text(role, "name")))?;
@@ -156,7 +176,10 @@ fn read_roles(state: &FnoState, roles: Option<&Element>) -> Result<Vec<String>, 
 
 fn merge_memberships(stored: &mut Vec<AccountRoles>, updates: Vec<AccountRoles>) {
     for update in updates {
-        match stored.iter_mut().find(|m| m.account_id == update.account_id) {
+        match stored
+            .iter_mut()
+            .find(|m| m.account_id == update.account_id)
+        {
             Some(existing) => {
                 apply_collection(&mut existing.roles, update.roles, "ADD");
                 existing.expiry_date = update.expiry_date.or(existing.expiry_date);
@@ -235,7 +258,12 @@ fn update(ctx: &mut Ctx<'_>, body: &Element, d: &Dialect) -> String {
 
 fn update_one(ctx: &mut Ctx<'_>, item: &Element, d: &Dialect) -> Result<(), String> {
     let position = resolve_user(ctx.state, item)?;
-    let attributes = read_attributes(ctx.state, AttributeEntity::User, item.child("customAttributes"), false)?;
+    let attributes = read_attributes(
+        ctx.state,
+        AttributeEntity::User,
+        item.child("customAttributes"),
+        false,
+    )?;
     let memberships = match item.child(d.roles_list.0) {
         Some(list) => {
             let op = list.value("opType").unwrap_or("ADD").trim().to_string();
@@ -260,7 +288,9 @@ fn update_one(ctx: &mut Ctx<'_>, item: &Element, d: &Dialect) -> Result<(), Stri
 }
 
 fn resolve_user(state: &FnoState, item: &Element) -> Result<usize, String> {
-    let identifier = item.child("user").ok_or_else(|| reason(MISSING_FIELD, "0"))?;
+    let identifier = item
+        .child("user")
+        .ok_or_else(|| reason(MISSING_FIELD, "0"))?;
     state.resolve_user(identifier).ok_or_else(|| {
         let name = identifier
             .value("userName")
@@ -296,10 +326,18 @@ fn update_roles_one(ctx: &mut Ctx<'_>, item: &Element, d: &Dialect) -> Result<()
     let account_id = ctx.state.accounts[account].id.clone();
     let roles_element = entry.child("roles").ok_or_else(missing)?;
     let roles = read_roles(ctx.state, Some(roles_element))?;
-    let op = roles_element.value("opType").unwrap_or("ADD").trim().to_string();
+    let op = roles_element
+        .value("opType")
+        .unwrap_or("ADD")
+        .trim()
+        .to_string();
     let (now, caller) = (ctx.now, ctx.caller);
     let user = &mut ctx.state.users[position];
-    match user.account_roles.iter_mut().find(|m| m.account_id == account_id) {
+    match user
+        .account_roles
+        .iter_mut()
+        .find(|m| m.account_id == account_id)
+    {
         Some(membership) => apply_collection(&mut membership.roles, roles, &op),
         None if op != "DELETE" => user.account_roles.push(AccountRoles {
             account_id,

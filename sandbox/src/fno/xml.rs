@@ -169,9 +169,7 @@ fn is_nil(reader: &NsReader<&[u8]>, start: &quick_xml::events::BytesStart) -> bo
     start.attributes().flatten().any(|attribute| {
         let (namespace, local) = reader.resolve_attribute(attribute.key);
         let in_xsi = matches!(namespace, ResolveResult::Bound(ns) if ns.as_ref() == XSI_NS);
-        in_xsi
-            && local.as_ref() == b"nil"
-            && matches!(attribute.value.as_ref(), b"true" | b"1")
+        in_xsi && local.as_ref() == b"nil" && matches!(attribute.value.as_ref(), b"true" | b"1")
     })
 }
 
@@ -302,7 +300,8 @@ mod tests {
 
     #[test]
     fn parse_keeps_escaped_text_as_data() {
-        let root = parse(br#"<a xmlns="urn:x"><b>x &lt;y&gt; &amp; "q" &#65;</b></a>"#).expect("parse");
+        let root =
+            parse(br#"<a xmlns="urn:x"><b>x &lt;y&gt; &amp; "q" &#65;</b></a>"#).expect("parse");
         assert_eq!(root.ns, "urn:x");
         assert_eq!(root.child("b").expect("b").ns, "urn:x");
         assert_eq!(root.text_of("b"), Some(r#"x <y> & "q" A"#));
@@ -333,6 +332,9 @@ mod tests {
         let root = parse(b"<a><b>&lt;&amp;</b></a>").expect("parse");
         let mut writer = XmlWriter::new();
         writer.echo_as("z", &root).leaf("q", "\"'");
-        assert_eq!(writer.finish(), "<z><b>&lt;&amp;</b></z><q>&quot;&apos;</q>");
+        assert_eq!(
+            writer.finish(),
+            "<z><b>&lt;&amp;</b></z><q>&quot;&apos;</q>"
+        );
     }
 }

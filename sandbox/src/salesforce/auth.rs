@@ -101,7 +101,12 @@ pub struct Auth {
 
 impl Auth {
     /// Creates the auth state with the given users and clients.
-    pub fn new(clock: Arc<Clock>, users: Vec<UserConfig>, clients: Vec<ClientConfig>, timeout: Duration) -> Self {
+    pub fn new(
+        clock: Arc<Clock>,
+        users: Vec<UserConfig>,
+        clients: Vec<ClientConfig>,
+        timeout: Duration,
+    ) -> Self {
         Self {
             users: RwLock::new(users),
             clients: RwLock::new(clients),
@@ -138,7 +143,9 @@ impl Auth {
     /// Finds a user by login name and returns it with its id.
     pub fn user(&self, username: &str) -> Option<(UserConfig, String)> {
         let users = read(&self.users);
-        let index = users.iter().position(|u| u.username.eq_ignore_ascii_case(username))?;
+        let index = users
+            .iter()
+            .position(|u| u.username.eq_ignore_ascii_case(username))?;
         let user = users[index].clone();
         let id = user.user_id.clone().unwrap_or_else(|| user_id_at(index));
         Some((user, id))
@@ -146,7 +153,10 @@ impl Auth {
 
     /// Finds a client by consumer key.
     pub fn client(&self, client_id: &str) -> Option<ClientConfig> {
-        read(&self.clients).iter().find(|c| c.client_id == client_id).cloned()
+        read(&self.clients)
+            .iter()
+            .find(|c| c.client_id == client_id)
+            .cloned()
     }
 
     /// Opens a session for `username` and returns its access token.
@@ -170,7 +180,8 @@ impl Auth {
     /// when it is unknown or idle for longer than the timeout.
     pub fn check(&self, token: &str) -> Option<Session> {
         let now = self.clock.now();
-        let timeout = chrono::Duration::from_std(*lock(&self.timeout)).unwrap_or(chrono::Duration::MAX);
+        let timeout =
+            chrono::Duration::from_std(*lock(&self.timeout)).unwrap_or(chrono::Duration::MAX);
         let mut sessions = lock(&self.sessions);
         let session = sessions.get_mut(token)?;
         if now - session.last_used > timeout {

@@ -45,7 +45,14 @@ pub struct Cursors {
 
 impl Cursors {
     /// Keeps `records` behind a new locator and returns it.
-    pub fn open(&self, owner: &str, records: Vec<Value>, total_size: usize, batch: usize, now: DateTime<Utc>) -> String {
+    pub fn open(
+        &self,
+        owner: &str,
+        records: Vec<Value>,
+        total_size: usize,
+        batch: usize,
+        now: DateTime<Utc>,
+    ) -> String {
         let opened = {
             let mut sequence = self.sequence.lock().unwrap_or_else(|p| p.into_inner());
             *sequence += 1;
@@ -63,7 +70,14 @@ impl Cursors {
             let (_, oldest) = mine.remove(0);
             open.remove(&oldest);
         }
-        let cursor = Cursor { records, total_size, batch, owner: owner.to_string(), opened, last_used: now };
+        let cursor = Cursor {
+            records,
+            total_size,
+            batch,
+            owner: owner.to_string(),
+            opened,
+            last_used: now,
+        };
         open.insert(locator.clone(), cursor);
         locator
     }
@@ -72,7 +86,8 @@ impl Cursors {
     pub fn page(&self, locator: &str, offset: usize, now: DateTime<Utc>) -> Option<Page> {
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         let cursor = open.get_mut(locator)?;
-        if now - cursor.last_used > Duration::minutes(IDLE_MINUTES) || offset > cursor.records.len() {
+        if now - cursor.last_used > Duration::minutes(IDLE_MINUTES) || offset > cursor.records.len()
+        {
             open.remove(locator);
             return None;
         }

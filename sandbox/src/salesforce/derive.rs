@@ -70,7 +70,10 @@ fn opportunity_stage(record: &mut Record, previous: Option<&Record>, given: &Has
 fn pricebook_entry(store: &Store, record: &mut Record) -> ApiResult<()> {
     let product_id = text(record, "Product2Id").unwrap_or_default().to_string();
     let pricebook_id = text(record, "Pricebook2Id").unwrap_or_default().to_string();
-    let product = store.get(o::PRODUCT2, &product_id).cloned().unwrap_or_default();
+    let product = store
+        .get(o::PRODUCT2, &product_id)
+        .cloned()
+        .unwrap_or_default();
     let is_standard = store
         .get(o::PRICEBOOK2, &pricebook_id)
         .and_then(|p| p.get("IsStandard"))
@@ -80,7 +83,10 @@ fn pricebook_entry(store: &Store, record: &mut Record) -> ApiResult<()> {
         .table(o::PRICEBOOK_ENTRY)
         .filter(|e| !is_deleted(e) && text(e, "Product2Id") == Some(product_id.as_str()))
         .collect();
-    if entries.iter().any(|e| text(e, "Pricebook2Id") == Some(pricebook_id.as_str())) {
+    if entries
+        .iter()
+        .any(|e| text(e, "Pricebook2Id") == Some(pricebook_id.as_str()))
+    {
         return Err(ApiError::bad_request(
             "DUPLICATE_VALUE",
             "This price definition already exists in this price book",
@@ -99,8 +105,14 @@ fn pricebook_entry(store: &Store, record: &mut Record) -> ApiResult<()> {
             "No standard price defined for this product",
         ));
     }
-    record.insert("Name".into(), product.get("Name").cloned().unwrap_or(Value::Null));
-    record.insert("ProductCode".into(), product.get("ProductCode").cloned().unwrap_or(Value::Null));
+    record.insert(
+        "Name".into(),
+        product.get("Name").cloned().unwrap_or(Value::Null),
+    );
+    record.insert(
+        "ProductCode".into(),
+        product.get("ProductCode").cloned().unwrap_or(Value::Null),
+    );
     Ok(())
 }
 
@@ -124,19 +136,31 @@ fn line_item(
     let discount = number(record, "Discount").unwrap_or(0.0);
     if given.contains("TotalPrice") && quantity != 0.0 {
         let total = number(record, "TotalPrice").unwrap_or(0.0);
-        record.insert("UnitPrice".into(), money(total / quantity / (1.0 - discount / 100.0)));
+        record.insert(
+            "UnitPrice".into(),
+            money(total / quantity / (1.0 - discount / 100.0)),
+        );
     } else {
         let unit = number(record, "UnitPrice").unwrap_or(0.0);
-        record.insert("TotalPrice".into(), money(unit * quantity * (1.0 - discount / 100.0)));
+        record.insert(
+            "TotalPrice".into(),
+            money(unit * quantity * (1.0 - discount / 100.0)),
+        );
     }
     Ok(())
 }
 
 fn line_item_from_entry(store: &Store, record: &mut Record) -> ApiResult<()> {
     let entry_id = text(record, "PricebookEntryId").unwrap_or_default();
-    let entry = store.get(o::PRICEBOOK_ENTRY, entry_id).cloned().unwrap_or_default();
+    let entry = store
+        .get(o::PRICEBOOK_ENTRY, entry_id)
+        .cloned()
+        .unwrap_or_default();
     let opportunity_id = text(record, "OpportunityId").unwrap_or_default();
-    let opportunity = store.get(o::OPPORTUNITY, opportunity_id).cloned().unwrap_or_default();
+    let opportunity = store
+        .get(o::OPPORTUNITY, opportunity_id)
+        .cloned()
+        .unwrap_or_default();
     let book = text(&opportunity, "Pricebook2Id");
     if book.is_some() && book != text(&entry, "Pricebook2Id") {
         return Err(ApiError::on_fields(
@@ -145,8 +169,15 @@ fn line_item_from_entry(store: &Store, record: &mut Record) -> ApiResult<()> {
             &["PricebookEntryId"],
         ));
     }
-    for (target, source) in [("Product2Id", "Product2Id"), ("ProductCode", "ProductCode"), ("ListPrice", "UnitPrice")] {
-        record.insert(target.into(), entry.get(source).cloned().unwrap_or(Value::Null));
+    for (target, source) in [
+        ("Product2Id", "Product2Id"),
+        ("ProductCode", "ProductCode"),
+        ("ListPrice", "UnitPrice"),
+    ] {
+        record.insert(
+            target.into(),
+            entry.get(source).cloned().unwrap_or(Value::Null),
+        );
     }
     let name = format!(
         "{} {}",
@@ -157,14 +188,19 @@ fn line_item_from_entry(store: &Store, record: &mut Record) -> ApiResult<()> {
     let no_price = record.get("UnitPrice").is_none_or(Value::is_null)
         && record.get("TotalPrice").is_none_or(Value::is_null);
     if no_price {
-        record.insert("UnitPrice".into(), entry.get("UnitPrice").cloned().unwrap_or(Value::Null));
+        record.insert(
+            "UnitPrice".into(),
+            entry.get("UnitPrice").cloned().unwrap_or(Value::Null),
+        );
     }
     Ok(())
 }
 
 fn money(amount: f64) -> Value {
     let rounded = (amount * 100.0).round() / 100.0;
-    Number::from_f64(rounded).map(Value::Number).unwrap_or(Value::Null)
+    Number::from_f64(rounded)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
 }
 
 /// Recomputes Amount, HasOpportunityLineItem and the price book of an
@@ -211,13 +247,22 @@ fn copy_product_fields(store: &mut Store, product_id: &str) {
         let stale: Vec<Record> = store
             .table(object)
             .filter(|r| text(r, "Product2Id") == Some(product_id))
-            .filter(|r| r.get("ProductCode") != product.get("ProductCode") || (object == o::PRICEBOOK_ENTRY && r.get("Name") != product.get("Name")))
+            .filter(|r| {
+                r.get("ProductCode") != product.get("ProductCode")
+                    || (object == o::PRICEBOOK_ENTRY && r.get("Name") != product.get("Name"))
+            })
             .cloned()
             .collect();
         for mut record in stale {
-            record.insert("ProductCode".into(), product.get("ProductCode").cloned().unwrap_or(Value::Null));
+            record.insert(
+                "ProductCode".into(),
+                product.get("ProductCode").cloned().unwrap_or(Value::Null),
+            );
             if object == o::PRICEBOOK_ENTRY {
-                record.insert("Name".into(), product.get("Name").cloned().unwrap_or(Value::Null));
+                record.insert(
+                    "Name".into(),
+                    product.get("Name").cloned().unwrap_or(Value::Null),
+                );
             }
             let id = id_of(&record).to_string();
             store.put(object, id, record);

@@ -42,14 +42,20 @@ fn summary(ctx: &Ctx, def: &ObjectDef) -> Value {
 
 /// `GET …/sobjects`.
 pub fn describe_global(ctx: &Ctx) -> Reply {
-    let sobjects: Vec<Value> = schema().objects.iter().map(|def| summary(ctx, def)).collect();
+    let sobjects: Vec<Value> = schema()
+        .objects
+        .iter()
+        .map(|def| summary(ctx, def))
+        .collect();
     Reply::ok(json!({"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": sobjects}))
 }
 
 /// `GET …/sobjects/{Type}`: basic information.
 pub fn info(ctx: &Ctx, object: &str) -> ApiResult<Reply> {
     let def = object_def(object)?;
-    Ok(Reply::ok(json!({"objectDescribe": summary(ctx, def), "recentItems": []})))
+    Ok(Reply::ok(
+        json!({"objectDescribe": summary(ctx, def), "recentItems": []}),
+    ))
 }
 
 fn describe_field(field: &FieldDef) -> Value {
@@ -100,17 +106,28 @@ pub fn describe(ctx: &Ctx, object: &str) -> ApiResult<Reply> {
     Ok(Reply::ok(body))
 }
 
-fn window(start: Option<&String>, end: Option<&String>) -> ApiResult<(DateTime<Utc>, DateTime<Utc>)> {
+fn window(
+    start: Option<&String>,
+    end: Option<&String>,
+) -> ApiResult<(DateTime<Utc>, DateTime<Utc>)> {
     let parse = |v: Option<&String>, name: &str| {
         v.and_then(|t| parse_datetime(t)).ok_or_else(|| {
-            ApiError::bad_request("INVALID_DATE_FORMAT", format!("Missing or malformed {name} parameter"))
+            ApiError::bad_request(
+                "INVALID_DATE_FORMAT",
+                format!("Missing or malformed {name} parameter"),
+            )
         })
     };
     Ok((parse(start, "start")?, parse(end, "end")?))
 }
 
 /// `GET …/sobjects/{Type}/updated?start=&end=` (by SystemModstamp).
-pub fn updated(app: &AppState, object: &str, start: Option<&String>, end: Option<&String>) -> ApiResult<Reply> {
+pub fn updated(
+    app: &AppState,
+    object: &str,
+    start: Option<&String>,
+    end: Option<&String>,
+) -> ApiResult<Reply> {
     let def = object_def(object)?;
     let (from, to) = window(start, end)?;
     let (from, to) = (format_datetime(from), format_datetime(to));
@@ -118,14 +135,21 @@ pub fn updated(app: &AppState, object: &str, start: Option<&String>, end: Option
     let ids: Vec<&str> = store
         .table(def.name)
         .filter(|r| !is_deleted(r))
-        .filter(|r| text(r, "SystemModstamp").is_some_and(|m| m >= from.as_str() && m <= to.as_str()))
+        .filter(|r| {
+            text(r, "SystemModstamp").is_some_and(|m| m >= from.as_str() && m <= to.as_str())
+        })
         .map(id_of)
         .collect();
     Ok(Reply::ok(json!({"ids": ids, "latestDateCovered": to})))
 }
 
 /// `GET …/sobjects/{Type}/deleted?start=&end=`.
-pub fn deleted(app: &AppState, object: &str, start: Option<&String>, end: Option<&String>) -> ApiResult<Reply> {
+pub fn deleted(
+    app: &AppState,
+    object: &str,
+    start: Option<&String>,
+    end: Option<&String>,
+) -> ApiResult<Reply> {
     let def = object_def(object)?;
     let (from, to) = window(start, end)?;
     let (from, to) = (format_datetime(from), format_datetime(to));
@@ -133,8 +157,12 @@ pub fn deleted(app: &AppState, object: &str, start: Option<&String>, end: Option
     let records: Vec<Value> = store
         .table(def.name)
         .filter(|r| is_deleted(r))
-        .filter(|r| text(r, "SystemModstamp").is_some_and(|m| m >= from.as_str() && m <= to.as_str()))
+        .filter(|r| {
+            text(r, "SystemModstamp").is_some_and(|m| m >= from.as_str() && m <= to.as_str())
+        })
         .map(|r| json!({"id": id_of(r), "deletedDate": r["SystemModstamp"]}))
         .collect();
-    Ok(Reply::ok(json!({"deletedRecords": records, "earliestDateAvailable": from, "latestDateCovered": to})))
+    Ok(Reply::ok(
+        json!({"deletedRecords": records, "earliestDateAvailable": from, "latestDateCovered": to}),
+    ))
 }

@@ -63,7 +63,11 @@ impl ApiError {
 
     /// Creates the 404 `ENTITY_IS_DELETED` error.
     pub fn entity_is_deleted() -> Self {
-        let mut error = Self::new(StatusCode::NOT_FOUND, "ENTITY_IS_DELETED", "entity is deleted");
+        let mut error = Self::new(
+            StatusCode::NOT_FOUND,
+            "ENTITY_IS_DELETED",
+            "entity is deleted",
+        );
         error.errors[0].fields = Some(Vec::new());
         error
     }

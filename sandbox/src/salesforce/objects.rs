@@ -88,12 +88,22 @@ fn system_fields(with_owner: bool) -> Vec<FieldDef> {
 }
 
 fn address(prefix: &'static [&'static str; 5]) -> Vec<FieldDef> {
-    let labels = ["Street", "City", "State/Province", "Zip/Postal Code", "Country"];
+    let labels = [
+        "Street",
+        "City",
+        "State/Province",
+        "Zip/Postal Code",
+        "Country",
+    ];
     prefix
         .iter()
         .zip(labels)
         .map(|(name, label)| {
-            let kind = if label == "Street" { T::TextArea } else { T::String };
+            let kind = if label == "Street" {
+                T::TextArea
+            } else {
+                T::String
+            };
             FieldDef::new(name, label, kind)
         })
         .collect()
@@ -187,7 +197,13 @@ fn opportunity() -> ObjectDef {
         FieldDef::new(f::RENEWED_OPPORTUNITY, "Renewed Opportunity", T::Reference)
             .lookup(o::OPPORTUNITY, f::RENEWED_OPPORTUNITY_RELATIONSHIP),
     ]);
-    ObjectDef::new(o::OPPORTUNITY, "Opportunity", "Opportunities", "006", fields)
+    ObjectDef::new(
+        o::OPPORTUNITY,
+        "Opportunity",
+        "Opportunities",
+        "006",
+        fields,
+    )
 }
 
 fn product2() -> ObjectDef {
@@ -199,7 +215,11 @@ fn product2() -> ObjectDef {
         FieldDef::new("IsActive", "Active", T::Boolean),
         FieldDef::new("Family", "Product Family", T::Picklist).picklist(PRODUCT_FAMILIES, false),
         FieldDef::new("ExternalId", "External ID", T::String).external_id(),
-        FieldDef::new(f::INCLUDE_IN_SYNC, "Include in FlexNet Operations Sync", T::Boolean),
+        FieldDef::new(
+            f::INCLUDE_IN_SYNC,
+            "Include in FlexNet Operations Sync",
+            T::Boolean,
+        ),
     ]);
     ObjectDef::new(o::PRODUCT2, "Product", "Products", "01t", fields)
 }
@@ -232,7 +252,13 @@ fn pricebook_entry() -> ObjectDef {
         FieldDef::new("IsActive", "Active", T::Boolean),
         FieldDef::new("UseStandardPrice", "Use Standard Price", T::Boolean),
     ]);
-    ObjectDef::new(o::PRICEBOOK_ENTRY, "Price Book Entry", "Price Book Entries", "01u", fields)
+    ObjectDef::new(
+        o::PRICEBOOK_ENTRY,
+        "Price Book Entry",
+        "Price Book Entries",
+        "01u",
+        fields,
+    )
 }
 
 fn opportunity_line_item() -> ObjectDef {
@@ -264,12 +290,20 @@ fn opportunity_line_item() -> ObjectDef {
         FieldDef::new(f::START_DATE_OPTION, "Start Date Option", T::Picklist)
             .picklist(f::START_DATE_OPTION_VALUES, true),
         FieldDef::new(f::START_DATE, "Start Date", T::Date),
-        FieldDef::new(f::EXPIRATION_DATE_OPTION, "Expiration Date Option", T::Picklist)
-            .picklist(f::EXPIRATION_DATE_OPTION_VALUES, true),
+        FieldDef::new(
+            f::EXPIRATION_DATE_OPTION,
+            "Expiration Date Option",
+            T::Picklist,
+        )
+        .picklist(f::EXPIRATION_DATE_OPTION_VALUES, true),
         FieldDef::new(f::EXPIRATION_DATE, "Expiration Date", T::Date),
         FieldDef::new(f::EXPIRATION_TERM, "Expiration Term", T::Double),
-        FieldDef::new(f::EXPIRATION_TERM_OPTION, "Expiration Term Option", T::Picklist)
-            .picklist(f::EXPIRATION_TERM_OPTION_VALUES, true),
+        FieldDef::new(
+            f::EXPIRATION_TERM_OPTION,
+            "Expiration Term Option",
+            T::Picklist,
+        )
+        .picklist(f::EXPIRATION_TERM_OPTION_VALUES, true),
         FieldDef::new(f::REMAINING_QUANTITY, "Remaining Quantity", T::Double),
         FieldDef::new(f::ACTIVATION_ID, "Activation ID", T::String).external_id(),
     ]);
@@ -282,7 +316,12 @@ fn opportunity_line_item() -> ObjectDef {
     )
 }
 
-fn child(name: &'static str, child: &'static str, field: &'static str, cascade: bool) -> ChildRelationship {
+fn child(
+    name: &'static str,
+    child: &'static str,
+    field: &'static str,
+    cascade: bool,
+) -> ChildRelationship {
     ChildRelationship {
         name,
         child,
@@ -298,11 +337,21 @@ pub fn build_schema() -> Schema {
         child("ChildAccounts", o::ACCOUNT, "ParentId", false),
         child("Contacts", o::CONTACT, "AccountId", true),
         child("Opportunities", o::OPPORTUNITY, "AccountId", true),
-        child("FNO__SoldTo_Opportunities__r", o::OPPORTUNITY, f::SOLD_TO_ACCOUNT, false),
+        child(
+            "FNO__SoldTo_Opportunities__r",
+            o::OPPORTUNITY,
+            f::SOLD_TO_ACCOUNT,
+            false,
+        ),
     ];
     let mut opportunity = opportunity();
     opportunity.children = vec![
-        child("OpportunityLineItems", o::OPPORTUNITY_LINE_ITEM, "OpportunityId", true),
+        child(
+            "OpportunityLineItems",
+            o::OPPORTUNITY_LINE_ITEM,
+            "OpportunityId",
+            true,
+        ),
         child(
             "FNO__Renewing_Opportunities__r",
             o::OPPORTUNITY,
@@ -313,7 +362,12 @@ pub fn build_schema() -> Schema {
     let mut product = product2();
     product.children = vec![
         child("PricebookEntries", o::PRICEBOOK_ENTRY, "Product2Id", true),
-        child("OpportunityLineItems", o::OPPORTUNITY_LINE_ITEM, "Product2Id", false),
+        child(
+            "OpportunityLineItems",
+            o::OPPORTUNITY_LINE_ITEM,
+            "Product2Id",
+            false,
+        ),
     ];
     let mut pricebook = pricebook2();
     pricebook.children = vec![

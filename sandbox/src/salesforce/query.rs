@@ -42,7 +42,14 @@ pub fn batch_size(headers: &HeaderMap) -> usize {
 }
 
 /// Runs `soql` and returns its first page.
-pub fn run_query(app: &AppState, store: &Store, ctx: &Ctx, soql: &str, all_rows: bool, batch: usize) -> ApiResult<Reply> {
+pub fn run_query(
+    app: &AppState,
+    store: &Store,
+    ctx: &Ctx,
+    soql: &str,
+    all_rows: bool,
+    batch: usize,
+) -> ApiResult<Reply> {
     let today = app.clock.now().date_naive();
     let bound = parse(soql)
         .and_then(|q| bind(&q, today))
@@ -50,11 +57,24 @@ pub fn run_query(app: &AppState, store: &Store, ctx: &Ctx, soql: &str, all_rows:
     let output = eval::run(store, &bound, all_rows, &ctx.version);
     let resource = if all_rows { QUERY_ALL } else { QUERY };
     if output.records.len() <= batch {
-        return Ok(Reply::ok(page_json(output.total_size, output.records, None)));
+        return Ok(Reply::ok(page_json(
+            output.total_size,
+            output.records,
+            None,
+        )));
     }
     let first = output.records[..batch].to_vec();
-    let locator = app.cursors.open(&ctx.user_id, output.records, output.total_size, batch, app.clock.now());
-    let next = format!("/services/data/v{}/{resource}/{locator}-{batch}", ctx.version);
+    let locator = app.cursors.open(
+        &ctx.user_id,
+        output.records,
+        output.total_size,
+        batch,
+        app.clock.now(),
+    );
+    let next = format!(
+        "/services/data/v{}/{resource}/{locator}-{batch}",
+        ctx.version
+    );
     Ok(Reply::ok(page_json(output.total_size, first, Some(next))))
 }
 
@@ -63,7 +83,10 @@ pub fn query_more(app: &AppState, ctx: &Ctx, resource: &str, locator: &str) -> A
     let invalid = || ApiError::bad_request("INVALID_QUERY_LOCATOR", "invalid query locator");
     let (id, offset) = locator.rsplit_once('-').ok_or_else(invalid)?;
     let offset: usize = offset.parse().map_err(|_| invalid())?;
-    let page = app.cursors.page(id, offset, app.clock.now()).ok_or_else(invalid)?;
+    let page = app
+        .cursors
+        .page(id, offset, app.clock.now())
+        .ok_or_else(invalid)?;
     let next = page
         .next
         .map(|n| format!("/services/data/v{}/{resource}/{id}-{n}", ctx.version));
@@ -83,7 +106,9 @@ fn soql_param(params: &HashMap<String, String>) -> ApiResult<&str> {
         .get("q")
         .map(String::as_str)
         .filter(|q| !q.trim().is_empty())
-        .ok_or_else(|| ApiError::bad_request("MALFORMED_QUERY", "A query string has to be specified"))
+        .ok_or_else(|| {
+            ApiError::bad_request("MALFORMED_QUERY", "A query string has to be specified")
+        })
 }
 
 /// `GET …/query?q=`.
@@ -93,7 +118,10 @@ pub async fn query(
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    respond(soql_param(&params).and_then(|q| run_query(&app, &app.read(), &ctx, q, false, batch_size(&headers))))
+    respond(
+        soql_param(&params)
+            .and_then(|q| run_query(&app, &app.read(), &ctx, q, false, batch_size(&headers))),
+    )
 }
 
 /// `GET …/queryAll?q=`.
@@ -103,7 +131,10 @@ pub async fn query_all(
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    respond(soql_param(&params).and_then(|q| run_query(&app, &app.read(), &ctx, q, true, batch_size(&headers))))
+    respond(
+        soql_param(&params)
+            .and_then(|q| run_query(&app, &app.read(), &ctx, q, true, batch_size(&headers))),
+    )
 }
 
 /// `GET …/query/{locator}`.

@@ -40,12 +40,20 @@ pub struct Reply {
 impl Reply {
     /// A 200 answer with `body`.
     pub fn ok(body: Value) -> Self {
-        Self { status: StatusCode::OK, body: Some(body), location: None }
+        Self {
+            status: StatusCode::OK,
+            body: Some(body),
+            location: None,
+        }
     }
 
     /// A 204 answer.
     pub fn no_content() -> Self {
-        Self { status: StatusCode::NO_CONTENT, body: None, location: None }
+        Self {
+            status: StatusCode::NO_CONTENT,
+            body: None,
+            location: None,
+        }
     }
 }
 
@@ -79,7 +87,13 @@ pub async fn gate(State(app): State<App>, mut request: Request, next: Next) -> R
         Injected::Drop => return dropped_connection(),
         _ => {}
     }
-    let version_text = request.uri().path().split('/').nth(3).unwrap_or_default().to_string();
+    let version_text = request
+        .uri()
+        .path()
+        .split('/')
+        .nth(3)
+        .unwrap_or_default()
+        .to_string();
     let Some(version_number) = parse_version(&version_text) else {
         return ApiError::not_found().into_response();
     };
@@ -88,10 +102,19 @@ pub async fn gate(State(app): State<App>, mut request: Request, next: Next) -> R
         Err(error) => return error.into_response(),
     };
     let Some(session) = session else {
-        return ApiError::new(StatusCode::UNAUTHORIZED, "INVALID_SESSION_ID", SESSION_EXPIRED).into_response();
+        return ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "INVALID_SESSION_ID",
+            SESSION_EXPIRED,
+        )
+        .into_response();
     };
-    if app.limits.try_consume().is_err() {
-        let error = ApiError::new(StatusCode::FORBIDDEN, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.");
+    if !app.limits.try_consume() {
+        let error = ApiError::new(
+            StatusCode::FORBIDDEN,
+            "REQUEST_LIMIT_EXCEEDED",
+            "TotalRequests Limit exceeded.",
+        );
         return with_limit_info(&app, error.into_response());
     }
     request.extensions_mut().insert(Ctx {
@@ -108,13 +131,23 @@ pub async fn gate(State(app): State<App>, mut request: Request, next: Next) -> R
 
 fn bearer_token(request: &Request) -> Result<&str, ApiError> {
     let Some(value) = request.headers().get(header::AUTHORIZATION) else {
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "INVALID_SESSION_ID", SESSION_EXPIRED));
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "INVALID_SESSION_ID",
+            SESSION_EXPIRED,
+        ));
     };
     let text = value.to_str().unwrap_or_default();
     text.strip_prefix("Bearer ")
         .or_else(|| text.strip_prefix("OAuth "))
         .map(str::trim)
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "INVALID_AUTH_HEADER", "INVALID_HEADER_TYPE"))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "INVALID_AUTH_HEADER",
+                "INVALID_HEADER_TYPE",
+            )
+        })
 }
 
 fn with_limit_info(app: &App, mut response: Response) -> Response {
@@ -128,7 +161,11 @@ fn with_limit_info(app: &App, mut response: Response) -> Response {
 pub fn injected_failure(status: u16) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let error = if status == StatusCode::SERVICE_UNAVAILABLE {
-        ApiError::new(status, "SERVER_UNAVAILABLE", "Server is temporarily unavailable. Please try again later.")
+        ApiError::new(
+            status,
+            "SERVER_UNAVAILABLE",
+            "Server is temporarily unavailable. Please try again later.",
+        )
     } else {
         ApiError::new(
             status,
@@ -143,27 +180,38 @@ pub fn injected_failure(status: u16) -> Response {
 /// before a complete answer is sent.
 pub fn dropped_connection() -> Response {
     let stream = futures::stream::once(async {
-        Err::<Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "connection dropped by fault injection"))
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "connection dropped by fault injection",
+        ))
     });
     let mut response = Response::new(Body::from_stream(stream));
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(super::errors::JSON_CONTENT_TYPE));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(super::errors::JSON_CONTENT_TYPE),
+    );
     response
 }
 
 /// Cuts the body of an answer in half (the write, if any, has happened).
 pub async fn garble(response: Response) -> Response {
     let (mut parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
-    let cut = if bytes.is_empty() { Bytes::from_static(b"{\"id\":") } else { bytes.slice(..bytes.len() / 2) };
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let cut = if bytes.is_empty() {
+        Bytes::from_static(b"{\"id\":")
+    } else {
+        bytes.slice(..bytes.len() / 2)
+    };
     if parts.status == StatusCode::NO_CONTENT {
         parts.status = StatusCode::OK;
     }
     parts.headers.remove(header::CONTENT_LENGTH);
-    parts
-        .headers
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(super::errors::JSON_CONTENT_TYPE));
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(super::errors::JSON_CONTENT_TYPE),
+    );
     Response::from_parts(parts, Body::from(cut))
 }
 

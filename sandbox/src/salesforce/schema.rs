@@ -87,7 +87,10 @@ impl FieldType {
 
     /// Tells whether values of this type are numbers.
     pub fn is_number(self) -> bool {
-        matches!(self, Self::Int | Self::Double | Self::Currency | Self::Percent)
+        matches!(
+            self,
+            Self::Int | Self::Double | Self::Currency | Self::Percent
+        )
     }
 }
 

@@ -44,7 +44,12 @@ pub fn record_url(ctx: &Ctx, object: &str, id: &str) -> String {
 }
 
 /// Renders a stored record with its `attributes`, optionally only `fields`.
-pub fn render_record(ctx: &Ctx, def: &ObjectDef, record: &Record, fields: Option<&str>) -> ApiResult<Value> {
+pub fn render_record(
+    ctx: &Ctx,
+    def: &ObjectDef,
+    record: &Record,
+    fields: Option<&str>,
+) -> ApiResult<Value> {
     let mut out = Map::new();
     out.insert(
         "attributes".into(),
@@ -60,7 +65,10 @@ pub fn render_record(ctx: &Ctx, def: &ObjectDef, record: &Record, fields: Option
                         format!("No such column '{name}' on entity '{}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.", def.name),
                     )
                 })?;
-                out.insert(field.name.into(), record.get(field.name).cloned().unwrap_or(Value::Null));
+                out.insert(
+                    field.name.into(),
+                    record.get(field.name).cloned().unwrap_or(Value::Null),
+                );
             }
         }
     }
@@ -68,7 +76,13 @@ pub fn render_record(ctx: &Ctx, def: &ObjectDef, record: &Record, fields: Option
 }
 
 /// `POST …/sobjects/{Type}`: 201 with `{id, success, errors}` and `Location`.
-pub fn create(app: &AppState, store: &mut Store, ctx: &Ctx, object: &str, body: &Value) -> ApiResult<Reply> {
+pub fn create(
+    app: &AppState,
+    store: &mut Store,
+    ctx: &Ctx,
+    object: &str,
+    body: &Value,
+) -> ApiResult<Reply> {
     let def = object_def(object)?;
     let fields = body_object(body)?;
     lock_row_check(app, "new record")?;
@@ -81,14 +95,26 @@ pub fn create(app: &AppState, store: &mut Store, ctx: &Ctx, object: &str, body: 
 }
 
 /// `GET …/sobjects/{Type}/{Id}[?fields=]`.
-pub fn get(store: &Store, ctx: &Ctx, object: &str, id: &str, fields: Option<&str>) -> ApiResult<Reply> {
+pub fn get(
+    store: &Store,
+    ctx: &Ctx,
+    object: &str,
+    id: &str,
+    fields: Option<&str>,
+) -> ApiResult<Reply> {
     let def = object_def(object)?;
     let record = store.live_record(def, id)?;
     Ok(Reply::ok(render_record(ctx, def, record, fields)?))
 }
 
 /// `PATCH …/sobjects/{Type}/{Id}`: 204.
-pub fn update(app: &AppState, store: &mut Store, object: &str, id: &str, body: &Value) -> ApiResult<Reply> {
+pub fn update(
+    app: &AppState,
+    store: &mut Store,
+    object: &str,
+    id: &str,
+    body: &Value,
+) -> ApiResult<Reply> {
     let def = object_def(object)?;
     let fields = body_object(body)?;
     lock_row_check(app, id)?;
@@ -106,7 +132,15 @@ pub fn delete(app: &AppState, store: &mut Store, object: &str, id: &str) -> ApiR
 
 /// `PATCH …/sobjects/{Type}/{Field}/{Value}`: 201 when created; 200 with
 /// `created: false` when updated (204 before API 46.0).
-pub fn upsert(app: &AppState, store: &mut Store, ctx: &Ctx, object: &str, field: &str, value: &str, body: &Value) -> ApiResult<Reply> {
+pub fn upsert(
+    app: &AppState,
+    store: &mut Store,
+    ctx: &Ctx,
+    object: &str,
+    field: &str,
+    value: &str,
+    body: &Value,
+) -> ApiResult<Reply> {
     let def = object_def(object)?;
     let fields = body_object(body)?;
     lock_row_check(app, value)?;
@@ -115,37 +149,67 @@ pub fn upsert(app: &AppState, store: &mut Store, ctx: &Ctx, object: &str, field:
     if ctx.version_number >= UPSERT_BODY_VERSION {
         answer["created"] = Value::Bool(outcome.created);
     }
-    Ok(match (outcome.created, ctx.version_number >= UPSERT_BODY_VERSION) {
-        (true, _) => Reply {
-            status: StatusCode::CREATED,
-            location: Some(record_url(ctx, def.name, &outcome.id)),
-            body: Some(answer),
+    Ok(
+        match (outcome.created, ctx.version_number >= UPSERT_BODY_VERSION) {
+            (true, _) => Reply {
+                status: StatusCode::CREATED,
+                location: Some(record_url(ctx, def.name, &outcome.id)),
+                body: Some(answer),
+            },
+            (false, true) => Reply::ok(answer),
+            (false, false) => Reply::no_content(),
         },
-        (false, true) => Reply::ok(answer),
-        (false, false) => Reply::no_content(),
-    })
+    )
 }
 
 /// `GET …/sobjects/{Type}/{Field}/{Value}`: the record, 300 when several match.
-pub fn get_by_external_id(store: &Store, ctx: &Ctx, object: &str, field: &str, value: &str, fields: Option<&str>) -> ApiResult<Reply> {
+pub fn get_by_external_id(
+    store: &Store,
+    ctx: &Ctx,
+    object: &str,
+    field: &str,
+    value: &str,
+    fields: Option<&str>,
+) -> ApiResult<Reply> {
     let def = object_def(object)?;
-    let ext = def.field(field).filter(|f| f.external_id).ok_or_else(ApiError::not_found)?;
+    let ext = def
+        .field(field)
+        .filter(|f| f.external_id)
+        .ok_or_else(ApiError::not_found)?;
     let matches = store.find_by_external_id(def, ext.name, value);
     match matches.as_slice() {
         [] => Err(ApiError::not_found()),
-        [id] => Ok(Reply::ok(render_record(ctx, def, store.live_record(def, id)?, fields)?)),
+        [id] => Ok(Reply::ok(render_record(
+            ctx,
+            def,
+            store.live_record(def, id)?,
+            fields,
+        )?)),
         many => Ok(Reply {
             status: StatusCode::MULTIPLE_CHOICES,
             location: None,
-            body: Some(Value::Array(many.iter().map(|id| Value::String(record_url(ctx, def.name, id))).collect())),
+            body: Some(Value::Array(
+                many.iter()
+                    .map(|id| Value::String(record_url(ctx, def.name, id)))
+                    .collect(),
+            )),
         }),
     }
 }
 
 /// `DELETE …/sobjects/{Type}/{Field}/{Value}`.
-pub fn delete_by_external_id(app: &AppState, store: &mut Store, object: &str, field: &str, value: &str) -> ApiResult<Reply> {
+pub fn delete_by_external_id(
+    app: &AppState,
+    store: &mut Store,
+    object: &str,
+    field: &str,
+    value: &str,
+) -> ApiResult<Reply> {
     let def = object_def(object)?;
-    let ext = def.field(field).filter(|f| f.external_id).ok_or_else(ApiError::not_found)?;
+    let ext = def
+        .field(field)
+        .filter(|f| f.external_id)
+        .ok_or_else(ApiError::not_found)?;
     let matches = store.find_by_external_id(def, ext.name, value);
     match matches.as_slice() {
         [id] => {
@@ -153,6 +217,10 @@ pub fn delete_by_external_id(app: &AppState, store: &mut Store, object: &str, fi
             delete(app, store, def.name, &id)
         }
         [] => Err(ApiError::not_found()),
-        _ => Err(ApiError::new(StatusCode::MULTIPLE_CHOICES, "MULTIPLE_RECORDS", "more than one record found for external id field")),
+        _ => Err(ApiError::new(
+            StatusCode::MULTIPLE_CHOICES,
+            "MULTIPLE_RECORDS",
+            "more than one record found for external id field",
+        )),
     }
 }

@@ -23,11 +23,16 @@ pub const ID: &str = "Id";
 /// A change the journal can undo: object, id, previous record (none = new).
 type Undo = (&'static str, String, Option<Record>);
 
+/// Position in the undo journal to roll back to.
+#[derive(Clone, Copy, Debug)]
+pub struct Savepoint(usize);
+
 /// All records of the org.
 pub struct Store {
     tables: HashMap<&'static str, BTreeMap<String, Record>>,
     sequence: u64,
     journal: Option<Vec<Undo>>,
+    depth: usize,
     clock: Arc<Clock>,
     /// Id of the user every write is attributed to.
     pub user_id: String,
@@ -45,6 +50,7 @@ impl Store {
             tables,
             sequence: 1,
             journal: None,
+            depth: 0,
             clock,
             user_id,
         }
@@ -106,27 +112,38 @@ impl Store {
         }
     }
 
-    /// Starts journaling writes so `rollback` can undo them.
-    pub fn begin(&mut self) {
-        self.journal = Some(Vec::new());
+    /// Starts journaling writes so `rollback` can undo them; nests.
+    pub fn begin(&mut self) -> Savepoint {
+        self.depth += 1;
+        Savepoint(self.journal.get_or_insert_with(Vec::new).len())
     }
 
-    /// Stops journaling and keeps the writes.
-    pub fn commit(&mut self) {
-        self.journal = None;
+    /// Keeps the writes since `savepoint`.
+    pub fn commit(&mut self, _savepoint: Savepoint) {
+        self.end();
     }
 
-    /// Undoes every write since `begin`, newest first.
-    pub fn rollback(&mut self) {
-        let Some(journal) = self.journal.take() else {
-            return;
-        };
-        for (object, id, previous) in journal.into_iter().rev() {
+    /// Undoes every write since `savepoint`, newest first.
+    pub fn rollback(&mut self, savepoint: Savepoint) {
+        let undo = self
+            .journal
+            .as_mut()
+            .map(|journal| journal.split_off(savepoint.0.min(journal.len())))
+            .unwrap_or_default();
+        for (object, id, previous) in undo.into_iter().rev() {
             let table = self.tables.entry(object).or_default();
             match previous {
                 Some(record) => table.insert(id, record),
                 None => table.remove(&id),
             };
+        }
+        self.end();
+    }
+
+    fn end(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+        if self.depth == 0 {
+            self.journal = None;
         }
     }
 
@@ -140,7 +157,10 @@ impl Store {
 
 /// Tells whether a record is deleted.
 pub fn is_deleted(record: &Record) -> bool {
-    record.get(IS_DELETED).and_then(Value::as_bool).unwrap_or(false)
+    record
+        .get(IS_DELETED)
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
 }
 
 /// Returns a record's text field, if set.

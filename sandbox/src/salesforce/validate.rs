@@ -171,7 +171,10 @@ fn coerce_text(field: &FieldDef, value: &Value) -> ApiResult<Value> {
     if field.restricted && !field.picklist.contains(&text.as_str()) {
         return Err(ApiError::on_fields(
             "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-            format!("{}: bad value for restricted picklist field: {text}", field.label),
+            format!(
+                "{}: bad value for restricted picklist field: {text}",
+                field.label
+            ),
             &[field.name],
         ));
     }

@@ -111,7 +111,9 @@ impl Store {
             };
             let children: Vec<String> = self
                 .table(child_def.name)
-                .filter(|r| !is_deleted(r) && r.get(relationship.field).and_then(Value::as_str) == Some(id))
+                .filter(|r| {
+                    !is_deleted(r) && r.get(relationship.field).and_then(Value::as_str) == Some(id)
+                })
                 .map(|r| id_of(r).to_string())
                 .collect();
             for child in children {
@@ -208,7 +210,10 @@ impl Store {
         let now = Value::String(self.now_text());
         record.insert("LastModifiedDate".into(), now.clone());
         record.insert("SystemModstamp".into(), now);
-        record.insert("LastModifiedById".into(), Value::String(self.user_id.clone()));
+        record.insert(
+            "LastModifiedById".into(),
+            Value::String(self.user_id.clone()),
+        );
     }
 }
 

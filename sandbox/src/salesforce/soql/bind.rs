@@ -110,10 +110,20 @@ pub fn bind(query: &Query, today: NaiveDate) -> Result<BoundQuery, SoqlError> {
     bind_on(query, object, today)
 }
 
-fn bind_on(query: &Query, object: &'static ObjectDef, today: NaiveDate) -> Result<BoundQuery, SoqlError> {
-    let count = query.select.iter().any(|item| matches!(item, SelectItem::Count));
+fn bind_on(
+    query: &Query,
+    object: &'static ObjectDef,
+    today: NaiveDate,
+) -> Result<BoundQuery, SoqlError> {
+    let count = query
+        .select
+        .iter()
+        .any(|item| matches!(item, SelectItem::Count));
     if count && query.select.len() > 1 {
-        return Err(SoqlError::malformed(query.from_pos, "unexpected token: COUNT".into()));
+        return Err(SoqlError::malformed(
+            query.from_pos,
+            "unexpected token: COUNT".into(),
+        ));
     }
     let mut select = Vec::new();
     for item in &query.select {
@@ -127,15 +137,36 @@ fn bind_on(query: &Query, object: &'static ObjectDef, today: NaiveDate) -> Resul
                         format!("Didn't understand relationship '{}' in FROM part of query call. {CUSTOM_HINT_RELATIONSHIP}", sub.from),
                     )
                 })?;
-                let child = schema().object(relationship.child).expect("child relationships name known objects");
-                select.push(BoundItem::Child(relationship, Box::new(bind_on(sub, child, today)?)));
+                let child = schema()
+                    .object(relationship.child)
+                    .expect("child relationships name known objects");
+                select.push(BoundItem::Child(
+                    relationship,
+                    Box::new(bind_on(sub, child, today)?),
+                ));
             }
             SelectItem::Count => {}
         }
     }
-    let filter = query.filter.as_ref().map(|c| bind_condition(object, c, today)).transpose()?;
-    let order_by = query.order_by.iter().map(|key| bind_order(object, key)).collect::<Result<_, _>>()?;
-    Ok(BoundQuery { object, select, count, filter, order_by, limit: query.limit, offset: query.offset })
+    let filter = query
+        .filter
+        .as_ref()
+        .map(|c| bind_condition(object, c, today))
+        .transpose()?;
+    let order_by = query
+        .order_by
+        .iter()
+        .map(|key| bind_order(object, key))
+        .collect::<Result<_, _>>()?;
+    Ok(BoundQuery {
+        object,
+        select,
+        count,
+        filter,
+        order_by,
+        limit: query.limit,
+        offset: query.offset,
+    })
 }
 
 fn bind_order(object: &'static ObjectDef, key: &OrderKey) -> Result<BoundOrder, SoqlError> {
@@ -149,7 +180,10 @@ fn bind_order(object: &'static ObjectDef, key: &OrderKey) -> Result<BoundOrder, 
 pub fn resolve(object: &'static ObjectDef, path: &Path) -> Result<FieldRef, SoqlError> {
     let mut parts: &[String] = &path.parts;
     // A path may be qualified with the queried object's name (`Contact.Name`).
-    if parts.len() > 1 && parts[0].eq_ignore_ascii_case(object.name) && object.relationship(&parts[0]).is_none() {
+    if parts.len() > 1
+        && parts[0].eq_ignore_ascii_case(object.name)
+        && object.relationship(&parts[0]).is_none()
+    {
         parts = &parts[1..];
     }
     let (last, hops) = parts.split_last().expect("a path has at least one part");
@@ -157,7 +191,9 @@ pub fn resolve(object: &'static ObjectDef, path: &Path) -> Result<FieldRef, Soql
     let mut steps = Vec::new();
     for hop in hops {
         let lookup = current.relationship(hop);
-        let target = lookup.and_then(|l| l.reference_to).and_then(|name| schema().object(name));
+        let target = lookup
+            .and_then(|l| l.reference_to)
+            .and_then(|name| schema().object(name));
         let (Some(lookup), Some(target)) = (lookup, target) else {
             return Err(SoqlError::new(
                 "INVALID_FIELD",
@@ -165,28 +201,46 @@ pub fn resolve(object: &'static ObjectDef, path: &Path) -> Result<FieldRef, Soql
                 format!("Didn't understand relationship '{hop}' in field path. {CUSTOM_HINT_RELATIONSHIP}"),
             ));
         };
-        let relationship = lookup.relationship_name.expect("lookups found by relationship have one");
-        steps.push(Step { lookup, relationship, object: target });
+        let relationship = lookup
+            .relationship_name
+            .expect("lookups found by relationship have one");
+        steps.push(Step {
+            lookup,
+            relationship,
+            object: target,
+        });
         current = target;
     }
     let field = current.field(last).ok_or_else(|| {
         SoqlError::new(
             "INVALID_FIELD",
             path.pos,
-            format!("No such column '{last}' on entity '{}'. {CUSTOM_HINT_FIELD}", current.name),
+            format!(
+                "No such column '{last}' on entity '{}'. {CUSTOM_HINT_FIELD}",
+                current.name
+            ),
         )
     })?;
     Ok(FieldRef { steps, field })
 }
 
-fn bind_condition(object: &'static ObjectDef, condition: &Condition, today: NaiveDate) -> Result<BoundCondition, SoqlError> {
+fn bind_condition(
+    object: &'static ObjectDef,
+    condition: &Condition,
+    today: NaiveDate,
+) -> Result<BoundCondition, SoqlError> {
     let bind_all = |terms: &[Condition]| -> Result<Vec<BoundCondition>, SoqlError> {
-        terms.iter().map(|t| bind_condition(object, t, today)).collect()
+        terms
+            .iter()
+            .map(|t| bind_condition(object, t, today))
+            .collect()
     };
     Ok(match condition {
         Condition::And(terms) => BoundCondition::And(bind_all(terms)?),
         Condition::Or(terms) => BoundCondition::Or(bind_all(terms)?),
-        Condition::Not(inner) => BoundCondition::Not(Box::new(bind_condition(object, inner, today)?)),
+        Condition::Not(inner) => {
+            BoundCondition::Not(Box::new(bind_condition(object, inner, today)?))
+        }
         Condition::Compare(path, op, literal, pos) => {
             let field = resolve(object, path)?;
             let operand = operand(field.field, literal, *pos, today)?;
@@ -194,21 +248,34 @@ fn bind_condition(object: &'static ObjectDef, condition: &Condition, today: Naiv
         }
         Condition::In(path, negated, literals, pos) => {
             let field = resolve(object, path)?;
-            let operands = literals.iter().map(|l| operand(field.field, l, *pos, today)).collect::<Result<_, _>>()?;
+            let operands = literals
+                .iter()
+                .map(|l| operand(field.field, l, *pos, today))
+                .collect::<Result<_, _>>()?;
             BoundCondition::In(field, *negated, operands)
         }
         Condition::InQuery(path, negated, sub) => {
             let field = resolve(object, path)?;
             let bound = bind(sub, today)?;
             if bound.select.len() != 1 || !matches!(bound.select[0], BoundItem::Field(_)) {
-                return Err(SoqlError::malformed(sub.from_pos, "The selected field in a semi join sub-select must be a single field".into()));
+                return Err(SoqlError::malformed(
+                    sub.from_pos,
+                    "The selected field in a semi join sub-select must be a single field".into(),
+                ));
             }
             BoundCondition::InQuery(field, *negated, Box::new(bound))
         }
         Condition::Like(path, pattern, pos) => {
             let field = resolve(object, path)?;
-            if !field.field.kind.is_text() && field.field.kind != FieldType::Id && field.field.kind != FieldType::Reference {
-                return Err(SoqlError::new("INVALID_QUERY_FILTER_OPERATOR", *pos, format!("invalid operator on {} field", field.field.kind.api_name())));
+            if !field.field.kind.is_text()
+                && field.field.kind != FieldType::Id
+                && field.field.kind != FieldType::Reference
+            {
+                return Err(SoqlError::new(
+                    "INVALID_QUERY_FILTER_OPERATOR",
+                    *pos,
+                    format!("invalid operator on {} field", field.field.kind.api_name()),
+                ));
             }
             BoundCondition::Like(field, pattern.clone())
         }
@@ -221,25 +288,50 @@ fn type_error(field: &FieldDef, pos: usize, quoted: bool) -> SoqlError {
         kind if kind.is_text() => "string",
         kind => kind.api_name(),
     };
-    let quotes = if quoted { "should be enclosed in quotes" } else { "should not be enclosed in quotes" };
-    SoqlError::new("INVALID_FIELD", pos, format!("value of filter criterion for field '{}' must be of type {kind} and {quotes}", field.name))
+    let quotes = if quoted {
+        "should be enclosed in quotes"
+    } else {
+        "should not be enclosed in quotes"
+    };
+    SoqlError::new(
+        "INVALID_FIELD",
+        pos,
+        format!(
+            "value of filter criterion for field '{}' must be of type {kind} and {quotes}",
+            field.name
+        ),
+    )
 }
 
 /// Converts a literal to the type of `field`.
-fn operand(field: &FieldDef, literal: &Literal, pos: usize, today: NaiveDate) -> Result<Operand, SoqlError> {
+fn operand(
+    field: &FieldDef,
+    literal: &Literal,
+    pos: usize,
+    today: NaiveDate,
+) -> Result<Operand, SoqlError> {
     use serde_json::Value;
     let kind = field.kind;
     let value = match (kind, literal) {
         (_, Literal::Null) => return Ok(Operand::Null),
         (FieldType::Id | FieldType::Reference, Literal::Str(text)) => {
-            let id = ids::normalize(text).ok_or_else(|| SoqlError::new("INVALID_QUERY_FILTER_OPERATOR", pos, format!("invalid ID field: {text}")))?;
+            let id = ids::normalize(text).ok_or_else(|| {
+                SoqlError::new(
+                    "INVALID_QUERY_FILTER_OPERATOR",
+                    pos,
+                    format!("invalid ID field: {text}"),
+                )
+            })?;
             Value::String(id)
         }
         (k, Literal::Str(text)) if k.is_text() => Value::String(like::plain(text)),
         (FieldType::Boolean, Literal::Bool(b)) => Value::Bool(*b),
-        (k, Literal::Num(n)) if k.is_number() => serde_json::Number::from_f64(*n).map(Value::Number).unwrap_or(Value::Null),
+        (k, Literal::Num(n)) if k.is_number() => serde_json::Number::from_f64(*n)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
         (FieldType::Date, Literal::Date(text)) => {
-            let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| type_error(field, pos, false))?;
+            let day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map_err(|_| type_error(field, pos, false))?;
             Value::String(day.format("%Y-%m-%d").to_string())
         }
         (FieldType::DateTime, Literal::DateTime(text)) => {
@@ -249,7 +341,13 @@ fn operand(field: &FieldDef, literal: &Literal, pos: usize, today: NaiveDate) ->
         (FieldType::Date | FieldType::DateTime, Literal::DateFunction(name, n)) => {
             return Ok(date_range(kind, name, n.unwrap_or(0), today));
         }
-        (k, _) => return Err(type_error(field, pos, k.is_text() || matches!(k, FieldType::Id | FieldType::Reference))),
+        (k, _) => {
+            return Err(type_error(
+                field,
+                pos,
+                k.is_text() || matches!(k, FieldType::Id | FieldType::Reference),
+            ))
+        }
     };
     Ok(Operand::Value(value))
 }
@@ -266,8 +364,14 @@ fn date_range(kind: FieldType, name: &str, n: u32, today: NaiveDate) -> Operand 
         _ => (today, today),
     };
     if kind == FieldType::Date {
-        return Operand::Range(low.format("%Y-%m-%d").to_string(), high.format("%Y-%m-%d").to_string(), true);
+        return Operand::Range(
+            low.format("%Y-%m-%d").to_string(),
+            high.format("%Y-%m-%d").to_string(),
+            true,
+        );
     }
-    let start = |day: NaiveDate| format_datetime(day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
+    let start = |day: NaiveDate| {
+        format_datetime(day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc())
+    };
     Operand::Range(start(low), start(high + Duration::days(1)), false)
 }

@@ -25,7 +25,11 @@ pub struct Output {
 /// Runs `query`; `all_rows` includes deleted records (queryAll);
 /// `version` (e.g. `59.0`) goes into the records' attribute URLs.
 pub fn run(store: &Store, query: &BoundQuery, all_rows: bool, version: &str) -> Output {
-    let runner = Runner { store, all_rows, version };
+    let runner = Runner {
+        store,
+        all_rows,
+        version,
+    };
     let filter = query.filter.as_ref().map(|f| runner.prepare(f));
     let mut rows: Vec<&Record> = store
         .table(query.object.name)
@@ -34,17 +38,25 @@ pub fn run(store: &Store, query: &BoundQuery, all_rows: bool, version: &str) -> 
         .collect();
     if query.count {
         let total = window(rows.len(), query).len();
-        return Output { total_size: total, records: Vec::new() };
+        return Output {
+            total_size: total,
+            records: Vec::new(),
+        };
     }
     runner.sort(&mut rows, &query.order_by);
     let range = window(rows.len(), query);
     let records = runner.render_rows(query, &rows[range]);
-    Output { total_size: records.len(), records }
+    Output {
+        total_size: records.len(),
+        records,
+    }
 }
 
 fn window(len: usize, query: &BoundQuery) -> std::ops::Range<usize> {
     let start = (query.offset.unwrap_or(0) as usize).min(len);
-    let end = query.limit.map_or(len, |l| start.saturating_add(l as usize).min(len));
+    let end = query
+        .limit
+        .map_or(len, |l| start.saturating_add(l as usize).min(len));
     start..end
 }
 
@@ -58,8 +70,12 @@ impl<'s> Runner<'s> {
     /// Replaces semi-joins by the value lists they produce.
     fn prepare(&self, condition: &BoundCondition) -> BoundCondition {
         match condition {
-            BoundCondition::And(terms) => BoundCondition::And(terms.iter().map(|t| self.prepare(t)).collect()),
-            BoundCondition::Or(terms) => BoundCondition::Or(terms.iter().map(|t| self.prepare(t)).collect()),
+            BoundCondition::And(terms) => {
+                BoundCondition::And(terms.iter().map(|t| self.prepare(t)).collect())
+            }
+            BoundCondition::Or(terms) => {
+                BoundCondition::Or(terms.iter().map(|t| self.prepare(t)).collect())
+            }
             BoundCondition::Not(inner) => BoundCondition::Not(Box::new(self.prepare(inner))),
             BoundCondition::InQuery(field, negated, sub) => {
                 let BoundItem::Field(selected) = &sub.select[0] else {
@@ -80,17 +96,25 @@ impl<'s> Runner<'s> {
             BoundCondition::And(terms) => terms.iter().all(|t| self.test(record, t)),
             BoundCondition::Or(terms) => terms.iter().any(|t| self.test(record, t)),
             BoundCondition::Not(inner) => !self.test(record, inner),
-            BoundCondition::Compare(field, op, operand) => {
-                compare(field.field.kind, self.value(record, field).unwrap_or(&Value::Null), op, operand)
-            }
+            BoundCondition::Compare(field, op, operand) => compare(
+                field.field.kind,
+                self.value(record, field).unwrap_or(&Value::Null),
+                op,
+                operand,
+            ),
             BoundCondition::In(field, negated, operands) => {
                 let value = self.value(record, field).unwrap_or(&Value::Null);
-                let found = operands.iter().any(|o| compare(field.field.kind, value, "=", o));
+                let found = operands
+                    .iter()
+                    .any(|o| compare(field.field.kind, value, "=", o));
                 found != *negated
             }
             BoundCondition::InQuery(..) => false,
             BoundCondition::InSet(field, negated, values) => {
-                let found = self.value(record, field).and_then(set_key).is_some_and(|k| values.contains(&k));
+                let found = self
+                    .value(record, field)
+                    .and_then(set_key)
+                    .is_some_and(|k| values.contains(&k));
                 found != *negated
             }
             BoundCondition::Like(field, pattern) => self
@@ -143,7 +167,10 @@ impl<'s> Runner<'s> {
                     match item {
                         BoundItem::Field(field) => self.render_field(record, field, &mut out),
                         BoundItem::Child(relationship, sub) => {
-                            let rows = groups.get(id_of(record)).map(Vec::as_slice).unwrap_or_default();
+                            let rows = groups
+                                .get(id_of(record))
+                                .map(Vec::as_slice)
+                                .unwrap_or_default();
                             out.insert(relationship.name.to_string(), self.child_result(sub, rows));
                         }
                     }
@@ -157,7 +184,9 @@ impl<'s> Runner<'s> {
         let filter = sub.filter.as_ref().map(|f| self.prepare(f));
         let mut groups: HashMap<&'s str, Vec<&'s Record>> = HashMap::new();
         for record in self.store.table(sub.object.name) {
-            if (!self.all_rows && is_deleted(record)) || !filter.as_ref().is_none_or(|f| self.test(record, f)) {
+            if (!self.all_rows && is_deleted(record))
+                || !filter.as_ref().is_none_or(|f| self.test(record, f))
+            {
                 continue;
             }
             if let Some(parent) = record.get(lookup).and_then(Value::as_str) {
@@ -206,14 +235,21 @@ impl<'s> Runner<'s> {
             target = next;
             current = parent;
         }
-        let value = current.get(field.field.name).cloned().unwrap_or(Value::Null);
+        let value = current
+            .get(field.field.name)
+            .cloned()
+            .unwrap_or(Value::Null);
         target.insert(field.field.name.to_string(), value);
     }
 }
 
 /// Runs a (semi-join) query and returns its matching records unrendered.
 fn run_rows<'s>(store: &'s Store, query: &BoundQuery, all_rows: bool) -> Vec<&'s Record> {
-    let runner = Runner { store, all_rows, version: "" };
+    let runner = Runner {
+        store,
+        all_rows,
+        version: "",
+    };
     let filter = query.filter.as_ref().map(|f| runner.prepare(f));
     store
         .table(query.object.name)
@@ -246,14 +282,36 @@ fn compare_values(kind: FieldType, left: &Value, right: &Value) -> Option<Orderi
     }
 }
 
-fn order(kind: FieldType, left: &Value, right: &Value, descending: bool, nulls_first: bool) -> Ordering {
+fn order(
+    kind: FieldType,
+    left: &Value,
+    right: &Value,
+    descending: bool,
+    nulls_first: bool,
+) -> Ordering {
     match (left.is_null(), right.is_null()) {
         (true, true) => Ordering::Equal,
-        (true, false) => if nulls_first { Ordering::Less } else { Ordering::Greater },
-        (false, true) => if nulls_first { Ordering::Greater } else { Ordering::Less },
+        (true, false) => {
+            if nulls_first {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            }
+        }
+        (false, true) => {
+            if nulls_first {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        }
         _ => {
             let ordering = compare_values(kind, left, right).unwrap_or(Ordering::Equal);
-            if descending { ordering.reverse() } else { ordering }
+            if descending {
+                ordering.reverse()
+            } else {
+                ordering
+            }
         }
     }
 }
@@ -282,7 +340,11 @@ fn compare(kind: FieldType, value: &Value, op: &str, operand: &Operand) -> bool 
         }
         Operand::Range(low, high, inclusive) => {
             let text = value.as_str().unwrap_or_default();
-            let below_high = if *inclusive { text <= high.as_str() } else { text < high.as_str() };
+            let below_high = if *inclusive {
+                text <= high.as_str()
+            } else {
+                text < high.as_str()
+            };
             let inside = text >= low.as_str() && below_high;
             match op {
                 "=" => inside,

@@ -92,12 +92,20 @@ pub fn tokenize(query: &str) -> Result<Vec<Token>, SoqlError> {
                 let end = scan(&chars, i, |c| c.is_ascii_alphanumeric() || c == '_');
                 (Tok::Ident(slice(query, &chars, i, end).to_string()), end)
             }
-            other => return Err(SoqlError::malformed(pos, format!("unexpected token: '{other}'"))),
+            other => {
+                return Err(SoqlError::malformed(
+                    pos,
+                    format!("unexpected token: '{other}'"),
+                ))
+            }
         };
         tokens.push(Token { tok, pos });
         i = next;
     }
-    tokens.push(Token { tok: Tok::Eof, pos: query.len() });
+    tokens.push(Token {
+        tok: Tok::Eof,
+        pos: query.len(),
+    });
     Ok(tokens)
 }
 
@@ -130,14 +138,27 @@ fn lex_operator(query: &str, chars: &[(usize, char)], i: usize) -> Result<(Tok, 
             '=' => "=",
             '<' => "<",
             '>' => ">",
-            _ => return Err(SoqlError::malformed(chars[i].0, "unexpected token: '!'".to_string())),
+            _ => {
+                return Err(SoqlError::malformed(
+                    chars[i].0,
+                    "unexpected token: '!'".to_string(),
+                ))
+            }
         },
     };
-    let width = if matches!(two, "!=" | "<>" | "<=" | ">=") { 2 } else { 1 };
+    let width = if matches!(two, "!=" | "<>" | "<=" | ">=") {
+        2
+    } else {
+        1
+    };
     Ok((Tok::Op(op), i + width))
 }
 
-fn lex_string(query: &str, chars: &[(usize, char)], start: usize) -> Result<(Tok, usize), SoqlError> {
+fn lex_string(
+    query: &str,
+    chars: &[(usize, char)],
+    start: usize,
+) -> Result<(Tok, usize), SoqlError> {
     let mut value = String::new();
     let mut i = start + 1;
     while i < chars.len() {
@@ -177,24 +198,39 @@ fn lex_string(query: &str, chars: &[(usize, char)], start: usize) -> Result<(Tok
             }
         }
     }
-    Err(SoqlError::malformed(chars[start].0, "line 1:0 no viable alternative at character '''".to_string()))
+    Err(SoqlError::malformed(
+        chars[start].0,
+        "line 1:0 no viable alternative at character '''".to_string(),
+    ))
 }
 
 fn illegal_escape(query: &str, chars: &[(usize, char)], start: usize, at: usize) -> SoqlError {
     let sequence = slice(query, chars, at, (at + 2).min(chars.len()));
     SoqlError::malformed(
         chars[start].0,
-        format!("Invalid string literal. Illegal character sequence '{sequence}' in string literal."),
+        format!(
+            "Invalid string literal. Illegal character sequence '{sequence}' in string literal."
+        ),
     )
 }
 
-fn lex_number_or_date(query: &str, chars: &[(usize, char)], start: usize) -> Result<(Tok, usize), SoqlError> {
+fn lex_number_or_date(
+    query: &str,
+    chars: &[(usize, char)],
+    start: usize,
+) -> Result<(Tok, usize), SoqlError> {
     let digits_end = scan(chars, start + 1, |c| c.is_ascii_digit());
     let is_date = digits_end - start == 4 && chars.get(digits_end).is_some_and(|(_, c)| *c == '-');
     if is_date {
-        let end = scan(chars, start, |c| c.is_ascii_alphanumeric() || matches!(c, '-' | ':' | '.' | '+'));
+        let end = scan(chars, start, |c| {
+            c.is_ascii_alphanumeric() || matches!(c, '-' | ':' | '.' | '+')
+        });
         let text = slice(query, chars, start, end).to_string();
-        let tok = if text.contains('T') { Tok::DateTime(text) } else { Tok::Date(text) };
+        let tok = if text.contains('T') {
+            Tok::DateTime(text)
+        } else {
+            Tok::Date(text)
+        };
         return Ok((tok, end));
     }
     let end = scan(chars, start + 1, |c| c.is_ascii_digit() || c == '.');
@@ -210,7 +246,11 @@ mod tests {
     use super::*;
 
     fn kinds(query: &str) -> Vec<Tok> {
-        tokenize(query).expect("tokenizes").into_iter().map(|t| t.tok).collect()
+        tokenize(query)
+            .expect("tokenizes")
+            .into_iter()
+            .map(|t| t.tok)
+            .collect()
     }
 
     #[test]
@@ -229,13 +269,20 @@ mod tests {
 
     #[test]
     fn control_escapes_and_unicode_are_decoded() {
-        assert_eq!(kinds(r"'a\nb\tc\u00e9\"'")[0], Tok::Str("a\nb\tcé\"".into()));
+        assert_eq!(
+            kinds(r#"'a\nb\tc\u00e9\"'"#)[0],
+            Tok::Str("a\nb\tcé\"".into())
+        );
     }
 
     #[test]
     fn unknown_escape_is_malformed() {
         let error = tokenize(r"'a\qb'").expect_err("refused");
-        assert!(error.message.contains("Illegal character sequence"), "{}", error.message);
+        assert!(
+            error.message.contains("Illegal character sequence"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]

@@ -31,7 +31,8 @@ pub fn matches(pattern: &str, text: &str) -> bool {
 
 /// Replaces the LIKE-only stand-ins by the characters they stand for.
 pub fn plain(text: &str) -> String {
-    text.replace(LITERAL_PERCENT, "%").replace(LITERAL_UNDERSCORE, "_")
+    text.replace(LITERAL_PERCENT, "%")
+        .replace(LITERAL_UNDERSCORE, "_")
 }
 
 #[cfg(test)]

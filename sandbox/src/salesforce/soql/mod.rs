@@ -27,7 +27,11 @@ pub struct SoqlError {
 impl SoqlError {
     /// Creates a `MALFORMED_QUERY` error at `pos`.
     pub fn malformed(pos: usize, message: String) -> Self {
-        Self { code: "MALFORMED_QUERY", message, pos }
+        Self {
+            code: "MALFORMED_QUERY",
+            message,
+            pos,
+        }
     }
 
     /// Creates an error with `code` at `pos`.

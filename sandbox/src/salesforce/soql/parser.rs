@@ -46,7 +46,10 @@ impl Parser {
 
     fn unexpected(&self) -> SoqlError {
         let token = self.peek();
-        SoqlError::malformed(token.pos, format!("unexpected token: {}", token.tok.describe()))
+        SoqlError::malformed(
+            token.pos,
+            format!("unexpected token: {}", token.tok.describe()),
+        )
     }
 
     fn is_keyword(&self, word: &str) -> bool {
@@ -111,7 +114,15 @@ impl Parser {
         let order_by = self.order_by()?;
         let limit = self.count_clause("LIMIT")?;
         let offset = self.count_clause("OFFSET")?;
-        Ok(Query { select, from, from_pos, filter, order_by, limit, offset })
+        Ok(Query {
+            select,
+            from,
+            from_pos,
+            filter,
+            order_by,
+            limit,
+            offset,
+        })
     }
 
     fn select_list(&mut self) -> Result<Vec<SelectItem>, SoqlError> {
@@ -128,7 +139,9 @@ impl Parser {
             self.expect(&Tok::RParen)?;
             return Ok(SelectItem::SubQuery(Box::new(sub)));
         }
-        if self.is_keyword("COUNT") && self.tokens.get(self.at + 1).map(|t| &t.tok) == Some(&Tok::LParen) {
+        if self.is_keyword("COUNT")
+            && self.tokens.get(self.at + 1).map(|t| &t.tok) == Some(&Tok::LParen)
+        {
             self.advance();
             self.advance();
             self.expect(&Tok::RParen)?;
@@ -164,7 +177,11 @@ impl Parser {
         if self.is_keyword("AND") || self.is_keyword("OR") {
             return Err(self.unexpected());
         }
-        Ok(if joiner == "AND" { Condition::And(terms) } else { Condition::Or(terms) })
+        Ok(if joiner == "AND" {
+            Condition::And(terms)
+        } else {
+            Condition::Or(terms)
+        })
     }
 
     fn unary(&mut self) -> Result<Condition, SoqlError> {
@@ -293,7 +310,11 @@ impl Parser {
             }
             self.advance();
         }
-        Ok(OrderKey { path, descending, nulls_first })
+        Ok(OrderKey {
+            path,
+            descending,
+            nulls_first,
+        })
     }
 
     fn count_clause(&mut self, word: &str) -> Result<Option<u64>, SoqlError> {
@@ -325,8 +346,12 @@ mod tests {
         .expect("parses");
         assert_eq!(q.from, "Opportunity");
         assert_eq!(q.select.len(), 3);
-        assert!(matches!(&q.select[2], SelectItem::SubQuery(sub) if sub.from == "OpportunityLineItems"));
-        assert!(matches!(&q.filter, Some(Condition::And(terms)) if matches!(terms[0], Condition::Or(_))));
+        assert!(
+            matches!(&q.select[2], SelectItem::SubQuery(sub) if sub.from == "OpportunityLineItems")
+        );
+        assert!(
+            matches!(&q.filter, Some(Condition::And(terms)) if matches!(terms[0], Condition::Or(_)))
+        );
         assert_eq!(q.order_by.len(), 2);
         assert!(q.order_by[0].descending);
         assert_eq!(q.order_by[0].nulls_first, Some(false));
@@ -337,7 +362,11 @@ mod tests {
     fn mixing_and_or_without_parentheses_is_malformed() {
         let error = parse("SELECT Id FROM Account WHERE Name = 'a' AND Name = 'b' OR Name = 'c'")
             .expect_err("refused");
-        assert!(error.message.contains("unexpected token: OR"), "{}", error.message);
+        assert!(
+            error.message.contains("unexpected token: OR"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]
@@ -348,9 +377,13 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(q.select, vec![SelectItem::Count]);
-        let Some(Condition::And(terms)) = q.filter else { panic!("and expected") };
+        let Some(Condition::And(terms)) = q.filter else {
+            panic!("and expected")
+        };
         assert!(matches!(&terms[1], Condition::In(_, true, values, _) if values.len() == 1));
-        assert!(matches!(&terms[2], Condition::Compare(_, "=", Literal::DateFunction(name, Some(7)), _) if name == "LAST_N_DAYS"));
+        assert!(
+            matches!(&terms[2], Condition::Compare(_, "=", Literal::DateFunction(name, Some(7)), _) if name == "LAST_N_DAYS")
+        );
         assert!(matches!(&terms[3], Condition::InQuery(_, false, _)));
     }
 

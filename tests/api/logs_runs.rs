@@ -1,0 +1,234 @@
+use fnosync_client::proto;
+use fnosync_server::MIGRATOR;
+use fnosync_tests::{field_violations, TestApp};
+use sqlx::PgPool;
+use tokio_stream::StreamExt;
+use tonic::Code;
+
+/// Writes runs and logs directly, as the sync engine does.
+async fn seed_runs_and_logs(pool: &PgPool) {
+    for (run_id, state) in [
+        ("20250716055138", "completed"),
+        ("20250716055139", "completed_with_failures"),
+        ("20250716055139-2", "failed"),
+    ] {
+        sqlx::query("INSERT INTO sync_runs (run_id, kind, state, account_id) VALUES ($1, 'one_time', $2, '001a500001xOYkQAAW')")
+            .bind(run_id)
+            .bind(state)
+            .execute(pool)
+            .await
+            .expect("run");
+    }
+    for (task, name, status) in [
+        ("20250716055138", "Account Creation/Update", "completed"),
+        ("20250716055138", "Contact Creation/Update", "completed"),
+        ("20250716055139", "LineItem Creation/Update", "failed"),
+        ("20250716055139", "Salesforce Update", "completed"),
+    ] {
+        insert_log(pool, task, name, status).await;
+    }
+}
+
+async fn insert_log(pool: &PgPool, task: &str, name: &str, status: &str) -> i64 {
+    let (seq,): (i64,) = sqlx::query_as(
+        "INSERT INTO transaction_logs (task_id, name, status, run_by, salesforce_record_id, description) \
+         VALUES ($1, $2, $3, 'test-admin', '00k5g000001xYzAAAQ', 'sent and received') RETURNING log_seq",
+    )
+    .bind(task)
+    .bind(name)
+    .bind(status)
+    .fetch_one(pool)
+    .await
+    .expect("log");
+    if status == "failed" {
+        sqlx::query(
+            "INSERT INTO error_logs (log_seq, component, reason, message, salesforce_record_id, task_id) \
+             VALUES ($1, 'FNO EntitlementOrderService', '9999:The value of this required field is missing', 'partNumber', '00k5g000001xYzAAAQ', $2)",
+        )
+        .bind(seq)
+        .bind(task)
+        .execute(pool)
+        .await
+        .expect("error log");
+    }
+    seq
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn runs_are_listed_newest_first_page_by_page(pool: PgPool) {
+    seed_runs_and_logs(&pool).await;
+    let app = TestApp::spawn(pool).await;
+    let mut sync = app.viewer().await.sync();
+    let first = sync
+        .list_sync_runs(proto::ListSyncRunsRequest {
+            page_size: 2,
+            ..Default::default()
+        })
+        .await
+        .expect("page 1")
+        .into_inner();
+    let ids: Vec<_> = first.runs.iter().map(|r| r.run_id.as_str()).collect();
+    assert_eq!(ids, ["20250716055139-2", "20250716055139"]);
+    let second = sync
+        .list_sync_runs(proto::ListSyncRunsRequest {
+            page_size: 2,
+            page_token: first.next_page_token.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("page 2")
+        .into_inner();
+    assert_eq!(second.runs.len(), 1);
+    assert!(second.next_page_token.is_empty());
+
+    let failed = sync
+        .list_sync_runs(proto::ListSyncRunsRequest {
+            state: proto::SyncRunState::Failed as i32,
+            ..Default::default()
+        })
+        .await
+        .expect("filter")
+        .into_inner();
+    assert_eq!(failed.runs.len(), 1);
+    let run = sync
+        .get_sync_run(proto::GetSyncRunRequest {
+            run_id: "20250716055138".into(),
+        })
+        .await
+        .expect("get")
+        .into_inner()
+        .run
+        .expect("run");
+    assert_eq!(run.state, proto::SyncRunState::Completed as i32);
+    let missing = sync
+        .get_sync_run(proto::GetSyncRunRequest {
+            run_id: "nope".into(),
+        })
+        .await
+        .expect_err("missing");
+    assert_eq!(missing.code(), Code::NotFound);
+    let bad_page = sync
+        .list_sync_runs(proto::ListSyncRunsRequest {
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .expect_err("too big");
+    assert_eq!(field_violations(&bad_page)[0].0, "page_size");
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn logs_are_filtered_paged_and_opened_with_their_error_log(pool: PgPool) {
+    seed_runs_and_logs(&pool).await;
+    let app = TestApp::spawn(pool).await;
+    let mut logs = app.viewer().await.logs();
+    let failed = logs
+        .list_transaction_logs(proto::ListTransactionLogsRequest {
+            status: proto::TransactionStatus::Failed as i32,
+            ..Default::default()
+        })
+        .await
+        .expect("failed")
+        .into_inner()
+        .transaction_logs;
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].log_number, "TL-00003");
+    let by_name = logs
+        .list_transaction_logs(proto::ListTransactionLogsRequest {
+            name: "creation".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("name")
+        .into_inner()
+        .transaction_logs;
+    assert_eq!(by_name.len(), 3);
+    let page = logs
+        .list_transaction_logs(proto::ListTransactionLogsRequest {
+            page_size: 3,
+            ..Default::default()
+        })
+        .await
+        .expect("page")
+        .into_inner();
+    assert_eq!(page.transaction_logs[0].log_number, "TL-00004");
+    let rest = logs
+        .list_transaction_logs(proto::ListTransactionLogsRequest {
+            page_size: 3,
+            page_token: page.next_page_token,
+            ..Default::default()
+        })
+        .await
+        .expect("rest")
+        .into_inner();
+    assert_eq!(rest.transaction_logs.len(), 1);
+    assert_eq!(rest.transaction_logs[0].log_number, "TL-00001");
+
+    let opened = logs
+        .get_transaction_log(proto::GetTransactionLogRequest {
+            log_number: "TL-00003".into(),
+        })
+        .await
+        .expect("get")
+        .into_inner()
+        .transaction_log
+        .expect("log");
+    let error = opened.error_log.expect("error log");
+    assert_eq!(error.error_number, "EL-00001");
+    assert_eq!(
+        error.reason,
+        "9999:The value of this required field is missing"
+    );
+    let bad = logs
+        .get_transaction_log(proto::GetTransactionLogRequest {
+            log_number: "TL-x".into(),
+        })
+        .await
+        .expect_err("bad number");
+    assert_eq!(field_violations(&bad)[0].0, "log_number");
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn tailing_resumes_after_a_log_number_and_follows_new_logs(pool: PgPool) {
+    seed_runs_and_logs(&pool).await;
+    let app = TestApp::spawn(pool.clone()).await;
+    let mut logs = app.viewer().await.logs();
+    let resumed: Vec<String> = logs
+        .tail_transaction_logs(proto::TailTransactionLogsRequest {
+            after_log_number: "TL-00002".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("tail")
+        .into_inner()
+        .map(|item| item.expect("item").transaction_log.expect("log").log_number)
+        .collect()
+        .await;
+    assert_eq!(resumed, ["TL-00003", "TL-00004"]);
+
+    let mut followed = logs
+        .tail_transaction_logs(proto::TailTransactionLogsRequest {
+            after_log_number: "TL-00004".into(),
+            follow: true,
+            ..Default::default()
+        })
+        .await
+        .expect("follow")
+        .into_inner();
+    let seq = insert_log(
+        &pool,
+        "20250716055139-2",
+        "Entitlement Creation/Update",
+        "completed",
+    )
+    .await;
+    let next = followed
+        .next()
+        .await
+        .expect("a new log")
+        .expect("ok")
+        .transaction_log
+        .expect("log");
+    assert_eq!(next.log_number, format!("TL-{seq:05}"));
+    assert_eq!(next.name, "Entitlement Creation/Update");
+}
