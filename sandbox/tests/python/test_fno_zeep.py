@@ -1,4 +1,5 @@
-"""Fidelity of the FNO sandbox: the real `zeep` SOAP client, driven by the WSDLs
+"""Fidelity of the FNO sandbox (started by the session fixture `sandbox` of
+conftest.py): the real `zeep` SOAP client, driven by the WSDLs
 the sandbox serves, creates an account and a user, reads a product and a part
 number, creates an entitlement with a line item and reads it back.
 
@@ -7,62 +8,20 @@ XML QName; lxml-based clients such as zeep refuse them. As a client of the real
 FNO would have to, the test drops that prefix (and nothing else) before loading.
 """
 
-import os
 import re
-import subprocess
 import tempfile
 from pathlib import Path
 
-import pytest
 import requests
 from zeep import Client
 from zeep.transports import Transport
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 SERVICES = "flexnet/services"
 
 
-def _sandbox_binary():
-    return os.environ.get("FNOSYNC_SANDBOX_BIN", str(REPO_ROOT / "target" / "debug" / "fnosync-sandbox"))
-
-
-@pytest.fixture(scope="module")
-def fno_sandbox():
-    """Starts the sandbox binary and yields (fno base URL, CA path)."""
-    workdir = tempfile.TemporaryDirectory()
-    ca_path = os.path.join(workdir.name, "ca.pem")
-    process = subprocess.Popen(
-        [
-            _sandbox_binary(),
-            "--ca-out",
-            ca_path,
-            "--salesforce-listen",
-            "127.0.0.1:0",
-            "--fno-listen",
-            "127.0.0.1:0",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    fno_url = None
-    try:
-        for line in process.stdout:
-            match = re.match(r"fno sandbox:\s+(\S+)", line)
-            if match:
-                fno_url = match.group(1)
-                break
-        assert fno_url, "the sandbox did not print its fno URL"
-        yield fno_url, ca_path
-    finally:
-        process.kill()
-        process.wait()
-        workdir.cleanup()
-
-
-def _client(fno_sandbox, service):
+def _client(sandbox, service):
     """A zeep client for `service`, built from the WSDL the sandbox serves."""
-    base_url, ca_path = fno_sandbox
+    base_url, ca_path = sandbox.fno_url, sandbox.ca_path
     session = requests.Session()
     # REQUESTS_CA_BUNDLE in the environment would override the session's CA.
     session.trust_env = False
@@ -77,8 +36,8 @@ def _client(fno_sandbox, service):
     return Client(str(path), transport=Transport(session=session, timeout=10))
 
 
-def test_zeep_creates_an_account_and_a_user(fno_sandbox):
-    accounts = _client(fno_sandbox, "v3/UserAcctHierarchyService")
+def test_zeep_creates_an_account_and_a_user(sandbox):
+    accounts = _client(sandbox, "v3/UserAcctHierarchyService")
     created = accounts.service.createAccount(
         account=[{"id": "001ZEEP", "name": "Zeep & <Sons>", "accountType": "CUSTOMER"}]
     )
@@ -123,8 +82,8 @@ def test_zeep_creates_an_account_and_a_user(fno_sandbox):
     assert queried.responseData.acctData[0].name == "Zeep & <Sons>"
 
 
-def test_zeep_reads_the_demo_product_and_part_number(fno_sandbox):
-    products = _client(fno_sandbox, "v2/ProductPackagingService")
+def test_zeep_reads_the_demo_product_and_part_number(sandbox):
+    products = _client(sandbox, "v2/ProductPackagingService")
     answer = products.service.getProductsQuery(
         queryParams={"partNumber": {"value": "SF01demo", "searchType": "EQUALS"}},
         pageNumber=1,
@@ -142,10 +101,10 @@ def test_zeep_reads_the_demo_product_and_part_number(fno_sandbox):
     assert parts.responseData.partNumber[0].mappedProduct.primaryKeys.name == "SF-DemoProduct"
 
 
-def test_zeep_creates_an_entitlement_and_reads_it_back(fno_sandbox):
-    accounts = _client(fno_sandbox, "v3/UserAcctHierarchyService")
+def test_zeep_creates_an_entitlement_and_reads_it_back(sandbox):
+    accounts = _client(sandbox, "v3/UserAcctHierarchyService")
     accounts.service.createAccount(account=[{"id": "001ENT", "name": "Entitled"}])
-    entitlements = _client(fno_sandbox, "v4/EntitlementOrderService")
+    entitlements = _client(sandbox, "v4/EntitlementOrderService")
     created = entitlements.service.createSimpleEntitlement(
         simpleEntitlement=[
             {
@@ -198,8 +157,8 @@ def test_zeep_creates_an_entitlement_and_reads_it_back(fno_sandbox):
     assert (line.numberOfCopies, line.numberOfRemainingCopies) == (10, 10)
 
 
-def test_zeep_sees_a_failure_status_for_an_unknown_part_number(fno_sandbox):
-    entitlements = _client(fno_sandbox, "v4/EntitlementOrderService")
+def test_zeep_sees_a_failure_status_for_an_unknown_part_number(sandbox):
+    entitlements = _client(sandbox, "v4/EntitlementOrderService")
     answer = entitlements.service.createSimpleEntitlement(
         simpleEntitlement=[
             {

@@ -258,6 +258,16 @@ fn run_rows<'s>(store: &'s Store, query: &BoundQuery, all_rows: bool) -> Vec<&'s
         .collect()
 }
 
+/// Compares text ignoring case without allocating (SOQL text comparisons
+/// are case-insensitive).
+fn cmp_ignore_case(a: &str, b: &str) -> Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        let left = a.bytes().map(|c| c.to_ascii_lowercase());
+        return left.cmp(b.bytes().map(|c| c.to_ascii_lowercase()));
+    }
+    a.chars().flat_map(char::to_lowercase).cmp(b.chars().flat_map(char::to_lowercase))
+}
+
 /// Returns the key a value has in a semi-join set (text lower-cased).
 fn set_key(value: &Value) -> Option<String> {
     match value {
@@ -274,9 +284,7 @@ fn compare_values(kind: FieldType, left: &Value, right: &Value) -> Option<Orderi
         (Value::Null, _) | (_, Value::Null) => None,
         (Value::Number(a), Value::Number(b)) => a.as_f64()?.partial_cmp(&b.as_f64()?),
         (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
-        (Value::String(a), Value::String(b)) if kind.is_text() => {
-            Some(a.to_lowercase().cmp(&b.to_lowercase()))
-        }
+        (Value::String(a), Value::String(b)) if kind.is_text() => Some(cmp_ignore_case(a, b)),
         (Value::String(a), Value::String(b)) => Some(a.cmp(b)),
         _ => None,
     }
