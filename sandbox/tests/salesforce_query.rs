@@ -465,3 +465,38 @@ async fn missing_query_string_is_malformed() {
 
     assert_error(&answer, StatusCode::BAD_REQUEST, "MALFORMED_QUERY");
 }
+
+#[tokio::test]
+async fn id_filters_accept_15_and_18_characters_and_keep_other_conditions() {
+    let h = Harness::start().await;
+    let a = h
+        .sandbox
+        .insert("Account", json!({"Name": "Pinned A"}))
+        .expect("insert");
+    let b = h
+        .sandbox
+        .insert("Account", json!({"Name": "Pinned B"}))
+        .expect("insert");
+
+    let by_short = h
+        .records(&format!(
+            "SELECT Name FROM Account WHERE Id = '{}'",
+            &a[..15]
+        ))
+        .await;
+    let by_list = h
+        .records(&format!(
+            "SELECT Name FROM Account WHERE Id IN ('{b}', '{a}') AND Name != 'Pinned B'"
+        ))
+        .await;
+    let bad_id = h.query("SELECT Name FROM Account WHERE Id = 'nope'").await;
+
+    assert_eq!(by_short[0]["Name"], "Pinned A");
+    assert_eq!(by_list.len(), 1);
+    assert_eq!(by_list[0]["Name"], "Pinned A");
+    assert_error(
+        &bad_id,
+        StatusCode::BAD_REQUEST,
+        "INVALID_QUERY_FILTER_OPERATOR",
+    );
+}

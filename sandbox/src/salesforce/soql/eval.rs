@@ -31,8 +31,8 @@ pub fn run(store: &Store, query: &BoundQuery, all_rows: bool, version: &str) -> 
         version,
     };
     let filter = query.filter.as_ref().map(|f| runner.prepare(f));
-    let mut rows: Vec<&Record> = store
-        .table(query.object.name)
+    let mut rows: Vec<&Record> = candidates(store, query)
+        .into_iter()
         .filter(|r| all_rows || !is_deleted(r))
         .filter(|r| filter.as_ref().is_none_or(|f| runner.test(r, f)))
         .collect();
@@ -49,6 +49,38 @@ pub fn run(store: &Store, query: &BoundQuery, all_rows: bool, version: &str) -> 
     Output {
         total_size: records.len(),
         records,
+    }
+}
+
+/// Returns the records a query must look at: the named ones when the filter
+/// pins `Id` (`Id = …`, `Id IN (…)`, possibly under a top-level AND), else
+/// the whole table, in id order either way.
+fn candidates<'s>(store: &'s Store, query: &BoundQuery) -> Vec<&'s Record> {
+    let Some(mut ids) = query.filter.as_ref().and_then(pinned_ids) else {
+        return store.table(query.object.name).collect();
+    };
+    ids.sort_unstable();
+    ids.dedup();
+    ids.iter()
+        .filter_map(|id| store.get(query.object.name, id))
+        .collect()
+}
+
+fn pinned_ids(condition: &BoundCondition) -> Option<Vec<&str>> {
+    let is_id = |field: &FieldRef| field.steps.is_empty() && field.field.kind == FieldType::Id;
+    match condition {
+        BoundCondition::Compare(field, "=", Operand::Value(Value::String(id))) if is_id(field) => {
+            Some(vec![id.as_str()])
+        }
+        BoundCondition::In(field, false, operands) if is_id(field) => operands
+            .iter()
+            .map(|o| match o {
+                Operand::Value(Value::String(id)) => Some(id.as_str()),
+                _ => None,
+            })
+            .collect(),
+        BoundCondition::And(terms) => terms.iter().find_map(pinned_ids),
+        _ => None,
     }
 }
 
@@ -265,7 +297,9 @@ fn cmp_ignore_case(a: &str, b: &str) -> Ordering {
         let left = a.bytes().map(|c| c.to_ascii_lowercase());
         return left.cmp(b.bytes().map(|c| c.to_ascii_lowercase()));
     }
-    a.chars().flat_map(char::to_lowercase).cmp(b.chars().flat_map(char::to_lowercase))
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .cmp(b.chars().flat_map(char::to_lowercase))
 }
 
 /// Returns the key a value has in a semi-join set (text lower-cased).
