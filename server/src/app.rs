@@ -10,6 +10,7 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::api::{self, ApiContext};
 use crate::auth::{AuthLayer, Authenticator, Role};
@@ -18,11 +19,18 @@ use crate::crypto::SecretBox;
 use crate::license::LicenseVerifier;
 use crate::outbound::{build_http_client, OutboundHttp};
 use crate::store::{self, tokens};
+use crate::sync::worker::run_worker;
+use crate::sync::SyncContext;
+
+/// How long shutdown waits for workers to checkpoint and stop.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
 /// A built server, bound to its address, not yet serving.
 pub struct App {
     ctx: ApiContext,
     listener: TcpListener,
+    workers: usize,
+    run_lease: Duration,
 }
 
 impl App {
@@ -64,7 +72,12 @@ impl App {
             secret_box: keys.secret_box,
             license_verifier: keys.license_verifier,
         };
-        Ok(Self { ctx, listener })
+        Ok(Self {
+            ctx,
+            listener,
+            workers: options.workers,
+            run_lease: Duration::from_secs(options.run_lease_secs.max(5)),
+        })
     }
 
     /// Returns the bound address (useful with port 0).
@@ -72,6 +85,18 @@ impl App {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
+    }
+
+    /// Builds the context of worker number `index`.
+    pub fn sync_context(&self, index: usize) -> SyncContext {
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "fnosync".into());
+        SyncContext {
+            pool: self.ctx.pool.clone(),
+            secret_box: self.ctx.secret_box.clone(),
+            outbound: self.ctx.outbound.clone(),
+            worker_id: format!("{host}-{}-{index}", std::process::id()),
+            lease: self.run_lease,
+        }
     }
 
     /// Returns the shared context of the services.
@@ -93,7 +118,13 @@ impl App {
                 .set_service_status(name, tonic_health::ServingStatus::Serving)
                 .await;
         }
-        tracing::info!(address = %self.local_addr(), "fnosync is serving");
+        let tracker = TaskTracker::new();
+        for index in 0..self.workers {
+            let ctx = self.sync_context(index);
+            tracker.spawn(run_worker(ctx, shutdown.clone()));
+        }
+        tracker.close();
+        tracing::info!(address = %self.local_addr(), workers = self.workers, "fnosync is serving");
         let incoming = TcpListenerStream::new(self.listener);
         let stopping = shutdown.clone();
         let reporter = health_reporter.clone();
@@ -111,6 +142,9 @@ impl App {
             .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned())
             .await
             .context("gRPC server failed")?;
+        if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait()).await.is_err() {
+            tracing::warn!("workers did not stop in time; their runs will be taken over after the lease");
+        }
         tracing::info!("fnosync stopped");
         Ok(())
     }

@@ -31,7 +31,7 @@ pub struct Settings {
 }
 
 /// Settings of the server that do not concern where it listens or its database.
-#[derive(clap::Args, Clone, Debug, Default)]
+#[derive(clap::Args, Clone, Debug)]
 pub struct ServerOptions {
     /// Key that encrypts stored secrets: 32 bytes, base64 or hex (`fnosync master-key generate` makes one).
     #[arg(long, env = "FNOSYNC_MASTER_KEY", hide_env_values = true)]
@@ -52,6 +52,14 @@ pub struct ServerOptions {
     /// Timeout of one outbound HTTP call, in seconds.
     #[arg(long, env = "FNOSYNC_HTTP_TIMEOUT_SECS", default_value_t = 30)]
     pub http_timeout_secs: u64,
+
+    /// Sync workers in this process (0 serves the API only).
+    #[arg(long, env = "FNOSYNC_WORKERS", default_value_t = 2)]
+    pub workers: usize,
+
+    /// Seconds a claimed run stays with its worker without progress before another may take it over.
+    #[arg(long, env = "FNOSYNC_RUN_LEASE_SECS", default_value_t = 60)]
+    pub run_lease_secs: u64,
 }
 
 /// How to reach PostgreSQL.

@@ -9,9 +9,12 @@ pub mod config;
 pub mod crypto;
 pub mod domain;
 pub mod error;
+pub mod fno;
 pub mod license;
 pub mod outbound;
+pub mod salesforce;
 pub mod store;
+pub mod sync;
 pub mod telemetry;
 
 /// The schema migrations in `migrations/`, applied by `fnosync migrate` and at start-up.

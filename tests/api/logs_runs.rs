@@ -29,29 +29,24 @@ async fn seed_runs_and_logs(pool: &PgPool) {
     }
 }
 
-async fn insert_log(pool: &PgPool, task: &str, name: &str, status: &str) -> i64 {
-    let (seq,): (i64,) = sqlx::query_as(
-        "INSERT INTO transaction_logs (task_id, name, status, run_by, salesforce_record_id, description) \
-         VALUES ($1, $2, $3, 'test-admin', '00k5g000001xYzAAAQ', 'sent and received') RETURNING log_seq",
-    )
-    .bind(task)
-    .bind(name)
-    .bind(status)
-    .fetch_one(pool)
-    .await
-    .expect("log");
-    if status == "failed" {
-        sqlx::query(
-            "INSERT INTO error_logs (log_seq, component, reason, message, salesforce_record_id, task_id) \
-             VALUES ($1, 'FNO EntitlementOrderService', '9999:The value of this required field is missing', 'partNumber', '00k5g000001xYzAAAQ', $2)",
-        )
-        .bind(seq)
-        .bind(task)
-        .execute(pool)
-        .await
-        .expect("error log");
-    }
-    seq
+/// Writes a log through the engine's writer, which also announces it.
+async fn insert_log(pool: &PgPool, task: &str, name: &str, status: &'static str) -> i64 {
+    use fnosync_server::store::tx_logs::{insert_log, NewErrorLog, NewTxLog};
+    let error = (status == "failed").then(|| NewErrorLog {
+        component: "FNO EntitlementOrderService".into(),
+        reason: "9999:The value of this required field is missing".into(),
+        message: "partNumber".into(),
+    });
+    let log = NewTxLog {
+        task_id: task.into(),
+        name: name.into(),
+        description: "sent and received".into(),
+        status,
+        run_by: "test-admin".into(),
+        salesforce_record_id: "00k5g000001xYzAAAQ".into(),
+        error,
+    };
+    insert_log(pool, &log).await.expect("log")
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]

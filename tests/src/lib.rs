@@ -46,6 +46,8 @@ impl TestApp {
             bootstrap_admin_token: None,
             extra_ca_certs: Vec::new(),
             http_timeout_secs: 10,
+            workers: 1,
+            run_lease_secs: 30,
         };
         let mut role_tokens = Vec::new();
         for role in [Role::Admin, Role::Operator, Role::Viewer] {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use fnosync_proto::v1 as pb;
 use futures::Stream;
+use sqlx::postgres::PgListener;
 use pb::transaction_log_service_server::TransactionLogService;
 use tonic::{Request, Response, Status};
 
@@ -22,8 +23,9 @@ pub struct LogsApi {
 /// Logs read per query while tailing.
 const TAIL_BATCH: i64 = 500;
 
-/// How often a following tail looks for new logs.
-const TAIL_POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// How long a following tail waits for a notification before it looks anyway
+/// (a safety net for a dropped listener connection).
+const TAIL_SAFETY_INTERVAL: Duration = Duration::from_secs(5);
 
 fn non_empty(text: &str) -> Option<String> {
     let trimmed = text.trim();
@@ -117,7 +119,15 @@ impl TransactionLogService for LogsApi {
             status: lookup_db(&LOG_STATUSES, request.status),
             ..LogFilter::default()
         };
-        let stream = tail_stream(self.ctx.pool.clone(), filter, after, request.follow);
+        // Listen before the first read, so no log written in between is missed.
+        let listener = if request.follow {
+            let mut listener = PgListener::connect_with(&self.ctx.pool).await.map_err(Error::from)?;
+            listener.listen(tx_logs::LOG_CHANNEL).await.map_err(Error::from)?;
+            Some(listener)
+        } else {
+            None
+        };
+        let stream = tail_stream(self.ctx.pool.clone(), filter, after, listener);
         Ok(Response::new(Box::pin(stream)))
     }
 }
@@ -126,22 +136,22 @@ struct TailState {
     pool: sqlx::PgPool,
     filter: LogFilter,
     after: i64,
-    follow: bool,
+    listener: Option<PgListener>,
     buffer: std::collections::VecDeque<tx_logs::TxLogRecord>,
 }
 
-/// Streams logs after `after` in order; when following, keeps looking for new ones.
+/// Streams logs after `after` in order; with a listener, waits for new ones.
 fn tail_stream(
     pool: sqlx::PgPool,
     filter: LogFilter,
     after: i64,
-    follow: bool,
+    listener: Option<PgListener>,
 ) -> impl Stream<Item = Result<pb::TailTransactionLogsResponse, Status>> + Send {
     let state = TailState {
         pool,
         filter,
         after,
-        follow,
+        listener,
         buffer: Default::default(),
     };
     futures::stream::unfold(Some(state), |state| async move {
@@ -157,10 +167,9 @@ fn tail_stream(
             match tx_logs::logs_after(&state.pool, &state.filter, state.after, TAIL_BATCH).await {
                 Err(error) => return Some((Err(Status::from(error)), None)),
                 Ok(records) if records.is_empty() => {
-                    if !state.follow {
-                        return None;
-                    }
-                    tokio::time::sleep(TAIL_POLL_INTERVAL).await;
+                    let listener = state.listener.as_mut()?;
+                    // Either a notification or the safety interval: both lead to a new read.
+                    let _ = tokio::time::timeout(TAIL_SAFETY_INTERVAL, listener.recv()).await;
                 }
                 Ok(records) => state.buffer.extend(records),
             }

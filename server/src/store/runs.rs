@@ -101,3 +101,123 @@ pub async fn count_runs_since(db: impl PgExecutor<'_>, since: DateTime<Utc>) -> 
             .await?,
     )
 }
+
+/// A run to queue.
+pub struct NewRun<'a> {
+    /// `one_time`, `scheduled` or `immediate`.
+    pub kind: &'static str,
+    /// One-time: the account.
+    pub account_id: &'a str,
+    /// Immediate: the window.
+    pub window: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Who asked.
+    pub requested_by: &'a str,
+}
+
+/// Makes the task ID of a run queued at `now`: `YYYYMMDDhhmmss` in UTC, with
+/// `-2`, `-3`… when runs start in the same second (these sort after the first).
+pub fn task_id(now: DateTime<Utc>, attempt: u32) -> String {
+    let base = now.format("%Y%m%d%H%M%S").to_string();
+    if attempt <= 1 {
+        base
+    } else {
+        format!("{base}-{attempt}")
+    }
+}
+
+/// Queues a run under a fresh task ID and wakes the workers.
+pub async fn insert_run(pool: &sqlx::PgPool, run: &NewRun<'_>) -> Result<RunRecord> {
+    let now = Utc::now();
+    for attempt in 1..=1000 {
+        let inserted = sqlx::query_as::<_, RunRecord>(&format!(
+            "INSERT INTO sync_runs (run_id, kind, account_id, window_start, window_end, requested_by) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (run_id) DO NOTHING RETURNING {COLUMNS}"
+        ))
+        .bind(task_id(now, attempt))
+        .bind(run.kind)
+        .bind(run.account_id)
+        .bind(run.window.map(|w| w.0))
+        .bind(run.window.map(|w| w.1))
+        .bind(run.requested_by)
+        .fetch_optional(pool)
+        .await?;
+        if let Some(record) = inserted {
+            sqlx::query("SELECT pg_notify('fnosync_runs', $1)")
+                .bind(&record.run_id)
+                .execute(pool)
+                .await?;
+            return Ok(record);
+        }
+    }
+    Err(Error::Internal(anyhow::anyhow!("no free task ID in this second")))
+}
+
+/// Claims the oldest queued run, or a running one whose worker's lease ran
+/// out, for `worker_id` until `lease_secs` from now.
+pub async fn claim_run(pool: &sqlx::PgPool, worker_id: &str, lease_secs: f64) -> Result<Option<RunRecord>> {
+    Ok(sqlx::query_as::<_, RunRecord>(&format!(
+        "UPDATE sync_runs SET state = 'running', started_at = COALESCE(started_at, now()), \
+         worker_id = $1, lease_until = now() + make_interval(secs => $2) \
+         WHERE run_id = (SELECT run_id FROM sync_runs \
+             WHERE state = 'queued' OR (state = 'running' AND lease_until < now()) \
+             ORDER BY created_at, run_id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+         RETURNING {COLUMNS}"
+    ))
+    .bind(worker_id)
+    .bind(lease_secs)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Records progress and extends the lease; tells whether a cancel was requested.
+pub async fn record_progress(
+    pool: &sqlx::PgPool,
+    run_id: &str,
+    worker_id: &str,
+    progress: (i64, i64, i64),
+    lease_secs: f64,
+) -> Result<bool> {
+    let row: Option<(bool,)> = sqlx::query_as(
+        "UPDATE sync_runs SET records_total = $3, records_done = $4, records_failed = $5, \
+         lease_until = now() + make_interval(secs => $6) \
+         WHERE run_id = $1 AND worker_id = $2 RETURNING cancel_requested",
+    )
+    .bind(run_id)
+    .bind(worker_id)
+    .bind(progress.0)
+    .bind(progress.1)
+    .bind(progress.2)
+    .bind(lease_secs)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.is_none_or(|(cancel,)| cancel))
+}
+
+/// Ends a run in a final state with a message.
+pub async fn finish_run(pool: &sqlx::PgPool, run_id: &str, state: &str, message: &str) -> Result<RunRecord> {
+    sqlx::query_as::<_, RunRecord>(&format!(
+        "UPDATE sync_runs SET state = $2, message = $3, ended_at = now(), lease_until = NULL \
+         WHERE run_id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(run_id)
+    .bind(state)
+    .bind(message)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| Error::not_found("sync run", run_id))
+}
+
+/// Asks a run to stop: a queued run is cancelled at once, a running one
+/// between records. Returns the run as it is after the request.
+pub async fn request_cancel(pool: &sqlx::PgPool, run_id: &str) -> Result<RunRecord> {
+    sqlx::query_as::<_, RunRecord>(&format!(
+        "UPDATE sync_runs SET cancel_requested = TRUE, \
+         state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE state END, \
+         ended_at = CASE WHEN state = 'queued' THEN now() ELSE ended_at END \
+         WHERE run_id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(run_id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| Error::not_found("sync run", run_id))
+}

@@ -148,3 +148,79 @@ fn escape_like(text: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_")
 }
+
+/// The error log of a failed or errored step.
+#[derive(Clone, Debug)]
+pub struct NewErrorLog {
+    /// Where it happened.
+    pub component: String,
+    /// Short reason, e.g. FNO's reason string.
+    pub reason: String,
+    /// Full message.
+    pub message: String,
+}
+
+/// A log to write.
+#[derive(Clone, Debug)]
+pub struct NewTxLog {
+    /// Task ID of the run.
+    pub task_id: String,
+    /// Step name.
+    pub name: String,
+    /// What was sent and received, secrets removed.
+    pub description: String,
+    /// `completed`, `failed` or `error`.
+    pub status: &'static str,
+    /// Who ran the sync.
+    pub run_by: String,
+    /// The Salesforce record.
+    pub salesforce_record_id: String,
+    /// Set for failed and errored steps.
+    pub error: Option<NewErrorLog>,
+}
+
+/// The channel on which every new log's sequence is announced.
+pub const LOG_CHANNEL: &str = "fnosync_tx_logs";
+
+/// Writes a log (and its error log) and announces it. Log numbers are taken
+/// under a transaction-scoped lock, so they become visible in order: a tailer
+/// that has seen `TL-n` can never later find a smaller number appear.
+pub async fn insert_log(pool: &sqlx::PgPool, log: &NewTxLog) -> Result<i64> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('fnosync.transaction_logs'))")
+        .execute(&mut *tx)
+        .await?;
+    let (seq,): (i64,) = sqlx::query_as(
+        "INSERT INTO transaction_logs (task_id, name, description, status, run_by, salesforce_record_id) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING log_seq",
+    )
+    .bind(&log.task_id)
+    .bind(&log.name)
+    .bind(&log.description)
+    .bind(log.status)
+    .bind(&log.run_by)
+    .bind(&log.salesforce_record_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if let Some(error) = &log.error {
+        sqlx::query(
+            "INSERT INTO error_logs (log_seq, component, reason, message, salesforce_record_id, task_id) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(seq)
+        .bind(&error.component)
+        .bind(&error.reason)
+        .bind(&error.message)
+        .bind(&log.salesforce_record_id)
+        .bind(&log.task_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(LOG_CHANNEL)
+        .bind(seq.to_string())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(seq)
+}

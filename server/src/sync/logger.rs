@@ -1,0 +1,87 @@
+//! Writes the transaction logs of one run. Descriptions pass through
+//! `redact` so that nothing that looks like a credential is stored.
+
+use crate::error::Result;
+use crate::store::tx_logs::{self, NewErrorLog, NewTxLog};
+
+/// Outcome of a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepStatus {
+    /// It worked.
+    Completed,
+    /// An API issue, a data error or an external factor.
+    Failed,
+    /// An unexpected error.
+    Error,
+}
+
+impl StepStatus {
+    fn as_db(self) -> &'static str {
+        match self {
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Error => "error",
+        }
+    }
+}
+
+/// One step to log.
+pub struct Step<'a> {
+    /// Step name, e.g. `Account Creation/Update`.
+    pub name: &'a str,
+    /// The Salesforce record.
+    pub record_id: &'a str,
+    /// What was sent and received.
+    pub description: String,
+    /// Outcome.
+    pub status: StepStatus,
+    /// For failed and errored steps: (component, reason, full message).
+    pub error: Option<(&'a str, String, String)>,
+}
+
+/// Writes the logs of one run.
+#[derive(Clone)]
+pub struct RunLogger {
+    pool: sqlx::PgPool,
+    task_id: String,
+    run_by: String,
+    secrets: Vec<String>,
+}
+
+impl RunLogger {
+    /// Builds a logger for `task_id`; any of `secrets` is masked in descriptions and messages.
+    pub fn new(pool: sqlx::PgPool, task_id: &str, run_by: &str, secrets: Vec<String>) -> Self {
+        Self {
+            pool,
+            task_id: task_id.to_string(),
+            run_by: run_by.to_string(),
+            secrets: secrets.into_iter().filter(|s| s.len() >= 4).collect(),
+        }
+    }
+
+    /// Writes one step; returns its log sequence.
+    pub async fn log(&self, step: Step<'_>) -> Result<i64> {
+        let log = NewTxLog {
+            task_id: self.task_id.clone(),
+            name: step.name.to_string(),
+            description: self.redact(&step.description),
+            status: step.status.as_db(),
+            run_by: self.run_by.clone(),
+            salesforce_record_id: step.record_id.to_string(),
+            error: step.error.map(|(component, reason, message)| NewErrorLog {
+                component: component.to_string(),
+                reason: self.redact(&reason),
+                message: self.redact(&message),
+            }),
+        };
+        tx_logs::insert_log(&self.pool, &log).await
+    }
+
+    fn redact(&self, text: &str) -> String {
+        let mut redacted = text.to_string();
+        for secret in &self.secrets {
+            redacted = redacted.replace(secret.as_str(), "********");
+        }
+        redacted
+    }
+}

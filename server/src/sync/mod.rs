@@ -1,0 +1,29 @@
+//! The sync engine: workers claim queued runs from PostgreSQL and carry them
+//! out against Salesforce and FNO, writing a transaction log for every step.
+//! Nothing here speaks gRPC.
+
+pub mod engine;
+pub mod logger;
+pub mod worker;
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+
+use crate::crypto::SecretBox;
+use crate::outbound::OutboundHttp;
+
+/// What the engine needs from the server.
+#[derive(Clone)]
+pub struct SyncContext {
+    /// The database.
+    pub pool: PgPool,
+    /// Opens the stored connection secrets.
+    pub secret_box: SecretBox,
+    /// Outbound HTTP limited to the remote sites.
+    pub outbound: OutboundHttp,
+    /// This worker's identity, stored on the runs it claims.
+    pub worker_id: String,
+    /// How long a claimed run stays with this worker without progress.
+    pub lease: Duration,
+}
