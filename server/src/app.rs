@@ -142,8 +142,13 @@ impl App {
             .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned())
             .await
             .context("gRPC server failed")?;
-        if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait()).await.is_err() {
-            tracing::warn!("workers did not stop in time; their runs will be taken over after the lease");
+        if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "workers did not stop in time; their runs will be taken over after the lease"
+            );
         }
         tracing::info!("fnosync stopped");
         Ok(())

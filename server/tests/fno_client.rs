@@ -10,9 +10,9 @@ use fnosync_sandbox::fno::{FnoSandbox, Options};
 use fnosync_sandbox::tls::SandboxCa;
 use fnosync_server::fno::retry::{create_with_lookup, with_backoff};
 use fnosync_server::fno::{
-    Account, AccountType, CreateMode, Disposition, DurationUnit, EntitlementState, Expiration,
-    FnoClient, FnoError, LineItemQuery, LineItemUpdate, NewEntitlement, NewLineItem, RetryPolicy,
-    ServiceVersions, StartDate, User,
+    Account, AccountLink, AccountType, CreateMode, Disposition, DurationUnit, EntitlementState,
+    EntitlementUpdate, Expiration, FnoClient, FnoError, LineItemQuery, LineItemUpdate, LineRenewal,
+    NewEntitlement, NewLineItem, RetryPolicy, ServiceVersions, StartDate, User,
 };
 use fnosync_server::outbound::{build_http_client, OutboundError, OutboundHttp};
 use fnosync_server::store::remote_sites::insert_remote_site;
@@ -30,16 +30,30 @@ struct Fno {
 
 async fn start(pool: PgPool, options: Options, register_site: bool, password: &str) -> Fno {
     let ca = SandboxCa::generate().expect("ca");
-    let sandbox = FnoSandbox::start(options, ca.clone()).await.expect("sandbox");
+    let sandbox = FnoSandbox::start(options, ca.clone())
+        .await
+        .expect("sandbox");
     let mut ca_file = tempfile::NamedTempFile::new().expect("temp file");
     ca_file.write_all(ca.ca_pem().as_bytes()).expect("write ca");
-    let http = build_http_client(&[ca_file.path().to_path_buf()], Duration::from_secs(10)).expect("http");
+    let http =
+        build_http_client(&[ca_file.path().to_path_buf()], Duration::from_secs(10)).expect("http");
     if register_site {
-        insert_remote_site(&pool, "FNO_Sandbox", &sandbox.url(), "", true).await.expect("site");
+        insert_remote_site(&pool, "FNO_Sandbox", &sandbox.url(), "", true)
+            .await
+            .expect("site");
     }
     let outbound = OutboundHttp::new(http, pool);
-    let client = FnoClient::new(outbound, &sandbox.url(), USER, SecretString::from(password.to_string()));
-    Fno { sandbox, client, _ca_file: ca_file }
+    let client = FnoClient::new(
+        outbound,
+        &sandbox.url(),
+        USER,
+        SecretString::from(password.to_string()),
+    );
+    Fno {
+        sandbox,
+        client,
+        _ca_file: ca_file,
+    }
 }
 
 async fn start_default(pool: PgPool) -> Fno {
@@ -47,7 +61,12 @@ async fn start_default(pool: PgPool) -> Fno {
 }
 
 fn account(id: &str, name: &str) -> Account {
-    Account { id: id.into(), name: name.into(), account_type: Some(AccountType::Customer), ..Account::default() }
+    Account {
+        id: id.into(),
+        name: name.into(),
+        account_type: Some(AccountType::Customer),
+        ..Account::default()
+    }
 }
 
 fn line(part: &str, copies: i64, order_id: &str, order_line: &str) -> NewLineItem {
@@ -60,7 +79,10 @@ fn line(part: &str, copies: i64, order_id: &str, order_line: &str) -> NewLineIte
         order_line_number: Some(order_line.into()),
         number_of_copies: copies,
         start: StartDate::FirstActivationDate,
-        expiration: Expiration::Term { count: 1, unit: DurationUnit::Months },
+        expiration: Expiration::Term {
+            count: 1,
+            unit: DurationUnit::Months,
+        },
         attributes: vec![],
     }
 }
@@ -91,7 +113,10 @@ async fn verify_credentials_rejects_a_wrong_password_clearly(pool: PgPool) {
     let fno = start(pool, Options::default(), true, "not-the-password").await;
     let error = fno.client.verify_credentials().await.expect_err("rejected");
     assert!(matches!(error, FnoError::Unauthorized { status: 401 }));
-    assert_eq!(error.to_string(), "FNO rejected the user name or password (HTTP 401)");
+    assert_eq!(
+        error.to_string(),
+        "FNO rejected the user name or password (HTTP 401)"
+    );
     assert!(!error.to_string().contains("not-the-password"));
     assert_eq!(error.disposition(), Disposition::Fail);
 }
@@ -100,7 +125,10 @@ async fn verify_credentials_rejects_a_wrong_password_clearly(pool: PgPool) {
 async fn a_tenant_no_remote_site_covers_is_refused_before_any_call(pool: PgPool) {
     let fno = start(pool, Options::default(), false, PASSWORD).await;
     let error = fno.client.verify_credentials().await.expect_err("refused");
-    assert!(matches!(error, FnoError::Outbound(OutboundError::NotAllowed { .. })));
+    assert!(matches!(
+        error,
+        FnoError::Outbound(OutboundError::NotAllowed { .. })
+    ));
     assert_eq!(error.disposition(), Disposition::Fail);
     assert!(fno.sandbox.counts().is_empty());
 }
@@ -109,13 +137,30 @@ async fn a_tenant_no_remote_site_covers_is_refused_before_any_call(pool: PgPool)
 async fn an_account_is_created_and_found_with_escaped_values(pool: PgPool) {
     let fno = start_default(pool).await;
     let name = r#"O'Brien & <Sons> "EU""#;
-    let created = fno.client.create_account(&account("001ACC", name)).await.expect("created");
+    let created = fno
+        .client
+        .create_account(&account("001ACC", name))
+        .await
+        .expect("created");
     assert_eq!(created.id, "001ACC");
-    let found = fno.client.find_account("001ACC").await.expect("query").expect("found");
+    let found = fno
+        .client
+        .find_account("001ACC")
+        .await
+        .expect("query")
+        .expect("found");
     assert_eq!(found.account.name, name);
     assert_eq!(found.account.account_type, Some(AccountType::Customer));
-    assert_eq!(fno.sandbox.store().account("001ACC").expect("stored").name, name);
-    assert!(fno.client.find_account("001NOPE").await.expect("query").is_none());
+    assert_eq!(
+        fno.sandbox.store().account("001ACC").expect("stored").name,
+        name
+    );
+    assert!(fno
+        .client
+        .find_account("001NOPE")
+        .await
+        .expect("query")
+        .is_none());
     let by_name = fno.client.find_accounts_by_name(name).await.expect("query");
     assert_eq!(by_name.len(), 1);
 }
@@ -123,15 +168,37 @@ async fn an_account_is_created_and_found_with_escaped_values(pool: PgPool) {
 #[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
 async fn a_partial_account_batch_keeps_successes_and_fnos_reasons(pool: PgPool) {
     let fno = start_default(pool).await;
-    fno.client.create_account(&account("TAKEN", "Taken")).await.expect("first");
-    let batch = [account("NEW-1", "One"), account("TAKEN", "Again"), account("NEW-2", "Two")];
-    let outcome = fno.client.create_accounts(&batch, CreateMode::FailIfExists).await.expect("outcome");
+    fno.client
+        .create_account(&account("TAKEN", "Taken"))
+        .await
+        .expect("first");
+    let batch = [
+        account("NEW-1", "One"),
+        account("TAKEN", "Again"),
+        account("NEW-2", "Two"),
+    ];
+    let outcome = fno
+        .client
+        .create_accounts(&batch, CreateMode::FailIfExists)
+        .await
+        .expect("outcome");
     let created: Vec<usize> = outcome.succeeded.iter().map(|c| c.index).collect();
     assert_eq!(created, vec![0, 2]);
     assert_eq!(outcome.failed.len(), 1);
-    assert_eq!((outcome.failed[0].index, outcome.failed[0].key.as_str()), (1, "TAKEN"));
-    assert!(outcome.failed[0].reason.starts_with("9999:"), "{}", outcome.failed[0].reason);
-    let error = fno.client.create_account(&account("TAKEN", "Again")).await.expect_err("taken");
+    assert_eq!(
+        (outcome.failed[0].index, outcome.failed[0].key.as_str()),
+        (1, "TAKEN")
+    );
+    assert!(
+        outcome.failed[0].reason.starts_with("9999:"),
+        "{}",
+        outcome.failed[0].reason
+    );
+    let error = fno
+        .client
+        .create_account(&account("TAKEN", "Again"))
+        .await
+        .expect_err("taken");
     assert!(matches!(error, FnoError::Rejected { .. }));
     assert_eq!(error.disposition(), Disposition::Fail);
 }
@@ -139,80 +206,192 @@ async fn a_partial_account_batch_keeps_successes_and_fnos_reasons(pool: PgPool) 
 #[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
 async fn a_portal_admin_user_is_created_and_found(pool: PgPool) {
     let fno = start_default(pool).await;
-    fno.client.create_account(&account("001ACC", "SF-DemoAccount")).await.expect("account");
+    fno.client
+        .create_account(&account("001ACC", "SF-DemoAccount"))
+        .await
+        .expect("account");
     let user = User::portal_admin("Demo", "SF-TestUser", "SF-TestUser@mycompany.com", "001ACC");
     fno.client.create_user(&user).await.expect("user");
-    let found = fno.client.find_user("sf-testuser@mycompany.com").await.expect("query").expect("found");
+    let found = fno
+        .client
+        .find_user("sf-testuser@mycompany.com")
+        .await
+        .expect("query")
+        .expect("found");
     assert_eq!(found.user.first_name, "Demo");
     assert_eq!(found.user.account_roles[0].account_id, "001ACC");
-    assert_eq!(found.user.account_roles[0].roles, vec!["Portal Admin User".to_string()]);
-    let updated = User { last_name: "Renamed".into(), ..user };
+    assert_eq!(
+        found.user.account_roles[0].roles,
+        vec!["Portal Admin User".to_string()]
+    );
+    let updated = User {
+        last_name: "Renamed".into(),
+        ..user
+    };
     fno.client.update_user(&updated).await.expect("update");
-    let stored = fno.sandbox.store().user("sf-testuser@mycompany.com").expect("stored");
+    let stored = fno
+        .sandbox
+        .store()
+        .user("sf-testuser@mycompany.com")
+        .expect("stored");
     assert_eq!(stored.last_name, "Renamed");
 }
 
 #[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
 async fn a_user_fails_with_a_message_naming_the_missing_role(pool: PgPool) {
-    let options = Options { without_portal_admin_role: true, ..Options::default() };
+    let options = Options {
+        without_portal_admin_role: true,
+        ..Options::default()
+    };
     let fno = start(pool, options, true, PASSWORD).await;
-    fno.client.create_account(&account("001ACC", "SF-DemoAccount")).await.expect("account");
+    fno.client
+        .create_account(&account("001ACC", "SF-DemoAccount"))
+        .await
+        .expect("account");
     let user = User::portal_admin("Demo", "SF-TestUser", "SF-TestUser@mycompany.com", "001ACC");
     let error = fno.client.create_user(&user).await.expect_err("no role");
-    assert!(matches!(&error, FnoError::MissingRole { role, .. } if role == "Portal Admin User"), "{error}");
-    assert!(error.to_string().contains("no role named \"Portal Admin User\""));
-    assert!(fno.sandbox.store().user("sf-testuser@mycompany.com").is_none());
+    assert!(
+        matches!(&error, FnoError::MissingRole { role, .. } if role == "Portal Admin User"),
+        "{error}"
+    );
+    assert!(error
+        .to_string()
+        .contains("no role named \"Portal Admin User\""));
+    assert!(fno
+        .sandbox
+        .store()
+        .user("sf-testuser@mycompany.com")
+        .is_none());
 }
 
 #[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
 async fn part_numbers_report_their_products_readiness(pool: PgPool) {
     let fno = start_default(pool).await;
-    let ready = fno.client.find_part_number("SF01demo").await.expect("query").expect("found");
+    let ready = fno
+        .client
+        .find_part_number("SF01demo")
+        .await
+        .expect("query")
+        .expect("found");
     assert!(ready.is_ready());
     let product = ready.product.expect("product");
-    assert_eq!((product.name.as_str(), product.version.as_deref()), ("SF-DemoProduct", Some("1.0")));
-    let draft = fno.client.find_part_number("GC3020").await.expect("query").expect("found");
+    assert_eq!(
+        (product.name.as_str(), product.version.as_deref()),
+        ("SF-DemoProduct", Some("1.0"))
+    );
+    let draft = fno
+        .client
+        .find_part_number("GC3020")
+        .await
+        .expect("query")
+        .expect("found");
     assert!(!draft.is_ready());
     assert_eq!(draft.product.expect("product").state, "DRAFT");
-    assert!(fno.client.find_part_number("SL9020").await.expect("query").is_none());
-    assert!(fno.client.find_part_number("sf01demo").await.expect("query").is_none());
+    assert!(fno
+        .client
+        .find_part_number("SL9020")
+        .await
+        .expect("query")
+        .is_none());
+    assert!(fno
+        .client
+        .find_part_number("sf01demo")
+        .await
+        .expect("query")
+        .is_none());
     let products = fno.client.list_products().await.expect("products");
-    assert!(products.iter().any(|p| p.part_numbers.contains(&"SF01demo".to_string()) && p.is_deployed()));
+    assert!(products
+        .iter()
+        .any(|p| p.part_numbers.contains(&"SF01demo".to_string()) && p.is_deployed()));
 }
 
 #[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
 async fn an_entitlement_is_created_and_read_back_by_id_and_order(pool: PgPool) {
     let fno = start_default(pool).await;
-    fno.client.create_account(&account("001ACC", "SF-DemoAccount")).await.expect("account");
-    let lines = vec![line("SF01demo", 10, "006OPP", "00k1"), line("GC1060", 3, "006OPP", "00k2")];
-    let created = fno.client.create_entitlement(&entitlement("001ACC", lines)).await.expect("created");
+    fno.client
+        .create_account(&account("001ACC", "SF-DemoAccount"))
+        .await
+        .expect("account");
+    let lines = vec![
+        line("SF01demo", 10, "006OPP", "00k1"),
+        line("GC1060", 3, "006OPP", "00k2"),
+    ];
+    let created = fno
+        .client
+        .create_entitlement(&entitlement("001ACC", lines))
+        .await
+        .expect("created");
     assert_eq!(created.lines.len(), 2);
-    assert!(fno.sandbox.store().entitlement(&created.entitlement_id).is_some());
-    let read = fno.client.find_line_items(&LineItemQuery::by_entitlement(&created.entitlement_id)).await.expect("lines");
-    let first = read.iter().find(|l| l.activation_id == created.lines[0].activation_id).expect("line 1");
-    assert_eq!((first.number_of_copies, first.remaining_copies), (Some(10), Some(10)));
+    assert!(fno
+        .sandbox
+        .store()
+        .entitlement(&created.entitlement_id)
+        .is_some());
+    let read = fno
+        .client
+        .find_line_items(&LineItemQuery::by_entitlement(&created.entitlement_id))
+        .await
+        .expect("lines");
+    let first = read
+        .iter()
+        .find(|l| l.activation_id == created.lines[0].activation_id)
+        .expect("line 1");
+    assert_eq!(
+        (first.number_of_copies, first.remaining_copies),
+        (Some(10), Some(10))
+    );
     assert_eq!(first.part_number.as_deref(), Some("SF01demo"));
     assert_eq!(first.state, Some(EntitlementState::Draft));
-    let by_order = fno.client.find_line_items(&LineItemQuery::by_order("006OPP", Some("00k2"))).await.expect("order");
+    let by_order = fno
+        .client
+        .find_line_items(&LineItemQuery::by_order("006OPP", Some("00k2")))
+        .await
+        .expect("order");
     assert_eq!(by_order.len(), 1);
     assert_eq!(by_order[0].activation_id, created.lines[1].activation_id);
-    assert_eq!(by_order[0].entitlement_id.as_deref(), Some(created.entitlement_id.as_str()));
-    let found = fno.client.find_entitlement(&created.entitlement_id).await.expect("query").expect("found");
+    assert_eq!(
+        by_order[0].entitlement_id.as_deref(),
+        Some(created.entitlement_id.as_str())
+    );
+    let found = fno
+        .client
+        .find_entitlement(&created.entitlement_id)
+        .await
+        .expect("query")
+        .expect("found");
     assert_eq!(found.line_items.len(), 2);
-    assert!(fno.client.find_line_items(&LineItemQuery::by_order("006NONE", None)).await.expect("none").is_empty());
+    assert!(fno
+        .client
+        .find_line_items(&LineItemQuery::by_order("006NONE", None))
+        .await
+        .expect("none")
+        .is_empty());
 }
 
 #[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
 async fn remaining_copies_follow_activations_and_updates(pool: PgPool) {
     let fno = start_default(pool).await;
-    fno.client.create_account(&account("001ACC", "SF-DemoAccount")).await.expect("account");
-    let created = fno.client
-        .create_entitlement(&entitlement("001ACC", vec![line("SF01demo", 10, "006OPP", "00k1")]))
+    fno.client
+        .create_account(&account("001ACC", "SF-DemoAccount"))
+        .await
+        .expect("account");
+    let created = fno
+        .client
+        .create_entitlement(&entitlement(
+            "001ACC",
+            vec![line("SF01demo", 10, "006OPP", "00k1")],
+        ))
         .await
         .expect("created");
-    fno.client.set_entitlement_state(&created.entitlement_id, EntitlementState::Deployed).await.expect("deploy");
+    fno.client
+        .set_entitlement_state(&created.entitlement_id, EntitlementState::Deployed)
+        .await
+        .expect("deploy");
     let activation = &created.lines[0].activation_id;
-    fno.sandbox.store().activate(activation, 3).expect("activate");
+    fno.sandbox
+        .store()
+        .activate(activation, 3)
+        .expect("activate");
     let update = LineItemUpdate {
         entitlement_id: created.entitlement_id.clone(),
         activation_id: activation.clone(),
@@ -220,34 +399,65 @@ async fn remaining_copies_follow_activations_and_updates(pool: PgPool) {
         ..LineItemUpdate::default()
     };
     fno.client.update_line_item(&update).await.expect("update");
-    let lines = fno.client.find_line_items(&LineItemQuery::by_sold_to("001ACC")).await.expect("lines");
-    assert_eq!((lines[0].number_of_copies, lines[0].remaining_copies), (Some(12), Some(9)));
+    let lines = fno
+        .client
+        .find_line_items(&LineItemQuery::by_sold_to("001ACC"))
+        .await
+        .expect("lines");
+    assert_eq!(
+        (lines[0].number_of_copies, lines[0].remaining_copies),
+        (Some(12), Some(9))
+    );
     assert_eq!(lines[0].entitlement_state, Some(EntitlementState::Deployed));
-    let refused = fno.client.set_entitlement_state(&created.entitlement_id, EntitlementState::Draft).await;
+    let refused = fno
+        .client
+        .set_entitlement_state(&created.entitlement_id, EntitlementState::Draft)
+        .await;
     assert!(matches!(refused, Err(FnoError::Rejected { .. })));
 }
 
 #[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
 async fn twenty_six_lines_are_sent_in_two_calls(pool: PgPool) {
     let fno = start_default(pool).await;
-    fno.client.create_account(&account("001ACC", "SF-DemoAccount")).await.expect("account");
+    fno.client
+        .create_account(&account("001ACC", "SF-DemoAccount"))
+        .await
+        .expect("account");
     fno.sandbox.reset_counts();
-    let lines = (0..26).map(|i| line("SF01demo", 1, "006BIG", &format!("line-{i:02}"))).collect();
-    let created = fno.client.create_entitlement(&entitlement("001ACC", lines)).await.expect("created");
+    let lines = (0..26)
+        .map(|i| line("SF01demo", 1, "006BIG", &format!("line-{i:02}")))
+        .collect();
+    let created = fno
+        .client
+        .create_entitlement(&entitlement("001ACC", lines))
+        .await
+        .expect("created");
     assert_eq!(fno.sandbox.call_count("createSimpleEntitlement"), 1);
     assert_eq!(fno.sandbox.call_count("createEntitlementLineItem"), 1);
     assert_eq!(created.lines.len(), 26);
     assert_eq!(created.lines[25].line_index, 25);
-    assert_eq!(created.lines[25].order_line_number.as_deref(), Some("line-25"));
-    let stored = fno.sandbox.store().entitlement(&created.entitlement_id).expect("stored");
+    assert_eq!(
+        created.lines[25].order_line_number.as_deref(),
+        Some("line-25")
+    );
+    let stored = fno
+        .sandbox
+        .store()
+        .entitlement(&created.entitlement_id)
+        .expect("stored");
     assert_eq!(stored.line_items.len(), 26);
 }
 
 #[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
 async fn queries_page_until_a_short_page(pool: PgPool) {
     let fno = start_default(pool).await;
-    let accounts: Vec<Account> = (0..5).map(|i| account(&format!("ACC-{i}"), "Paged")).collect();
-    fno.client.create_accounts(&accounts, CreateMode::FailIfExists).await.expect("created");
+    let accounts: Vec<Account> = (0..5)
+        .map(|i| account(&format!("ACC-{i}"), "Paged"))
+        .collect();
+    fno.client
+        .create_accounts(&accounts, CreateMode::FailIfExists)
+        .await
+        .expect("created");
     fno.sandbox.reset_counts();
     let paged = fno.client.clone().with_page_size(2);
     let found = paged.find_accounts_by_name("Paged").await.expect("query");
@@ -258,12 +468,23 @@ async fn queries_page_until_a_short_page(pool: PgPool) {
 #[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
 async fn a_500_is_retried_until_success(pool: PgPool) {
     let fno = start_default(pool).await;
-    fno.sandbox.faults().set(FaultSettings { fail_next: 1, ..FaultSettings::default() });
+    fno.sandbox.faults().set(FaultSettings {
+        fail_next: 1,
+        ..FaultSettings::default()
+    });
     let first = fno.client.verify_credentials().await.expect_err("500");
     assert_eq!(first.disposition(), Disposition::Retry, "{first}");
-    fno.sandbox.faults().set(FaultSettings { fail_next: 1, failure_status: 503, ..FaultSettings::default() });
+    fno.sandbox.faults().set(FaultSettings {
+        fail_next: 1,
+        failure_status: 503,
+        ..FaultSettings::default()
+    });
     fno.sandbox.reset_counts();
-    with_backoff(&RetryPolicy::immediate(3), || fno.client.verify_credentials()).await.expect("retried");
+    with_backoff(&RetryPolicy::immediate(3), || {
+        fno.client.verify_credentials()
+    })
+    .await
+    .expect("retried");
     assert_eq!(fno.sandbox.call_count("getAccountsQuery"), 2);
 }
 
@@ -273,20 +494,31 @@ async fn a_soap_fault_for_a_bad_request_is_not_retried(pool: PgPool) {
     let mut services = ServiceVersions::default();
     services.entitlement_order.namespace = "urn:v9.webservices.operations.flexnet.com".into();
     let misconfigured = fno.client.clone().with_services(services);
+    let query = LineItemQuery::by_order("006OPP", None);
     let result = with_backoff(&RetryPolicy::immediate(3), || {
-        misconfigured.find_line_items(&LineItemQuery::by_order("006OPP", None))
+        misconfigured.find_line_items(&query)
     })
     .await;
     let error = result.expect_err("fault");
-    assert!(matches!(&error, FnoError::Fault { code, .. } if code.ends_with("Client")), "{error}");
+    assert!(
+        matches!(&error, FnoError::Fault { code, .. } if code.ends_with("Client")),
+        "{error}"
+    );
     assert_eq!(error.disposition(), Disposition::Fail);
-    assert_eq!(fno.sandbox.call_count("searchEntitlementLineItemPropertiesRequest"), 1);
+    assert_eq!(
+        fno.sandbox
+            .call_count("searchEntitlementLineItemPropertiesRequest"),
+        1
+    );
 }
 
 #[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
 async fn a_create_whose_answer_is_lost_is_not_sent_twice(pool: PgPool) {
     let fno = start_default(pool).await;
-    fno.client.create_account(&account("001ACC", "SF-DemoAccount")).await.expect("account");
+    fno.client
+        .create_account(&account("001ACC", "SF-DemoAccount"))
+        .await
+        .expect("account");
     let order = entitlement("001ACC", vec![line("SF01demo", 10, "006LOST", "00k1")]);
     fno.sandbox.faults().set(FaultSettings {
         malformed_next: 1,
@@ -294,13 +526,104 @@ async fn a_create_whose_answer_is_lost_is_not_sent_twice(pool: PgPool) {
         ..FaultSettings::default()
     });
     let lookup = || async {
-        let lines = fno.client.find_line_items(&LineItemQuery::by_order("006LOST", Some("00k1"))).await?;
-        Ok(lines.into_iter().next().and_then(|line| line.entitlement_id))
+        let lines = fno
+            .client
+            .find_line_items(&LineItemQuery::by_order("006LOST", Some("00k1")))
+            .await?;
+        Ok(lines
+            .into_iter()
+            .next()
+            .and_then(|line| line.entitlement_id))
     };
     let create = || async { Ok(fno.client.create_entitlement(&order).await?.entitlement_id) };
-    let id = create_with_lookup(&RetryPolicy::immediate(3), lookup, create).await.expect("created once");
+    let id = create_with_lookup(&RetryPolicy::immediate(3), lookup, create)
+        .await
+        .expect("created once");
     assert_eq!(fno.sandbox.call_count("createSimpleEntitlement"), 1);
     let entitlements = fno.sandbox.store().read(|state| state.entitlements.len());
     assert_eq!(entitlements, 1);
     assert!(fno.sandbox.store().entitlement(&id).is_some());
+}
+
+#[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
+async fn partners_header_updates_and_renewals_reach_fno(pool: PgPool) {
+    let fno = start_default(pool).await;
+    let partner = Account {
+        account_type: Some(AccountType::ChannelPartner),
+        ..account("001PARTNER", "Reseller")
+    };
+    let accounts = [partner, account("001ACC", "SF-DemoAccount")];
+    let created = fno
+        .client
+        .create_accounts(&accounts, CreateMode::CreateOrIgnore)
+        .await
+        .expect("accounts");
+    assert!(created.is_complete());
+    let link = AccountLink {
+        parent_id: "001PARTNER".into(),
+        child_id: "001ACC".into(),
+    };
+    assert!(fno
+        .client
+        .link_accounts(&[link])
+        .await
+        .expect("link")
+        .is_complete());
+    let order = entitlement("001ACC", vec![line("SF01demo", 10, "006OLD", "00k1")]);
+    let original = fno
+        .client
+        .create_entitlement(&order)
+        .await
+        .expect("entitlement");
+    let update = EntitlementUpdate {
+        entitlement_id: original.entitlement_id.clone(),
+        description: Some("renamed".into()),
+        ..EntitlementUpdate::default()
+    };
+    fno.client
+        .update_entitlement(&update)
+        .await
+        .expect("update");
+    let renewal = LineRenewal {
+        entitlement_id: original.entitlement_id.clone(),
+        activation_id: original.lines[0].activation_id.clone(),
+        new_activation_id: None,
+        number_of_copies: Some(5),
+        start: None,
+        expiration: Some(Expiration::Term {
+            count: 1,
+            unit: DurationUnit::Years,
+        }),
+        description: None,
+        order_id: Some("006NEW".into()),
+        order_line_number: Some("00k9".into()),
+        auto_deploy: false,
+    };
+    let renewed = fno
+        .client
+        .renew_line_items(&[renewal])
+        .await
+        .expect("renew");
+    let new_line = &renewed.succeeded[0];
+    let found = fno
+        .client
+        .find_line_items(&LineItemQuery::by_order("006NEW", None))
+        .await
+        .expect("lines");
+    assert_eq!(found[0].activation_id, new_line.activation_id);
+    assert_eq!(found[0].number_of_copies, Some(5));
+    let stored = fno
+        .sandbox
+        .store()
+        .entitlement(&original.entitlement_id)
+        .expect("stored");
+    assert_eq!(stored.description.as_deref(), Some("renamed"));
+    assert_eq!(
+        fno.sandbox
+            .store()
+            .account("001PARTNER")
+            .expect("partner")
+            .sub_accounts,
+        vec!["001ACC".to_string()]
+    );
 }

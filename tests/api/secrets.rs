@@ -7,40 +7,21 @@ use sqlx::PgPool;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tonic::Code;
 
-const FNO_PASSWORD: &str = "S3cr3t-Pa55w0rd!fno";
-const SF_SECRET: &str = "client-secret-7f3a9c";
-const SF_PASSWORD: &str = "sf-password-and-token-91b2";
+use fnosync_sandbox::salesforce::auth::{
+    DEFAULT_CLIENT_SECRET as SF_SECRET, DEFAULT_PASSWORD as SF_PASSWORD,
+};
+use fnosync_tests::FNO_PASSWORD;
 
-fn fno_connection() -> proto::SetFnoConnectionRequest {
-    proto::SetFnoConnectionRequest {
-        tenant_url: "https://acme-uat.flexnetoperations.com".into(),
-        user_name: "admin@acme.com".into(),
-        password: FNO_PASSWORD.into(),
-    }
-}
-
-fn salesforce_connection() -> proto::SetSalesforceConnectionRequest {
-    proto::SetSalesforceConnectionRequest {
-        login_url: "https://login.salesforce.com".into(),
-        flow: proto::SalesforceAuthFlow::UsernamePassword as i32,
-        client_id: "3MVG9-client".into(),
-        client_secret: SF_SECRET.into(),
-        user_name: "integration@acme.com".into(),
-        password: SF_PASSWORD.into(),
-        ..Default::default()
-    }
-}
-
-async fn register_sites(client: &FnosyncClient) {
+async fn register_sites(app: &TestApp, client: &FnosyncClient) {
     for (name, url) in [
-        ("FNO_UAT", "https://acme-uat.flexnetoperations.com"),
-        ("Salesforce_Login", "https://login.salesforce.com"),
+        ("FNO_Sandbox", app.fno.url()),
+        ("Salesforce_Sandbox", app.salesforce.url()),
     ] {
         client
             .admin()
             .create_remote_site(proto::CreateRemoteSiteRequest {
                 name: name.into(),
-                url: url.into(),
+                url,
                 ..Default::default()
             })
             .await
@@ -53,18 +34,18 @@ async fn connections_are_stored_encrypted_and_never_returned(pool: PgPool) {
     // Arrange
     let app = TestApp::spawn(pool.clone()).await;
     let admin = app.admin().await;
-    register_sites(&admin).await;
+    register_sites(&app, &admin).await;
 
     // Act
     let fno = admin
         .admin()
-        .set_fno_connection(fno_connection())
+        .set_fno_connection(app.fno_connection())
         .await
         .expect("fno")
         .into_inner();
     let sf = admin
         .admin()
-        .set_salesforce_connection(salesforce_connection())
+        .set_salesforce_connection(app.salesforce_connection())
         .await
         .expect("sf")
         .into_inner();
@@ -81,9 +62,11 @@ async fn connections_are_stored_encrypted_and_never_returned(pool: PgPool) {
         assert!(!answers.contains(secret), "an RPC returned a secret");
     }
     let fno_status = status.fno.expect("fno");
-    assert_eq!(fno_status.state, proto::ConnectionState::NotVerified as i32);
-    assert_eq!(fno_status.message, "not verified");
-    assert_eq!(fno_status.user_name, "admin@acme.com");
+    assert_eq!(fno_status.state, proto::ConnectionState::Verified as i32);
+    assert!(fno_status.verify_time.is_some());
+    assert_eq!(fno_status.user_name, "admin");
+    let sf_status = status.salesforce.expect("salesforce");
+    assert_eq!(sf_status.state, proto::ConnectionState::Verified as i32);
     let rows: Vec<(String, Vec<u8>, serde_json::Value)> = sqlx::query_as(
         "SELECT system, secret_ciphertext, settings FROM connections ORDER BY system",
     )
@@ -107,7 +90,7 @@ async fn connections_need_a_remote_site_and_complete_settings(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let mut admin = app.admin().await.admin();
     let no_site = admin
-        .set_fno_connection(fno_connection())
+        .set_fno_connection(app.fno_connection())
         .await
         .expect_err("no site");
     assert_eq!(no_site.code(), Code::FailedPrecondition);
@@ -117,7 +100,7 @@ async fn connections_need_a_remote_site_and_complete_settings(pool: PgPool) {
         no_site.message()
     );
 
-    let mut incomplete = salesforce_connection();
+    let mut incomplete = app.salesforce_connection();
     incomplete.flow = proto::SalesforceAuthFlow::JwtBearer as i32;
     incomplete.api_version = "62".into();
     let status = admin
@@ -135,7 +118,8 @@ async fn connections_need_a_remote_site_and_complete_settings(pool: PgPool) {
 /// greps everything it logged for the secrets.
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn secrets_never_appear_in_the_server_log(pool: PgPool) {
-    // Arrange
+    // Arrange: the in-process app only provides the sandboxes here.
+    let app = TestApp::spawn(pool.clone()).await;
     let token = fnosync_server::store::tokens::generate_token();
     fnosync_server::store::tokens::insert_token(
         &pool,
@@ -151,6 +135,7 @@ async fn secrets_never_appear_in_the_server_log(pool: PgPool) {
         .env("FNOSYNC_MASTER_KEY", fnosync_server::crypto::generate_key())
         .env("FNOSYNC_LOG_FORMAT", "json")
         .env("RUST_LOG", "debug")
+        .env("FNOSYNC_EXTRA_CA_CERTS", app.ca_path())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -175,15 +160,15 @@ async fn secrets_never_appear_in_the_server_log(pool: PgPool) {
     let client = FnosyncClient::connect(format!("http://{address}"), token)
         .await
         .expect("connect");
-    register_sites(&client).await;
+    register_sites(&app, &client).await;
     client
         .admin()
-        .set_fno_connection(fno_connection())
+        .set_fno_connection(app.fno_connection())
         .await
         .expect("fno");
     client
         .admin()
-        .set_salesforce_connection(salesforce_connection())
+        .set_salesforce_connection(app.salesforce_connection())
         .await
         .expect("sf");
     client
@@ -226,4 +211,50 @@ async fn the_server_refuses_to_start_without_a_master_key() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("FNOSYNC_MASTER_KEY is not set"), "{stderr}");
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn wrong_credentials_are_refused_and_nothing_is_saved(pool: PgPool) {
+    // Arrange
+    let app = TestApp::spawn(pool.clone()).await;
+    let admin = app.admin().await;
+    register_sites(&app, &admin).await;
+    let mut fno = app.fno_connection();
+    fno.password = "wrong-password".into();
+    let mut salesforce = app.salesforce_connection();
+    salesforce.password = "wrong-password".into();
+
+    // Act
+    let fno_error = admin
+        .admin()
+        .set_fno_connection(fno)
+        .await
+        .expect_err("wrong FNO password");
+    let sf_error = admin
+        .admin()
+        .set_salesforce_connection(salesforce)
+        .await
+        .expect_err("wrong SF password");
+
+    // Assert
+    assert_eq!(fno_error.code(), Code::FailedPrecondition);
+    assert!(
+        fno_error
+            .message()
+            .contains("FNO rejected the user name or password"),
+        "{}",
+        fno_error.message()
+    );
+    assert_eq!(sf_error.code(), Code::FailedPrecondition);
+    assert!(
+        sf_error.message().contains("Salesforce rejected the login"),
+        "{}",
+        sf_error.message()
+    );
+    assert!(!sf_error.message().contains("wrong-password"));
+    let stored: (i64,) = sqlx::query_as("SELECT count(*) FROM connections")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(stored.0, 0);
 }

@@ -5,7 +5,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use fnosync_client::FnosyncClient;
+use fnosync_client::{proto, FnosyncClient};
+use fnosync_sandbox::fno::FnoSandbox;
+use fnosync_sandbox::salesforce::SalesforceSandbox;
+use fnosync_sandbox::tls::SandboxCa;
 use fnosync_server::app::App;
 use fnosync_server::auth::Role;
 use fnosync_server::config::ServerOptions;
@@ -14,6 +17,9 @@ use fnosync_server::license::{LicenseClaims, LicenseIssuer};
 use fnosync_server::store::tokens;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
+
+/// The FNO password of the test sandboxes.
+pub const FNO_PASSWORD: &str = "S3cr3t-Pa55w0rd!fno";
 
 /// A running server with a token of each role.
 pub struct TestApp {
@@ -29,6 +35,11 @@ pub struct TestApp {
     pub viewer_token: String,
     /// Signs licence keys the server accepts.
     pub license_issuer: LicenseIssuer,
+    /// The Salesforce sandbox the server may reach.
+    pub salesforce: SalesforceSandbox,
+    /// The FNO sandbox the server may reach.
+    pub fno: FnoSandbox,
+    _ca_file: tempfile::NamedTempFile,
     shutdown: CancellationToken,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -40,11 +51,24 @@ impl TestApp {
             fnosync_server::telemetry::init(fnosync_server::config::LogFormat::Text);
         }
         let license_issuer = LicenseIssuer::generate();
+        let ca = SandboxCa::generate().expect("sandbox CA");
+        let ca_file = tempfile::NamedTempFile::new().expect("CA file");
+        ca.write_ca_pem(ca_file.path()).expect("write CA");
+        let salesforce = SalesforceSandbox::start(Default::default(), ca.clone())
+            .await
+            .expect("salesforce sandbox");
+        let fno_options = fnosync_sandbox::fno::Options {
+            password: FNO_PASSWORD.into(),
+            ..Default::default()
+        };
+        let fno = FnoSandbox::start(fno_options, ca)
+            .await
+            .expect("fno sandbox");
         let options = ServerOptions {
             master_key: Some(crypto::generate_key().into()),
             license_public_key: Some(license_issuer.public_key()),
             bootstrap_admin_token: None,
-            extra_ca_certs: Vec::new(),
+            extra_ca_certs: vec![ca_file.path().to_path_buf()],
             http_timeout_secs: 10,
             workers: 1,
             run_lease_secs: 30,
@@ -76,9 +100,17 @@ impl TestApp {
             operator_token,
             viewer_token,
             license_issuer,
+            salesforce,
+            fno,
+            _ca_file: ca_file,
             shutdown,
             server: Some(server),
         }
+    }
+
+    /// Returns the path of the sandboxes' CA certificate (PEM).
+    pub fn ca_path(&self) -> &std::path::Path {
+        self._ca_file.path()
     }
 
     /// Returns the server URL.
@@ -115,6 +147,73 @@ impl TestApp {
             licensee: licensee.into(),
             expiry_date,
         })
+    }
+
+    /// Registers both sandboxes as remote sites and sets and verifies both
+    /// connections through the API, as an administrator does.
+    pub async fn connect_sandboxes(&self) {
+        let admin = self.admin().await;
+        for (name, url) in [
+            ("Salesforce_Sandbox", self.salesforce.url()),
+            ("FNO_Sandbox", self.fno.url()),
+        ] {
+            admin
+                .admin()
+                .create_remote_site(proto::CreateRemoteSiteRequest {
+                    name: name.into(),
+                    url,
+                    ..Default::default()
+                })
+                .await
+                .expect("remote site");
+        }
+        admin
+            .admin()
+            .set_fno_connection(self.fno_connection())
+            .await
+            .expect("fno connection");
+        admin
+            .admin()
+            .set_salesforce_connection(self.salesforce_connection())
+            .await
+            .expect("salesforce connection");
+    }
+
+    /// The FNO connection settings of the sandbox.
+    pub fn fno_connection(&self) -> proto::SetFnoConnectionRequest {
+        proto::SetFnoConnectionRequest {
+            tenant_url: self.fno.url(),
+            user_name: fnosync_sandbox::fno::seed::DEFAULT_USER.into(),
+            password: FNO_PASSWORD.into(),
+        }
+    }
+
+    /// The Salesforce connection settings of the sandbox (username-password flow).
+    pub fn salesforce_connection(&self) -> proto::SetSalesforceConnectionRequest {
+        use fnosync_sandbox::salesforce::auth;
+        proto::SetSalesforceConnectionRequest {
+            login_url: self.salesforce.url(),
+            flow: proto::SalesforceAuthFlow::UsernamePassword as i32,
+            client_id: auth::DEFAULT_CLIENT_ID.into(),
+            client_secret: auth::DEFAULT_CLIENT_SECRET.into(),
+            user_name: auth::DEFAULT_USERNAME.into(),
+            password: format!("{}{}", auth::DEFAULT_PASSWORD, auth::DEFAULT_SECURITY_TOKEN),
+            ..Default::default()
+        }
+    }
+
+    /// Submits a licence valid for a year.
+    pub async fn submit_license(&self) {
+        let key = self.license_key(
+            "Test Corp",
+            chrono::Utc::now().date_naive() + chrono::Duration::days(365),
+        );
+        self.admin()
+            .await
+            .admin()
+            .submit_license_key(proto::SubmitLicenseKeyRequest { license_key: key })
+            .await
+            .expect("licence");
     }
 
     /// Stops the server and waits for it.

@@ -8,7 +8,11 @@ use super::convert::timestamp;
 use super::ApiContext;
 use crate::domain::remote_site::normalize_url;
 use crate::error::{Error, Result, Violations};
+use crate::fno::FnoClient;
+use crate::salesforce::SalesforceClient;
 use crate::store::connections::{self, ConnectionRecord, NewConnection, System};
+use crate::sync::clients;
+use secrecy::SecretString;
 
 /// Salesforce REST API version used when none is given.
 pub const DEFAULT_SALESFORCE_API_VERSION: &str = "v62.0";
@@ -40,7 +44,7 @@ async fn check_url_allowed(ctx: &ApiContext, field: &str, url: &str) -> Result<(
     Ok(())
 }
 
-/// Validates and stores the FNO credentials.
+/// Validates the FNO credentials, verifies them with a real call and stores them.
 pub async fn set_fno(
     ctx: &ApiContext,
     request: pb::SetFnoConnectionRequest,
@@ -52,6 +56,16 @@ pub async fn set_fno(
     violations.into_result()?;
     let url = url.unwrap_or_default();
     check_url_allowed(ctx, "tenant_url", &url).await?;
+    let client = FnoClient::new(
+        ctx.outbound.clone(),
+        &url,
+        request.user_name.trim(),
+        SecretString::from(request.password.clone()),
+    );
+    client
+        .verify_credentials()
+        .await
+        .map_err(clients::fno_verification_error)?;
     let record = connections::save_connection(
         &ctx.pool,
         &ctx.secret_box,
@@ -62,6 +76,7 @@ pub async fn set_fno(
             flow: "",
             settings: json!({}),
             secrets: json!({ "password": request.password }),
+            verified: true,
         },
     )
     .await?;
@@ -69,7 +84,7 @@ pub async fn set_fno(
     Ok(status(System::Fno, Some(record)))
 }
 
-/// Validates and stores the Salesforce connection settings.
+/// Validates the Salesforce settings, verifies them with a real login and stores them.
 pub async fn set_salesforce(
     ctx: &ApiContext,
     request: pb::SetSalesforceConnectionRequest,
@@ -114,6 +129,23 @@ pub async fn set_salesforce(
     let url = url.unwrap_or_default();
     check_url_allowed(ctx, "login_url", &url).await?;
     let flow_name = flow.map(|(name, _)| name).unwrap_or_default();
+    let settings = json!({ "client_id": request.client_id.trim(), "api_version": api_version });
+    let secrets = json!({
+        "client_secret": request.client_secret,
+        "password": request.password,
+        "private_key_pem": request.private_key_pem,
+    });
+    let config = clients::salesforce_config(
+        &url,
+        flow_name,
+        request.user_name.trim(),
+        &settings,
+        &secrets,
+    );
+    SalesforceClient::new(ctx.outbound.clone(), config)
+        .verify_credentials()
+        .await
+        .map_err(clients::salesforce_verification_error)?;
     let record = connections::save_connection(
         &ctx.pool,
         &ctx.secret_box,
@@ -122,12 +154,9 @@ pub async fn set_salesforce(
             url: &url,
             user_name: request.user_name.trim(),
             flow: flow_name,
-            settings: json!({ "client_id": request.client_id.trim(), "api_version": api_version }),
-            secrets: json!({
-                "client_secret": request.client_secret,
-                "password": request.password,
-                "private_key_pem": request.private_key_pem,
-            }),
+            settings,
+            secrets,
+            verified: true,
         },
     )
     .await?;

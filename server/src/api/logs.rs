@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use fnosync_proto::v1 as pb;
 use futures::Stream;
-use sqlx::postgres::PgListener;
 use pb::transaction_log_service_server::TransactionLogService;
+use sqlx::postgres::PgListener;
 use tonic::{Request, Response, Status};
 
 use super::convert::{self, from_timestamp, lookup_db, LOG_STATUSES};
@@ -121,8 +121,13 @@ impl TransactionLogService for LogsApi {
         };
         // Listen before the first read, so no log written in between is missed.
         let listener = if request.follow {
-            let mut listener = PgListener::connect_with(&self.ctx.pool).await.map_err(Error::from)?;
-            listener.listen(tx_logs::LOG_CHANNEL).await.map_err(Error::from)?;
+            let mut listener = PgListener::connect_with(&self.ctx.pool)
+                .await
+                .map_err(Error::from)?;
+            listener
+                .listen(tx_logs::LOG_CHANNEL)
+                .await
+                .map_err(Error::from)?;
             Some(listener)
         } else {
             None

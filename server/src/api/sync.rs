@@ -15,8 +15,8 @@ use tonic::{Request, Response, Status};
 use super::convert::{self, lookup_db, RUN_KINDS, RUN_STATES};
 use super::product::validate_salesforce_id;
 use super::{connections, license, respond, ApiContext, RpcResult};
-use crate::error::{Error, Result};
 use crate::auth::principal;
+use crate::error::{Error, Result};
 use crate::store::{idempotency, page_token, runs, schedules};
 
 /// Serves `fnosync.v1.SyncService`.
@@ -149,11 +149,15 @@ fn is_terminal(state: &str) -> bool {
 
 #[tonic::async_trait]
 impl SyncService for SyncApi {
-    async fn sync_account(&self, request: Request<pb::SyncAccountRequest>) -> RpcResult<pb::SyncAccountResponse> {
+    async fn sync_account(
+        &self,
+        request: Request<pb::SyncAccountRequest>,
+    ) -> RpcResult<pb::SyncAccountResponse> {
         let requested_by = principal(&request)?.name.clone();
         let request = request.into_inner();
         let account_id = request.account_id.trim();
-        validate_salesforce_id(account_id, "001", "Account").map_err(|e| Error::invalid("account_id", e))?;
+        validate_salesforce_id(account_id, "001", "Account")
+            .map_err(|e| Error::invalid("account_id", e))?;
         self.require_ready().await?;
         let queue = || async {
             let new_run = runs::NewRun {
@@ -164,9 +168,20 @@ impl SyncService for SyncApi {
             };
             let run = runs::insert_run(&self.ctx.pool, &new_run).await?;
             tracing::info!(run_id = %run.run_id, account_id, "one-time sync queued");
-            Ok(pb::SyncAccountResponse { run: Some(convert::sync_run(run)) })
+            Ok(pb::SyncAccountResponse {
+                run: Some(convert::sync_run(run)),
+            })
         };
-        respond(idempotency::run_once(&self.ctx.pool, "SyncAccount", &request.request_id, &request, queue).await)
+        respond(
+            idempotency::run_once(
+                &self.ctx.pool,
+                "SyncAccount",
+                &request.request_id,
+                &request,
+                queue,
+            )
+            .await,
+        )
     }
 
     async fn start_immediate_sync(
@@ -187,9 +202,20 @@ impl SyncService for SyncApi {
             };
             let run = runs::insert_run(&self.ctx.pool, &new_run).await?;
             tracing::info!(run_id = %run.run_id, "immediate sync queued");
-            Ok(pb::StartImmediateSyncResponse { run: Some(convert::sync_run(run)) })
+            Ok(pb::StartImmediateSyncResponse {
+                run: Some(convert::sync_run(run)),
+            })
         };
-        respond(idempotency::run_once(&self.ctx.pool, "StartImmediateSync", &request.request_id, &request, queue).await)
+        respond(
+            idempotency::run_once(
+                &self.ctx.pool,
+                "StartImmediateSync",
+                &request.request_id,
+                &request,
+                queue,
+            )
+            .await,
+        )
     }
 
     async fn get_sync_run(
@@ -209,14 +235,23 @@ impl SyncService for SyncApi {
         respond(self.list(request.into_inner()).await)
     }
 
-    async fn cancel_sync_run(&self, request: Request<pb::CancelSyncRunRequest>) -> RpcResult<pb::CancelSyncRunResponse> {
+    async fn cancel_sync_run(
+        &self,
+        request: Request<pb::CancelSyncRunRequest>,
+    ) -> RpcResult<pb::CancelSyncRunResponse> {
         let run_id = request.into_inner().run_id;
         let run = runs::get_run(&self.ctx.pool, &run_id).await?;
         if is_terminal(&run.state) {
-            return Err(Error::FailedPrecondition(format!("run {} has ended ({}); nothing to cancel", run.run_id, run.state)).into());
+            return Err(Error::FailedPrecondition(format!(
+                "run {} has ended ({}); nothing to cancel",
+                run.run_id, run.state
+            ))
+            .into());
         }
         let run = runs::request_cancel(&self.ctx.pool, &run_id).await;
-        respond(run.map(|r| pb::CancelSyncRunResponse { run: Some(convert::sync_run(r)) }))
+        respond(run.map(|r| pb::CancelSyncRunResponse {
+            run: Some(convert::sync_run(r)),
+        }))
     }
 
     type WatchSyncRunStream = WatchStream;

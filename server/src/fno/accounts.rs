@@ -9,10 +9,12 @@ use super::batch::{
     Processed,
 };
 use super::client::FnoClient;
-use super::codec::{format_datetime, parse_datetime, read_address, read_attributes, write_address, write_attributes};
+use super::codec::{
+    format_datetime, parse_datetime, read_address, read_attributes, write_address, write_attributes,
+};
 use super::error::FnoError;
 use super::model::{Account, AccountLink, AccountRecord, AccountType};
-use super::soap::{CREATE_ACCOUNT, GET_ACCOUNTS_QUERY, LINK_ACCOUNTS, UPDATE_ACCOUNT};
+use super::operations::{CREATE_ACCOUNT, GET_ACCOUNTS_QUERY, LINK_ACCOUNTS, UPDATE_ACCOUNT};
 use super::xml::{Element, XmlWriter};
 
 /// `SimpleQueryType` search for an exact value.
@@ -88,14 +90,19 @@ impl FnoClient {
         &self,
         since: DateTime<Utc>,
     ) -> Result<Vec<AccountRecord>, FnoError> {
-        self.query_accounts(AccountFilter::ModifiedAfter(since)).await
+        self.query_accounts(AccountFilter::ModifiedAfter(since))
+            .await
     }
 
-    async fn query_accounts(&self, filter: AccountFilter<'_>) -> Result<Vec<AccountRecord>, FnoError> {
+    async fn query_accounts(
+        &self,
+        filter: AccountFilter<'_>,
+    ) -> Result<Vec<AccountRecord>, FnoError> {
         let build = |writer: &mut XmlWriter, page: usize, size: usize| {
             write_accounts_query(writer, &filter, page, size)
         };
-        self.query_all(&GET_ACCOUNTS_QUERY, build, read_accounts).await
+        self.query_all(&GET_ACCOUNTS_QUERY, build, read_accounts)
+            .await
     }
 
     /// Creates accounts in calls of at most 25; per-account refusals keep FNO's reason.
@@ -104,7 +111,8 @@ impl FnoClient {
         accounts: &[Account],
         mode: CreateMode,
     ) -> Result<BatchOutcome<CreatedAccount>, FnoError> {
-        let build = |writer: &mut XmlWriter, chunk: &[Account]| write_create_accounts(writer, chunk, mode);
+        let build =
+            |writer: &mut XmlWriter, chunk: &[Account]| write_create_accounts(writer, chunk, mode);
         self.write_in_batches(&CREATE_ACCOUNT, accounts, build, read_created_accounts)
             .await
     }
@@ -118,11 +126,19 @@ impl FnoClient {
 
     /// Updates accounts (name, description, address, visibility, attributes;
     /// FNO's update has no account type).
-    pub async fn update_accounts(&self, accounts: &[Account]) -> Result<BatchOutcome<Processed>, FnoError> {
-        self.write_in_batches(&UPDATE_ACCOUNT, accounts, write_update_accounts, |root, offset, chunk| {
-            let keys: Vec<String> = chunk.iter().map(|a| a.id.clone()).collect();
-            processed_outcome(&UPDATE_ACCOUNT, root, &UPDATE_SHAPE, &keys, offset)
-        })
+    pub async fn update_accounts(
+        &self,
+        accounts: &[Account],
+    ) -> Result<BatchOutcome<Processed>, FnoError> {
+        self.write_in_batches(
+            &UPDATE_ACCOUNT,
+            accounts,
+            write_update_accounts,
+            |root, offset, chunk| {
+                let keys: Vec<String> = chunk.iter().map(|a| a.id.clone()).collect();
+                processed_outcome(&UPDATE_ACCOUNT, root, &UPDATE_SHAPE, &keys, offset)
+            },
+        )
         .await
     }
 
@@ -135,7 +151,10 @@ impl FnoClient {
     }
 
     /// Links sub-accounts to parents (e.g. an end customer under its channel partner).
-    pub async fn link_accounts(&self, links: &[AccountLink]) -> Result<BatchOutcome<Processed>, FnoError> {
+    pub async fn link_accounts(
+        &self,
+        links: &[AccountLink],
+    ) -> Result<BatchOutcome<Processed>, FnoError> {
         self.write_in_batches(&LINK_ACCOUNTS, links, write_links, |root, offset, chunk| {
             let keys: Vec<String> = chunk.iter().map(|l| l.child_id.clone()).collect();
             processed_outcome(&LINK_ACCOUNTS, root, &LINK_SHAPE, &keys, offset)
@@ -157,7 +176,12 @@ const LINK_SHAPE: FailedShape = FailedShape {
     key_of: |echo| echo_value(echo, &["subAcct", "primaryKeys", "id"]),
 };
 
-fn write_accounts_query(writer: &mut XmlWriter, filter: &AccountFilter<'_>, page: usize, size: usize) {
+fn write_accounts_query(
+    writer: &mut XmlWriter,
+    filter: &AccountFilter<'_>,
+    page: usize,
+    size: usize,
+) {
     writer.open("queryParams");
     match filter {
         AccountFilter::Id(id) => writer.simple_query("accountID", id, EQUALS),
@@ -228,7 +252,10 @@ fn read_created_accounts(
 ) -> Result<BatchOutcome<CreatedAccount>, FnoError> {
     let keys: Vec<String> = chunk.iter().map(|a| a.id.clone()).collect();
     let mut succeeded = Vec::new();
-    let created = root.child("responseData").into_iter().flat_map(|d| d.children_named("account"));
+    let created = root
+        .child("responseData")
+        .into_iter()
+        .flat_map(|d| d.children_named("account"));
     for identifier in created {
         let Some(id) = identifier.value_at(&["primaryKeys", "id"]) else {
             continue;

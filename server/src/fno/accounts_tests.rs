@@ -78,12 +78,18 @@ fn a_failed_query_keeps_fnos_reason() {
     let root = parse(b"<r><statusInfo><status>FAILURE</status><reason>9999:The page number must start at 1: (0)</reason></statusInfo></r>")
         .expect("xml");
     let error = read_accounts(&root).expect_err("failure");
-    assert_eq!(error.to_string(), "9999:The page number must start at 1: (0)");
+    assert_eq!(
+        error.to_string(),
+        "9999:The page number must start at 1: (0)"
+    );
 }
 
 #[test]
 fn a_partial_create_keeps_the_successes_and_names_the_failures() {
-    let second = Account { id: "ACC-2".into(), ..demo_account() };
+    let second = Account {
+        id: "ACC-2".into(),
+        ..demo_account()
+    };
     let chunk = [demo_account(), second];
     let root = parse(
         b"<createAcctResponse><statusInfo><status>PARTIAL_FAILURE</status><reason>9999:x</reason></statusInfo>\
@@ -109,9 +115,19 @@ fn a_partial_create_keeps_the_successes_and_names_the_failures() {
 #[test]
 fn update_and_link_requests_use_identifiers() {
     let mut writer = XmlWriter::new();
-    let account = Account { id: "A".into(), name: "N".into(), ..Account::default() };
+    let account = Account {
+        id: "A".into(),
+        name: "N".into(),
+        ..Account::default()
+    };
     write_update_accounts(&mut writer, &[account]);
-    write_links(&mut writer, &[AccountLink { parent_id: "P".into(), child_id: "C".into() }]);
+    write_links(
+        &mut writer,
+        &[AccountLink {
+            parent_id: "P".into(),
+            child_id: "C".into(),
+        }],
+    );
     assert_eq!(
         writer.finish(),
         "<acctData><account><primaryKeys><id>A</id></primaryKeys></account><name>N</name></acctData>\

@@ -4,7 +4,7 @@
 //! reason; a FAILURE that names no item refuses the whole call.
 
 use super::error::{FnoError, ItemFailure};
-use super::soap::Operation;
+use super::operations::Operation;
 use super::xml::Element;
 
 /// Most records FNO accepts in one write request.
@@ -203,7 +203,7 @@ pub fn echo_value(echo: &Element, path: &[&str]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fno::soap::CREATE_ACCOUNT;
+    use crate::fno::operations::CREATE_ACCOUNT;
     use crate::fno::xml::parse;
 
     const SHAPE: FailedShape = FailedShape {
@@ -220,10 +220,15 @@ mod tests {
         let root = parse(b"<r><statusInfo><status>PARTIAL_FAILURE</status><reason>9999:x</reason></statusInfo>\
             <failedData><failedAcct><account><id>B</id></account><reason>9999:dup B</reason></failedAcct></failedData></r>")
         .expect("xml");
-        let outcome = processed_outcome(&CREATE_ACCOUNT, &root, &SHAPE, &keys(), 10).expect("outcome");
+        let outcome =
+            processed_outcome(&CREATE_ACCOUNT, &root, &SHAPE, &keys(), 10).expect("outcome");
         assert_eq!(
             outcome.failed,
-            vec![ItemFailure { index: 11, key: "B".into(), reason: "9999:dup B".into() }]
+            vec![ItemFailure {
+                index: 11,
+                key: "B".into(),
+                reason: "9999:dup B".into()
+            }]
         );
         let done: Vec<usize> = outcome.succeeded.iter().map(|p| p.index).collect();
         assert_eq!(done, vec![10, 12]);
@@ -233,7 +238,8 @@ mod tests {
     fn a_failure_without_items_refuses_the_whole_call_verbatim() {
         let root = parse(b"<r><statusInfo><status>FAILURE</status><reason>9999:The batch size exceeds the maximum of 25 records: (26)</reason></statusInfo></r>")
             .expect("xml");
-        let error = processed_outcome(&CREATE_ACCOUNT, &root, &SHAPE, &keys(), 0).expect_err("failure");
+        let error =
+            processed_outcome(&CREATE_ACCOUNT, &root, &SHAPE, &keys(), 0).expect_err("failure");
         assert_eq!(
             error.to_string(),
             "9999:The batch size exceeds the maximum of 25 records: (26)"
@@ -242,8 +248,10 @@ mod tests {
 
     #[test]
     fn an_unmatched_echo_goes_to_the_first_unprocessed_record() {
-        let root = parse(b"<r><statusInfo><status>FAILURE</status></statusInfo>\
-            <failedData><failedAcct><reason>9999:first</reason></failedAcct></failedData></r>")
+        let root = parse(
+            b"<r><statusInfo><status>FAILURE</status></statusInfo>\
+            <failedData><failedAcct><reason>9999:first</reason></failedAcct></failedData></r>",
+        )
         .expect("xml");
         let failed = failed_items(&CREATE_ACCOUNT, &root, &SHAPE, &keys(), &[0], 0).expect("items");
         assert_eq!(failed[0].index, 1);
@@ -263,8 +271,14 @@ mod tests {
     fn into_single_turns_a_refusal_into_an_error() {
         let outcome: BatchOutcome<u8> = BatchOutcome {
             succeeded: vec![],
-            failed: vec![ItemFailure { index: 0, key: "A".into(), reason: "9999:no".into() }],
+            failed: vec![ItemFailure {
+                index: 0,
+                key: "A".into(),
+                reason: "9999:no".into(),
+            }],
         };
-        assert!(matches!(outcome.into_single(&CREATE_ACCOUNT), Err(FnoError::Rejected { reason, .. }) if reason == "9999:no"));
+        assert!(
+            matches!(outcome.into_single(&CREATE_ACCOUNT), Err(FnoError::Rejected { reason, .. }) if reason == "9999:no")
+        );
     }
 }

@@ -11,8 +11,9 @@ use tracing::{debug, instrument};
 
 use super::batch::{BatchOutcome, MAX_QUERY_PAGE, MAX_WRITE_RECORDS};
 use super::error::FnoError;
+use super::operations::Operation;
 use super::soap::{
-    read_response, request_envelope, Operation, ServiceVersions, CONTENT_TYPE as SOAP_CONTENT_TYPE,
+    read_response, request_envelope, ServiceVersions, CONTENT_TYPE as SOAP_CONTENT_TYPE,
     SERVICES_PATH, SOAP_ACTION,
 };
 use super::xml::{Element, XmlWriter};

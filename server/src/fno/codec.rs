@@ -81,7 +81,9 @@ pub fn write_attributes(writer: &mut XmlWriter, name: &str, attributes: &[Custom
     }
     writer.open(name);
     for attribute in attributes {
-        writer.open("attribute").leaf("attributeName", &attribute.name);
+        writer
+            .open("attribute")
+            .leaf("attributeName", &attribute.name);
         match &attribute.value {
             AttributeValue::Text(text) => writer.leaf("stringValue", text),
             AttributeValue::Date(date) => writer.leaf("dateValue", &format_date(*date)),
@@ -199,9 +201,18 @@ mod tests {
     #[test]
     fn attributes_are_written_by_type_and_read_back() {
         let attributes = vec![
-            CustomAttribute { name: "Sales_Rep".into(), value: AttributeValue::Text("Ann & Bob".into()) },
-            CustomAttribute { name: "Seats".into(), value: AttributeValue::Integer(12) },
-            CustomAttribute { name: "Auto_Renew".into(), value: AttributeValue::Boolean(true) },
+            CustomAttribute {
+                name: "Sales_Rep".into(),
+                value: AttributeValue::Text("Ann & Bob".into()),
+            },
+            CustomAttribute {
+                name: "Seats".into(),
+                value: AttributeValue::Integer(12),
+            },
+            CustomAttribute {
+                name: "Auto_Renew".into(),
+                value: AttributeValue::Boolean(true),
+            },
             CustomAttribute {
                 name: "Renewal_Date".into(),
                 value: AttributeValue::Date(NaiveDate::from_ymd_opt(2026, 1, 31).expect("date")),
@@ -224,10 +235,22 @@ mod tests {
     #[test]
     fn expiration_rules_follow_the_schema_order() {
         let mut writer = XmlWriter::new();
-        write_start(&mut writer, StartDate::On(NaiveDate::from_ymd_opt(2025, 7, 1).expect("date")));
-        write_expiration(&mut writer, Expiration::Term { count: 1, unit: DurationUnit::Months });
+        write_start(
+            &mut writer,
+            StartDate::On(NaiveDate::from_ymd_opt(2025, 7, 1).expect("date")),
+        );
+        write_expiration(
+            &mut writer,
+            Expiration::Term {
+                count: 1,
+                unit: DurationUnit::Months,
+            },
+        );
         write_expiration(&mut writer, Expiration::Permanent);
-        write_expiration(&mut writer, Expiration::On(NaiveDate::from_ymd_opt(2026, 6, 30).expect("date")));
+        write_expiration(
+            &mut writer,
+            Expiration::On(NaiveDate::from_ymd_opt(2026, 6, 30).expect("date")),
+        );
         assert_eq!(
             writer.finish(),
             "<startDate>2025-07-01</startDate><startDateOption>DEFINE_NOW</startDateOption>\
@@ -242,6 +265,9 @@ mod tests {
         let with_zone = parse_datetime("2025-07-16T07:51:38.123+02:00").expect("zone");
         let without = parse_datetime("2025-07-16T05:51:38.123").expect("naive");
         assert_eq!(with_zone, without);
-        assert_eq!(parse_date("2025-07-16Z"), NaiveDate::from_ymd_opt(2025, 7, 16));
+        assert_eq!(
+            parse_date("2025-07-16Z"),
+            NaiveDate::from_ymd_opt(2025, 7, 16)
+        );
     }
 }

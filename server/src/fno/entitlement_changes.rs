@@ -7,13 +7,15 @@ use super::batch::{
     echo_value, failed_items, processed_outcome, BatchOutcome, FailedShape, Processed,
 };
 use super::client::FnoClient;
-use super::codec::{format_date, write_attributes, write_expiration, write_id, write_start, write_term};
+use super::codec::{
+    format_date, write_attributes, write_expiration, write_id, write_start, write_term,
+};
 use super::entitlement_model::{
     EntitlementUpdate, Expiration, LineItemUpdate, LineRenewal, RenewedLine,
 };
 use super::entitlements::write_partners;
 use super::error::FnoError;
-use super::soap::{RENEW_LICENSE, UPDATE_ENTITLEMENT_LINE_ITEM, UPDATE_SIMPLE_ENTITLEMENT};
+use super::operations::{RENEW_LICENSE, UPDATE_ENTITLEMENT_LINE_ITEM, UPDATE_SIMPLE_ENTITLEMENT};
 use super::xml::{Element, XmlWriter};
 
 impl FnoClient {
@@ -24,10 +26,21 @@ impl FnoClient {
     ) -> Result<BatchOutcome<Processed>, FnoError> {
         let read = |root: &Element, offset, chunk: &[EntitlementUpdate]| {
             let keys: Vec<String> = chunk.iter().map(|u| u.entitlement_id.clone()).collect();
-            processed_outcome(&UPDATE_SIMPLE_ENTITLEMENT, root, &UPDATE_SHAPE, &keys, offset)
+            processed_outcome(
+                &UPDATE_SIMPLE_ENTITLEMENT,
+                root,
+                &UPDATE_SHAPE,
+                &keys,
+                offset,
+            )
         };
-        self.write_in_batches(&UPDATE_SIMPLE_ENTITLEMENT, updates, write_entitlement_updates, read)
-            .await
+        self.write_in_batches(
+            &UPDATE_SIMPLE_ENTITLEMENT,
+            updates,
+            write_entitlement_updates,
+            read,
+        )
+        .await
     }
 
     /// Updates one entitlement header.
@@ -45,10 +58,21 @@ impl FnoClient {
     ) -> Result<BatchOutcome<Processed>, FnoError> {
         let read = |root: &Element, offset, chunk: &[LineItemUpdate]| {
             let keys: Vec<String> = chunk.iter().map(|u| u.activation_id.clone()).collect();
-            processed_outcome(&UPDATE_ENTITLEMENT_LINE_ITEM, root, &UPDATE_LINE_SHAPE, &keys, offset)
+            processed_outcome(
+                &UPDATE_ENTITLEMENT_LINE_ITEM,
+                root,
+                &UPDATE_LINE_SHAPE,
+                &keys,
+                offset,
+            )
         };
-        self.write_in_batches(&UPDATE_ENTITLEMENT_LINE_ITEM, updates, write_line_updates, read)
-            .await
+        self.write_in_batches(
+            &UPDATE_ENTITLEMENT_LINE_ITEM,
+            updates,
+            write_line_updates,
+            read,
+        )
+        .await
     }
 
     /// Updates one line item.
@@ -72,18 +96,39 @@ impl FnoClient {
 
 const UPDATE_SHAPE: FailedShape = FailedShape {
     item: "failedSimpleEntitlement",
-    key_of: |echo| echo_value(echo, &["entitlementIdentifier", "primaryKeys", "entitlementId"]),
+    key_of: |echo| {
+        echo_value(
+            echo,
+            &["entitlementIdentifier", "primaryKeys", "entitlementId"],
+        )
+    },
 };
 const UPDATE_LINE_SHAPE: FailedShape = FailedShape {
     item: "failedData",
     key_of: |echo| {
-        echo_value(echo, &["lineItemData", "lineItemIdentifier", "primaryKeys", "activationId"])
+        echo_value(
+            echo,
+            &[
+                "lineItemData",
+                "lineItemIdentifier",
+                "primaryKeys",
+                "activationId",
+            ],
+        )
     },
 };
 const RENEW_SHAPE: FailedShape = FailedShape {
     item: "failedEntitlement",
     key_of: |echo| {
-        echo_value(echo, &["renewLineItemData", "parentLineItemIdentifier", "primaryKeys", "activationId"])
+        echo_value(
+            echo,
+            &[
+                "renewLineItemData",
+                "parentLineItemIdentifier",
+                "primaryKeys",
+                "activationId",
+            ],
+        )
     },
 };
 
@@ -91,7 +136,11 @@ fn write_entitlement_updates(writer: &mut XmlWriter, updates: &[EntitlementUpdat
     for update in updates {
         writer
             .open("simpleEntitlement")
-            .identifier("entitlementIdentifier", "entitlementId", &update.entitlement_id)
+            .identifier(
+                "entitlementIdentifier",
+                "entitlementId",
+                &update.entitlement_id,
+            )
             .opt("description", update.description.as_deref())
             .opt("soldTo", update.sold_to.as_deref())
             .opt("shipToEmail", update.ship_to_email.as_deref())
@@ -108,7 +157,11 @@ fn write_line_updates(writer: &mut XmlWriter, updates: &[LineItemUpdate]) {
     for update in updates {
         writer
             .open("lineItemData")
-            .identifier("entitlementIdentifier", "entitlementId", &update.entitlement_id)
+            .identifier(
+                "entitlementIdentifier",
+                "entitlementId",
+                &update.entitlement_id,
+            )
             .open("lineItemData")
             .identifier("lineItemIdentifier", "activationId", &update.activation_id)
             .opt("description", update.description.as_deref());
@@ -136,9 +189,17 @@ fn write_renewals(writer: &mut XmlWriter, renewals: &[LineRenewal]) {
     for renewal in renewals {
         writer
             .open("entitlementData")
-            .identifier("parentEntitlementIdentifier", "entitlementId", &renewal.entitlement_id)
+            .identifier(
+                "parentEntitlementIdentifier",
+                "entitlementId",
+                &renewal.entitlement_id,
+            )
             .open("renewLineItemData")
-            .identifier("parentLineItemIdentifier", "activationId", &renewal.activation_id)
+            .identifier(
+                "parentLineItemIdentifier",
+                "activationId",
+                &renewal.activation_id,
+            )
             .open("renewParameters");
         write_id(writer, "activationId", renewal.new_activation_id.as_deref());
         write_renewal_terms(writer, renewal.expiration);
@@ -230,7 +291,9 @@ mod tests {
             entitlement_id: "E-1".into(),
             activation_id: "A-1".into(),
             number_of_copies: Some(12),
-            expiration: Some(Expiration::On(NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"))),
+            expiration: Some(Expiration::On(
+                NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+            )),
             ..LineItemUpdate::default()
         };
         write_line_updates(&mut writer, &[update]);
@@ -251,7 +314,10 @@ mod tests {
             new_activation_id: None,
             number_of_copies: Some(5),
             start: None,
-            expiration: Some(Expiration::Term { count: 1, unit: DurationUnit::Years }),
+            expiration: Some(Expiration::Term {
+                count: 1,
+                unit: DurationUnit::Years,
+            }),
             description: None,
             order_id: Some("006R".into()),
             order_line_number: None,

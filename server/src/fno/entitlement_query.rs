@@ -11,7 +11,7 @@ use super::client::FnoClient;
 use super::codec::{format_date, format_datetime, parse_date, parse_datetime};
 use super::entitlement_model::{DurationUnit, EntitlementRecord, EntitlementState, LineItemRecord};
 use super::error::FnoError;
-use super::soap::{GET_ENTITLEMENTS_QUERY, GET_LINE_ITEM_PROPERTIES_QUERY};
+use super::operations::{GET_ENTITLEMENTS_QUERY, GET_LINE_ITEM_PROPERTIES_QUERY};
 use super::xml::{Element, XmlWriter};
 
 /// Filters of a line-item query; unset fields do not filter. All text filters match exactly.
@@ -102,7 +102,10 @@ const LINE_FIELDS: [&str; 19] = [
 
 impl FnoClient {
     /// Lists the line items matching `query` with their activation IDs and counts.
-    pub async fn find_line_items(&self, query: &LineItemQuery) -> Result<Vec<LineItemRecord>, FnoError> {
+    pub async fn find_line_items(
+        &self,
+        query: &LineItemQuery,
+    ) -> Result<Vec<LineItemRecord>, FnoError> {
         let build = |writer: &mut XmlWriter, page: usize, size: usize| {
             write_line_query(writer, query, page, size)
         };
@@ -132,7 +135,9 @@ impl FnoClient {
             ..EntitlementQuery::default()
         };
         let found = self.find_entitlements(&query).await?;
-        Ok(found.into_iter().find(|e| e.entitlement_id == entitlement_id))
+        Ok(found
+            .into_iter()
+            .find(|e| e.entitlement_id == entitlement_id))
     }
 }
 
@@ -159,7 +164,9 @@ fn write_line_query(writer: &mut XmlWriter, query: &LineItemQuery, page: usize, 
             .leaf("searchType", AFTER)
             .close("lastModifiedDateTime");
     }
-    writer.close("queryParams").open("entitlementLineItemResponseConfig");
+    writer
+        .close("queryParams")
+        .open("entitlementLineItemResponseConfig");
     for field in LINE_FIELDS {
         writer.bool(field, true);
     }
@@ -180,7 +187,9 @@ fn read_line_properties(root: &Element) -> Result<Vec<LineItemRecord>, FnoError>
                 .to_string(),
             entitlement_id: string_at(line, &["entitlementId", "primaryKeys", "entitlementId"]),
             sold_to: string_at(line, &["soldTo", "primaryKeys", "id"]),
-            entitlement_state: line.value("entitlementState").and_then(EntitlementState::parse),
+            entitlement_state: line
+                .value("entitlementState")
+                .and_then(EntitlementState::parse),
             fulfilled_amount: line.int_of("fulfilledAmount"),
             ..read_line_common(line)
         })
@@ -190,10 +199,16 @@ fn read_line_properties(root: &Element) -> Result<Vec<LineItemRecord>, FnoError>
 /// Reads the fields line properties and entitlement lines share.
 fn read_line_common(line: &Element) -> LineItemRecord {
     let product = line.at(&["product", "primaryKeys"]).and_then(|keys| {
-        Some((keys.string("name")?, keys.string("version").unwrap_or_default()))
+        Some((
+            keys.string("name")?,
+            keys.string("version").unwrap_or_default(),
+        ))
     });
     let term = line.child("term").and_then(|term| {
-        Some((term.int_of("numDuration")?, DurationUnit::parse(term.value("durationUnit")?)?))
+        Some((
+            term.int_of("numDuration")?,
+            DurationUnit::parse(term.value("durationUnit")?)?,
+        ))
     });
     LineItemRecord {
         description: line.string("description"),
@@ -222,7 +237,12 @@ fn string_at(element: &Element, path: &[&str]) -> Option<String> {
 
 // `searchEntitlementDataType` order: entitlementId, …, soldTo, …, lastModifiedDate;
 // then batchSize before pageNumber (EOS searches differ from the other services).
-fn write_entitlement_query(writer: &mut XmlWriter, query: &EntitlementQuery, page: usize, size: usize) {
+fn write_entitlement_query(
+    writer: &mut XmlWriter,
+    query: &EntitlementQuery,
+    page: usize,
+    size: usize,
+) {
     writer.open("entitlementSearchCriteria");
     if let Some(id) = &query.entitlement_id {
         writer.simple_query("entitlementId", id, EQUALS);
@@ -259,7 +279,10 @@ fn read_entitlement(data: &Element) -> EntitlementRecord {
     let line_items = data
         .children_named("lineItems")
         .map(|line| LineItemRecord {
-            activation_id: line.value_at(&["activationId", "id"]).unwrap_or_default().to_string(),
+            activation_id: line
+                .value_at(&["activationId", "id"])
+                .unwrap_or_default()
+                .to_string(),
             entitlement_id: Some(entitlement_id.to_string()),
             sold_to: sold_to.clone(),
             entitlement_state: state,

@@ -4,7 +4,12 @@ use crate::fno::xml::parse;
 #[test]
 fn line_query_filters_by_order_and_asks_for_the_write_back_fields() {
     let mut writer = XmlWriter::new();
-    write_line_query(&mut writer, &LineItemQuery::by_order("006OPP", Some("00k1")), 1, 2000);
+    write_line_query(
+        &mut writer,
+        &LineItemQuery::by_order("006OPP", Some("00k1")),
+        1,
+        2000,
+    );
     let xml = writer.finish();
     assert!(xml.starts_with(
         "<queryParams><orderId><value>006OPP</value><searchType>EQUALS</searchType></orderId>\
@@ -12,7 +17,9 @@ fn line_query_filters_by_order_and_asks_for_the_write_back_fields() {
          <entitlementLineItemResponseConfig><activationId>true</activationId>"
     ));
     assert!(xml.contains("<numberOfRemainingCopies>true</numberOfRemainingCopies>"));
-    assert!(xml.ends_with("</entitlementLineItemResponseConfig><batchSize>2000</batchSize><pageNumber>1</pageNumber>"));
+    assert!(xml.ends_with(
+        "</entitlementLineItemResponseConfig><batchSize>2000</batchSize><pageNumber>1</pageNumber>"
+    ));
 }
 
 #[test]
@@ -57,7 +64,14 @@ fn line_properties_are_read_with_counts() {
     assert_eq!(line.part_number.as_deref(), Some("SF01demo"));
     assert_eq!(line.product, Some(("SF-DemoProduct".into(), "1.0".into())));
     assert_eq!(line.term, Some((1, DurationUnit::Months)));
-    assert_eq!((line.number_of_copies, line.fulfilled_amount, line.remaining_copies), (Some(10), Some(3), Some(7)));
+    assert_eq!(
+        (
+            line.number_of_copies,
+            line.fulfilled_amount,
+            line.remaining_copies
+        ),
+        (Some(10), Some(3), Some(7))
+    );
     assert_eq!(line.state, Some(EntitlementState::Draft));
     assert!(line.last_modified.is_some());
 }

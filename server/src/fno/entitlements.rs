@@ -18,7 +18,9 @@ use super::entitlement_model::{
     ChannelPartner, CreatedEntitlement, CreatedLine, EntitlementState, NewEntitlement, NewLineItem,
 };
 use super::error::FnoError;
-use super::soap::{CREATE_ENTITLEMENT_LINE_ITEM, CREATE_SIMPLE_ENTITLEMENT, SET_ENTITLEMENT_STATE};
+use super::operations::{
+    CREATE_ENTITLEMENT_LINE_ITEM, CREATE_SIMPLE_ENTITLEMENT, SET_ENTITLEMENT_STATE,
+};
 use super::xml::{Element, XmlWriter};
 
 impl FnoClient {
@@ -37,7 +39,9 @@ impl FnoClient {
             let chunk = &entitlements[group.clone()];
             let mut writer = XmlWriter::new();
             write_create_entitlements(&mut writer, chunk);
-            let root = self.call(&CREATE_SIMPLE_ENTITLEMENT, &writer.finish()).await?;
+            let root = self
+                .call(&CREATE_SIMPLE_ENTITLEMENT, &writer.finish())
+                .await?;
             let mut part = read_created_entitlements(&root, group.start, chunk)?;
             for created in &mut part.succeeded {
                 let input = &entitlements[created.index];
@@ -67,7 +71,9 @@ impl FnoClient {
             return Ok(());
         };
         let deploy = input.state == EntitlementState::Deployed;
-        let added = self.add_line_items(&created.entitlement_id, rest, deploy).await?;
+        let added = self
+            .add_line_items(&created.entitlement_id, rest, deploy)
+            .await?;
         created.lines.extend(added.into_iter().map(|mut line| {
             line.line_index += MAX_WRITE_RECORDS;
             line
@@ -87,10 +93,18 @@ impl FnoClient {
         for (number, chunk) in lines.chunks(MAX_WRITE_RECORDS).enumerate() {
             let mut writer = XmlWriter::new();
             write_add_lines(&mut writer, entitlement_id, chunk, deploy);
-            let root = self.call(&CREATE_ENTITLEMENT_LINE_ITEM, &writer.finish()).await?;
+            let root = self
+                .call(&CREATE_ENTITLEMENT_LINE_ITEM, &writer.finish())
+                .await?;
             let keys = [entitlement_id.to_string()];
-            let failed =
-                failed_items(&CREATE_ENTITLEMENT_LINE_ITEM, &root, &ADD_LINES_SHAPE, &keys, &[], 0)?;
+            let failed = failed_items(
+                &CREATE_ENTITLEMENT_LINE_ITEM,
+                &root,
+                &ADD_LINES_SHAPE,
+                &keys,
+                &[],
+                0,
+            )?;
             if let Some(failure) = failed.into_iter().next() {
                 return Err(FnoError::Rejected {
                     operation: CREATE_ENTITLEMENT_LINE_ITEM.name,
@@ -109,10 +123,15 @@ impl FnoClient {
         &self,
         changes: &[(String, EntitlementState)],
     ) -> Result<BatchOutcome<Processed>, FnoError> {
-        self.write_in_batches(&SET_ENTITLEMENT_STATE, changes, write_states, |root, offset, chunk| {
-            let keys: Vec<String> = chunk.iter().map(|(id, _)| id.clone()).collect();
-            processed_outcome(&SET_ENTITLEMENT_STATE, root, &STATE_SHAPE, &keys, offset)
-        })
+        self.write_in_batches(
+            &SET_ENTITLEMENT_STATE,
+            changes,
+            write_states,
+            |root, offset, chunk| {
+                let keys: Vec<String> = chunk.iter().map(|(id, _)| id.clone()).collect();
+                processed_outcome(&SET_ENTITLEMENT_STATE, root, &STATE_SHAPE, &keys, offset)
+            },
+        )
         .await
     }
 
@@ -166,7 +185,12 @@ fn entitlement_key(entitlement: &NewEntitlement) -> String {
     entitlement
         .entitlement_id
         .clone()
-        .or_else(|| entitlement.line_items.iter().find_map(|line| line.order_id.clone()))
+        .or_else(|| {
+            entitlement
+                .line_items
+                .iter()
+                .find_map(|line| line.order_id.clone())
+        })
         .unwrap_or_default()
 }
 
@@ -179,17 +203,31 @@ const CREATE_SHAPE: FailedShape = FailedShape {
 };
 const ADD_LINES_SHAPE: FailedShape = FailedShape {
     item: "failedLineItemData",
-    key_of: |echo| echo_value(echo, &["entitlementIdentifier", "primaryKeys", "entitlementId"]),
+    key_of: |echo| {
+        echo_value(
+            echo,
+            &["entitlementIdentifier", "primaryKeys", "entitlementId"],
+        )
+    },
 };
 const STATE_SHAPE: FailedShape = FailedShape {
     item: "failedEntitlement",
-    key_of: |echo| echo_value(echo, &["entitlementIdentifier", "primaryKeys", "entitlementId"]),
+    key_of: |echo| {
+        echo_value(
+            echo,
+            &["entitlementIdentifier", "primaryKeys", "entitlementId"],
+        )
+    },
 };
 
 fn write_create_entitlements(writer: &mut XmlWriter, entitlements: &[NewEntitlement]) {
     for entitlement in entitlements {
         writer.open("simpleEntitlement");
-        write_id(writer, "entitlementId", entitlement.entitlement_id.as_deref());
+        write_id(
+            writer,
+            "entitlementId",
+            entitlement.entitlement_id.as_deref(),
+        );
         writer
             .opt("description", entitlement.description.as_deref())
             .opt("soldTo", entitlement.sold_to.as_deref())
@@ -198,7 +236,10 @@ fn write_create_entitlements(writer: &mut XmlWriter, entitlements: &[NewEntitlem
         for line in entitlement.line_items.iter().take(MAX_WRITE_RECORDS) {
             write_new_line(writer, "lineItems", line);
         }
-        writer.bool("autoDeploy", entitlement.state == EntitlementState::Deployed);
+        writer.bool(
+            "autoDeploy",
+            entitlement.state == EntitlementState::Deployed,
+        );
         write_partners(writer, &entitlement.channel_partners);
         write_attributes(writer, "entitlementAttributes", &entitlement.attributes);
         writer.close("simpleEntitlement");
@@ -248,7 +289,14 @@ fn read_created_entitlements(
         });
     }
     let done: Vec<usize> = succeeded.iter().map(|c| c.index - offset).collect();
-    let failed = failed_items(&CREATE_SIMPLE_ENTITLEMENT, root, &CREATE_SHAPE, &keys, &done, offset)?;
+    let failed = failed_items(
+        &CREATE_SIMPLE_ENTITLEMENT,
+        root,
+        &CREATE_SHAPE,
+        &keys,
+        &done,
+        offset,
+    )?;
     Ok(BatchOutcome { succeeded, failed })
 }
 
@@ -262,9 +310,13 @@ fn created_position(item: &Element, chunk: &[NewEntitlement], order: usize) -> O
         .map(|number| number - 1);
     let by_id = || {
         let id = item.value("entitlementId")?;
-        chunk.iter().position(|e| e.entitlement_id.as_deref() == Some(id))
+        chunk
+            .iter()
+            .position(|e| e.entitlement_id.as_deref() == Some(id))
     };
-    by_ref.or_else(by_id).or(Some(order).filter(|o| *o < chunk.len()))
+    by_ref
+        .or_else(by_id)
+        .or(Some(order).filter(|o| *o < chunk.len()))
 }
 
 /// Pairs `lineItemIdentifiers` (in request order) with the lines sent.
@@ -282,7 +334,9 @@ fn read_line_identifiers(
         .filter_map(|(index, (identifier, line))| {
             Some(CreatedLine {
                 line_index: offset + index,
-                activation_id: identifier.value_at(&["primaryKeys", "activationId"])?.to_string(),
+                activation_id: identifier
+                    .value_at(&["primaryKeys", "activationId"])?
+                    .to_string(),
                 unique_id: identifier.string("uniqueId"),
                 order_id: line.order_id.clone(),
                 order_line_number: line.order_line_number.clone(),
@@ -291,7 +345,12 @@ fn read_line_identifiers(
         .collect()
 }
 
-fn write_add_lines(writer: &mut XmlWriter, entitlement_id: &str, lines: &[NewLineItem], deploy: bool) {
+fn write_add_lines(
+    writer: &mut XmlWriter,
+    entitlement_id: &str,
+    lines: &[NewLineItem],
+    deploy: bool,
+) {
     writer
         .open("lineItem")
         .identifier("entitlementIdentifier", "entitlementId", entitlement_id);

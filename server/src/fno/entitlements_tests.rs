@@ -15,7 +15,10 @@ fn demo_line(order_line: &str) -> NewLineItem {
         order_line_number: Some(order_line.into()),
         number_of_copies: 10,
         start: StartDate::FirstActivationDate,
-        expiration: Expiration::Term { count: 1, unit: DurationUnit::Months },
+        expiration: Expiration::Term {
+            count: 1,
+            unit: DurationUnit::Months,
+        },
         attributes: vec![],
     }
 }
@@ -61,12 +64,15 @@ fn a_given_id_and_a_start_date_are_sent_as_such() {
     let mut entitlement = demo_entitlement(1);
     entitlement.entitlement_id = Some("ENT-1".into());
     entitlement.state = EntitlementState::Deployed;
-    entitlement.line_items[0].start = StartDate::On(NaiveDate::from_ymd_opt(2025, 7, 1).expect("date"));
+    entitlement.line_items[0].start =
+        StartDate::On(NaiveDate::from_ymd_opt(2025, 7, 1).expect("date"));
     let mut writer = XmlWriter::new();
     write_create_entitlements(&mut writer, &[entitlement]);
     let xml = writer.finish();
     assert!(xml.starts_with("<simpleEntitlement><entitlementId><id>ENT-1</id><autoGenerate>false</autoGenerate></entitlementId>"));
-    assert!(xml.contains("<startDate>2025-07-01</startDate><startDateOption>DEFINE_NOW</startDateOption>"));
+    assert!(xml.contains(
+        "<startDate>2025-07-01</startDate><startDateOption>DEFINE_NOW</startDateOption>"
+    ));
     assert!(xml.contains("<autoDeploy>true</autoDeploy>"));
 }
 
@@ -74,7 +80,11 @@ fn a_given_id_and_a_start_date_are_sent_as_such() {
 fn calls_hold_at_most_25_records_and_25_lines() {
     let many: Vec<NewEntitlement> = (0..30).map(|_| demo_entitlement(0)).collect();
     assert_eq!(plan_calls(&many), vec![0..25, 25..30]);
-    let lines = vec![demo_entitlement(20), demo_entitlement(5), demo_entitlement(1)];
+    let lines = vec![
+        demo_entitlement(20),
+        demo_entitlement(5),
+        demo_entitlement(1),
+    ];
     assert_eq!(plan_calls(&lines), vec![0..2, 2..3]);
     let big = vec![demo_entitlement(40), demo_entitlement(1)];
     assert_eq!(plan_calls(&big), vec![0..1, 1..2]);
@@ -87,7 +97,10 @@ fn calls_hold_at_most_25_records_and_25_lines() {
 fn other_states_cannot_be_created() {
     let mut entitlement = demo_entitlement(1);
     entitlement.state = EntitlementState::Obsolete;
-    assert!(matches!(check_creatable(&entitlement), Err(FnoError::InvalidRequest(_))));
+    assert!(matches!(
+        check_creatable(&entitlement),
+        Err(FnoError::InvalidRequest(_))
+    ));
 }
 
 #[test]
@@ -106,7 +119,11 @@ fn created_entitlements_are_read_with_their_activation_ids() {
     let created = &outcome.succeeded[0];
     assert_eq!(created.index, 3);
     assert_eq!(created.entitlement_id, "ab12-cd34");
-    let activations: Vec<&str> = created.lines.iter().map(|l| l.activation_id.as_str()).collect();
+    let activations: Vec<&str> = created
+        .lines
+        .iter()
+        .map(|l| l.activation_id.as_str())
+        .collect();
     assert_eq!(activations, vec!["act-1", "act-2"]);
     assert_eq!(created.lines[1].order_line_number.as_deref(), Some("00k1"));
 }

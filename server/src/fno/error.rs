@@ -67,7 +67,9 @@ pub enum FnoError {
         reason: String,
     },
     /// User creation named a role the tenant does not have.
-    #[error("FNO has no role named {role:?}; create it in FNO or change the role setting ({reason})")]
+    #[error(
+        "FNO has no role named {role:?}; create it in FNO or change the role setting ({reason})"
+    )]
     MissingRole { role: String, reason: String },
     /// The request was not sent because it breaks a rule FNO would enforce.
     #[error("{0}")]
@@ -133,7 +135,9 @@ const REQUEST_FAULT_MARKS: [&str; 5] = [
 fn fault_disposition(code: &str, message: &str) -> Disposition {
     let local = code.rsplit(':').next().unwrap_or(code);
     let server_side = local.starts_with("Server");
-    let request_problem = REQUEST_FAULT_MARKS.iter().any(|mark| message.contains(mark));
+    let request_problem = REQUEST_FAULT_MARKS
+        .iter()
+        .any(|mark| message.contains(mark));
     if server_side && !request_problem {
         Disposition::Retry
     } else {
@@ -182,10 +186,7 @@ mod tests {
     #[test]
     fn bad_credentials_say_so_without_details() {
         let message = FnoError::Unauthorized { status: 401 }.to_string();
-        assert_eq!(
-            message,
-            "FNO rejected the user name or password (HTTP 401)"
-        );
+        assert_eq!(message, "FNO rejected the user name or password (HTTP 401)");
     }
 
     #[test]

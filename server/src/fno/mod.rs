@@ -6,8 +6,6 @@
 //! decide what to do about them (see `retry` and the sync engine).
 
 mod accounts;
-mod products;
-mod users;
 mod batch;
 mod client;
 mod codec;
@@ -17,12 +15,14 @@ mod entitlement_query;
 mod entitlements;
 mod error;
 mod model;
+pub mod operations;
+mod products;
 pub mod retry;
 pub mod soap;
+mod users;
 mod xml;
 
 pub use accounts::{CreateMode, CreatedAccount};
-pub use users::{user_failure, CreatedUser};
 pub use batch::{BatchOutcome, Processed, MAX_QUERY_PAGE, MAX_WRITE_RECORDS};
 pub use client::FnoClient;
 pub use entitlement_model::{
@@ -38,3 +38,4 @@ pub use model::{
 };
 pub use retry::RetryPolicy;
 pub use soap::{ServiceEndpoint, ServiceVersions};
+pub use users::{user_failure, CreatedUser};

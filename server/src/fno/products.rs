@@ -8,7 +8,7 @@ use super::batch::require_success;
 use super::client::FnoClient;
 use super::error::FnoError;
 use super::model::{PartNumber, Product};
-use super::soap::{GET_PART_NUMBERS_QUERY, GET_PRODUCTS_QUERY};
+use super::operations::{GET_PART_NUMBERS_QUERY, GET_PRODUCTS_QUERY};
 use super::xml::{Element, XmlWriter};
 
 /// Filters of `getProductsQuery`.
@@ -25,8 +25,12 @@ impl FnoClient {
     }
 
     /// Finds the products that part number `part_id` is mapped to (exact match).
-    pub async fn find_products_by_part_number(&self, part_id: &str) -> Result<Vec<Product>, FnoError> {
-        self.query_products(ProductFilter::PartNumber(part_id)).await
+    pub async fn find_products_by_part_number(
+        &self,
+        part_id: &str,
+    ) -> Result<Vec<Product>, FnoError> {
+        self.query_products(ProductFilter::PartNumber(part_id))
+            .await
     }
 
     /// Finds part number `part_id` (exact match) with its product and the product's state.
@@ -39,7 +43,9 @@ impl FnoClient {
                 .number("pageNumber", page)
                 .number("batchSize", size);
         };
-        let parts = self.query_all(&GET_PART_NUMBERS_QUERY, build, read_part_numbers).await?;
+        let parts = self
+            .query_all(&GET_PART_NUMBERS_QUERY, build, read_part_numbers)
+            .await?;
         let Some((mut part, mapped)) = parts.into_iter().find(|(part, _)| part.part_id == part_id)
         else {
             return Ok(None);
@@ -48,9 +54,9 @@ impl FnoClient {
             let products = self
                 .query_products(ProductFilter::NameAndVersion(&name, &version))
                 .await?;
-            part.product = products
-                .into_iter()
-                .find(|product| product.name == name && product.version.as_deref() == Some(&version));
+            part.product = products.into_iter().find(|product| {
+                product.name == name && product.version.as_deref() == Some(&version)
+            });
         }
         Ok(Some(part))
     }
@@ -59,11 +65,17 @@ impl FnoClient {
         let build = |writer: &mut XmlWriter, page: usize, size: usize| {
             write_products_query(writer, &filter, page, size)
         };
-        self.query_all(&GET_PRODUCTS_QUERY, build, read_products).await
+        self.query_all(&GET_PRODUCTS_QUERY, build, read_products)
+            .await
     }
 }
 
-fn write_products_query(writer: &mut XmlWriter, filter: &ProductFilter<'_>, page: usize, size: usize) {
+fn write_products_query(
+    writer: &mut XmlWriter,
+    filter: &ProductFilter<'_>,
+    page: usize,
+    size: usize,
+) {
     match filter {
         ProductFilter::All => {}
         ProductFilter::PartNumber(part_id) => {
@@ -113,7 +125,10 @@ fn read_product(product: &Element) -> Product {
             .child("partNumbers")
             .into_iter()
             .flat_map(|list| list.children_named("partNumber"))
-            .filter_map(|part| part.at(&["primaryKeys", "partId"]).map(|id| id.text.clone()))
+            .filter_map(|part| {
+                part.at(&["primaryKeys", "partId"])
+                    .map(|id| id.text.clone())
+            })
             .collect(),
         license_models: names_under("licenseModels", "licenseModel", "name"),
     }
@@ -126,7 +141,10 @@ fn read_part_numbers(root: &Element) -> Result<Vec<(PartNumber, MappedProduct)>,
     let Some(data) = root.child("responseData") else {
         return Ok(Vec::new());
     };
-    Ok(data.children_named("partNumber").map(read_part_number).collect())
+    Ok(data
+        .children_named("partNumber")
+        .map(read_part_number)
+        .collect())
 }
 
 fn read_part_number(part: &Element) -> (PartNumber, MappedProduct) {
@@ -135,7 +153,10 @@ fn read_part_number(part: &Element) -> (PartNumber, MappedProduct) {
         .map(|id| id.text.clone())
         .unwrap_or_default();
     let mapped = part.at(&["mappedProduct", "primaryKeys"]).and_then(|keys| {
-        Some((keys.string("name")?, keys.string("version").unwrap_or_default()))
+        Some((
+            keys.string("name")?,
+            keys.string("version").unwrap_or_default(),
+        ))
     });
     let number = PartNumber {
         part_id,
@@ -179,7 +200,10 @@ mod tests {
         assert_eq!(products.len(), 2);
         assert!(products[0].is_deployed());
         assert_eq!(products[0].part_numbers, vec!["SF01demo".to_string()]);
-        assert_eq!(products[0].license_models, vec!["Embedded Counted".to_string()]);
+        assert_eq!(
+            products[0].license_models,
+            vec!["Embedded Counted".to_string()]
+        );
         assert!(!products[1].is_deployed());
         assert!(products[1].part_numbers.is_empty());
     }

@@ -4,6 +4,7 @@
 //! Nothing here knows the content of a particular operation.
 
 use super::error::FnoError;
+use super::operations::Operation;
 use super::xml::{self, Element};
 
 /// SOAP 1.1 envelope namespace; FNO (Apache Axis 1.x) speaks SOAP 1.1 only.
@@ -90,154 +91,6 @@ impl ServiceVersions {
     }
 }
 
-/// One SOAP operation: its name and the Body roots of request and response,
-/// which often differ from the name (fno-soap.md §3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Operation {
-    /// Operation name as the WSDL calls it.
-    pub name: &'static str,
-    /// Service that serves it.
-    pub service: Service,
-    /// Body root of the request.
-    pub request: &'static str,
-    /// Body root of the response.
-    pub response: &'static str,
-}
-
-const fn op(
-    name: &'static str,
-    service: Service,
-    request: &'static str,
-    response: &'static str,
-) -> Operation {
-    Operation {
-        name,
-        service,
-        request,
-        response,
-    }
-}
-
-/// `createAccount`.
-pub const CREATE_ACCOUNT: Operation = op(
-    "createAccount",
-    Service::UserAcct,
-    "createAcctRequest",
-    "createAcctResponse",
-);
-/// `updateAccount`.
-pub const UPDATE_ACCOUNT: Operation = op(
-    "updateAccount",
-    Service::UserAcct,
-    "updateAccountRequest",
-    "updateAccountResponse",
-);
-/// `getAccountsQuery`.
-pub const GET_ACCOUNTS_QUERY: Operation = op(
-    "getAccountsQuery",
-    Service::UserAcct,
-    "getAccountsQueryRequest",
-    "getAccountsQueryResponse",
-);
-/// `linkAccounts`.
-pub const LINK_ACCOUNTS: Operation = op(
-    "linkAccounts",
-    Service::UserAcct,
-    "linkAccountsRequest",
-    "linkAccountsResponse",
-);
-/// `createUser`.
-pub const CREATE_USER: Operation = op(
-    "createUser",
-    Service::UserAcct,
-    "createUserRequest",
-    "createUserResponse",
-);
-/// `updateUser`.
-pub const UPDATE_USER: Operation = op(
-    "updateUser",
-    Service::UserAcct,
-    "updateUserRequest",
-    "updateUserResponse",
-);
-/// `getUsersQuery`.
-pub const GET_USERS_QUERY: Operation = op(
-    "getUsersQuery",
-    Service::UserAcct,
-    "getUsersQueryRequest",
-    "getUsersQueryResponse",
-);
-/// `getProductsQuery`.
-pub const GET_PRODUCTS_QUERY: Operation = op(
-    "getProductsQuery",
-    Service::ProductPackaging,
-    "getProductsQueryRequest",
-    "getProductsQueryResponse",
-);
-/// `getPartNumbersQuery`.
-pub const GET_PART_NUMBERS_QUERY: Operation = op(
-    "getPartNumbersQuery",
-    Service::ProductPackaging,
-    "getPartNumbersQueryRequest",
-    "getPartNumbersQueryResponse",
-);
-/// `createSimpleEntitlement`.
-pub const CREATE_SIMPLE_ENTITLEMENT: Operation = op(
-    "createSimpleEntitlement",
-    Service::EntitlementOrder,
-    "createSimpleEntitlementRequest",
-    "createSimpleEntitlementResponse",
-);
-/// `updateSimpleEntitlement`.
-pub const UPDATE_SIMPLE_ENTITLEMENT: Operation = op(
-    "updateSimpleEntitlement",
-    Service::EntitlementOrder,
-    "updateSimpleEntitlementRequest",
-    "updateSimpleEntitlementResponse",
-);
-/// `createEntitlementLineItem` (adds lines to an existing entitlement).
-pub const CREATE_ENTITLEMENT_LINE_ITEM: Operation = op(
-    "createEntitlementLineItem",
-    Service::EntitlementOrder,
-    "createEntitlementLineItemRequest",
-    "createEntitlementLineItemResponse",
-);
-/// `updateEntitlementLineItem`.
-pub const UPDATE_ENTITLEMENT_LINE_ITEM: Operation = op(
-    "updateEntitlementLineItem",
-    Service::EntitlementOrder,
-    "updateEntitlementLineItemRequest",
-    "updateEntitlementLineItemResponse",
-);
-/// `setEntitlementState`.
-pub const SET_ENTITLEMENT_STATE: Operation = op(
-    "setEntitlementState",
-    Service::EntitlementOrder,
-    "setEntitlementStateRequest",
-    "setEntitlementStateResponse",
-);
-/// `renewLicense`.
-pub const RENEW_LICENSE: Operation = op(
-    "renewLicense",
-    Service::EntitlementOrder,
-    "renewLicenseRequest",
-    "renewLicenseResponse",
-);
-/// `getEntitlementsQuery`, whose Body roots are `searchEntitlement…`.
-pub const GET_ENTITLEMENTS_QUERY: Operation = op(
-    "getEntitlementsQuery",
-    Service::EntitlementOrder,
-    "searchEntitlementRequest",
-    "searchEntitlementResponse",
-);
-/// `getEntitlementLineItemPropertiesQuery`, whose Body roots are `searchEntitlementLineItemProperties…`.
-pub const GET_LINE_ITEM_PROPERTIES_QUERY: Operation = op(
-    "getEntitlementLineItemPropertiesQuery",
-    Service::EntitlementOrder,
-    "searchEntitlementLineItemPropertiesRequest",
-    "searchEntitlementLineItemPropertiesResponse",
-);
-
 /// Wraps `inner` in the operation's request root and a SOAP 1.1 envelope.
 /// The root declares the service namespace as default namespace, so every
 /// descendant is qualified as `elementFormDefault="qualified"` requires.
@@ -289,7 +142,10 @@ pub fn read_response(operation: &Operation, status: u16, body: &[u8]) -> Result<
     };
     let envelope = parsed.map_err(|error| malformed(error.to_string()))?;
     if envelope.name != "Envelope" || envelope.ns != SOAP_ENV_NS {
-        return Err(malformed(format!("root element {} is no SOAP 1.1 envelope", envelope.name)));
+        return Err(malformed(format!(
+            "root element {} is no SOAP 1.1 envelope",
+            envelope.name
+        )));
     }
     let root = envelope
         .child("Body")
@@ -324,14 +180,21 @@ fn excerpt(body: &[u8]) -> String {
 mod tests {
     use super::*;
     use crate::fno::error::Disposition;
+    use crate::fno::operations::GET_USERS_QUERY;
 
     fn envelope(inner: &str) -> String {
-        format!(r#"<soapenv:Envelope xmlns:soapenv="{SOAP_ENV_NS}"><soapenv:Body>{inner}</soapenv:Body></soapenv:Envelope>"#)
+        format!(
+            r#"<soapenv:Envelope xmlns:soapenv="{SOAP_ENV_NS}"><soapenv:Body>{inner}</soapenv:Body></soapenv:Envelope>"#
+        )
     }
 
     #[test]
     fn request_envelope_puts_the_root_in_the_service_namespace() {
-        let xml = request_envelope(&GET_USERS_QUERY, USER_ACCT_V3_NS, "<pageNumber>1</pageNumber>");
+        let xml = request_envelope(
+            &GET_USERS_QUERY,
+            USER_ACCT_V3_NS,
+            "<pageNumber>1</pageNumber>",
+        );
         assert_eq!(
             xml,
             concat!(
@@ -345,7 +208,9 @@ mod tests {
 
     #[test]
     fn a_success_yields_the_response_root() {
-        let body = envelope(r#"<getUsersQueryResponse xmlns="urn:v3"><statusInfo><status>SUCCESS</status></statusInfo></getUsersQueryResponse>"#);
+        let body = envelope(
+            r#"<getUsersQueryResponse xmlns="urn:v3"><statusInfo><status>SUCCESS</status></statusInfo></getUsersQueryResponse>"#,
+        );
         let root = read_response(&GET_USERS_QUERY, 200, body.as_bytes()).expect("root");
         assert_eq!(root.value_at(&["statusInfo", "status"]), Some("SUCCESS"));
     }
@@ -361,9 +226,15 @@ mod tests {
 
     #[test]
     fn an_html_503_is_a_retryable_http_error() {
-        let error = read_response(&GET_USERS_QUERY, 503, b"<html><body><h1>503\n Service</h1></body></html>")
-            .expect_err("503");
-        assert!(matches!(&error, FnoError::Http { status: 503, detail, .. } if detail.contains("503 Service")));
+        let error = read_response(
+            &GET_USERS_QUERY,
+            503,
+            b"<html><body><h1>503\n Service</h1></body></html>",
+        )
+        .expect_err("503");
+        assert!(
+            matches!(&error, FnoError::Http { status: 503, detail, .. } if detail.contains("503 Service"))
+        );
         assert_eq!(error.disposition(), Disposition::Retry);
     }
 
@@ -395,6 +266,8 @@ mod tests {
             envelope("<getUsersQueryResponse>&e;</getUsersQueryResponse>")
         );
         let error = read_response(&GET_USERS_QUERY, 200, body.as_bytes()).expect_err("doctype");
-        assert!(matches!(&error, FnoError::Malformed { detail, .. } if detail.contains("document type")));
+        assert!(
+            matches!(&error, FnoError::Malformed { detail, .. } if detail.contains("document type"))
+        );
     }
 }

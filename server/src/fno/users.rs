@@ -13,7 +13,7 @@ use super::client::FnoClient;
 use super::codec::{format_datetime, parse_datetime, read_attributes, write_attributes};
 use super::error::{FnoError, ItemFailure};
 use super::model::{AccountRoles, User, UserRecord, UserStatus};
-use super::soap::{CREATE_USER, GET_USERS_QUERY, UPDATE_USER};
+use super::operations::{CREATE_USER, GET_USERS_QUERY, UPDATE_USER};
 use super::xml::{Element, XmlWriter};
 
 /// `CollectionOperationType` that adds memberships and keeps the others.
@@ -73,7 +73,8 @@ impl FnoClient {
         users: &[User],
         mode: CreateMode,
     ) -> Result<BatchOutcome<CreatedUser>, FnoError> {
-        let build = |writer: &mut XmlWriter, chunk: &[User]| write_create_users(writer, chunk, mode);
+        let build =
+            |writer: &mut XmlWriter, chunk: &[User]| write_create_users(writer, chunk, mode);
         self.write_in_batches(&CREATE_USER, users, build, read_created_users)
             .await
     }
@@ -91,10 +92,15 @@ impl FnoClient {
 
     /// Updates users by user name; their account memberships are added to the existing ones.
     pub async fn update_users(&self, users: &[User]) -> Result<BatchOutcome<Processed>, FnoError> {
-        self.write_in_batches(&UPDATE_USER, users, write_update_users, |root, offset, chunk| {
-            let keys: Vec<String> = chunk.iter().map(|u| u.user_name.clone()).collect();
-            processed_outcome(&UPDATE_USER, root, &UPDATE_SHAPE, &keys, offset)
-        })
+        self.write_in_batches(
+            &UPDATE_USER,
+            users,
+            write_update_users,
+            |root, offset, chunk| {
+                let keys: Vec<String> = chunk.iter().map(|u| u.user_name.clone()).collect();
+                processed_outcome(&UPDATE_USER, root, &UPDATE_SHAPE, &keys, offset)
+            },
+        )
         .await
     }
 
@@ -188,7 +194,9 @@ fn read_user(data: &Element) -> UserRecord {
         })
         .collect();
     let user = User {
-        user_name: identifier.and_then(|i| i.string("userName")).unwrap_or_default(),
+        user_name: identifier
+            .and_then(|i| i.string("userName"))
+            .unwrap_or_default(),
         first_name: key("firstName").unwrap_or_default(),
         last_name: key("lastName").unwrap_or_default(),
         email_address: key("emailAddress").unwrap_or_default(),
@@ -305,7 +313,10 @@ fn read_created_users(
 ) -> Result<BatchOutcome<CreatedUser>, FnoError> {
     let keys: Vec<String> = chunk.iter().map(|u| u.user_name.clone()).collect();
     let mut succeeded = Vec::new();
-    let created = root.child("responseData").into_iter().flat_map(|d| d.children_named("user"));
+    let created = root
+        .child("responseData")
+        .into_iter()
+        .flat_map(|d| d.children_named("user"));
     for (order, identifier) in created.enumerate() {
         let name = identifier.value("userName");
         let position = name

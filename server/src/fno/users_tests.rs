@@ -13,7 +13,10 @@ fn demo_user() -> User {
 fn a_portal_admin_has_the_lower_cased_email_as_user_name() {
     let user = demo_user();
     assert_eq!(user.user_name, "sf-testuser@mycompany.com");
-    assert_eq!(user.account_roles[0].roles, vec!["Portal Admin User".to_string()]);
+    assert_eq!(
+        user.account_roles[0].roles,
+        vec!["Portal Admin User".to_string()]
+    );
     assert!(user.can_login);
 }
 
@@ -65,7 +68,10 @@ fn query_response_is_read_with_memberships() {
     assert_eq!(user.email_address, "SF-TestUser@mycompany.com");
     assert_eq!(user.status, Some(UserStatus::Active));
     assert_eq!(user.account_roles[0].account_id, "ACC-1");
-    assert_eq!(user.account_roles[0].roles, vec!["Portal Admin User".to_string()]);
+    assert_eq!(
+        user.account_roles[0].roles,
+        vec!["Portal Admin User".to_string()]
+    );
 }
 
 #[test]
@@ -77,13 +83,19 @@ fn a_refusal_about_the_role_names_the_missing_role() {
     };
     let error = user_failure(&demo_user(), &failure);
     assert!(matches!(&error, FnoError::MissingRole { role, .. } if role == "Portal Admin User"));
-    assert!(error.to_string().contains("no role named \"Portal Admin User\""));
+    assert!(error
+        .to_string()
+        .contains("no role named \"Portal Admin User\""));
 }
 
 #[test]
 fn other_refusals_keep_the_reason_verbatim() {
     let reason = "9999:The value of this required field is missing: (0) [Incident# 1-2]";
-    let failure = ItemFailure { index: 0, key: String::new(), reason: reason.into() };
+    let failure = ItemFailure {
+        index: 0,
+        key: String::new(),
+        reason: reason.into(),
+    };
     let error = user_failure(&demo_user(), &failure);
     assert!(matches!(&error, FnoError::Rejected { .. }));
     assert_eq!(error.to_string(), reason);
@@ -91,7 +103,10 @@ fn other_refusals_keep_the_reason_verbatim() {
 
 #[test]
 fn a_partial_create_keeps_the_created_user() {
-    let second = User { user_name: "b@x.com".into(), ..demo_user() };
+    let second = User {
+        user_name: "b@x.com".into(),
+        ..demo_user()
+    };
     let root = parse(
         b"<createUserResponse><statusInfo><status>PARTIAL_FAILURE</status></statusInfo>\
         <failedData><failedUser><user><firstName>Demo</firstName><userName>b@x.com</userName></user>\

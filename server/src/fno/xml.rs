@@ -293,8 +293,8 @@ mod tests {
 
     #[test]
     fn parse_decodes_escaped_text_as_data() {
-        let root = parse(br#"<a xmlns="urn:x"><b> x &lt;y&gt; &amp; "q" &#65; </b></a>"#)
-            .expect("parse");
+        let root =
+            parse(br#"<a xmlns="urn:x"><b> x &lt;y&gt; &amp; "q" &#65; </b></a>"#).expect("parse");
         assert_eq!(root.ns, "urn:x");
         assert_eq!(root.child("b").expect("b").ns, "urn:x");
         assert_eq!(root.value("b"), Some(r#"x <y> & "q" A"#));

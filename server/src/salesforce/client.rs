@@ -153,6 +153,7 @@ impl SalesforceClient {
     }
 
     /// Sends a request, retrying it when `retryable` and the failure allows.
+    #[tracing::instrument(skip_all, fields(operation = request.operation))]
     pub(crate) async fn call(
         &self,
         request: ApiRequest,

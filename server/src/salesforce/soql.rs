@@ -5,8 +5,6 @@
 
 use std::fmt;
 
-use chrono::{DateTime, NaiveDate, Utc};
-
 use super::error::SalesforceError;
 use super::soql_literal::{escape_text, validate_identifier};
 
@@ -356,66 +354,6 @@ impl SoqlBuilder {
         }
         out.push_str(&items.join(", "));
         Ok(())
-    }
-}
-
-impl From<&str> for Literal {
-    fn from(value: &str) -> Self {
-        Self::Text(value.to_string())
-    }
-}
-
-impl From<String> for Literal {
-    fn from(value: String) -> Self {
-        Self::Text(value)
-    }
-}
-
-impl From<&String> for Literal {
-    fn from(value: &String) -> Self {
-        Self::Text(value.clone())
-    }
-}
-
-impl From<i64> for Literal {
-    fn from(value: i64) -> Self {
-        Self::Int(value)
-    }
-}
-
-impl From<i32> for Literal {
-    fn from(value: i32) -> Self {
-        Self::Int(i64::from(value))
-    }
-}
-
-impl From<f64> for Literal {
-    fn from(value: f64) -> Self {
-        Self::Decimal(value)
-    }
-}
-
-impl From<bool> for Literal {
-    fn from(value: bool) -> Self {
-        Self::Bool(value)
-    }
-}
-
-impl From<NaiveDate> for Literal {
-    fn from(value: NaiveDate) -> Self {
-        Self::Date(value)
-    }
-}
-
-impl From<DateTime<Utc>> for Literal {
-    fn from(value: DateTime<Utc>) -> Self {
-        Self::DateTime(value)
-    }
-}
-
-impl From<DateFunction> for Literal {
-    fn from(value: DateFunction) -> Self {
-        Self::DateFunction(value)
     }
 }
 

@@ -64,12 +64,14 @@ pub struct NewConnection<'a> {
     pub settings: serde_json::Value,
     /// Secrets, as a JSON object; sealed before it is written.
     pub secrets: serde_json::Value,
+    /// Whether a real call just proved the credentials.
+    pub verified: bool,
 }
 
 const COLUMNS: &str =
     "system, url, user_name, flow, settings, state, message, verified_at, updated_at";
 
-/// Seals the secrets and replaces the connection of the system; it is unverified until checked.
+/// Seals the secrets and replaces the connection of the system.
 pub async fn save_connection(
     db: impl PgExecutor<'_>,
     secret_box: &SecretBox,
@@ -79,12 +81,12 @@ pub async fn save_connection(
     let plaintext = serde_json::to_vec(&connection.secrets).map_err(anyhow::Error::from)?;
     let sealed = secret_box.seal(&plaintext, context)?;
     Ok(sqlx::query_as::<_, ConnectionRecord>(&format!(
-        "INSERT INTO connections (system, url, user_name, flow, settings, secret_ciphertext, secret_nonce) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+        "INSERT INTO connections (system, url, user_name, flow, settings, secret_ciphertext, secret_nonce, \
+         state, verified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $8 = 'verified' THEN now() END) \
          ON CONFLICT (system) DO UPDATE SET url = EXCLUDED.url, user_name = EXCLUDED.user_name, \
          flow = EXCLUDED.flow, settings = EXCLUDED.settings, \
          secret_ciphertext = EXCLUDED.secret_ciphertext, secret_nonce = EXCLUDED.secret_nonce, \
-         state = 'not_verified', message = '', verified_at = NULL, updated_at = now() \
+         state = EXCLUDED.state, message = '', verified_at = EXCLUDED.verified_at, updated_at = now() \
          RETURNING {COLUMNS}"
     ))
     .bind(context)
@@ -94,6 +96,7 @@ pub async fn save_connection(
     .bind(connection.settings)
     .bind(sealed.ciphertext)
     .bind(sealed.nonce)
+    .bind(if connection.verified { "verified" } else { "not_verified" })
     .fetch_one(db)
     .await?)
 }

@@ -149,12 +149,18 @@ pub async fn insert_run(pool: &sqlx::PgPool, run: &NewRun<'_>) -> Result<RunReco
             return Ok(record);
         }
     }
-    Err(Error::Internal(anyhow::anyhow!("no free task ID in this second")))
+    Err(Error::Internal(anyhow::anyhow!(
+        "no free task ID in this second"
+    )))
 }
 
 /// Claims the oldest queued run, or a running one whose worker's lease ran
 /// out, for `worker_id` until `lease_secs` from now.
-pub async fn claim_run(pool: &sqlx::PgPool, worker_id: &str, lease_secs: f64) -> Result<Option<RunRecord>> {
+pub async fn claim_run(
+    pool: &sqlx::PgPool,
+    worker_id: &str,
+    lease_secs: f64,
+) -> Result<Option<RunRecord>> {
     Ok(sqlx::query_as::<_, RunRecord>(&format!(
         "UPDATE sync_runs SET state = 'running', started_at = COALESCE(started_at, now()), \
          worker_id = $1, lease_until = now() + make_interval(secs => $2) \
@@ -194,7 +200,12 @@ pub async fn record_progress(
 }
 
 /// Ends a run in a final state with a message.
-pub async fn finish_run(pool: &sqlx::PgPool, run_id: &str, state: &str, message: &str) -> Result<RunRecord> {
+pub async fn finish_run(
+    pool: &sqlx::PgPool,
+    run_id: &str,
+    state: &str,
+    message: &str,
+) -> Result<RunRecord> {
     sqlx::query_as::<_, RunRecord>(&format!(
         "UPDATE sync_runs SET state = $2, message = $3, ended_at = now(), lease_until = NULL \
          WHERE run_id = $1 RETURNING {COLUMNS}"

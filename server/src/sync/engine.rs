@@ -16,9 +16,16 @@ pub struct Ended {
 }
 
 /// Carries out `run` until it ends or `shutdown` fires.
-pub async fn execute(_ctx: &SyncContext, run: &RunRecord, _shutdown: &CancellationToken) -> Result<Ended> {
+pub async fn execute(
+    _ctx: &SyncContext,
+    run: &RunRecord,
+    _shutdown: &CancellationToken,
+) -> Result<Ended> {
     Ok(Ended {
         state: "failed",
-        message: format!("{} syncs are not available in this version", run.kind.replace('_', "-")),
+        message: format!(
+            "{} syncs are not available in this version",
+            run.kind.replace('_', "-")
+        ),
     })
 }

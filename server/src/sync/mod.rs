@@ -2,8 +2,10 @@
 //! out against Salesforce and FNO, writing a transaction log for every step.
 //! Nothing here speaks gRPC.
 
+pub mod clients;
 pub mod engine;
 pub mod logger;
+pub mod rules;
 pub mod worker;
 
 use std::time::Duration;

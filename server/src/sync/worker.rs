@@ -42,7 +42,10 @@ pub async fn run_once(ctx: &SyncContext, shutdown: &CancellationToken) -> Result
         Ok(ended) => (ended.state, ended.message),
         Err(error) => {
             tracing::error!(run_id = %run_id, %error, "sync run failed");
-            ("failed", format!("the run stopped on an unexpected error: {error}"))
+            (
+                "failed",
+                format!("the run stopped on an unexpected error: {error}"),
+            )
         }
     };
     let finished = runs::finish_run(&ctx.pool, &run_id, state, &message).await?;

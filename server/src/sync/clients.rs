@@ -1,0 +1,134 @@
+//! Builds the FNO and Salesforce clients from the stored connections (secrets
+//! opened here and handed straight to the clients), and verifies credentials.
+
+use secrecy::SecretString;
+use serde_json::Value;
+
+use crate::crypto::SecretBox;
+use crate::error::{Error, Result};
+use crate::fno::{FnoClient, FnoError};
+use crate::outbound::OutboundHttp;
+use crate::salesforce::{OAuthFlow, SalesforceClient, SalesforceConfig, SalesforceError};
+use crate::store::connections::{self, System};
+
+/// The stored flow names with the client's flows.
+const FLOWS: [(&str, OAuthFlow); 3] = [
+    ("username_password", OAuthFlow::UsernamePassword),
+    ("client_credentials", OAuthFlow::ClientCredentials),
+    ("jwt_bearer", OAuthFlow::JwtBearer),
+];
+
+fn secret(secrets: &Value, key: &str) -> SecretString {
+    SecretString::from(
+        secrets
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+    )
+}
+
+/// Builds a Salesforce configuration from settings and secrets.
+pub fn salesforce_config(
+    login_url: &str,
+    flow: &str,
+    user_name: &str,
+    settings: &Value,
+    secrets: &Value,
+) -> SalesforceConfig {
+    let text = |key: &str| {
+        settings
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    SalesforceConfig {
+        login_url: login_url.to_string(),
+        flow: FLOWS
+            .iter()
+            .find(|(name, _)| *name == flow)
+            .map(|(_, f)| *f)
+            .unwrap_or_default(),
+        client_id: text("client_id"),
+        client_secret: secret(secrets, "client_secret"),
+        user_name: user_name.to_string(),
+        password: secret(secrets, "password"),
+        private_key_pem: secret(secrets, "private_key_pem"),
+        api_version: text("api_version").trim_start_matches('v').to_string(),
+    }
+}
+
+/// Builds the FNO client of the stored connection.
+pub async fn stored_fno_client(
+    pool: &sqlx::PgPool,
+    secret_box: &SecretBox,
+    outbound: &OutboundHttp,
+) -> Result<FnoClient> {
+    let record = connections::get_connection(pool, System::Fno)
+        .await?
+        .ok_or_else(|| Error::FailedPrecondition("the FNO connection is not configured".into()))?;
+    let secrets = connections::open_secrets(pool, secret_box, System::Fno)
+        .await?
+        .unwrap_or_default();
+    Ok(FnoClient::new(
+        outbound.clone(),
+        &record.url,
+        &record.user_name,
+        secret(&secrets, "password"),
+    ))
+}
+
+/// Builds the Salesforce client of the stored connection.
+pub async fn stored_salesforce_client(
+    pool: &sqlx::PgPool,
+    secret_box: &SecretBox,
+    outbound: &OutboundHttp,
+) -> Result<SalesforceClient> {
+    let record = connections::get_connection(pool, System::Salesforce)
+        .await?
+        .ok_or_else(|| {
+            Error::FailedPrecondition("the Salesforce connection is not configured".into())
+        })?;
+    let secrets = connections::open_secrets(pool, secret_box, System::Salesforce)
+        .await?
+        .unwrap_or_default();
+    let config = salesforce_config(
+        &record.url,
+        &record.flow,
+        &record.user_name,
+        &record.settings,
+        &secrets,
+    );
+    Ok(SalesforceClient::new(outbound.clone(), config))
+}
+
+/// Turns a failed FNO verification into the answer for the administrator.
+pub fn fno_verification_error(error: FnoError) -> Error {
+    match error {
+        FnoError::Unauthorized { .. } => Error::FailedPrecondition(
+            "FNO rejected the user name or password; nothing was saved".into(),
+        ),
+        FnoError::Outbound(e) => Error::FailedPrecondition(format!("{e}; nothing was saved")),
+        other => Error::Unavailable(format!(
+            "cannot verify the FNO credentials: {other}; nothing was saved"
+        )),
+    }
+}
+
+/// Turns a failed Salesforce verification into the answer for the administrator.
+pub fn salesforce_verification_error(error: SalesforceError) -> Error {
+    match error {
+        SalesforceError::Outbound(e) => {
+            Error::FailedPrecondition(format!("{e}; nothing was saved"))
+        }
+        login @ (SalesforceError::Login { .. } | SalesforceError::Config(_)) => {
+            Error::FailedPrecondition(format!(
+                "Salesforce rejected the login: {login}; nothing was saved"
+            ))
+        }
+        other => Error::Unavailable(format!(
+            "cannot verify the Salesforce connection: {other}; nothing was saved"
+        )),
+    }
+}
