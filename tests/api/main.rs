@@ -13,4 +13,5 @@ mod products_layouts;
 mod remote_sites;
 mod schedules;
 mod secrets;
+mod sync_flow;
 mod sync_preconditions;

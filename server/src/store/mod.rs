@@ -6,6 +6,7 @@ pub mod filters;
 pub mod idempotency;
 pub mod layouts;
 pub mod licenses;
+pub mod links;
 pub mod mappings;
 pub mod page_token;
 pub mod products;

@@ -1,9 +1,14 @@
-//! Carries out one run. The steps of a one-time sync live in `crm_to_fno`.
+//! Carries out one run: builds the clients from the stored connections,
+//! reads mappings and filters once, and hands over to the run's kind.
 
 use tokio_util::sync::CancellationToken;
 
-use super::SyncContext;
+use super::clients::{stored_fno_client, stored_salesforce_client};
+use super::mapping::Mappings;
+use super::pass::Pass;
+use super::{crm_to_fno, SyncContext};
 use crate::error::Result;
+use crate::store::filters;
 use crate::store::runs::RunRecord;
 
 /// How a run ended.
@@ -11,21 +16,70 @@ use crate::store::runs::RunRecord;
 pub struct Ended {
     /// Final state name.
     pub state: &'static str,
-    /// Why, when it did not complete.
+    /// Why, or a note on what happened.
     pub message: String,
+}
+
+impl Ended {
+    /// The run failed as a whole.
+    pub fn failed(message: impl Into<String>) -> Self {
+        Self {
+            state: "failed",
+            message: message.into(),
+        }
+    }
+
+    /// The run was cancelled between records.
+    pub fn cancelled() -> Self {
+        Self {
+            state: "cancelled",
+            message: "cancelled by an operator or a shutdown".into(),
+        }
+    }
+
+    /// The run completed with a note.
+    pub fn completed_with(message: impl Into<String>) -> Self {
+        Self {
+            state: "completed",
+            message: message.into(),
+        }
+    }
+
+    /// Completed, or completed with failures, from the counters (total, done, failed).
+    pub fn from_counters((_, done, failed): (i64, i64, i64)) -> Self {
+        if failed > 0 {
+            Self {
+                state: "completed_with_failures",
+                message: format!("{failed} of {done} records failed; see the transaction logs"),
+            }
+        } else {
+            Self::completed_with(format!("{done} records synced"))
+        }
+    }
 }
 
 /// Carries out `run` until it ends or `shutdown` fires.
 pub async fn execute(
-    _ctx: &SyncContext,
+    ctx: &SyncContext,
     run: &RunRecord,
-    _shutdown: &CancellationToken,
+    shutdown: &CancellationToken,
 ) -> Result<Ended> {
-    Ok(Ended {
-        state: "failed",
-        message: format!(
+    let sf = match stored_salesforce_client(&ctx.pool, &ctx.secret_box, &ctx.outbound).await {
+        Ok(client) => client,
+        Err(error) => return Ok(Ended::failed(error.to_string())),
+    };
+    let fno = match stored_fno_client(&ctx.pool, &ctx.secret_box, &ctx.outbound).await {
+        Ok(client) => client,
+        Err(error) => return Ok(Ended::failed(error.to_string())),
+    };
+    let mappings = Mappings::load(&ctx.pool).await?;
+    let filters = filters::get_filters(&ctx.pool).await?;
+    let mut pass = Pass::new(ctx, run, (sf, fno), mappings, filters, shutdown);
+    match run.kind.as_str() {
+        "one_time" => crm_to_fno::sync_account(&mut pass).await,
+        other => Ok(Ended::failed(format!(
             "{} syncs are not available in this version",
-            run.kind.replace('_', "-")
-        ),
-    })
+            other.replace('_', "-")
+        ))),
+    }
 }

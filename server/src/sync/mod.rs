@@ -3,10 +3,15 @@
 //! Nothing here speaks gRPC.
 
 pub mod clients;
+pub mod crm_to_fno;
 pub mod engine;
 pub mod logger;
+pub mod mapping;
+pub mod orders;
+pub mod pass;
 pub mod rules;
 pub mod worker;
+pub mod write_back;
 
 use std::time::Duration;
 

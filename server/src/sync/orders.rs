@@ -1,0 +1,532 @@
+//! Sales orders to entitlements: each opportunity becomes one entitlement,
+//! each valid line item one line with an activation ID. Lines are stamped
+//! with the Salesforce IDs they came from (`orderId` = opportunity Id,
+//! `orderLineNumber` = line item Id), so FNO itself can tell whether an
+//! order was already sent, even after a crash before the link was saved.
+
+use std::collections::BTreeMap;
+
+use super::pass::{fingerprint, Pass, SALESFORCE_COMPONENT};
+use super::rules::{self, LineDates, ProductFacts};
+use crate::domain::mapping::SfObject;
+use crate::error::Result;
+use crate::fno::{
+    retry, EntitlementUpdate, LineItemQuery, LineItemUpdate, NewEntitlement, NewLineItem,
+};
+use crate::salesforce::{fields, LineItem, RecordUpdate, SalesOrder, SfRecord};
+use crate::store::links::{self, LinkRecord};
+
+/// Step name of entitlements.
+pub const ENTITLEMENT_STEP: &str = "Entitlement Creation/Update";
+/// Step name of line items.
+pub const LINE_STEP: &str = "LineItem Creation/Update";
+
+fn date(record: &SfRecord, field: &str) -> Option<chrono::NaiveDate> {
+    record
+        .text(field)
+        .and_then(|t| chrono::NaiveDate::parse_from_str(t.get(..10).unwrap_or(t), "%Y-%m-%d").ok())
+}
+
+/// Checks a line against spec §3 and §5 and builds what FNO gets; a broken
+/// rule is `Err((field, reason))`.
+async fn build_line(
+    pass: &mut Pass<'_>,
+    opportunity: &SfRecord,
+    line: &LineItem,
+) -> Result<Result<NewLineItem, (String, String)>> {
+    let record = &line.record;
+    let code = line.product_code().map(str::to_string);
+    let deployed = match &code {
+        Some(code) => part_number_state(pass, code).await?,
+        None => None,
+    };
+    let product = line.product.as_ref();
+    let facts = ProductFacts {
+        product_code: code.as_deref(),
+        active: product.is_some_and(|p| p.is_active),
+        included: product.is_some_and(|p| p.include_in_sync),
+        fno_candidates: deployed
+            .map(|d| vec![(code.as_deref().unwrap_or_default(), d)])
+            .unwrap_or_default(),
+    };
+    if let Some(problem) = rules::product_problems(&facts).into_iter().next() {
+        return Ok(Err(("Product2".into(), problem)));
+    }
+    let dates = LineDates {
+        start_option: record.text(fields::START_DATE_OPTION),
+        start_date: date(record, fields::START_DATE),
+        expiration_option: record.text(fields::EXPIRATION_DATE_OPTION),
+        expiration_date: date(record, fields::EXPIRATION_DATE),
+        term: record.number(fields::EXPIRATION_TERM),
+        term_unit: record.text(fields::EXPIRATION_TERM_OPTION),
+    };
+    let start = match rules::start_date(&dates) {
+        Ok(start) => start,
+        Err(v) => return Ok(Err((v.field.into(), v.reason))),
+    };
+    let expiration = match rules::expiration(&dates) {
+        Ok(expiration) => expiration,
+        Err(v) => return Ok(Err((v.field.into(), v.reason))),
+    };
+    let copies = line.quantity().unwrap_or_default();
+    if copies < 1.0 || copies.fract() != 0.0 {
+        return Ok(Err((
+            "Quantity".into(),
+            format!("must be a whole number of at least 1, got {copies}"),
+        )));
+    }
+    let attributes = match pass
+        .mappings
+        .custom_attributes(SfObject::OpportunityLineItem, record)
+    {
+        Ok(attributes) => attributes,
+        Err(violation) => return Ok(Err(violation)),
+    };
+    Ok(Ok(NewLineItem {
+        activation_id: None,
+        description: pass
+            .mappings
+            .text(SfObject::OpportunityLineItem, "description", record),
+        part_number: code.unwrap_or_default(),
+        license_model: None,
+        order_id: Some(opportunity.id.clone()),
+        order_line_number: Some(record.id.clone()),
+        number_of_copies: copies as i64,
+        start,
+        expiration,
+        attributes,
+    }))
+}
+
+async fn part_number_state(pass: &mut Pass<'_>, code: &str) -> Result<Option<bool>> {
+    if let Some(known) = pass.part_numbers.get(code) {
+        return Ok(*known);
+    }
+    let fno = pass.fno.clone();
+    let found = retry::with_backoff(&pass.retry, || fno.find_part_number(code)).await;
+    let state = match found {
+        Ok(part) => part.map(|p| p.is_ready()),
+        Err(error) => {
+            tracing::warn!(%error, code, "part number lookup failed");
+            None
+        }
+    };
+    pass.part_numbers.insert(code.to_string(), state);
+    Ok(state)
+}
+
+/// Syncs one sales order; `account_ids` maps Salesforce account Ids to FNO account IDs.
+pub async fn sync_order(
+    pass: &mut Pass<'_>,
+    order: &SalesOrder,
+    account_ids: &BTreeMap<String, String>,
+) -> Result<()> {
+    let opportunity = &order.opportunity;
+    let mut lines = Vec::new();
+    for line in &order.line_items {
+        match build_line(pass, opportunity, line).await? {
+            Ok(new_line) => lines.push((line.record.id.clone(), new_line)),
+            Err((field, reason)) => {
+                let message = format!(
+                    "line {} of opportunity {}: {field}: {reason}; the line was not sent",
+                    line.record.id, opportunity.id
+                );
+                pass.failed_step(
+                    LINE_STEP,
+                    &line.record.id,
+                    SALESFORCE_COMPONENT,
+                    format!("{field}: {reason}"),
+                    message,
+                )
+                .await?;
+                pass.record_done(true).await?;
+            }
+        }
+    }
+    let owner = opportunity
+        .text("AccountId")
+        .unwrap_or_default()
+        .to_string();
+    let sold_to_sf = order
+        .sold_to
+        .as_ref()
+        .map(|s| s.id.clone())
+        .unwrap_or_else(|| owner.clone());
+    let Some(sold_to) = account_ids.get(&sold_to_sf).cloned() else {
+        let reason = format!("the sold-to account {sold_to_sf} is not in FNO");
+        pass.failed_step(
+            ENTITLEMENT_STEP,
+            &opportunity.id,
+            SALESFORCE_COMPONENT,
+            reason.clone(),
+            reason,
+        )
+        .await?;
+        return skip_lines(pass, lines.len()).await;
+    };
+    if lines.is_empty() {
+        let reason = "no line item of the opportunity can sync; see the line item logs".to_string();
+        pass.failed_step(
+            ENTITLEMENT_STEP,
+            &opportunity.id,
+            SALESFORCE_COMPONENT,
+            reason.clone(),
+            reason,
+        )
+        .await?;
+        return pass.record_done(true).await;
+    }
+    let text = |field: &str| {
+        pass.mappings
+            .text(SfObject::Opportunity, field, opportunity)
+    };
+    let entitlement = NewEntitlement {
+        entitlement_id: opportunity.text(fields::ENTITLEMENT_ID).map(str::to_string),
+        description: text("description"),
+        sold_to: Some(sold_to),
+        ship_to_email: text("shipToEmail"),
+        ship_to_address: text("shipToAddress"),
+        line_items: lines.iter().map(|(_, l)| l.clone()).collect(),
+        state: rules::entitlement_state(
+            opportunity.text(fields::ENTITLEMENT_STATE),
+            pass.filters.post_condition_state,
+        ),
+        channel_partners: Vec::new(),
+        attributes: match pass
+            .mappings
+            .custom_attributes(SfObject::Opportunity, opportunity)
+        {
+            Ok(attributes) => attributes,
+            Err((field, reason)) => {
+                pass.failed_step(
+                    ENTITLEMENT_STEP,
+                    &opportunity.id,
+                    SALESFORCE_COMPONENT,
+                    format!("{field}: {reason}"),
+                    reason,
+                )
+                .await?;
+                return skip_lines(pass, lines.len() + 1).await;
+            }
+        },
+    };
+    let outcome = send_entitlement(pass, opportunity, &entitlement, &lines).await?;
+    let failed = outcome.is_none();
+    pass.record_done(failed).await?;
+    for _ in &lines {
+        pass.record_done(failed).await?;
+    }
+    if let Some(entitlement_id) = outcome {
+        queue_write_back(pass, order, &entitlement_id).await?;
+    }
+    Ok(())
+}
+
+async fn skip_lines(pass: &mut Pass<'_>, count: usize) -> Result<()> {
+    for _ in 0..count.max(1) {
+        pass.record_done(true).await?;
+    }
+    Ok(())
+}
+
+/// Creates the entitlement, or updates the one it became before; returns its ID.
+async fn send_entitlement(
+    pass: &mut Pass<'_>,
+    opportunity: &SfRecord,
+    entitlement: &NewEntitlement,
+    lines: &[(String, NewLineItem)],
+) -> Result<Option<String>> {
+    // The ID is left out: once written back to the opportunity it is read
+    // again, and that alone is no change to send.
+    let print = fingerprint(&NewEntitlement {
+        entitlement_id: None,
+        ..entitlement.clone()
+    });
+    let sent = format!(
+        "entitlement sold to {:?}, state {:?}, {} line(s): {}",
+        entitlement.sold_to,
+        entitlement.state,
+        lines.len(),
+        lines
+            .iter()
+            .map(|(_, l)| format!("{} x {}", l.part_number, l.number_of_copies))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let link = links::get_link(&pass.ctx.pool, "Opportunity", &opportunity.id).await?;
+    if let Some(link) = link.as_ref().filter(|l| !l.fno_id.is_empty()) {
+        if link.fingerprint == print {
+            pass.completed(
+                ENTITLEMENT_STEP,
+                &opportunity.id,
+                format!(
+                    "unchanged since the last sync; nothing sent for {} ({sent})",
+                    link.fno_id
+                ),
+            )
+            .await?;
+            return Ok(Some(link.fno_id.clone()));
+        }
+        return update_entitlement(
+            pass,
+            opportunity,
+            &link.fno_id,
+            entitlement,
+            lines,
+            &print,
+            &sent,
+        )
+        .await;
+    }
+    // No link (or only an intent): FNO may have it already from a run that died.
+    let fno = pass.fno.clone();
+    let query = LineItemQuery::by_order(&opportunity.id, None);
+    let existing = match retry::with_backoff(&pass.retry, || fno.find_line_items(&query)).await {
+        Ok(found) => found,
+        Err(error) => {
+            pass.fno_failure(ENTITLEMENT_STEP, &opportunity.id, &error, &sent)
+                .await?;
+            return Ok(None);
+        }
+    };
+    if let Some(entitlement_id) = existing.iter().find_map(|l| l.entitlement_id.clone()) {
+        for line in &existing {
+            if let (Some(sf_line), Some(parent)) = (&line.order_line_number, &line.entitlement_id) {
+                save_line_link(pass, sf_line, &line.activation_id, parent, "").await?;
+            }
+        }
+        return update_entitlement(
+            pass,
+            opportunity,
+            &entitlement_id,
+            entitlement,
+            lines,
+            &print,
+            &sent,
+        )
+        .await;
+    }
+    save_link(pass, opportunity, "", &print).await?;
+    match fno.create_entitlement(entitlement).await {
+        Ok(created) => {
+            for created_line in &created.lines {
+                if let Some((sf_line, new_line)) = lines.get(created_line.line_index) {
+                    save_line_link(
+                        pass,
+                        sf_line,
+                        &created_line.activation_id,
+                        &created.entitlement_id,
+                        &fingerprint(new_line),
+                    )
+                    .await?;
+                }
+            }
+            save_link(pass, opportunity, &created.entitlement_id, &print).await?;
+            pass.completed(
+                ENTITLEMENT_STEP,
+                &opportunity.id,
+                format!("created {} ({sent})", created.entitlement_id),
+            )
+            .await?;
+            Ok(Some(created.entitlement_id))
+        }
+        Err(error) => {
+            pass.fno_failure(ENTITLEMENT_STEP, &opportunity.id, &error, &sent)
+                .await?;
+            Ok(None)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn update_entitlement(
+    pass: &mut Pass<'_>,
+    opportunity: &SfRecord,
+    entitlement_id: &str,
+    entitlement: &NewEntitlement,
+    lines: &[(String, NewLineItem)],
+    print: &str,
+    sent: &str,
+) -> Result<Option<String>> {
+    let fno = pass.fno.clone();
+    let header = EntitlementUpdate {
+        entitlement_id: entitlement_id.to_string(),
+        description: entitlement.description.clone(),
+        sold_to: entitlement.sold_to.clone(),
+        ship_to_email: entitlement.ship_to_email.clone(),
+        ship_to_address: entitlement.ship_to_address.clone(),
+        channel_partners: None,
+        attributes: entitlement.attributes.clone(),
+    };
+    let mut result = retry::with_backoff(&pass.retry, || fno.update_entitlement(&header)).await;
+    for (sf_line, new_line) in lines {
+        if result.is_err() {
+            break;
+        }
+        result = send_line(pass, entitlement_id, sf_line, new_line).await;
+    }
+    if result.is_ok() && entitlement.state == crate::fno::EntitlementState::Deployed {
+        result = retry::with_backoff(&pass.retry, || {
+            fno.set_entitlement_state(entitlement_id, entitlement.state)
+        })
+        .await;
+    }
+    match result {
+        Ok(()) => {
+            save_link(pass, opportunity, entitlement_id, print).await?;
+            pass.completed(
+                ENTITLEMENT_STEP,
+                &opportunity.id,
+                format!("updated {entitlement_id} ({sent})"),
+            )
+            .await?;
+            Ok(Some(entitlement_id.to_string()))
+        }
+        Err(error) => {
+            pass.fno_failure(ENTITLEMENT_STEP, &opportunity.id, &error, sent)
+                .await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Updates a line that FNO has, or adds it; unchanged lines are not sent.
+async fn send_line(
+    pass: &mut Pass<'_>,
+    entitlement_id: &str,
+    sf_line: &str,
+    line: &NewLineItem,
+) -> Result<(), crate::fno::FnoError> {
+    let print = fingerprint(line);
+    let link = links::get_link(&pass.ctx.pool, "OpportunityLineItem", sf_line)
+        .await
+        .ok()
+        .flatten();
+    let fno = pass.fno.clone();
+    match link.filter(|l| !l.fno_id.is_empty()) {
+        Some(link) if link.fingerprint == print => Ok(()),
+        Some(link) => {
+            let update = LineItemUpdate {
+                entitlement_id: entitlement_id.to_string(),
+                activation_id: link.fno_id.clone(),
+                description: line.description.clone(),
+                part_number: Some(line.part_number.clone()),
+                order_id: line.order_id.clone(),
+                order_line_number: line.order_line_number.clone(),
+                number_of_copies: Some(line.number_of_copies),
+                start: Some(line.start),
+                expiration: Some(line.expiration),
+                attributes: line.attributes.clone(),
+            };
+            retry::with_backoff(&pass.retry, || fno.update_line_item(&update)).await?;
+            let _ = save_line_link(pass, sf_line, &link.fno_id, entitlement_id, &print).await;
+            Ok(())
+        }
+        None => {
+            let created = fno
+                .add_line_items(entitlement_id, std::slice::from_ref(line), false)
+                .await?;
+            if let Some(created_line) = created.first() {
+                let _ = save_line_link(
+                    pass,
+                    sf_line,
+                    &created_line.activation_id,
+                    entitlement_id,
+                    &print,
+                )
+                .await;
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn save_link(
+    pass: &Pass<'_>,
+    opportunity: &SfRecord,
+    entitlement_id: &str,
+    print: &str,
+) -> Result<()> {
+    links::save_link(
+        &pass.ctx.pool,
+        &LinkRecord {
+            sf_object: "Opportunity".into(),
+            salesforce_id: opportunity.id.clone(),
+            fno_kind: "entitlement".into(),
+            fno_id: entitlement_id.to_string(),
+            fingerprint: print.to_string(),
+            parent_id: String::new(),
+        },
+    )
+    .await
+}
+
+async fn save_line_link(
+    pass: &Pass<'_>,
+    sf_line: &str,
+    activation_id: &str,
+    entitlement_id: &str,
+    print: &str,
+) -> Result<()> {
+    links::save_link(
+        &pass.ctx.pool,
+        &LinkRecord {
+            sf_object: "OpportunityLineItem".into(),
+            salesforce_id: sf_line.to_string(),
+            fno_kind: "line_item".into(),
+            fno_id: activation_id.to_string(),
+            fingerprint: print.to_string(),
+            parent_id: entitlement_id.to_string(),
+        },
+    )
+    .await
+}
+
+/// Queues the Entitlement ID, Activation IDs and Remaining Quantities that
+/// Salesforce does not show yet.
+async fn queue_write_back(
+    pass: &mut Pass<'_>,
+    order: &SalesOrder,
+    entitlement_id: &str,
+) -> Result<()> {
+    let opportunity = &order.opportunity;
+    if opportunity.text(fields::ENTITLEMENT_ID) != Some(entitlement_id) {
+        pass.write_back.push(RecordUpdate {
+            object: "Opportunity".into(),
+            id: opportunity.id.clone(),
+            fields: serde_json::json!({ fields::ENTITLEMENT_ID: entitlement_id }),
+        });
+    }
+    let fno = pass.fno.clone();
+    let query = LineItemQuery::by_entitlement(entitlement_id);
+    let Ok(fno_lines) = retry::with_backoff(&pass.retry, || fno.find_line_items(&query)).await
+    else {
+        return Ok(());
+    };
+    for line in &order.line_items {
+        let Some(fno_line) = fno_lines
+            .iter()
+            .find(|l| l.order_line_number.as_deref() == Some(line.record.id.as_str()))
+        else {
+            continue;
+        };
+        let remaining = fno_line.remaining_copies.or(fno_line.number_of_copies);
+        let shown_activation = line.record.text(fields::ACTIVATION_ID);
+        let shown_remaining = line
+            .record
+            .number(fields::REMAINING_QUANTITY)
+            .map(|n| n as i64);
+        if shown_activation != Some(fno_line.activation_id.as_str()) || shown_remaining != remaining
+        {
+            pass.write_back.push(RecordUpdate {
+                object: "OpportunityLineItem".into(),
+                id: line.record.id.clone(),
+                fields: serde_json::json!({
+                    fields::ACTIVATION_ID: fno_line.activation_id,
+                    fields::REMAINING_QUANTITY: remaining,
+                }),
+            });
+        }
+    }
+    Ok(())
+}

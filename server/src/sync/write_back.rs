@@ -1,0 +1,61 @@
+//! Writes the IDs FNO assigned back onto the Salesforce records, in
+//! collection calls of up to 200 records, and logs each record's outcome.
+
+use super::pass::{Pass, SALESFORCE_COMPONENT};
+use crate::error::Result;
+
+/// Step name of the write-back.
+pub const SALESFORCE_UPDATE_STEP: &str = "Salesforce Update";
+
+/// Sends the queued updates and logs each result.
+pub async fn send(pass: &mut Pass<'_>) -> Result<()> {
+    let updates = std::mem::take(&mut pass.write_back);
+    if updates.is_empty() {
+        return Ok(());
+    }
+    let results = match pass.sf.update_many(&updates).await {
+        Ok(results) => results,
+        Err(error) => {
+            let reason = error.to_string();
+            for update in &updates {
+                let message = format!("not written: {} {}", update.object, update.fields);
+                pass.failed_step(
+                    SALESFORCE_UPDATE_STEP,
+                    &update.id,
+                    SALESFORCE_COMPONENT,
+                    reason.clone(),
+                    message,
+                )
+                .await?;
+            }
+            return Ok(());
+        }
+    };
+    for (update, result) in updates.iter().zip(results) {
+        let sent = format!("{} {}: {}", update.object, update.id, update.fields);
+        if result.success {
+            pass.completed(
+                SALESFORCE_UPDATE_STEP,
+                &update.id,
+                format!("updated {sent}"),
+            )
+            .await?;
+        } else {
+            let reason = result
+                .errors
+                .iter()
+                .map(|e| format!("{}: {}", e.status_code, e.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            pass.failed_step(
+                SALESFORCE_UPDATE_STEP,
+                &update.id,
+                SALESFORCE_COMPONENT,
+                reason,
+                format!("not written: {sent}"),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
