@@ -13,7 +13,7 @@ fn demo_account_id(app: &TestApp) -> String {
     found[0]["Id"].as_str().expect("account id").to_string()
 }
 
-fn one_of<'a>(app: &TestApp, object: &str, field: &str, value: &'a str) -> Value {
+fn one_of(app: &TestApp, object: &str, field: &str, value: &str) -> Value {
     app.salesforce
         .find(object, field, &json!(value))
         .into_iter()
