@@ -167,7 +167,13 @@ async fn sync_fno_account(pass: &mut Pass<'_>, record: &SfRecord) -> Result<Opti
             Ok(Some(_)) => retry::with_backoff(&pass.retry, || fno.update_account(&account))
                 .await
                 .map(|()| "updated"),
-            Ok(None) => fno.create_account(&account).await.map(|_| "created"),
+            Ok(None) => retry::create_with_lookup(
+                &pass.retry,
+                || async { Ok(fno.find_account(&account.id).await?.map(drop)) },
+                || async { fno.create_account(&account).await.map(drop) },
+            )
+            .await
+            .map(|()| "created"),
             Err(error) => Err(error),
         };
         match written {
@@ -296,7 +302,13 @@ async fn sync_user(pass: &mut Pass<'_>, contact: &SfRecord, account_id: &str) ->
         Ok(Some(_)) => retry::with_backoff(&pass.retry, || fno.update_user(&user))
             .await
             .map(|()| "updated"),
-        Ok(None) => fno.create_user(&user).await.map(|_| "created"),
+        Ok(None) => retry::create_with_lookup(
+            &pass.retry,
+            || async { Ok(fno.find_user(&user.user_name).await?.map(drop)) },
+            || async { fno.create_user(&user).await.map(drop) },
+        )
+        .await
+        .map(|()| "created"),
         Err(error) => Err(error),
     };
     match written {

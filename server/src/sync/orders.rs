@@ -11,7 +11,8 @@ use super::rules::{self, LineDates, ProductFacts};
 use crate::domain::mapping::SfObject;
 use crate::error::Result;
 use crate::fno::{
-    retry, EntitlementUpdate, LineItemQuery, LineItemUpdate, NewEntitlement, NewLineItem,
+    retry, CreatedEntitlement, CreatedLine, EntitlementUpdate, LineItemQuery, LineItemUpdate,
+    NewEntitlement, NewLineItem,
 };
 use crate::salesforce::{fields, LineItem, RecordUpdate, SalesOrder, SfRecord};
 use crate::store::links::{self, LinkRecord};
@@ -307,10 +308,26 @@ async fn send_entitlement(
         .await;
     }
     save_link(pass, opportunity, "", &print).await?;
-    match fno.create_entitlement(entitlement).await {
+    // A create whose answer was lost is found by its order before it is sent again.
+    let lookup = || async {
+        let found = fno.find_line_items(&query).await?;
+        Ok(adopted(found))
+    };
+    let created =
+        retry::create_with_lookup(&pass.retry, lookup, || fno.create_entitlement(entitlement))
+            .await;
+    match created {
         Ok(created) => {
             for created_line in &created.lines {
-                if let Some((sf_line, new_line)) = lines.get(created_line.line_index) {
+                let sf_line = created_line
+                    .order_line_number
+                    .clone()
+                    .or_else(|| lines.get(created_line.line_index).map(|(id, _)| id.clone()));
+                let new_line = lines
+                    .iter()
+                    .find(|(id, _)| Some(id) == sf_line.as_ref())
+                    .map(|(_, l)| l);
+                if let (Some(sf_line), Some(new_line)) = (sf_line.as_deref(), new_line) {
                     save_line_link(
                         pass,
                         sf_line,
@@ -336,6 +353,28 @@ async fn send_entitlement(
             Ok(None)
         }
     }
+}
+
+/// Turns the lines FNO already has for an order into the answer of a create.
+fn adopted(found: Vec<crate::fno::LineItemRecord>) -> Option<CreatedEntitlement> {
+    let entitlement_id = found.iter().find_map(|l| l.entitlement_id.clone())?;
+    let lines = found
+        .into_iter()
+        .enumerate()
+        .map(|(index, line)| CreatedLine {
+            line_index: index,
+            activation_id: line.activation_id,
+            unique_id: None,
+            order_id: line.order_id,
+            order_line_number: line.order_line_number,
+        })
+        .collect();
+    Some(CreatedEntitlement {
+        index: 0,
+        entitlement_id,
+        unique_id: None,
+        lines,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
