@@ -15,3 +15,4 @@ mod schedules;
 mod secrets;
 mod sync_flow;
 mod sync_preconditions;
+mod sync_rules;

@@ -1,10 +1,9 @@
-use fnosync_client::{proto, FnosyncClient};
+use fnosync_client::proto;
 use fnosync_sandbox::salesforce::fields as sf;
 use fnosync_server::MIGRATOR;
-use fnosync_tests::TestApp;
+use fnosync_tests::{logs_of, sync_and_wait, TestApp};
 use serde_json::{json, Value};
 use sqlx::PgPool;
-use tokio_stream::StreamExt;
 
 fn demo_account_id(app: &TestApp) -> String {
     let found = app
@@ -19,48 +18,6 @@ fn one_of(app: &TestApp, object: &str, field: &str, value: &str) -> Value {
         .into_iter()
         .next()
         .unwrap_or_else(|| panic!("{object} {value}"))
-}
-
-/// Starts a one-time sync and follows it with WatchSyncRun until it ends.
-async fn sync_and_wait(client: &FnosyncClient, account_id: &str) -> proto::SyncRun {
-    let run = client
-        .sync()
-        .sync_account(proto::SyncAccountRequest {
-            account_id: account_id.into(),
-            ..Default::default()
-        })
-        .await
-        .expect("sync account")
-        .into_inner()
-        .run
-        .expect("run");
-    let mut events = client
-        .sync()
-        .watch_sync_run(proto::WatchSyncRunRequest {
-            run_id: run.run_id.clone(),
-        })
-        .await
-        .expect("watch")
-        .into_inner();
-    let mut last = run;
-    while let Some(event) = events.next().await {
-        last = event.expect("event").run.expect("run");
-    }
-    last
-}
-
-async fn logs_of(client: &FnosyncClient, task_id: &str) -> Vec<proto::TransactionLog> {
-    client
-        .logs()
-        .list_transaction_logs(proto::ListTransactionLogsRequest {
-            task_id: task_id.into(),
-            page_size: 500,
-            ..Default::default()
-        })
-        .await
-        .expect("logs")
-        .into_inner()
-        .transaction_logs
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]

@@ -285,3 +285,147 @@ fn url_without_path(url: &str) -> String {
         None => url.to_string(),
     }
 }
+
+/// A line item to seed: product code, quantity and the connector's date fields.
+pub struct LineSpec {
+    /// Product Code of an existing Product2.
+    pub product_code: &'static str,
+    /// Quantity.
+    pub quantity: f64,
+    /// Extra fields of the line (start and expiration options…).
+    pub fields: serde_json::Value,
+}
+
+impl LineSpec {
+    /// A line that starts at first activation and never expires.
+    pub fn permanent(product_code: &'static str, quantity: f64) -> Self {
+        Self {
+            product_code,
+            quantity,
+            fields: serde_json::json!({
+                "FNO__Start_Date_Option__c": "Use First Activation Date",
+                "FNO__Expiration_Date_Option__c": "Permanent",
+            }),
+        }
+    }
+}
+
+/// Seeds, in the Salesforce sandbox, an account with contacts (first, last,
+/// e-mail) and one Closed Won opportunity with the given lines. Returns the
+/// account Id, the opportunity Id and the line Ids.
+pub fn seed_sales_order(
+    salesforce: &SalesforceSandbox,
+    account: serde_json::Value,
+    contacts: &[serde_json::Value],
+    opportunity: serde_json::Value,
+    lines: &[LineSpec],
+) -> (String, String, Vec<String>) {
+    use serde_json::{json, Value};
+    let merge = |mut base: Value, extra: Value| {
+        if let (Some(base), Some(extra)) = (base.as_object_mut(), extra.as_object()) {
+            base.extend(extra.clone());
+        }
+        base
+    };
+    let account_id = salesforce.insert("Account", account).expect("account");
+    for contact in contacts {
+        salesforce
+            .insert(
+                "Contact",
+                merge(json!({ "AccountId": account_id }), contact.clone()),
+            )
+            .expect("contact");
+    }
+    let book =
+        salesforce.find("Pricebook2", "Name", &json!("Standard Price Book"))[0]["Id"].clone();
+    let opportunity_fields = merge(
+        json!({
+            "AccountId": account_id,
+            "Name": "Seeded Opportunity",
+            "StageName": "Prospecting",
+            "CloseDate": "2026-12-31",
+            "Pricebook2Id": book,
+        }),
+        opportunity,
+    );
+    let opportunity_id = salesforce
+        .insert("Opportunity", opportunity_fields)
+        .expect("opportunity");
+    let mut line_ids = Vec::new();
+    for line in lines {
+        // Salesforce compares text case-insensitively; the seed wants this exact code.
+        let product = salesforce.find("Product2", "ProductCode", &json!(line.product_code));
+        let product_id = product
+            .iter()
+            .find(|p| p["ProductCode"] == json!(line.product_code))
+            .unwrap_or_else(|| panic!("no product {}", line.product_code))["Id"]
+            .clone();
+        let entry = salesforce.find("PricebookEntry", "Product2Id", &product_id)[0]["Id"].clone();
+        let fields = merge(
+            json!({
+                "OpportunityId": opportunity_id,
+                "PricebookEntryId": entry,
+                "Quantity": line.quantity,
+                "UnitPrice": 100,
+            }),
+            line.fields.clone(),
+        );
+        line_ids.push(
+            salesforce
+                .insert("OpportunityLineItem", fields)
+                .expect("line"),
+        );
+    }
+    salesforce
+        .update(
+            "Opportunity",
+            &opportunity_id,
+            json!({ "StageName": "Closed Won" }),
+        )
+        .expect("close the deal");
+    (account_id, opportunity_id, line_ids)
+}
+
+/// Starts a one-time sync and follows it with `WatchSyncRun` until it ends.
+pub async fn sync_and_wait(client: &FnosyncClient, account_id: &str) -> proto::SyncRun {
+    use tokio_stream::StreamExt;
+    let run = client
+        .sync()
+        .sync_account(proto::SyncAccountRequest {
+            account_id: account_id.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("sync account")
+        .into_inner()
+        .run
+        .expect("run");
+    let mut events = client
+        .sync()
+        .watch_sync_run(proto::WatchSyncRunRequest {
+            run_id: run.run_id.clone(),
+        })
+        .await
+        .expect("watch")
+        .into_inner();
+    let mut last = run;
+    while let Some(event) = events.next().await {
+        last = event.expect("event").run.expect("run");
+    }
+    last
+}
+
+/// Lists every log of a task.
+pub async fn logs_of(client: &FnosyncClient, task_id: &str) -> Vec<proto::TransactionLog> {
+    client
+        .logs()
+        .list_transaction_logs(proto::ListTransactionLogsRequest {
+            task_id: task_id.into(),
+            page_size: 500,
+            ..Default::default()
+        })
+        .await
+        .expect("logs")
+        .into_inner()
+        .transaction_logs
+}

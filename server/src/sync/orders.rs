@@ -37,7 +37,7 @@ async fn build_line(
 ) -> Result<Result<NewLineItem, (String, String)>> {
     let record = &line.record;
     let code = line.product_code().map(str::to_string);
-    let deployed = match &code {
+    let fno_part = match &code {
         Some(code) => part_number_state(pass, code).await?,
         None => None,
     };
@@ -46,9 +46,10 @@ async fn build_line(
         product_code: code.as_deref(),
         active: product.is_some_and(|p| p.is_active),
         included: product.is_some_and(|p| p.include_in_sync),
-        fno_candidates: deployed
-            .map(|d| vec![(code.as_deref().unwrap_or_default(), d)])
-            .unwrap_or_default(),
+        fno_candidates: fno_part
+            .iter()
+            .map(|(part, deployed)| (part.as_str(), *deployed))
+            .collect(),
     };
     if let Some(problem) = rules::product_problems(&facts).into_iter().next() {
         return Ok(Err(("Product2".into(), problem)));
@@ -99,20 +100,23 @@ async fn build_line(
     }))
 }
 
-async fn part_number_state(pass: &mut Pass<'_>, code: &str) -> Result<Option<bool>> {
+/// Looks up the FNO part number for a Product Code: FNO's own spelling of it
+/// (FNO may match case-insensitively) and whether its product is deployed.
+async fn part_number_state(pass: &mut Pass<'_>, code: &str) -> Result<Option<(String, bool)>> {
     if let Some(known) = pass.part_numbers.get(code) {
-        return Ok(*known);
+        return Ok(known.clone());
     }
     let fno = pass.fno.clone();
     let found = retry::with_backoff(&pass.retry, || fno.find_part_number(code)).await;
     let state = match found {
-        Ok(part) => part.map(|p| p.is_ready()),
+        Ok(Some(part)) => Some((part.part_id.clone(), part.is_ready())),
+        Ok(None) => near_part_number(pass, code).await,
         Err(error) => {
             tracing::warn!(%error, code, "part number lookup failed");
             None
         }
     };
-    pass.part_numbers.insert(code.to_string(), state);
+    pass.part_numbers.insert(code.to_string(), state.clone());
     Ok(state)
 }
 
@@ -519,6 +523,33 @@ async fn save_line_link(
         },
     )
     .await
+}
+
+/// Finds a part number that equals `code` but for case and whitespace, so the
+/// log can say why the exact lookup failed. The product list is read once per run.
+async fn near_part_number(pass: &mut Pass<'_>, code: &str) -> Option<(String, bool)> {
+    if pass.all_parts.is_none() {
+        let fno = pass.fno.clone();
+        let products = retry::with_backoff(&pass.retry, || fno.list_products())
+            .await
+            .unwrap_or_default();
+        let parts = products
+            .iter()
+            .flat_map(|p| {
+                p.part_numbers
+                    .iter()
+                    .map(move |part| (part.clone(), p.is_deployed()))
+            })
+            .collect();
+        pass.all_parts = Some(parts);
+    }
+    let squash = |text: &str| text.split_whitespace().collect::<String>().to_lowercase();
+    let wanted = squash(code);
+    pass.all_parts
+        .as_ref()?
+        .iter()
+        .find(|(part, _)| squash(part) == wanted)
+        .cloned()
 }
 
 /// Queues the Entitlement ID, Activation IDs and Remaining Quantities that

@@ -41,8 +41,11 @@ pub struct Pass<'a> {
     pub write_back: Vec<RecordUpdate>,
     /// Stops the run between records.
     pub shutdown: &'a CancellationToken,
-    /// FNO part numbers looked up in this run: deployed or not, `None` when unknown.
-    pub part_numbers: std::collections::HashMap<String, Option<bool>>,
+    /// FNO part numbers looked up in this run by Product Code: FNO's spelling
+    /// and whether deployed; `None` when FNO has none.
+    pub part_numbers: std::collections::HashMap<String, Option<(String, bool)>>,
+    /// Every FNO part number with whether its product is deployed, read once when needed.
+    pub all_parts: Option<Vec<(String, bool)>>,
     total: i64,
     done: i64,
     failed: i64,
@@ -71,6 +74,7 @@ impl<'a> Pass<'a> {
             write_back: Vec::new(),
             shutdown,
             part_numbers: Default::default(),
+            all_parts: None,
             total: 0,
             done: 0,
             failed: 0,

@@ -1,0 +1,334 @@
+use fnosync_client::proto;
+use fnosync_sandbox::salesforce::fields as sf;
+use fnosync_server::MIGRATOR;
+use fnosync_tests::{logs_of, seed_sales_order, sync_and_wait, LineSpec, TestApp};
+use serde_json::json;
+use sqlx::PgPool;
+
+async fn ready_app(pool: PgPool) -> TestApp {
+    let app = TestApp::spawn(pool).await;
+    app.connect_sandboxes().await;
+    app.submit_license().await;
+    app
+}
+
+fn contact(first: &str, last: &str, email: Option<&str>) -> serde_json::Value {
+    let mut value = json!({ "FirstName": first, "LastName": last });
+    if let Some(email) = email {
+        value["Email"] = json!(email);
+    }
+    value
+}
+
+fn failed_reasons(logs: &[proto::TransactionLog], record_id: &str) -> Vec<String> {
+    logs.iter()
+        .filter(|l| {
+            l.salesforce_record_id == record_id
+                && l.status != proto::TransactionStatus::Completed as i32
+        })
+        .map(|l| {
+            l.error_log
+                .as_ref()
+                .map(|e| e.reason.clone())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn lines_that_break_a_rule_fail_with_their_reason_and_valid_lines_go_on(pool: PgPool) {
+    // Arrange: one valid line and one line per broken rule.
+    let app = ready_app(pool).await;
+    app.salesforce
+        .update(
+            "Product2",
+            app.salesforce
+                .find("Product2", "ProductCode", &json!("GC3020"))[0]["Id"]
+                .as_str()
+                .expect("id"),
+            json!({ sf::INCLUDE_IN_SYNC: true }),
+        )
+        .expect("include GC3020");
+    let mismatch = app.salesforce.insert("Product2", json!({ "Name": "Demo lower", "ProductCode": "sf01DEMO", "IsActive": true, sf::INCLUDE_IN_SYNC: true })).expect("product");
+    let book = app
+        .salesforce
+        .find("Pricebook2", "Name", &json!("Standard Price Book"))[0]["Id"]
+        .clone();
+    app.salesforce.insert("PricebookEntry", json!({ "Pricebook2Id": book, "Product2Id": mismatch, "UnitPrice": 1.0, "IsActive": true })).expect("entry");
+    let lines = [
+        LineSpec::permanent("SF01demo", 5.0),
+        LineSpec::permanent("GC1040", 1.0), // excluded from sync in Salesforce
+        LineSpec::permanent("GC3020", 1.0), // not deployed in FNO
+        LineSpec::permanent("SL9020", 1.0), // unknown to FNO
+        LineSpec::permanent("sf01DEMO", 1.0), // Product Code differs from the part number in case
+        LineSpec {
+            product_code: "SF01demo",
+            quantity: 2.0,
+            fields: json!({ sf::START_DATE_OPTION: "Specify value now", sf::EXPIRATION_DATE_OPTION: "Permanent" }),
+        },
+        LineSpec {
+            product_code: "SF01demo",
+            quantity: 2.0,
+            fields: json!({ sf::START_DATE_OPTION: "Use First Activation Date", sf::EXPIRATION_DATE_OPTION: "Specify Duration", sf::EXPIRATION_TERM: 3 }),
+        },
+    ];
+    let (account_id, opportunity_id, line_ids) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Rules Corp" }),
+        &[],
+        json!({}),
+        &lines,
+    );
+
+    // Act
+    let run = sync_and_wait(&app.operator().await, &account_id).await;
+
+    // Assert
+    assert_eq!(
+        run.state,
+        proto::SyncRunState::CompletedWithFailures as i32,
+        "{run:?}"
+    );
+    assert_eq!(run.records_failed, 6, "{run:?}");
+    let logs = logs_of(&app.viewer().await, &run.run_id).await;
+    let expectations = [
+        (1, "Include in FlexNet Operations Sync"),
+        (2, "not deployed"),
+        (3, "FNO has no product with part number \"SL9020\""),
+        (4, "does not equal the FNO part number \"SF01demo\" exactly"),
+        (5, "FNO__Start_Date__c: is required"),
+        (6, "FNO__Expiration_Term_Option__c"),
+    ];
+    for (index, expected) in expectations {
+        let reasons = failed_reasons(&logs, &line_ids[index]);
+        assert!(
+            reasons.iter().any(|r| r.contains(expected)),
+            "line {index}: {reasons:?}"
+        );
+    }
+    let opportunity = app
+        .salesforce
+        .record("Opportunity", &opportunity_id)
+        .expect("opportunity");
+    let entitlement_id = opportunity[sf::ENTITLEMENT_ID]
+        .as_str()
+        .expect("entitlement written back");
+    let entitlement = app
+        .fno
+        .store()
+        .entitlement(entitlement_id)
+        .expect("entitlement");
+    assert_eq!(
+        entitlement.line_items.len(),
+        1,
+        "only the valid line is sent"
+    );
+    assert_eq!(
+        entitlement.line_items[0].part_number.as_deref(),
+        Some("SF01demo")
+    );
+    assert!(entitlement.line_items[0].is_permanent);
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_contact_without_email_fails_with_fno_reason_and_the_others_sync(pool: PgPool) {
+    let app = ready_app(pool).await;
+    let contacts = [
+        contact("Ada", "Lovelace", Some("Ada@Example.com")),
+        contact("No", "Mail", None),
+    ];
+    let (account_id, _, _) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Contacts Corp" }),
+        &contacts,
+        json!({}),
+        &[LineSpec::permanent("SF01demo", 1.0)],
+    );
+    let run = sync_and_wait(&app.operator().await, &account_id).await;
+    assert_eq!(
+        run.state,
+        proto::SyncRunState::CompletedWithFailures as i32,
+        "{run:?}"
+    );
+    assert!(
+        app.fno.store().user("ada@example.com").is_some(),
+        "user name is the lower-cased e-mail"
+    );
+    let logs = logs_of(&app.viewer().await, &run.run_id).await;
+    let failed: Vec<_> = logs
+        .iter()
+        .filter(|l| {
+            l.name == "Contact Creation/Update"
+                && l.status == proto::TransactionStatus::Failed as i32
+        })
+        .collect();
+    assert_eq!(failed.len(), 1, "{logs:#?}");
+    let reason = &failed[0].error_log.as_ref().expect("error log").reason;
+    assert!(
+        reason.starts_with("9999:The value of this required field is missing"),
+        "{reason}"
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn without_the_portal_admin_role_user_creation_fails_and_says_so(pool: PgPool) {
+    let app = ready_app(pool).await;
+    app.fno
+        .store()
+        .update(|state| state.roles.retain(|role| role.name != "Portal Admin User"));
+    let (account_id, _, _) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Roles Corp" }),
+        &[contact("Grace", "Hopper", Some("grace@example.com"))],
+        json!({}),
+        &[LineSpec::permanent("SF01demo", 1.0)],
+    );
+    let run = sync_and_wait(&app.operator().await, &account_id).await;
+    let logs = logs_of(&app.viewer().await, &run.run_id).await;
+    let user_log = logs
+        .iter()
+        .find(|l| l.name == "Contact Creation/Update")
+        .expect("contact log");
+    assert_eq!(user_log.status, proto::TransactionStatus::Failed as i32);
+    let error = user_log.error_log.as_ref().expect("error log");
+    assert!(
+        format!("{} {}", error.reason, error.message).contains("Portal Admin User"),
+        "{error:?}"
+    );
+    assert!(app.fno.store().user("grace@example.com").is_none());
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn entitlement_state_follows_the_opportunity_then_the_post_condition(pool: PgPool) {
+    let app = ready_app(pool).await;
+    let admin = app.admin().await;
+    admin
+        .filters()
+        .update_filters(proto::UpdateFiltersRequest {
+            filters: Some(proto::Filters {
+                pre_condition_stages: vec!["Closed Won".into()],
+                post_condition_state: proto::EntitlementState::Deployed as i32,
+            }),
+        })
+        .await
+        .expect("filters");
+    let line = [LineSpec::permanent("SF01demo", 1.0)];
+    let (blank, blank_opportunity, _) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Blank State" }),
+        &[],
+        json!({}),
+        &line,
+    );
+    let (draft, draft_opportunity, _) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Draft State" }),
+        &[],
+        json!({ sf::ENTITLEMENT_STATE: "Draft" }),
+        &line,
+    );
+    for account in [&blank, &draft] {
+        let run = sync_and_wait(&admin, account).await;
+        assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    }
+    let state_of = |opportunity: &str| {
+        let record = app
+            .salesforce
+            .record("Opportunity", opportunity)
+            .expect("opportunity");
+        let id = record[sf::ENTITLEMENT_ID]
+            .as_str()
+            .expect("entitlement id")
+            .to_string();
+        app.fno.store().entitlement(&id).expect("entitlement").state
+    };
+    assert_eq!(
+        state_of(&blank_opportunity),
+        "DEPLOYED",
+        "blank state takes the post-condition"
+    );
+    assert_eq!(
+        state_of(&draft_opportunity),
+        "DRAFT",
+        "the opportunity's own state wins"
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn sold_to_accounts_are_created_and_own_the_entitlement(pool: PgPool) {
+    let app = ready_app(pool).await;
+    let customer = app
+        .salesforce
+        .insert(
+            "Account",
+            json!({ "Name": "End Customer", sf::ACCOUNT_TYPE: "End User" }),
+        )
+        .expect("customer");
+    let (partner, opportunity, _) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Partner Inc", sf::ACCOUNT_TYPE: "Channel Partner" }),
+        &[],
+        json!({ sf::SOLD_TO_ACCOUNT: customer }),
+        &[LineSpec::permanent("SF01demo", 3.0)],
+    );
+    let run = sync_and_wait(&app.operator().await, &partner).await;
+    assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    let store = app.fno.store();
+    assert_eq!(
+        store.account(&partner).expect("partner").account_type,
+        "CHANNEL_PARTNER"
+    );
+    assert_eq!(
+        store.account(&customer).expect("customer").account_type,
+        "CUSTOMER"
+    );
+    let record = app
+        .salesforce
+        .record("Opportunity", &opportunity)
+        .expect("opportunity");
+    let entitlement = store
+        .entitlement(record[sf::ENTITLEMENT_ID].as_str().expect("id"))
+        .expect("entitlement");
+    assert_eq!(entitlement.sold_to.as_deref(), Some(customer.as_str()));
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn an_edited_and_a_cleared_mapping_change_what_the_next_sync_sends(pool: PgPool) {
+    let app = ready_app(pool).await;
+    let admin = app.admin().await;
+    admin
+        .mapping()
+        .update_field_mapping(proto::UpdateFieldMappingRequest {
+            sf_object: proto::SalesforceObject::Account as i32,
+            fno_field: "description".into(),
+            sf_field: "Website".into(),
+        })
+        .await
+        .expect("re-point");
+    admin
+        .mapping()
+        .delete_field_mapping(proto::DeleteFieldMappingRequest {
+            sf_object: proto::SalesforceObject::Account as i32,
+            fno_field: "city".into(),
+        })
+        .await
+        .expect("clear");
+    let (account_id, _, _) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Mapped Corp", "Description": "not sent", "Website": "https://mapped.example", "ShippingCity": "Berlin" }),
+        &[],
+        json!({}),
+        &[LineSpec::permanent("SF01demo", 1.0)],
+    );
+    let run = sync_and_wait(&admin, &account_id).await;
+    assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    let account = app.fno.store().account(&account_id).expect("account");
+    assert_eq!(
+        account.description.as_deref(),
+        Some("https://mapped.example")
+    );
+    assert_eq!(
+        account.address.city, None,
+        "the cleared mapping sends nothing"
+    );
+}
