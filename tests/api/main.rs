@@ -13,6 +13,7 @@ mod products_layouts;
 mod remote_sites;
 mod schedules;
 mod secrets;
+mod sync_faults;
 mod sync_flow;
 mod sync_preconditions;
 mod sync_rules;

@@ -429,3 +429,49 @@ pub async fn logs_of(client: &FnosyncClient, task_id: &str) -> Vec<proto::Transa
         .into_inner()
         .transaction_logs
 }
+
+/// Adds another Closed Won opportunity with `lines` to an existing account.
+pub fn add_opportunity(
+    salesforce: &SalesforceSandbox,
+    account_id: &str,
+    lines: &[LineSpec],
+) -> String {
+    use serde_json::json;
+    let book =
+        salesforce.find("Pricebook2", "Name", &json!("Standard Price Book"))[0]["Id"].clone();
+    let opportunity = salesforce
+        .insert(
+            "Opportunity",
+            json!({
+                "AccountId": account_id, "Name": "Another Opportunity", "StageName": "Prospecting",
+                "CloseDate": "2026-12-31", "Pricebook2Id": book,
+            }),
+        )
+        .expect("opportunity");
+    for line in lines {
+        let product = salesforce.find("Product2", "ProductCode", &json!(line.product_code));
+        let product_id = product
+            .iter()
+            .find(|p| p["ProductCode"] == json!(line.product_code))
+            .expect("product")["Id"]
+            .clone();
+        let entry = salesforce.find("PricebookEntry", "Product2Id", &product_id)[0]["Id"].clone();
+        let mut fields = json!({
+            "OpportunityId": opportunity, "PricebookEntryId": entry, "Quantity": line.quantity, "UnitPrice": 100,
+        });
+        if let (Some(fields), Some(extra)) = (fields.as_object_mut(), line.fields.as_object()) {
+            fields.extend(extra.clone());
+        }
+        salesforce
+            .insert("OpportunityLineItem", fields)
+            .expect("line");
+    }
+    salesforce
+        .update(
+            "Opportunity",
+            &opportunity,
+            json!({ "StageName": "Closed Won" }),
+        )
+        .expect("close");
+    opportunity
+}

@@ -169,7 +169,7 @@ async fn sync_fno_account(pass: &mut Pass<'_>, record: &SfRecord) -> Result<Opti
                 .map(|()| "updated"),
             Ok(None) => retry::create_with_lookup(
                 &pass.retry,
-                || async { Ok(fno.find_account(&account.id).await?.map(drop)) },
+                skip_first(|| async { Ok(fno.find_account(&account.id).await?.map(drop)) }),
                 || async { fno.create_account(&account).await.map(drop) },
             )
             .await
@@ -304,7 +304,7 @@ async fn sync_user(pass: &mut Pass<'_>, contact: &SfRecord, account_id: &str) ->
             .map(|()| "updated"),
         Ok(None) => retry::create_with_lookup(
             &pass.retry,
-            || async { Ok(fno.find_user(&user.user_name).await?.map(drop)) },
+            skip_first(|| async { Ok(fno.find_user(&user.user_name).await?.map(drop)) }),
             || async { fno.create_user(&user).await.map(drop) },
         )
         .await
@@ -333,6 +333,28 @@ async fn sync_user(pass: &mut Pass<'_>, contact: &SfRecord, account_id: &str) ->
             pass.fno_failure(CONTACT_STEP, &contact.id, &error, &sent)
                 .await?;
             pass.record_done(true).await
+        }
+    }
+}
+
+/// Wraps a look-up for `create_with_lookup` after the caller has just looked
+/// itself: the first attempt answers "not there" without a call, retries look.
+pub fn skip_first<F, Fut>(
+    mut lookup: F,
+) -> impl FnMut() -> futures::future::Either<
+    futures::future::Ready<std::result::Result<Option<()>, crate::fno::FnoError>>,
+    Fut,
+>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<Option<()>, crate::fno::FnoError>>,
+{
+    let mut first = true;
+    move || {
+        if std::mem::take(&mut first) {
+            futures::future::Either::Left(futures::future::ready(Ok(None)))
+        } else {
+            futures::future::Either::Right(lookup())
         }
     }
 }

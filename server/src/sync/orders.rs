@@ -5,6 +5,7 @@
 //! order was already sent, even after a crash before the link was saved.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::pass::{fingerprint, Pass, SALESFORCE_COMPONENT};
 use super::rules::{self, LineDates, ProductFacts};
@@ -313,9 +314,17 @@ async fn send_entitlement(
     }
     save_link(pass, opportunity, "", &print).await?;
     // A create whose answer was lost is found by its order before it is sent again.
-    let lookup = || async {
-        let found = fno.find_line_items(&query).await?;
-        Ok(adopted(found))
+    // The look-up above counts as the first attempt's; retries look again.
+    let looked = AtomicBool::new(true);
+    let lookup = || {
+        let skip = looked.swap(false, Ordering::Relaxed);
+        let (fno, query) = (&fno, &query);
+        async move {
+            if skip {
+                return Ok(None);
+            }
+            Ok(adopted(fno.find_line_items(query).await?))
+        }
     };
     let created =
         retry::create_with_lookup(&pass.retry, lookup, || fno.create_entitlement(entitlement))
@@ -323,6 +332,15 @@ async fn send_entitlement(
     match created {
         Ok(created) => {
             for created_line in &created.lines {
+                let copies = lines
+                    .get(created_line.line_index)
+                    .map(|(_, l)| l.number_of_copies);
+                if let (Some(sf_line), Some(copies)) = (&created_line.order_line_number, copies) {
+                    pass.fresh_lines.insert(
+                        sf_line.clone(),
+                        (created_line.activation_id.clone(), copies),
+                    );
+                }
                 let sf_line = created_line
                     .order_line_number
                     .clone()
@@ -567,36 +585,60 @@ async fn queue_write_back(
             fields: serde_json::json!({ fields::ENTITLEMENT_ID: entitlement_id }),
         });
     }
-    let fno = pass.fno.clone();
-    let query = LineItemQuery::by_entitlement(entitlement_id);
-    let Ok(fno_lines) = retry::with_backoff(&pass.retry, || fno.find_line_items(&query)).await
-    else {
-        return Ok(());
-    };
-    for line in &order.line_items {
-        let Some(fno_line) = fno_lines
-            .iter()
-            .find(|l| l.order_line_number.as_deref() == Some(line.record.id.as_str()))
-        else {
+    for (line_id, activation_id, remaining) in line_states(pass, order, entitlement_id).await {
+        let Some(line) = order.line_items.iter().find(|l| l.record.id == line_id) else {
             continue;
         };
-        let remaining = fno_line.remaining_copies.or(fno_line.number_of_copies);
         let shown_activation = line.record.text(fields::ACTIVATION_ID);
         let shown_remaining = line
             .record
             .number(fields::REMAINING_QUANTITY)
             .map(|n| n as i64);
-        if shown_activation != Some(fno_line.activation_id.as_str()) || shown_remaining != remaining
-        {
+        if shown_activation != Some(activation_id.as_str()) || shown_remaining != remaining {
             pass.write_back.push(RecordUpdate {
                 object: "OpportunityLineItem".into(),
-                id: line.record.id.clone(),
+                id: line_id,
                 fields: serde_json::json!({
-                    fields::ACTIVATION_ID: fno_line.activation_id,
+                    fields::ACTIVATION_ID: activation_id,
                     fields::REMAINING_QUANTITY: remaining,
                 }),
             });
         }
     }
     Ok(())
+}
+
+/// Returns (Salesforce line Id, activation ID, remaining copies) of an
+/// order's lines. Lines created in this run have all their copies left, so
+/// FNO is asked only about lines that existed before.
+async fn line_states(
+    pass: &Pass<'_>,
+    order: &SalesOrder,
+    entitlement_id: &str,
+) -> Vec<(String, String, Option<i64>)> {
+    let fresh: Vec<_> = order
+        .line_items
+        .iter()
+        .filter_map(|l| {
+            pass.fresh_lines
+                .get(&l.record.id)
+                .map(|(a, c)| (l.record.id.clone(), a.clone(), Some(*c)))
+        })
+        .collect();
+    if !fresh.is_empty() {
+        return fresh;
+    }
+    let fno = pass.fno.clone();
+    let query = LineItemQuery::by_entitlement(entitlement_id);
+    let found = retry::with_backoff(&pass.retry, || fno.find_line_items(&query))
+        .await
+        .unwrap_or_default();
+    found
+        .into_iter()
+        .filter_map(|l| {
+            let remaining = l.remaining_copies.or(l.number_of_copies);
+            l.order_line_number
+                .map(|sf_line| (sf_line, l.activation_id, remaining))
+        })
+        .collect()
 }

@@ -44,6 +44,8 @@ pub struct Pass<'a> {
     /// FNO part numbers looked up in this run by Product Code: FNO's spelling
     /// and whether deployed; `None` when FNO has none.
     pub part_numbers: std::collections::HashMap<String, Option<(String, bool)>>,
+    /// Lines created in this run: Salesforce line Id to (activation ID, copies).
+    pub fresh_lines: std::collections::HashMap<String, (String, i64)>,
     /// Every FNO part number with whether its product is deployed, read once when needed.
     pub all_parts: Option<Vec<(String, bool)>>,
     total: i64,
@@ -75,6 +77,7 @@ impl<'a> Pass<'a> {
             shutdown,
             part_numbers: Default::default(),
             all_parts: None,
+            fresh_lines: Default::default(),
             total: 0,
             done: 0,
             failed: 0,
@@ -115,6 +118,11 @@ impl<'a> Pass<'a> {
         .await?;
         self.cancelled |= cancel;
         Ok(())
+    }
+
+    /// Counts a failure that happened after its record was counted done (the write-back).
+    pub fn add_failure(&mut self) {
+        self.failed += 1;
     }
 
     /// Logs a completed step.

@@ -18,6 +18,7 @@ pub async fn send(pass: &mut Pass<'_>) -> Result<()> {
         Err(error) => {
             let reason = error.to_string();
             for update in &updates {
+                pass.add_failure();
                 let message = format!("not written: {} {}", update.object, update.fields);
                 pass.failed_step(
                     SALESFORCE_UPDATE_STEP,
@@ -47,6 +48,7 @@ pub async fn send(pass: &mut Pass<'_>) -> Result<()> {
                 .map(|e| format!("{}: {}", e.status_code, e.message))
                 .collect::<Vec<_>>()
                 .join("; ");
+            pass.add_failure();
             pass.failed_step(
                 SALESFORCE_UPDATE_STEP,
                 &update.id,

@@ -1,0 +1,385 @@
+use fnosync_client::proto;
+use fnosync_sandbox::faults::FaultSettings;
+use fnosync_sandbox::salesforce::fields as sf;
+use fnosync_server::MIGRATOR;
+use fnosync_tests::{logs_of, seed_sales_order, sync_and_wait, LineSpec, TestApp};
+use serde_json::json;
+use sqlx::PgPool;
+use tokio_stream::StreamExt;
+
+async fn ready_app(pool: PgPool) -> TestApp {
+    let app = TestApp::spawn(pool).await;
+    app.connect_sandboxes().await;
+    app.submit_license().await;
+    app
+}
+
+fn seed_simple(app: &TestApp, name: &str) -> (String, String) {
+    let (account, opportunity, _) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": name }),
+        &[
+            json!({ "FirstName": "Kim", "LastName": "Lee", "Email": format!("kim@{}.example", name.to_lowercase().replace(' ', "-")) }),
+        ],
+        json!({}),
+        &[LineSpec::permanent("SF01demo", 4.0)],
+    );
+    (account, opportunity)
+}
+
+fn entitlement_count(app: &TestApp) -> usize {
+    app.fno.store().read(|state| state.entitlements.len())
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn an_fno_500_is_retried_and_the_run_completes(pool: PgPool) {
+    let app = ready_app(pool).await;
+    let (account, _) = seed_simple(&app, "Retry Corp");
+    app.fno.faults().set(FaultSettings {
+        fail_next: 1,
+        failure_status: 500,
+        operation_filter: "createSimpleEntitlement".into(),
+        ..Default::default()
+    });
+    let run = sync_and_wait(&app.operator().await, &account).await;
+    assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    assert_eq!(
+        app.fno.call_count("createSimpleEntitlement"),
+        2,
+        "one failure, one retry"
+    );
+    assert_eq!(entitlement_count(&app), 1);
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn with_fno_down_the_run_fails_with_error_logs_and_the_next_sync_completes_it(pool: PgPool) {
+    // Arrange
+    let app = ready_app(pool).await;
+    let (account, opportunity) = seed_simple(&app, "Outage Corp");
+    app.fno.faults().set(FaultSettings {
+        failure_rate: 1.0,
+        failure_status: 503,
+        ..Default::default()
+    });
+    let operator = app.operator().await;
+
+    // Act
+    let failed = sync_and_wait(&operator, &account).await;
+    app.fno.faults().set(FaultSettings::default());
+    let recovered = sync_and_wait(&operator, &account).await;
+
+    // Assert
+    assert_eq!(
+        failed.state,
+        proto::SyncRunState::Failed as i32,
+        "{failed:?}"
+    );
+    let logs = logs_of(&operator, &failed.run_id).await;
+    assert!(
+        logs.iter()
+            .any(|l| l.status == proto::TransactionStatus::Error as i32 && l.error_log.is_some()),
+        "{logs:#?}"
+    );
+    assert_eq!(
+        recovered.state,
+        proto::SyncRunState::Completed as i32,
+        "{recovered:?}"
+    );
+    assert_eq!(entitlement_count(&app), 1);
+    let record = app
+        .salesforce
+        .record("Opportunity", &opportunity)
+        .expect("opportunity");
+    assert!(record[sf::ENTITLEMENT_ID].is_string());
+}
+
+/// A run that created the entitlement but died before Salesforce got the IDs
+/// and before its links were saved: the next run finds the entitlement in FNO
+/// by its order stamp and creates no second one.
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_run_lost_between_the_fno_create_and_the_write_back_creates_no_second_entitlement(
+    pool: PgPool,
+) {
+    // Arrange: the write-back fails, then the engine's own memory is wiped.
+    let app = ready_app(pool.clone()).await;
+    let (account, opportunity) = seed_simple(&app, "Crash Corp");
+    app.salesforce.set_faults(FaultSettings {
+        failure_rate: 1.0,
+        failure_status: 503,
+        operation_filter: "composite.sobjects".into(),
+        ..Default::default()
+    });
+    let operator = app.operator().await;
+    let first = sync_and_wait(&operator, &account).await;
+    assert_eq!(
+        first.state,
+        proto::SyncRunState::CompletedWithFailures as i32,
+        "{first:?}"
+    );
+    assert!(app
+        .salesforce
+        .record("Opportunity", &opportunity)
+        .expect("opp")[sf::ENTITLEMENT_ID]
+        .is_null());
+    sqlx::query("DELETE FROM sync_links")
+        .execute(&pool)
+        .await
+        .expect("forget links");
+    app.salesforce.set_faults(FaultSettings::default());
+    let creates_before = app.fno.call_count("createSimpleEntitlement");
+
+    // Act
+    let second = sync_and_wait(&operator, &account).await;
+
+    // Assert
+    assert_eq!(
+        second.state,
+        proto::SyncRunState::Completed as i32,
+        "{second:?}"
+    );
+    assert_eq!(
+        app.fno.call_count("createSimpleEntitlement"),
+        creates_before,
+        "no create the second time"
+    );
+    assert_eq!(entitlement_count(&app), 1);
+    let written = app
+        .salesforce
+        .record("Opportunity", &opportunity)
+        .expect("opportunity");
+    let entitlement_id = written[sf::ENTITLEMENT_ID]
+        .as_str()
+        .expect("written back now");
+    assert!(app.fno.store().entitlement(entitlement_id).is_some());
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn an_account_with_3_contacts_5_orders_and_20_lines_takes_few_api_calls(pool: PgPool) {
+    // Arrange
+    let app = ready_app(pool).await;
+    let contacts: Vec<_> = (1..=3)
+        .map(|i| json!({ "FirstName": format!("User{i}"), "LastName": "Bulk", "Email": format!("user{i}@bulk.example") }))
+        .collect();
+    let lines: Vec<_> = (1..=4)
+        .map(|i| LineSpec::permanent("SF01demo", f64::from(i)))
+        .collect();
+    let (account, _, _) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Bulk Corp" }),
+        &contacts,
+        json!({}),
+        &lines,
+    );
+    for _ in 0..4 {
+        fnosync_tests::add_opportunity(&app.salesforce, &account, &lines);
+    }
+    app.salesforce.reset_counts();
+    app.fno.reset_counts();
+
+    // Act
+    let run = sync_and_wait(&app.operator().await, &account).await;
+
+    // Assert
+    assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    assert_eq!(run.records_total, 1 + 3 + 5 + 20);
+    let sf_calls: u64 = app.salesforce.call_counts().values().sum();
+    let fno_calls: u64 = app.fno.counts().values().sum();
+    assert_eq!(
+        app.salesforce.call_count("query"),
+        2,
+        "account with contacts, orders with lines"
+    );
+    assert_eq!(
+        app.salesforce.call_count("composite.sobjects"),
+        1,
+        "one write-back call for 26 records"
+    );
+    assert!(
+        sf_calls <= 4,
+        "Salesforce calls: {:?}",
+        app.salesforce.call_counts()
+    );
+    // FNO has no multi-record look-ups by order, so FNO calls grow with
+    // orders and contacts, not with line items.
+    assert!(
+        fno_calls <= 2 + 2 * 3 + 2 + 2 * 5,
+        "FNO calls: {:?}",
+        app.fno.counts()
+    );
+    assert_eq!(
+        app.fno.write_call_count(),
+        1 + 3 + 5,
+        "one create per account, user and order"
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn custom_attributes_of_each_type_reach_fno_and_inactive_ones_are_refused(pool: PgPool) {
+    let app = ready_app(pool).await;
+    let mut mapping = app.admin().await.mapping();
+    for (name, entity, data_type, field) in [
+        (
+            "Region_Code",
+            proto::EntityType::Account,
+            proto::AttributeDataType::Text,
+            "Website",
+        ),
+        (
+            "Contract_Notes",
+            proto::EntityType::Entitlement,
+            proto::AttributeDataType::LongText,
+            "Description",
+        ),
+        (
+            "Seats_Purchased",
+            proto::EntityType::EntitlementLine,
+            proto::AttributeDataType::Number,
+            "Quantity",
+        ),
+        (
+            "Renewal_Date",
+            proto::EntityType::EntitlementLine,
+            proto::AttributeDataType::Date,
+            "ServiceDate",
+        ),
+    ] {
+        mapping
+            .create_custom_attribute(proto::CreateCustomAttributeRequest {
+                custom_attribute: Some(proto::CustomAttribute {
+                    name: name.into(),
+                    entity_type: entity as i32,
+                    data_type: data_type as i32,
+                    active: true,
+                    sf_field: field.into(),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .expect(name);
+    }
+    let line = LineSpec {
+        product_code: "SF01demo",
+        quantity: 7.0,
+        fields: json!({
+            sf::START_DATE_OPTION: "Use First Activation Date",
+            sf::EXPIRATION_DATE_OPTION: "Permanent",
+            "ServiceDate": "2027-01-15",
+        }),
+    };
+    let (account, opportunity, _) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Attr Corp", "Website": "EMEA" }),
+        &[],
+        json!({ "Description": "three-year deal" }),
+        &[line],
+    );
+    let run = sync_and_wait(&app.operator().await, &account).await;
+    assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    let store = app.fno.store();
+    let attributes = |values: &[fnosync_sandbox::fno::model::AttributeValue]| format!("{values:?}");
+    let fno_account = store.account(&account).expect("account");
+    assert!(
+        attributes(&fno_account.custom_attributes).contains("EMEA"),
+        "{:?}",
+        fno_account.custom_attributes
+    );
+    let record = app
+        .salesforce
+        .record("Opportunity", &opportunity)
+        .expect("opportunity");
+    let entitlement = store
+        .entitlement(record[sf::ENTITLEMENT_ID].as_str().expect("id"))
+        .expect("entitlement");
+    assert!(attributes(&entitlement.custom_attributes).contains("three-year deal"));
+    let line_attributes = attributes(&entitlement.line_items[0].custom_attributes);
+    assert!(
+        line_attributes.contains('7') && line_attributes.contains("2027-01-15"),
+        "{line_attributes}"
+    );
+
+    // An attribute that is inactive in FNO is refused by FNO, with its reason logged.
+    mapping
+        .create_custom_attribute(proto::CreateCustomAttributeRequest {
+            custom_attribute: Some(proto::CustomAttribute {
+                name: "Legacy_Account_Code".into(),
+                entity_type: proto::EntityType::Account as i32,
+                data_type: proto::AttributeDataType::Text as i32,
+                active: true,
+                sf_field: "Website".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("register");
+    let refused = sync_and_wait(&app.operator().await, &account).await;
+    assert_eq!(
+        refused.state,
+        proto::SyncRunState::Failed as i32,
+        "{refused:?}"
+    );
+    let logs = logs_of(&app.viewer().await, &refused.run_id).await;
+    let account_log = logs
+        .iter()
+        .find(|l| l.name == "Account Creation/Update")
+        .expect("account log");
+    assert!(
+        account_log
+            .error_log
+            .as_ref()
+            .is_some_and(|e| e.reason.contains("Legacy_Account_Code")),
+        "{account_log:?}"
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_tail_sees_every_log_of_a_run_in_order_and_resumes_without_gaps(pool: PgPool) {
+    let app = ready_app(pool).await;
+    let viewer = app.viewer().await;
+    let mut tail = viewer
+        .logs()
+        .tail_transaction_logs(proto::TailTransactionLogsRequest {
+            follow: true,
+            ..Default::default()
+        })
+        .await
+        .expect("tail")
+        .into_inner();
+    let (account, _) = seed_simple(&app, "Tail Corp");
+    let run = sync_and_wait(&app.operator().await, &account).await;
+    let mut expected: Vec<String> = logs_of(&viewer, &run.run_id)
+        .await
+        .into_iter()
+        .map(|l| l.log_number)
+        .collect();
+    expected.reverse();
+    assert!(expected.len() >= 4, "{expected:?}");
+    let mut seen = Vec::new();
+    while seen.len() < expected.len() {
+        let log = tail
+            .next()
+            .await
+            .expect("stream open")
+            .expect("ok")
+            .transaction_log
+            .expect("log");
+        seen.push(log.log_number);
+    }
+    assert_eq!(seen, expected);
+
+    let resume_after = expected[1].clone();
+    let resumed: Vec<String> = viewer
+        .logs()
+        .tail_transaction_logs(proto::TailTransactionLogsRequest {
+            after_log_number: resume_after,
+            ..Default::default()
+        })
+        .await
+        .expect("resume")
+        .into_inner()
+        .map(|item| item.expect("ok").transaction_log.expect("log").log_number)
+        .collect()
+        .await;
+    assert_eq!(resumed, expected[2..].to_vec());
+}
