@@ -156,9 +156,14 @@ async fn sync_fno_account(pass: &mut Pass<'_>, record: &SfRecord) -> Result<Opti
     let unchanged = link
         .as_ref()
         .is_some_and(|l| l.fno_id == account.id && l.fingerprint == print);
+    let account_type = account
+        .account_type
+        .as_ref()
+        .map(|t| format!("{t:?}"))
+        .unwrap_or_default();
     let sent = format!(
-        "account {} ({:?}, type {:?})",
-        account.id, account.name, account.account_type
+        "account {} ({:?}, type {account_type})",
+        account.id, account.name
     );
     if !unchanged {
         let fno = pass.fno.clone();
@@ -273,12 +278,17 @@ async fn sync_user(pass: &mut Pass<'_>, contact: &SfRecord, account_id: &str) ->
     };
     let print = fingerprint(&user);
     let link = links::get_link(&pass.ctx.pool, "Contact", &contact.id).await?;
+    let roles: Vec<&str> = user
+        .account_roles
+        .iter()
+        .flat_map(|r| r.roles.iter().map(String::as_str))
+        .collect();
     let sent = format!(
-        "user {:?} ({} {}), account {account_id}, roles {:?}",
+        "user {:?} ({} {}), account {account_id}, roles {}",
         user.user_name,
         user.first_name,
         user.last_name,
-        user.account_roles.first().map(|r| &r.roles)
+        roles.join(", ")
     );
     if link
         .as_ref()

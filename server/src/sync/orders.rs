@@ -249,9 +249,9 @@ async fn send_entitlement(
         ..entitlement.clone()
     });
     let sent = format!(
-        "entitlement sold to {:?}, state {:?}, {} line(s): {}",
-        entitlement.sold_to,
-        entitlement.state,
+        "entitlement sold to {}, state {}, {} line(s): {}",
+        entitlement.sold_to.as_deref().unwrap_or_default(),
+        entitlement.state.as_str(),
         lines.len(),
         lines
             .iter()
