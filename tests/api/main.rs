@@ -11,6 +11,7 @@ mod logs_runs;
 mod mappings;
 mod outbound;
 mod products_layouts;
+mod products_live;
 mod remote_sites;
 mod schedules;
 mod secrets;

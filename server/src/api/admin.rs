@@ -11,6 +11,7 @@ use crate::domain::remote_site::{normalize_url, validate_name};
 use crate::error::{Error, Result, Violations};
 use crate::store::connections::System;
 use crate::store::{layouts, licenses, remote_sites};
+use crate::sync::clients::stored_salesforce_client;
 
 /// Serves `fnosync.v1.AdminService`.
 pub struct AdminApi {
@@ -94,6 +95,29 @@ impl AdminApi {
             licenses::save_license(&self.ctx.pool, &record.license_key, &claims).await?;
         }
         license::license_info(&self.ctx).await
+    }
+
+    async fn schema_status(&self) -> Result<pb::GetSalesforceSchemaStatusResponse> {
+        let ctx = &self.ctx;
+        let client = stored_salesforce_client(&ctx.pool, &ctx.secret_box, &ctx.outbound).await?;
+        let statuses = client.connector_schema_status().await.map_err(|e| {
+            Error::Unavailable(format!("cannot describe the Salesforce objects: {e}"))
+        })?;
+        let objects = statuses
+            .into_iter()
+            .map(|status| {
+                let object = SfObject::ALL
+                    .into_iter()
+                    .find(|o| o.api_name() == status.object);
+                pb::ObjectSchemaStatus {
+                    sf_object: object.map(sf_object_to_proto).unwrap_or_default() as i32,
+                    api_name: status.object,
+                    present_fields: status.present.into_iter().map(|(name, _)| name).collect(),
+                    missing_fields: status.missing,
+                }
+            })
+            .collect();
+        Ok(pb::GetSalesforceSchemaStatusResponse { objects })
     }
 
     async fn list_layouts(&self, sf_object: i32) -> Result<Vec<pb::PageLayout>> {
@@ -263,10 +287,7 @@ impl AdminService for AdminApi {
             ))
             .into());
         }
-        Err(Error::Unimplemented(
-            "reading the Salesforce schema is not available in this version".into(),
-        )
-        .into())
+        respond(self.schema_status().await)
     }
 
     async fn list_page_layouts(

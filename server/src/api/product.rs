@@ -1,13 +1,20 @@
-//! `ProductService`: products with their readiness, and the include flag.
+//! `ProductService`: products with their readiness on both sides (spec §3),
+//! and the "Include in FlexNet Operations Sync" flag, which lives on the
+//! Salesforce product and is mirrored in PostgreSQL.
+
+use std::collections::HashMap;
 
 use fnosync_proto::v1 as pb;
 use pb::product_service_server::ProductService;
 use tonic::Request;
 
 use super::convert::timestamp;
-use super::{respond, ApiContext, RpcResult};
+use super::{connections, respond, ApiContext, RpcResult};
 use crate::error::{Error, Result};
+use crate::salesforce::{fields, ProductFilter, SalesforceClient};
 use crate::store::products::{self, ProductRecord};
+use crate::sync::clients::{stored_fno_client, stored_salesforce_client};
+use crate::sync::rules::{product_problems, ProductFacts};
 
 /// Serves `fnosync.v1.ProductService`.
 pub struct ProductApi {
@@ -30,7 +37,7 @@ pub fn validate_salesforce_id(id: &str, key_prefix: &str, object: &str) -> Resul
     Ok(())
 }
 
-fn to_proto(record: ProductRecord) -> pb::Product {
+fn stored_product(record: ProductRecord) -> pb::Product {
     let mut problems = Vec::new();
     if !record.sync_included {
         problems.push("\"Include in FlexNet Operations Sync\" is not set".to_string());
@@ -57,6 +64,94 @@ impl ProductApi {
         Self { ctx }
     }
 
+    async fn connected(&self) -> Result<bool> {
+        Ok(connections::require_verified_connections(&self.ctx)
+            .await
+            .is_ok())
+    }
+
+    async fn salesforce(&self) -> Result<SalesforceClient> {
+        stored_salesforce_client(&self.ctx.pool, &self.ctx.secret_box, &self.ctx.outbound).await
+    }
+
+    /// Reads the products from both systems and judges each one.
+    async fn live_products(&self) -> Result<Vec<pb::Product>> {
+        let ctx = &self.ctx;
+        let unavailable = |system: &str, e: &dyn std::fmt::Display| {
+            Error::Unavailable(format!("cannot read the products from {system}: {e}"))
+        };
+        let sf_products = self
+            .salesforce()
+            .await?
+            .read_products(&ProductFilter::All)
+            .await
+            .map_err(|e| unavailable("Salesforce", &e))?;
+        let fno = stored_fno_client(&ctx.pool, &ctx.secret_box, &ctx.outbound).await?;
+        let fno_products = fno
+            .list_products()
+            .await
+            .map_err(|e| unavailable("FNO", &e))?;
+        let squash = |text: &str| text.split_whitespace().collect::<String>().to_lowercase();
+        let mut parts: HashMap<String, Vec<(String, bool)>> = HashMap::new();
+        for product in &fno_products {
+            for part in &product.part_numbers {
+                parts
+                    .entry(squash(part))
+                    .or_default()
+                    .push((part.clone(), product.is_deployed()));
+            }
+        }
+        Ok(sf_products
+            .into_iter()
+            .map(|product| {
+                let code = product.product_code.clone().unwrap_or_default();
+                let candidates = parts.get(&squash(&code)).cloned().unwrap_or_default();
+                let exact = candidates.iter().find(|(part, _)| *part == code);
+                let facts = ProductFacts {
+                    product_code: product.product_code.as_deref(),
+                    active: product.is_active,
+                    included: product.include_in_sync,
+                    fno_candidates: candidates.iter().map(|(p, d)| (p.as_str(), *d)).collect(),
+                };
+                let problems = product_problems(&facts);
+                pb::Product {
+                    salesforce_product_id: product.id,
+                    name: product.name,
+                    product_code: code.clone(),
+                    sync_included: product.include_in_sync,
+                    salesforce_active: product.is_active,
+                    fno_exists: !candidates.is_empty(),
+                    fno_part_number: exact
+                        .or(candidates.first())
+                        .map(|(p, _)| p.clone())
+                        .unwrap_or_default(),
+                    fno_deployed: exact.is_some_and(|(_, deployed)| *deployed),
+                    code_matches_part_number: exact.is_some(),
+                    readiness_known: true,
+                    ready: problems.is_empty(),
+                    problems,
+                    update_time: None,
+                }
+            })
+            .collect())
+    }
+
+    async fn list(&self, not_ready_only: bool) -> Result<Vec<pb::Product>> {
+        let listed = if self.connected().await? {
+            self.live_products().await?
+        } else {
+            products::list_products(&self.ctx.pool)
+                .await?
+                .into_iter()
+                .map(stored_product)
+                .collect()
+        };
+        Ok(listed
+            .into_iter()
+            .filter(|p| !not_ready_only || !p.ready)
+            .collect())
+    }
+
     async fn set_included(
         &self,
         request: pb::SetProductSyncIncludedRequest,
@@ -64,6 +159,22 @@ impl ProductApi {
         let id = request.salesforce_product_id.trim();
         validate_salesforce_id(id, "01t", "Product2")
             .map_err(|e| Error::invalid("salesforce_product_id", e))?;
+        if self.connected().await? {
+            // The flag is a field of the Salesforce product; set it there first.
+            self.salesforce()
+                .await?
+                .update_record(
+                    "Product2",
+                    id,
+                    &serde_json::json!({ fields::INCLUDE_IN_SYNC: request.included }),
+                )
+                .await
+                .map_err(|e| {
+                    Error::FailedPrecondition(format!(
+                        "Salesforce refused the change of product {id}: {e}"
+                    ))
+                })?;
+        }
         let record = products::set_product_included(
             &self.ctx.pool,
             id,
@@ -73,7 +184,17 @@ impl ProductApi {
         )
         .await?;
         tracing::info!(product = %record.salesforce_product_id, included = record.sync_included, "product include flag set");
-        Ok(to_proto(record))
+        if self.connected().await? {
+            if let Some(live) = self
+                .live_products()
+                .await?
+                .into_iter()
+                .find(|p| p.salesforce_product_id == id)
+            {
+                return Ok(live);
+            }
+        }
+        Ok(stored_product(record))
     }
 }
 
@@ -83,17 +204,8 @@ impl ProductService for ProductApi {
         &self,
         request: Request<pb::ListProductsRequest>,
     ) -> RpcResult<pb::ListProductsResponse> {
-        let not_ready_only = request.into_inner().not_ready_only;
-        let records = products::list_products(&self.ctx.pool).await;
-        respond(records.map(|records| {
-            pb::ListProductsResponse {
-                products: records
-                    .into_iter()
-                    .map(to_proto)
-                    .filter(|p| !not_ready_only || !p.ready)
-                    .collect(),
-            }
-        }))
+        let products = self.list(request.into_inner().not_ready_only).await;
+        respond(products.map(|products| pb::ListProductsResponse { products }))
     }
 
     async fn set_product_sync_included(
