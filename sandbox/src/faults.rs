@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct FaultSettings {
-    /// Added latency per call, in milliseconds.
+    /// Added latency per call, in milliseconds (only for calls the filter admits).
     pub latency_ms: u64,
     /// Share of calls (0.0 to 1.0) that fail with `failure_status`.
     pub failure_rate: f64,
@@ -62,11 +62,11 @@ impl Faults {
 
     fn decide(&self, operation: &str) -> (u64, Injected) {
         let mut settings = self.lock_settings();
-        let latency = settings.latency_ms;
         if !settings.operation_filter.is_empty() && !operation.contains(&settings.operation_filter)
         {
-            return (latency, Injected::None);
+            return (0, Injected::None);
         }
+        let latency = settings.latency_ms;
         let status = if settings.failure_status == 0 {
             500
         } else {

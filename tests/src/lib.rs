@@ -35,6 +35,8 @@ pub struct TestApp {
     pub viewer_token: String,
     /// Signs licence keys the server accepts.
     pub license_issuer: LicenseIssuer,
+    /// The master key the server encrypts secrets with.
+    pub master_key: String,
     /// The Salesforce sandbox the server may reach.
     pub salesforce: SalesforceSandbox,
     /// The FNO sandbox the server may reach.
@@ -47,6 +49,12 @@ pub struct TestApp {
 impl TestApp {
     /// Starts the server over `pool` (already migrated by `#[sqlx::test]`).
     pub async fn spawn(pool: PgPool) -> Self {
+        Self::spawn_with_workers(pool, 1).await
+    }
+
+    /// Starts the server with `workers` sync workers (0: the API only, so
+    /// that server processes started by the test carry out the runs).
+    pub async fn spawn_with_workers(pool: PgPool, workers: usize) -> Self {
         if std::env::var_os("TEST_LOG").is_some() {
             fnosync_server::telemetry::init(fnosync_server::config::LogFormat::Text);
         }
@@ -64,13 +72,14 @@ impl TestApp {
         let fno = FnoSandbox::start(fno_options, ca)
             .await
             .expect("fno sandbox");
+        let master_key = crypto::generate_key();
         let options = ServerOptions {
-            master_key: Some(crypto::generate_key().into()),
+            master_key: Some(master_key.clone().into()),
             license_public_key: Some(license_issuer.public_key()),
             bootstrap_admin_token: None,
             extra_ca_certs: vec![ca_file.path().to_path_buf()],
             http_timeout_secs: 10,
-            workers: 1,
+            workers,
             run_lease_secs: 30,
         };
         let mut role_tokens = Vec::new();
@@ -100,6 +109,7 @@ impl TestApp {
             operator_token,
             viewer_token,
             license_issuer,
+            master_key,
             salesforce,
             fno,
             _ca_file: ca_file,
@@ -474,4 +484,69 @@ pub fn add_opportunity(
         )
         .expect("close");
     opportunity
+}
+
+/// A `fnosync serve` process started by a test, trusting the sandboxes.
+pub struct ServerProcess {
+    /// The process.
+    pub child: tokio::process::Child,
+    /// Its gRPC address.
+    pub address: String,
+}
+
+/// Starts the real binary against the test's database with JSON logs, and
+/// waits until it serves. `env` adds or overrides variables.
+pub async fn spawn_server_process(app: &TestApp, env: &[(&str, &str)]) -> ServerProcess {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut command = tokio::process::Command::new(workspace_binary("fnosync"));
+    command
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("FNOSYNC_DATABASE_URL", database_url(&app.pool).await)
+        .env("FNOSYNC_MASTER_KEY", &app.master_key)
+        .env(
+            "FNOSYNC_LICENSE_PUBLIC_KEY",
+            app.license_issuer.public_key(),
+        )
+        .env("FNOSYNC_EXTRA_CA_CERTS", app.ca_path())
+        .env("FNOSYNC_LOG_FORMAT", "json")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("spawn fnosync");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let address = loop {
+        let line = lines
+            .next_line()
+            .await
+            .expect("read")
+            .expect("server exited before serving");
+        if line.contains("fnosync is serving") {
+            let value: serde_json::Value = serde_json::from_str(&line).expect("json log line");
+            break value["address"].as_str().expect("address").to_string();
+        }
+    };
+    // Keep draining the log so the process never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    ServerProcess { child, address }
+}
+
+/// Polls `check` every 50 ms until it returns `Some`, failing after `limit`.
+pub async fn eventually<T, F, Fut>(limit: std::time::Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "condition not met within {limit:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }

@@ -1,0 +1,95 @@
+use std::time::Duration;
+
+use fnosync_client::{proto, FnosyncClient};
+use fnosync_sandbox::faults::FaultSettings;
+use fnosync_sandbox::salesforce::fields as sf;
+use fnosync_server::MIGRATOR;
+use fnosync_tests::{eventually, seed_sales_order, spawn_server_process, LineSpec, TestApp};
+use serde_json::json;
+use sqlx::PgPool;
+
+/// Kills the server process after FNO created the entitlement but before
+/// Salesforce got the IDs; a second process takes the run over once its
+/// lease runs out and finishes it without a second entitlement.
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_server_killed_before_the_write_back_leaves_no_duplicate_after_restart(pool: PgPool) {
+    // Arrange: the API runs in-process without workers; runs go to server processes.
+    let app = TestApp::spawn_with_workers(pool.clone(), 0).await;
+    app.connect_sandboxes().await;
+    app.submit_license().await;
+    let (account, opportunity, _) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Crash Test Corp" }),
+        &[],
+        json!({}),
+        &[LineSpec::permanent("SF01demo", 3.0)],
+    );
+    // The write-back hangs, so the run is caught between FNO and Salesforce.
+    app.salesforce.set_faults(FaultSettings {
+        latency_ms: 120_000,
+        operation_filter: "composite.sobjects".into(),
+        ..Default::default()
+    });
+    let lease = [("FNOSYNC_RUN_LEASE_SECS", "5"), ("FNOSYNC_WORKERS", "1")];
+    let mut first = spawn_server_process(&app, &lease).await;
+    let operator = app.operator().await;
+    let run = operator
+        .sync()
+        .sync_account(proto::SyncAccountRequest {
+            account_id: account.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("sync")
+        .into_inner()
+        .run
+        .expect("run");
+    eventually(Duration::from_secs(30), || async {
+        (app.salesforce.call_count("composite.sobjects") > 0).then_some(())
+    })
+    .await;
+    assert_eq!(
+        app.fno.store().read(|s| s.entitlements.len()),
+        1,
+        "FNO has the entitlement"
+    );
+
+    // Act: kill the process mid-run, lift the fault, start another process.
+    first.child.kill().await.expect("kill");
+    app.salesforce.set_faults(FaultSettings::default());
+    let second = spawn_server_process(&app, &lease).await;
+    let client = FnosyncClient::connect(format!("http://{}", second.address), &app.operator_token)
+        .await
+        .expect("connect");
+    let ended = eventually(Duration::from_secs(60), || async {
+        let current = client
+            .sync()
+            .get_sync_run(proto::GetSyncRunRequest {
+                run_id: run.run_id.clone(),
+            })
+            .await
+            .ok()?
+            .into_inner()
+            .run?;
+        (current.state != proto::SyncRunState::Running as i32).then_some(current)
+    })
+    .await;
+
+    // Assert
+    assert_eq!(
+        ended.state,
+        proto::SyncRunState::Completed as i32,
+        "{ended:?}"
+    );
+    assert_eq!(
+        app.fno.call_count("createSimpleEntitlement"),
+        1,
+        "created once"
+    );
+    assert_eq!(app.fno.store().read(|s| s.entitlements.len()), 1);
+    let written = app
+        .salesforce
+        .record("Opportunity", &opportunity)
+        .expect("opportunity");
+    assert!(written[sf::ENTITLEMENT_ID].is_string(), "{written}");
+}
