@@ -332,3 +332,98 @@ async fn an_edited_and_a_cleared_mapping_change_what_the_next_sync_sends(pool: P
         "the cleared mapping sends nothing"
     );
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_renewal_opportunity_renews_the_lines_of_the_renewed_entitlement(pool: PgPool) {
+    // Arrange: the guide's order is synced, then renewed by a second opportunity.
+    let app = ready_app(pool).await;
+    let operator = app.operator().await;
+    let account = app
+        .salesforce
+        .find("Account", "Name", &json!("SF-DemoAccount"))[0]["Id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let original = app
+        .salesforce
+        .find("Opportunity", "Name", &json!("SF-TestOpportunity"))[0]["Id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    sync_and_wait(&operator, &account).await;
+    let entitlement_id = app
+        .salesforce
+        .record("Opportunity", &original)
+        .expect("opp")[sf::ENTITLEMENT_ID]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let original_line = app
+        .fno
+        .store()
+        .entitlement(&entitlement_id)
+        .expect("entitlement")
+        .line_items[0]
+        .activation_id
+        .clone();
+    let renewal_line = LineSpec {
+        product_code: "SF01demo",
+        quantity: 10.0,
+        fields: json!({
+            sf::START_DATE_OPTION: "Use First Activation Date",
+            sf::EXPIRATION_DATE_OPTION: "Specify Duration",
+            sf::EXPIRATION_TERM: 1,
+            sf::EXPIRATION_TERM_OPTION: "Years",
+        }),
+    };
+    let renewal = fnosync_tests::add_opportunity(&app.salesforce, &account, &[renewal_line]);
+    app.salesforce
+        .update(
+            "Opportunity",
+            &renewal,
+            json!({ sf::RENEWED_OPPORTUNITY: original }),
+        )
+        .expect("renews");
+
+    // Act
+    let run = sync_and_wait(&operator, &account).await;
+
+    // Assert
+    assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    let logs = logs_of(&app.viewer().await, &run.run_id).await;
+    assert!(
+        logs.iter().any(|l| l.name == "RenewalLineItem Creation"
+            && l.status == proto::TransactionStatus::Completed as i32),
+        "{logs:#?}"
+    );
+    assert_eq!(
+        app.fno.store().read(|s| s.entitlements.len()),
+        1,
+        "no new entitlement"
+    );
+    let lines = app
+        .fno
+        .store()
+        .entitlement(&entitlement_id)
+        .expect("entitlement")
+        .line_items;
+    let renewed = lines
+        .iter()
+        .find(|l| l.parent_line_item.as_deref() == Some(original_line.as_str()))
+        .expect("renewal line");
+    assert_eq!(
+        app.salesforce
+            .record("Opportunity", &renewal)
+            .expect("renewal")[sf::ENTITLEMENT_ID],
+        json!(entitlement_id)
+    );
+    let sf_line = app
+        .salesforce
+        .find("OpportunityLineItem", "OpportunityId", &json!(renewal))[0]
+        .clone();
+    assert_eq!(sf_line[sf::ACTIVATION_ID], json!(renewed.activation_id));
+
+    let writes = app.fno.write_call_count();
+    sync_and_wait(&operator, &account).await;
+    assert_eq!(app.fno.write_call_count(), writes, "a renewal is sent once");
+}

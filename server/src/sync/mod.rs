@@ -9,6 +9,7 @@ pub mod logger;
 pub mod mapping;
 pub mod orders;
 pub mod pass;
+pub mod renewals;
 pub mod rules;
 pub mod worker;
 pub mod write_back;

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::pass::{fingerprint, Pass, SALESFORCE_COMPONENT};
+use super::renewals;
 use super::rules::{self, LineDates, ProductFacts};
 use crate::domain::mapping::SfObject;
 use crate::error::Result;
@@ -148,6 +149,10 @@ pub async fn sync_order(
                 pass.record_done(true).await?;
             }
         }
+    }
+    if let Some(renewed) = renewals::renewed_opportunity(opportunity) {
+        renewals::renew(pass, opportunity, &renewed, &lines).await?;
+        return queue_line_write_back(pass, order).await;
     }
     let owner = opportunity
         .text("AccountId")
@@ -641,4 +646,44 @@ async fn line_states(
                 .map(|sf_line| (sf_line, l.activation_id, remaining))
         })
         .collect()
+}
+
+/// Records a line's link and, for the write-back, its activation ID and copies.
+pub async fn record_line_link(
+    pass: &mut Pass<'_>,
+    sf_line: &str,
+    activation_id: &str,
+    entitlement_id: &str,
+    print: &str,
+    copies: i64,
+) -> Result<()> {
+    pass.fresh_lines
+        .insert(sf_line.to_string(), (activation_id.to_string(), copies));
+    save_line_link(pass, sf_line, activation_id, entitlement_id, print).await
+}
+
+/// Queues the activation IDs and remaining copies of lines handled in this run.
+async fn queue_line_write_back(pass: &mut Pass<'_>, order: &SalesOrder) -> Result<()> {
+    for line in &order.line_items {
+        let Some((activation_id, copies)) = pass.fresh_lines.get(&line.record.id).cloned() else {
+            continue;
+        };
+        let shown_remaining = line
+            .record
+            .number(fields::REMAINING_QUANTITY)
+            .map(|n| n as i64);
+        if line.record.text(fields::ACTIVATION_ID) != Some(activation_id.as_str())
+            || shown_remaining != Some(copies)
+        {
+            pass.write_back.push(RecordUpdate {
+                object: "OpportunityLineItem".into(),
+                id: line.record.id.clone(),
+                fields: serde_json::json!({
+                    fields::ACTIVATION_ID: activation_id,
+                    fields::REMAINING_QUANTITY: copies,
+                }),
+            });
+        }
+    }
+    Ok(())
 }
