@@ -170,19 +170,20 @@ fn convert(value: &Value, data_type: DataType) -> Option<AttributeValue> {
             .and_then(|s| NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok())
             .map(AttributeValue::Date),
         DataType::Number => match value {
-            Value::Number(n) => match n.as_i64() {
-                Some(i) => Some(AttributeValue::Integer(i)),
-                None => n.as_f64().map(|f| AttributeValue::Text(f.to_string())),
-            },
-            Value::String(s) => s.trim().parse::<f64>().ok().map(|f| {
-                if f.fract() == 0.0 && f.abs() < 9e15 {
-                    AttributeValue::Integer(f as i64)
-                } else {
-                    AttributeValue::Text(f.to_string())
-                }
-            }),
+            Value::Number(n) => n.as_i64().map(AttributeValue::Integer).or_else(|| n.as_f64().map(number)),
+            Value::String(s) => s.trim().parse::<f64>().ok().map(number),
             _ => None,
         },
+    }
+}
+
+/// A number as FNO gets it: whole numbers as integers (Salesforce sends
+/// `10.0` for a quantity of 10), others as plain decimal text.
+fn number(value: f64) -> AttributeValue {
+    if value.fract() == 0.0 && value.abs() < 9e15 {
+        AttributeValue::Integer(value as i64)
+    } else {
+        AttributeValue::Text(value.to_string())
     }
 }
 
