@@ -383,3 +383,129 @@ async fn a_tail_sees_every_log_of_a_run_in_order_and_resumes_without_gaps(pool: 
         .await;
     assert_eq!(resumed, expected[2..].to_vec());
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_salesforce_session_that_expires_mid_run_is_renewed_and_the_run_completes(pool: PgPool) {
+    // Arrange: FNO is slow to create the entitlement, so the session can be
+    // expired after Salesforce was read and before the write-back.
+    let app = ready_app(pool).await;
+    let (account, opportunity) = seed_simple(&app, "Session Corp");
+    app.fno.faults().set(FaultSettings {
+        latency_ms: 1500,
+        operation_filter: "createSimpleEntitlement".into(),
+        ..Default::default()
+    });
+    let operator = app.operator().await;
+    let run = operator
+        .sync()
+        .sync_account(proto::SyncAccountRequest {
+            account_id: account.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("sync")
+        .into_inner()
+        .run
+        .expect("run");
+
+    // Act
+    fnosync_tests::eventually(std::time::Duration::from_secs(20), || async {
+        (app.fno.call_count("createAccount") > 0).then_some(())
+    })
+    .await;
+    app.salesforce.expire_sessions();
+    let ended = fnosync_tests::eventually(std::time::Duration::from_secs(30), || async {
+        let current = operator
+            .sync()
+            .get_sync_run(proto::GetSyncRunRequest {
+                run_id: run.run_id.clone(),
+            })
+            .await
+            .ok()?
+            .into_inner()
+            .run?;
+        (current.end_time.is_some()).then_some(current)
+    })
+    .await;
+
+    // Assert
+    assert_eq!(
+        ended.state,
+        proto::SyncRunState::Completed as i32,
+        "{ended:?}"
+    );
+    assert_eq!(
+        app.salesforce.call_count("oauth.token"),
+        3,
+        "the verification login, the run's login, one re-login"
+    );
+    let record = app
+        .salesforce
+        .record("Opportunity", &opportunity)
+        .expect("opportunity");
+    assert!(
+        record[sf::ENTITLEMENT_ID].is_string(),
+        "written back after the re-login"
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_cancelled_run_stops_between_records(pool: PgPool) {
+    let app = ready_app(pool).await;
+    let (account, _) = seed_simple(&app, "Cancel Corp");
+    app.fno.faults().set(FaultSettings {
+        latency_ms: 1000,
+        operation_filter: "createAccount".into(),
+        ..Default::default()
+    });
+    let operator = app.operator().await;
+    let run = operator
+        .sync()
+        .sync_account(proto::SyncAccountRequest {
+            account_id: account.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("sync")
+        .into_inner()
+        .run
+        .expect("run");
+    fnosync_tests::eventually(std::time::Duration::from_secs(20), || async {
+        (app.fno.call_count("createAccount") > 0).then_some(())
+    })
+    .await;
+    let cancelled = operator
+        .sync()
+        .cancel_sync_run(proto::CancelSyncRunRequest {
+            run_id: run.run_id.clone(),
+        })
+        .await
+        .expect("cancel")
+        .into_inner()
+        .run
+        .expect("run");
+    assert_eq!(cancelled.run_id, run.run_id);
+    let mut events = operator
+        .sync()
+        .watch_sync_run(proto::WatchSyncRunRequest {
+            run_id: run.run_id.clone(),
+        })
+        .await
+        .expect("watch")
+        .into_inner();
+    let mut last = cancelled;
+    while let Some(event) = events.next().await {
+        last = event.expect("event").run.expect("run");
+    }
+    assert_eq!(
+        last.state,
+        proto::SyncRunState::Cancelled as i32,
+        "{last:?}"
+    );
+    assert!(last.records_done < last.records_total, "{last:?}");
+    assert_eq!(
+        entitlement_count(&app),
+        0,
+        "no entitlement after the cancel"
+    );
+}

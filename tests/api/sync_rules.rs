@@ -290,6 +290,12 @@ async fn sold_to_accounts_are_created_and_own_the_entitlement(pool: PgPool) {
         .entitlement(record[sf::ENTITLEMENT_ID].as_str().expect("id"))
         .expect("entitlement");
     assert_eq!(entitlement.sold_to.as_deref(), Some(customer.as_str()));
+    assert_eq!(
+        entitlement.channel_partners.len(),
+        1,
+        "the partner is recorded"
+    );
+    assert_eq!(entitlement.channel_partners[0].account_id, partner);
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]

@@ -170,7 +170,10 @@ fn convert(value: &Value, data_type: DataType) -> Option<AttributeValue> {
             .and_then(|s| NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok())
             .map(AttributeValue::Date),
         DataType::Number => match value {
-            Value::Number(n) => n.as_i64().map(AttributeValue::Integer).or_else(|| n.as_f64().map(number)),
+            Value::Number(n) => n
+                .as_i64()
+                .map(AttributeValue::Integer)
+                .or_else(|| n.as_f64().map(number)),
             Value::String(s) => s.trim().parse::<f64>().ok().map(number),
             _ => None,
         },

@@ -13,8 +13,8 @@ use super::rules::{self, LineDates, ProductFacts};
 use crate::domain::mapping::SfObject;
 use crate::error::Result;
 use crate::fno::{
-    retry, CreatedEntitlement, CreatedLine, EntitlementUpdate, LineItemQuery, LineItemUpdate,
-    NewEntitlement, NewLineItem,
+    retry, ChannelPartner, CreatedEntitlement, CreatedLine, EntitlementUpdate, LineItemQuery,
+    LineItemUpdate, NewEntitlement, NewLineItem,
 };
 use crate::salesforce::{fields, LineItem, RecordUpdate, SalesOrder, SfRecord};
 use crate::store::links::{self, LinkRecord};
@@ -122,6 +122,30 @@ async fn part_number_state(pass: &mut Pass<'_>, code: &str) -> Result<Option<(St
     Ok(state)
 }
 
+/// FNO's tier key of distributors (the partner that sold to the end customer).
+pub const PARTNER_TIER: &str = "bo.constants.partnertiernames.tier1";
+
+/// In the partner scenario (spec §4) the opportunity's own account is the
+/// channel partner; it is recorded on the entitlement sold to the end customer.
+fn partner_of(
+    owner: &str,
+    sold_to: &str,
+    account_ids: &BTreeMap<String, String>,
+) -> Vec<ChannelPartner> {
+    if owner == sold_to {
+        return Vec::new();
+    }
+    account_ids
+        .get(owner)
+        .map(|partner| ChannelPartner {
+            tier_name: PARTNER_TIER.to_string(),
+            account_id: partner.clone(),
+            current_owner: Some(false),
+        })
+        .into_iter()
+        .collect()
+}
+
 /// Syncs one sales order; `account_ids` maps Salesforce account Ids to FNO account IDs.
 pub async fn sync_order(
     pass: &mut Pass<'_>,
@@ -202,7 +226,7 @@ pub async fn sync_order(
             opportunity.text(fields::ENTITLEMENT_STATE),
             pass.filters.post_condition_state,
         ),
-        channel_partners: Vec::new(),
+        channel_partners: partner_of(&owner, &sold_to_sf, account_ids),
         attributes: match pass
             .mappings
             .custom_attributes(SfObject::Opportunity, opportunity)
