@@ -33,17 +33,7 @@ async fn a_server_killed_before_the_write_back_leaves_no_duplicate_after_restart
     let lease = [("FNOSYNC_RUN_LEASE_SECS", "5"), ("FNOSYNC_WORKERS", "1")];
     let mut first = spawn_server_process(&app, &lease).await;
     let operator = app.operator().await;
-    let run = operator
-        .sync()
-        .sync_account(proto::SyncAccountRequest {
-            account_id: account.clone(),
-            ..Default::default()
-        })
-        .await
-        .expect("sync")
-        .into_inner()
-        .run
-        .expect("run");
+    let run = fnosync_tests::start_sync(&operator, &account).await;
     eventually(Duration::from_secs(30), || async {
         (app.salesforce.call_count("composite.sobjects") > 0).then_some(())
     })

@@ -396,17 +396,7 @@ async fn a_salesforce_session_that_expires_mid_run_is_renewed_and_the_run_comple
         ..Default::default()
     });
     let operator = app.operator().await;
-    let run = operator
-        .sync()
-        .sync_account(proto::SyncAccountRequest {
-            account_id: account.clone(),
-            ..Default::default()
-        })
-        .await
-        .expect("sync")
-        .into_inner()
-        .run
-        .expect("run");
+    let run = fnosync_tests::start_sync(&operator, &account).await;
 
     // Act
     fnosync_tests::eventually(std::time::Duration::from_secs(20), || async {
@@ -414,19 +404,7 @@ async fn a_salesforce_session_that_expires_mid_run_is_renewed_and_the_run_comple
     })
     .await;
     app.salesforce.expire_sessions();
-    let ended = fnosync_tests::eventually(std::time::Duration::from_secs(30), || async {
-        let current = operator
-            .sync()
-            .get_sync_run(proto::GetSyncRunRequest {
-                run_id: run.run_id.clone(),
-            })
-            .await
-            .ok()?
-            .into_inner()
-            .run?;
-        (current.end_time.is_some()).then_some(current)
-    })
-    .await;
+    let ended = fnosync_tests::watch_until_end(&operator, run).await;
 
     // Assert
     assert_eq!(
@@ -459,17 +437,7 @@ async fn a_cancelled_run_stops_between_records(pool: PgPool) {
         ..Default::default()
     });
     let operator = app.operator().await;
-    let run = operator
-        .sync()
-        .sync_account(proto::SyncAccountRequest {
-            account_id: account.clone(),
-            ..Default::default()
-        })
-        .await
-        .expect("sync")
-        .into_inner()
-        .run
-        .expect("run");
+    let run = fnosync_tests::start_sync(&operator, &account).await;
     fnosync_tests::eventually(std::time::Duration::from_secs(20), || async {
         (app.fno.call_count("createAccount") > 0).then_some(())
     })
@@ -485,18 +453,7 @@ async fn a_cancelled_run_stops_between_records(pool: PgPool) {
         .run
         .expect("run");
     assert_eq!(cancelled.run_id, run.run_id);
-    let mut events = operator
-        .sync()
-        .watch_sync_run(proto::WatchSyncRunRequest {
-            run_id: run.run_id.clone(),
-        })
-        .await
-        .expect("watch")
-        .into_inner();
-    let mut last = cancelled;
-    while let Some(event) = events.next().await {
-        last = event.expect("event").run.expect("run");
-    }
+    let last = fnosync_tests::watch_until_end(&operator, cancelled).await;
     assert_eq!(
         last.state,
         proto::SyncRunState::Cancelled as i32,

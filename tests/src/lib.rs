@@ -396,10 +396,9 @@ pub fn seed_sales_order(
     (account_id, opportunity_id, line_ids)
 }
 
-/// Starts a one-time sync and follows it with `WatchSyncRun` until it ends.
-pub async fn sync_and_wait(client: &FnosyncClient, account_id: &str) -> proto::SyncRun {
-    use tokio_stream::StreamExt;
-    let run = client
+/// Starts a one-time sync of `account_id` and returns the queued run.
+pub async fn start_sync(client: &FnosyncClient, account_id: &str) -> proto::SyncRun {
+    client
         .sync()
         .sync_account(proto::SyncAccountRequest {
             account_id: account_id.into(),
@@ -409,7 +408,18 @@ pub async fn sync_and_wait(client: &FnosyncClient, account_id: &str) -> proto::S
         .expect("sync account")
         .into_inner()
         .run
-        .expect("run");
+        .expect("run")
+}
+
+/// Starts a one-time sync and follows it with `WatchSyncRun` until it ends.
+pub async fn sync_and_wait(client: &FnosyncClient, account_id: &str) -> proto::SyncRun {
+    let run = start_sync(client, account_id).await;
+    watch_until_end(client, run).await
+}
+
+/// Follows a run with `WatchSyncRun` until it ends and returns its last state.
+pub async fn watch_until_end(client: &FnosyncClient, run: proto::SyncRun) -> proto::SyncRun {
+    use tokio_stream::StreamExt;
     let mut events = client
         .sync()
         .watch_sync_run(proto::WatchSyncRunRequest {
