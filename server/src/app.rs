@@ -19,6 +19,7 @@ use crate::crypto::SecretBox;
 use crate::license::LicenseVerifier;
 use crate::outbound::{build_http_client, OutboundHttp};
 use crate::store::{self, tokens};
+use crate::sync::scheduler::run_scheduler;
 use crate::sync::worker::run_worker;
 use crate::sync::SyncContext;
 
@@ -31,6 +32,7 @@ pub struct App {
     listener: TcpListener,
     workers: usize,
     run_lease: Duration,
+    scheduler_tick: Duration,
 }
 
 impl App {
@@ -77,6 +79,7 @@ impl App {
             listener,
             workers: options.workers,
             run_lease: Duration::from_secs(options.run_lease_secs.max(5)),
+            scheduler_tick: Duration::from_millis(options.scheduler_tick_ms.max(10)),
         })
     }
 
@@ -123,6 +126,11 @@ impl App {
             let ctx = self.sync_context(index);
             tracker.spawn(run_worker(ctx, shutdown.clone()));
         }
+        tracker.spawn(run_scheduler(
+            self.ctx.pool.clone(),
+            self.scheduler_tick,
+            shutdown.clone(),
+        ));
         tracker.close();
         tracing::info!(address = %self.local_addr(), workers = self.workers, "fnosync is serving");
         let incoming = TcpListenerStream::new(self.listener);

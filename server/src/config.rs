@@ -57,6 +57,10 @@ pub struct ServerOptions {
     #[arg(long, env = "FNOSYNC_WORKERS", default_value_t = 2)]
     pub workers: usize,
 
+    /// How often the scheduler checks whether the scheduled sync is due, in milliseconds.
+    #[arg(long, env = "FNOSYNC_SCHEDULER_TICK_MS", default_value_t = 1000)]
+    pub scheduler_tick_ms: u64,
+
     /// Seconds a claimed run stays with its worker without progress before another may take it over.
     #[arg(long, env = "FNOSYNC_RUN_LEASE_SECS", default_value_t = 60)]
     pub run_lease_secs: u64,

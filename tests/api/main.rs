@@ -15,6 +15,7 @@ mod products_live;
 mod remote_sites;
 mod schedules;
 mod secrets;
+mod sync_batch;
 mod sync_crash;
 mod sync_faults;
 mod sync_flow;

@@ -81,6 +81,7 @@ impl TestApp {
             http_timeout_secs: 10,
             workers,
             run_lease_secs: 30,
+            scheduler_tick_ms: 100,
         };
         let mut role_tokens = Vec::new();
         for role in [Role::Admin, Role::Operator, Role::Viewer] {

@@ -127,6 +127,13 @@ pub fn task_id(now: DateTime<Utc>, attempt: u32) -> String {
 
 /// Queues a run under a fresh task ID and wakes the workers.
 pub async fn insert_run(pool: &sqlx::PgPool, run: &NewRun<'_>) -> Result<RunRecord> {
+    let mut connection = pool.acquire().await?;
+    insert_run_on(&mut connection, run).await
+}
+
+/// Queues a run on a connection or in a transaction of the caller; inside a
+/// transaction the workers are woken when it commits.
+pub async fn insert_run_on(db: &mut sqlx::PgConnection, run: &NewRun<'_>) -> Result<RunRecord> {
     let now = Utc::now();
     for attempt in 1..=1000 {
         let inserted = sqlx::query_as::<_, RunRecord>(&format!(
@@ -139,12 +146,12 @@ pub async fn insert_run(pool: &sqlx::PgPool, run: &NewRun<'_>) -> Result<RunReco
         .bind(run.window.map(|w| w.0))
         .bind(run.window.map(|w| w.1))
         .bind(run.requested_by)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *db)
         .await?;
         if let Some(record) = inserted {
             sqlx::query("SELECT pg_notify('fnosync_runs', $1)")
                 .bind(&record.run_id)
-                .execute(pool)
+                .execute(&mut *db)
                 .await?;
             return Ok(record);
         }

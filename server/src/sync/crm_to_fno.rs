@@ -19,9 +19,33 @@ pub const ACCOUNT_STEP: &str = "Account Creation/Update";
 /// Step name of users.
 pub const CONTACT_STEP: &str = "Contact Creation/Update";
 
+/// How the sync of one account ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AccountOutcome {
+    /// Its records were processed (failures, if any, are in the counters).
+    Synced,
+    /// It has no sales order in the pre-condition stages.
+    NotSynced(String),
+    /// It could not be synced at all.
+    Failed(String),
+    /// The run was cancelled while it was processed.
+    Cancelled,
+}
+
 /// Carries out the one-time sync of the run's account.
 pub async fn sync_account(pass: &mut Pass<'_>) -> Result<Ended> {
     let account_id = pass.run.account_id.clone();
+    Ok(match sync_account_by_id(pass, &account_id).await? {
+        AccountOutcome::Synced => Ended::from_counters(pass.counters()),
+        AccountOutcome::NotSynced(note) => Ended::completed_with(note),
+        AccountOutcome::Failed(reason) => Ended::failed(reason),
+        AccountOutcome::Cancelled => Ended::cancelled(),
+    })
+}
+
+/// Syncs one account, Salesforce to FNO, and writes the IDs back.
+pub async fn sync_account_by_id(pass: &mut Pass<'_>, account_id: &str) -> Result<AccountOutcome> {
+    let account_id = account_id.to_string();
     let extra = pass.mappings.extra_fields();
     let stages = pass.filters.pre_condition_stages.clone();
     let read = pass
@@ -40,10 +64,10 @@ pub async fn sync_account(pass: &mut Pass<'_>) -> Result<Ended> {
                 reason.clone(),
             )
             .await?;
-            return Ok(Ended::failed(reason));
+            return Ok(AccountOutcome::Failed(reason));
         }
         Err(error) => {
-            return Ok(Ended::failed(format!(
+            return Ok(AccountOutcome::Failed(format!(
                 "cannot read the account from Salesforce: {error}"
             )))
         }
@@ -55,7 +79,7 @@ pub async fn sync_account(pass: &mut Pass<'_>) -> Result<Ended> {
     {
         Ok(orders) => orders,
         Err(error) => {
-            return Ok(Ended::failed(format!(
+            return Ok(AccountOutcome::Failed(format!(
                 "cannot read the sales orders from Salesforce: {error}"
             )))
         }
@@ -66,7 +90,7 @@ pub async fn sync_account(pass: &mut Pass<'_>) -> Result<Ended> {
         );
         pass.completed(ACCOUNT_STEP, &account_id, note.clone())
             .await?;
-        return Ok(Ended::completed_with(note));
+        return Ok(AccountOutcome::NotSynced(note));
     }
     let lines: usize = sales_orders.iter().map(|o| o.line_items.len()).sum();
     let sold_to: BTreeMap<String, SfRecord> = sales_orders
@@ -75,12 +99,12 @@ pub async fn sync_account(pass: &mut Pass<'_>) -> Result<Ended> {
         .filter(|s| s.id != account_id)
         .map(|s| (s.id.clone(), s))
         .collect();
-    pass.set_total(
+    pass.add_total(
         (1 + sold_to.len() + account.contacts.len() + sales_orders.len() + lines) as i64,
     );
 
     let Some(fno_account_id) = sync_fno_account(pass, &account.account).await? else {
-        return Ok(Ended::failed(format!(
+        return Ok(AccountOutcome::Failed(format!(
             "the account {account_id} could not be created in FNO; see the transaction log"
         )));
     };
@@ -92,18 +116,18 @@ pub async fn sync_account(pass: &mut Pass<'_>) -> Result<Ended> {
     }
     for contact in &account.contacts {
         if pass.is_cancelled() {
-            return Ok(Ended::cancelled());
+            return Ok(AccountOutcome::Cancelled);
         }
         sync_user(pass, contact, &fno_account_id).await?;
     }
     for order in &sales_orders {
         if pass.is_cancelled() {
-            return Ok(Ended::cancelled());
+            return Ok(AccountOutcome::Cancelled);
         }
         orders::sync_order(pass, order, &account_ids).await?;
     }
     write_back::send(pass).await?;
-    Ok(Ended::from_counters(pass.counters()))
+    Ok(AccountOutcome::Synced)
 }
 
 fn account_from_record(pass: &Pass<'_>, record: &SfRecord) -> Result<Account, String> {

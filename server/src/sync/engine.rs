@@ -6,7 +6,7 @@ use tokio_util::sync::CancellationToken;
 use super::clients::{stored_fno_client, stored_salesforce_client};
 use super::mapping::Mappings;
 use super::pass::Pass;
-use super::{crm_to_fno, SyncContext};
+use super::{batch, crm_to_fno, SyncContext};
 use crate::error::Result;
 use crate::store::filters;
 use crate::store::runs::RunRecord;
@@ -77,9 +77,6 @@ pub async fn execute(
     let mut pass = Pass::new(ctx, run, (sf, fno), mappings, filters, shutdown);
     match run.kind.as_str() {
         "one_time" => crm_to_fno::sync_account(&mut pass).await,
-        other => Ok(Ended::failed(format!(
-            "{} syncs are not available in this version",
-            other.replace('_', "-")
-        ))),
+        _ => batch::sync_window(&mut pass).await,
     }
 }

@@ -2,6 +2,7 @@
 //! out against Salesforce and FNO, writing a transaction log for every step.
 //! Nothing here speaks gRPC.
 
+pub mod batch;
 pub mod clients;
 pub mod crm_to_fno;
 pub mod engine;
@@ -11,6 +12,7 @@ pub mod orders;
 pub mod pass;
 pub mod renewals;
 pub mod rules;
+pub mod scheduler;
 pub mod worker;
 pub mod write_back;
 

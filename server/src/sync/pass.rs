@@ -85,9 +85,9 @@ impl<'a> Pass<'a> {
         }
     }
 
-    /// Sets how many records the run will process.
-    pub fn set_total(&mut self, total: i64) {
-        self.total = total;
+    /// Adds records the run will process.
+    pub fn add_total(&mut self, records: i64) {
+        self.total += records;
     }
 
     /// Returns (total, done, failed).

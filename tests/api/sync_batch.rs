@@ -1,0 +1,247 @@
+use std::time::Duration;
+
+use fnosync_client::{proto, FnosyncClient};
+use fnosync_sandbox::salesforce::fields as sf;
+use fnosync_server::sync::scheduler::fire_if_due;
+use fnosync_server::MIGRATOR;
+use fnosync_tests::{eventually, watch_until_end, TestApp};
+use serde_json::json;
+use sqlx::PgPool;
+
+async fn ready_app(pool: PgPool) -> TestApp {
+    let app = TestApp::spawn(pool).await;
+    app.connect_sandboxes().await;
+    app.submit_license().await;
+    app
+}
+
+async fn create_schedule(client: &FnosyncClient) {
+    client
+        .schedules()
+        .create_schedule(proto::CreateScheduleRequest {
+            timing: Some(proto::create_schedule_request::Timing::Daily(
+                proto::DailyTiming {
+                    time_of_day: "02:00".into(),
+                    time_zone: "UTC".into(),
+                },
+            )),
+            request_id: String::new(),
+        })
+        .await
+        .expect("schedule");
+}
+
+async fn make_due(pool: &PgPool) {
+    sqlx::query("UPDATE schedules SET next_fire_at = now() - interval '1 second'")
+        .execute(pool)
+        .await
+        .expect("due");
+}
+
+async fn scheduled_runs(client: &FnosyncClient) -> Vec<proto::SyncRun> {
+    client
+        .sync()
+        .list_sync_runs(proto::ListSyncRunsRequest {
+            kind: proto::SyncKind::Scheduled as i32,
+            ..Default::default()
+        })
+        .await
+        .expect("runs")
+        .into_inner()
+        .runs
+}
+
+/// Waits until the newest scheduled run has ended and returns it.
+async fn next_scheduled_run(client: &FnosyncClient, count: usize) -> proto::SyncRun {
+    let run = eventually(Duration::from_secs(30), || async {
+        let runs = scheduled_runs(client).await;
+        (runs.len() == count).then(|| runs[0].clone())
+    })
+    .await;
+    watch_until_end(client, run).await
+}
+
+fn demo_line(app: &TestApp) -> serde_json::Value {
+    let opportunity = app
+        .salesforce
+        .find("Opportunity", "Name", &json!("SF-TestOpportunity"))[0]["Id"]
+        .clone();
+    app.salesforce
+        .find("OpportunityLineItem", "OpportunityId", &opportunity)[0]
+        .clone()
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_due_schedule_fires_once_and_syncs_both_directions(pool: PgPool) {
+    // Arrange
+    let app = ready_app(pool.clone()).await;
+    let admin = app.admin().await;
+    // Only deployed lines can be activated.
+    admin
+        .filters()
+        .update_filters(proto::UpdateFiltersRequest {
+            filters: Some(proto::Filters {
+                pre_condition_stages: vec!["Closed Won".into()],
+                post_condition_state: proto::EntitlementState::Deployed as i32,
+            }),
+        })
+        .await
+        .expect("filters");
+    create_schedule(&admin).await;
+    make_due(&pool).await;
+
+    // Act: the scheduler fires; then FNO activates copies and it fires again.
+    let first = next_scheduled_run(&admin, 1).await;
+    let line = demo_line(&app);
+    let activation_id = line[sf::ACTIVATION_ID]
+        .as_str()
+        .expect("activation id written back")
+        .to_string();
+    app.fno
+        .store()
+        .activate(&activation_id, 3)
+        .expect("activate");
+    make_due(&pool).await;
+    let second = next_scheduled_run(&admin, 2).await;
+
+    // Assert
+    assert_eq!(
+        first.state,
+        proto::SyncRunState::Completed as i32,
+        "{first:?}"
+    );
+    assert_eq!(first.requested_by, "FNOSyncBatch");
+    assert!(
+        first.message.contains("1 account(s) changed"),
+        "{}",
+        first.message
+    );
+    assert_eq!(
+        second.state,
+        proto::SyncRunState::Completed as i32,
+        "{second:?}"
+    );
+    let line = demo_line(&app);
+    assert_eq!(
+        line[sf::REMAINING_QUANTITY].as_f64(),
+        Some(7.0),
+        "remaining quantity after 3 activations"
+    );
+    let schedule = admin
+        .schedules()
+        .get_schedule(proto::GetScheduleRequest {})
+        .await
+        .expect("schedule")
+        .into_inner()
+        .schedule
+        .expect("schedule");
+    assert!(schedule.last_fire_time.is_some());
+    let next = schedule.next_fire_time.expect("next");
+    assert!(
+        next.seconds > chrono::Utc::now().timestamp(),
+        "the next fire time is in the future"
+    );
+    assert_eq!(scheduled_runs(&admin).await.len(), 2, "one run per fire");
+    let watermark: (Option<chrono::DateTime<chrono::Utc>>,) =
+        sqlx::query_as("SELECT watermark FROM schedules")
+            .fetch_one(&pool)
+            .await
+            .expect("watermark");
+    assert!(
+        watermark.0.is_some(),
+        "a successful scheduled run moves the watermark"
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_due_schedule_queues_exactly_one_run_and_a_paused_one_none(pool: PgPool) {
+    let app = TestApp::spawn_with_workers(pool.clone(), 0).await;
+    let admin = app.admin().await;
+    create_schedule(&admin).await;
+    admin
+        .schedules()
+        .pause_schedule(proto::PauseScheduleRequest {})
+        .await
+        .expect("pause");
+    make_due(&pool).await;
+    assert!(
+        fire_if_due(&pool).await.expect("tick").is_none(),
+        "paused: no fire"
+    );
+
+    admin
+        .schedules()
+        .resume_schedule(proto::ResumeScheduleRequest {})
+        .await
+        .expect("resume");
+    make_due(&pool).await;
+    // Several replicas ticking at once give one run.
+    let ticks = futures::future::join_all((0..4).map(|_| fire_if_due(&pool))).await;
+    let fired = ticks
+        .into_iter()
+        .map(|t| t.expect("tick"))
+        .filter(Option::is_some)
+        .count();
+    let queued = eventually(Duration::from_secs(10), || async {
+        let runs = scheduled_runs(&admin).await;
+        (!runs.is_empty()).then_some(runs.len())
+    })
+    .await;
+    assert_eq!(fired, 1, "one tick fires, the others find it not due");
+    assert_eq!(queued, 1, "exactly one run for one fire time");
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn an_immediate_sync_touches_only_what_changed_in_its_window(pool: PgPool) {
+    let app = ready_app(pool).await;
+    let operator = app.operator().await;
+    let start = |window| async {
+        let run = operator
+            .sync()
+            .start_immediate_sync(proto::StartImmediateSyncRequest {
+                window: Some(window),
+                request_id: String::new(),
+            })
+            .await
+            .expect("immediate")
+            .into_inner()
+            .run
+            .expect("run");
+        watch_until_end(&operator, run).await
+    };
+    use proto::start_immediate_sync_request::Window;
+
+    let past = start(Window::DateRange(proto::DateRange {
+        start_date: "2020-01-01".into(),
+        end_date: "2020-01-02".into(),
+    }))
+    .await;
+    assert_eq!(
+        past.state,
+        proto::SyncRunState::Completed as i32,
+        "{past:?}"
+    );
+    assert!(
+        past.message.contains("0 account(s) changed"),
+        "{}",
+        past.message
+    );
+    assert_eq!(
+        app.fno.write_call_count(),
+        0,
+        "nothing outside the window is touched"
+    );
+
+    let recent = start(Window::LastHours(1)).await;
+    assert_eq!(
+        recent.state,
+        proto::SyncRunState::Completed as i32,
+        "{recent:?}"
+    );
+    assert!(
+        recent.message.contains("1 account(s) changed"),
+        "{}",
+        recent.message
+    );
+    assert!(demo_line(&app)[sf::ACTIVATION_ID].is_string());
+}
