@@ -391,7 +391,7 @@ async fn a_salesforce_session_that_expires_mid_run_is_renewed_and_the_run_comple
     let app = ready_app(pool).await;
     let (account, opportunity) = seed_simple(&app, "Session Corp");
     app.fno.faults().set(FaultSettings {
-        latency_ms: 1500,
+        latency_ms: 3000,
         operation_filter: "createSimpleEntitlement".into(),
         ..Default::default()
     });
@@ -432,7 +432,7 @@ async fn a_cancelled_run_stops_between_records(pool: PgPool) {
     let app = ready_app(pool).await;
     let (account, _) = seed_simple(&app, "Cancel Corp");
     app.fno.faults().set(FaultSettings {
-        latency_ms: 1000,
+        latency_ms: 2000,
         operation_filter: "createAccount".into(),
         ..Default::default()
     });
