@@ -33,6 +33,8 @@ pub struct App {
     workers: usize,
     run_lease: Duration,
     scheduler_tick: Duration,
+    budget_floor: u64,
+    budget_check: Duration,
 }
 
 impl App {
@@ -80,6 +82,8 @@ impl App {
             workers: options.workers,
             run_lease: Duration::from_secs(options.run_lease_secs.max(5)),
             scheduler_tick: Duration::from_millis(options.scheduler_tick_ms.max(10)),
+            budget_floor: options.salesforce_budget_floor,
+            budget_check: Duration::from_secs(options.budget_check_secs.max(1)),
         })
     }
 
@@ -99,6 +103,8 @@ impl App {
             outbound: self.ctx.outbound.clone(),
             worker_id: format!("{host}-{}-{index}", std::process::id()),
             lease: self.run_lease,
+            budget_floor: self.budget_floor,
+            budget_check: self.budget_check,
         }
     }
 

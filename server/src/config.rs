@@ -57,6 +57,15 @@ pub struct ServerOptions {
     #[arg(long, env = "FNOSYNC_WORKERS", default_value_t = 2)]
     pub workers: usize,
 
+    /// Salesforce API requests to leave untouched each day: a scheduled or
+    /// immediate run pauses when fewer remain, and goes on when the budget is back.
+    #[arg(long, env = "FNOSYNC_SALESFORCE_BUDGET_FLOOR", default_value_t = 1000)]
+    pub salesforce_budget_floor: u64,
+
+    /// How often a paused run checks the Salesforce API budget again, in seconds.
+    #[arg(long, env = "FNOSYNC_BUDGET_CHECK_SECS", default_value_t = 300)]
+    pub budget_check_secs: u64,
+
     /// How often the scheduler checks whether the scheduled sync is due, in milliseconds.
     #[arg(long, env = "FNOSYNC_SCHEDULER_TICK_MS", default_value_t = 1000)]
     pub scheduler_tick_ms: u64,

@@ -245,3 +245,60 @@ async fn an_immediate_sync_touches_only_what_changed_in_its_window(pool: PgPool)
     );
     assert!(demo_line(&app)[sf::ACTIVATION_ID].is_string());
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_run_pauses_under_the_budget_floor_and_goes_on_when_budget_returns(pool: PgPool) {
+    // Arrange: the org has 50 requests left today, under the floor of 100.
+    let app = ready_app(pool).await;
+    app.salesforce.set_api_limit(1000, 950);
+    let operator = app.operator().await;
+
+    // Act
+    let run = operator
+        .sync()
+        .start_immediate_sync(proto::StartImmediateSyncRequest {
+            window: Some(proto::start_immediate_sync_request::Window::LastHours(1)),
+            request_id: String::new(),
+        })
+        .await
+        .expect("immediate")
+        .into_inner()
+        .run
+        .expect("run");
+    let paused = eventually(Duration::from_secs(20), || async {
+        let current = operator
+            .sync()
+            .get_sync_run(proto::GetSyncRunRequest {
+                run_id: run.run_id.clone(),
+            })
+            .await
+            .ok()?
+            .into_inner()
+            .run?;
+        (current.state == proto::SyncRunState::Paused as i32).then_some(current)
+    })
+    .await;
+    let writes_while_paused = app.fno.write_call_count();
+    app.salesforce.set_api_limit(1000, 0);
+    let ended = watch_until_end(&operator, paused.clone()).await;
+
+    // Assert
+    assert!(
+        paused.message.contains("under the floor of 100"),
+        "{}",
+        paused.message
+    );
+    assert_eq!(writes_while_paused, 0, "nothing was sent while paused");
+    assert_eq!(
+        ended.state,
+        proto::SyncRunState::Completed as i32,
+        "{ended:?}"
+    );
+    let logs = fnosync_tests::logs_of(&operator, &run.run_id).await;
+    assert!(
+        logs.iter()
+            .any(|l| l.name == "Salesforce API Budget" && l.description.starts_with("resumed")),
+        "{logs:#?}"
+    );
+    assert!(demo_line(&app)[sf::ACTIVATION_ID].is_string());
+}

@@ -82,6 +82,8 @@ impl TestApp {
             workers,
             run_lease_secs: 30,
             scheduler_tick_ms: 100,
+            salesforce_budget_floor: 100,
+            budget_check_secs: 1,
         };
         let mut role_tokens = Vec::new();
         for role in [Role::Admin, Role::Operator, Role::Viewer] {

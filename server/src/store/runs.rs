@@ -172,7 +172,7 @@ pub async fn claim_run(
         "UPDATE sync_runs SET state = 'running', started_at = COALESCE(started_at, now()), \
          worker_id = $1, lease_until = now() + make_interval(secs => $2) \
          WHERE run_id = (SELECT run_id FROM sync_runs \
-             WHERE state = 'queued' OR (state = 'running' AND lease_until < now()) \
+             WHERE state = 'queued' OR (state IN ('running', 'paused') AND lease_until < now()) \
              ORDER BY created_at, run_id LIMIT 1 FOR UPDATE SKIP LOCKED) \
          RETURNING {COLUMNS}"
     ))
@@ -238,4 +238,25 @@ pub async fn request_cancel(pool: &sqlx::PgPool, run_id: &str) -> Result<RunReco
     .fetch_optional(pool)
     .await?
     .ok_or_else(|| Error::not_found("sync run", run_id))
+}
+
+/// Marks a running run paused (or running again) with a message, and extends its lease.
+pub async fn set_paused(
+    pool: &sqlx::PgPool,
+    run_id: &str,
+    paused: bool,
+    message: &str,
+    lease_secs: f64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE sync_runs SET state = $2, message = $3, lease_until = now() + make_interval(secs => $4) \
+         WHERE run_id = $1",
+    )
+    .bind(run_id)
+    .bind(if paused { "paused" } else { "running" })
+    .bind(message)
+    .bind(lease_secs)
+    .execute(pool)
+    .await?;
+    Ok(())
 }

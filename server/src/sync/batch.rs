@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Timelike, Utc};
 use super::crm_to_fno::{sync_account_by_id, AccountOutcome};
 use super::engine::Ended;
 use super::pass::Pass;
-use super::{scheduler, write_back};
+use super::{budget, scheduler, write_back};
 use crate::error::Result;
 use crate::fno::{retry, LineItemQuery};
 use crate::salesforce::{fields, Condition, Operator, RecordUpdate, SoqlBuilder};
@@ -39,7 +39,7 @@ pub async fn sync_window(pass: &mut Pass<'_>) -> Result<Ended> {
     };
     let mut failed_accounts = 0;
     for account in &accounts {
-        if pass.is_cancelled() {
+        if pass.is_cancelled() || !budget::wait_for_budget(pass).await? {
             return Ok(Ended::cancelled());
         }
         match sync_account_by_id(pass, account).await? {

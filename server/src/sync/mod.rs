@@ -3,6 +3,7 @@
 //! Nothing here speaks gRPC.
 
 pub mod batch;
+pub mod budget;
 pub mod clients;
 pub mod crm_to_fno;
 pub mod engine;
@@ -36,4 +37,8 @@ pub struct SyncContext {
     pub worker_id: String,
     /// How long a claimed run stays with this worker without progress.
     pub lease: Duration,
+    /// Salesforce API requests a run leaves untouched each day.
+    pub budget_floor: u64,
+    /// How often a paused run checks the budget again.
+    pub budget_check: Duration,
 }

@@ -125,6 +125,22 @@ impl<'a> Pass<'a> {
         self.failed += 1;
     }
 
+    /// Renews the lease and notes a cancel request without counting a record.
+    pub async fn record_progress_only(&mut self) -> Result<()> {
+        let lease = self.ctx.lease.as_secs_f64() + self.ctx.budget_check.as_secs_f64();
+        let counters = self.counters();
+        let cancel = runs::record_progress(
+            &self.ctx.pool,
+            &self.run.run_id,
+            &self.ctx.worker_id,
+            counters,
+            lease,
+        )
+        .await?;
+        self.cancelled |= cancel;
+        Ok(())
+    }
+
     /// Logs a completed step.
     pub async fn completed(&self, name: &str, record_id: &str, description: String) -> Result<()> {
         self.logger
