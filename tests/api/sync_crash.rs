@@ -83,3 +83,83 @@ async fn a_server_killed_before_the_write_back_leaves_no_duplicate_after_restart
         .expect("opportunity");
     assert!(written[sf::ENTITLEMENT_ID].is_string(), "{written}");
 }
+
+/// Two server processes against one database: the schedule fires once, one
+/// replica carries the run out, and FNO gets one entitlement.
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn two_replicas_fire_a_due_schedule_once_and_run_it_once(pool: PgPool) {
+    // Arrange
+    let app = TestApp::spawn_with_workers(pool.clone(), 0).await;
+    app.connect_sandboxes().await;
+    app.submit_license().await;
+    let admin = app.admin().await;
+    admin
+        .schedules()
+        .create_schedule(proto::CreateScheduleRequest {
+            timing: Some(proto::create_schedule_request::Timing::Cron(
+                proto::CronTiming {
+                    expression: "0 3 * * *".into(),
+                    time_zone: "UTC".into(),
+                },
+            )),
+            request_id: String::new(),
+        })
+        .await
+        .expect("schedule");
+    let env = [
+        ("FNOSYNC_WORKERS", "2"),
+        ("FNOSYNC_SCHEDULER_TICK_MS", "20"),
+    ];
+    let first = spawn_server_process(&app, &env).await;
+    let second = spawn_server_process(&app, &env).await;
+
+    // Act
+    sqlx::query("UPDATE schedules SET next_fire_at = now()")
+        .execute(&pool)
+        .await
+        .expect("due");
+    let runs = eventually(Duration::from_secs(30), || async {
+        let runs = admin
+            .sync()
+            .list_sync_runs(proto::ListSyncRunsRequest {
+                kind: proto::SyncKind::Scheduled as i32,
+                ..Default::default()
+            })
+            .await
+            .ok()?
+            .into_inner()
+            .runs;
+        (runs.len() == 1 && runs[0].end_time.is_some()).then_some(runs)
+    })
+    .await;
+
+    // Assert: still one run after more ticks of both replicas.
+    let schedule = admin
+        .schedules()
+        .get_schedule(proto::GetScheduleRequest {})
+        .await
+        .expect("schedule")
+        .into_inner()
+        .schedule
+        .expect("s");
+    assert!(schedule.next_fire_time.expect("next").seconds > chrono::Utc::now().timestamp());
+    let count: (i64,) = sqlx::query_as("SELECT count(*) FROM sync_runs WHERE kind = 'scheduled'")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(count.0, 1);
+    assert_eq!(
+        runs[0].state,
+        proto::SyncRunState::Completed as i32,
+        "{:?}",
+        runs[0]
+    );
+    assert_eq!(app.fno.store().read(|s| s.entitlements.len()), 1);
+    assert_eq!(app.fno.call_count("createSimpleEntitlement"), 1);
+    let workers: (i64,) = sqlx::query_as("SELECT count(DISTINCT worker_id) FROM sync_runs")
+        .fetch_one(&pool)
+        .await
+        .expect("workers");
+    assert_eq!(workers.0, 1, "one replica ran it");
+    drop((first, second));
+}
