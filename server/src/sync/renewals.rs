@@ -3,7 +3,8 @@
 //! instead of creating an entitlement. Each new line is matched to a line of
 //! the renewed entitlement with the same part number.
 
-use super::orders::{record_line_link, LINE_STEP};
+use super::order_links::record_line_link;
+use super::orders::LINE_STEP;
 use super::pass::{fingerprint, Pass, SALESFORCE_COMPONENT};
 use crate::error::Result;
 use crate::fno::{retry, LineItemQuery, LineRenewal, NewLineItem};

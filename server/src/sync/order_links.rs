@@ -1,0 +1,163 @@
+//! What the engine remembers of sent orders (links of opportunities and
+//! lines to entitlements and activation IDs) and the write-back of those IDs
+//! and the remaining quantities to Salesforce.
+
+use super::pass::Pass;
+use crate::error::Result;
+use crate::fno::{retry, LineItemQuery};
+use crate::salesforce::{fields, RecordUpdate, SalesOrder, SfRecord};
+use crate::store::links::{self, LinkRecord};
+
+pub async fn save_link(
+    pass: &Pass<'_>,
+    opportunity: &SfRecord,
+    entitlement_id: &str,
+    print: &str,
+) -> Result<()> {
+    links::save_link(
+        &pass.ctx.pool,
+        &LinkRecord {
+            sf_object: "Opportunity".into(),
+            salesforce_id: opportunity.id.clone(),
+            fno_kind: "entitlement".into(),
+            fno_id: entitlement_id.to_string(),
+            fingerprint: print.to_string(),
+            parent_id: String::new(),
+        },
+    )
+    .await
+}
+
+pub async fn save_line_link(
+    pass: &Pass<'_>,
+    sf_line: &str,
+    activation_id: &str,
+    entitlement_id: &str,
+    print: &str,
+) -> Result<()> {
+    links::save_link(
+        &pass.ctx.pool,
+        &LinkRecord {
+            sf_object: "OpportunityLineItem".into(),
+            salesforce_id: sf_line.to_string(),
+            fno_kind: "line_item".into(),
+            fno_id: activation_id.to_string(),
+            fingerprint: print.to_string(),
+            parent_id: entitlement_id.to_string(),
+        },
+    )
+    .await
+}
+
+/// Queues the Entitlement ID, Activation IDs and Remaining Quantities that
+/// Salesforce does not show yet.
+pub async fn queue_write_back(
+    pass: &mut Pass<'_>,
+    order: &SalesOrder,
+    entitlement_id: &str,
+) -> Result<()> {
+    let opportunity = &order.opportunity;
+    if opportunity.text(fields::ENTITLEMENT_ID) != Some(entitlement_id) {
+        pass.write_back.push(RecordUpdate {
+            object: "Opportunity".into(),
+            id: opportunity.id.clone(),
+            fields: serde_json::json!({ fields::ENTITLEMENT_ID: entitlement_id }),
+        });
+    }
+    for (line_id, activation_id, remaining) in line_states(pass, order, entitlement_id).await {
+        let Some(line) = order.line_items.iter().find(|l| l.record.id == line_id) else {
+            continue;
+        };
+        let shown_activation = line.record.text(fields::ACTIVATION_ID);
+        let shown_remaining = line
+            .record
+            .number(fields::REMAINING_QUANTITY)
+            .map(|n| n as i64);
+        if shown_activation != Some(activation_id.as_str()) || shown_remaining != remaining {
+            pass.write_back.push(RecordUpdate {
+                object: "OpportunityLineItem".into(),
+                id: line_id,
+                fields: serde_json::json!({
+                    fields::ACTIVATION_ID: activation_id,
+                    fields::REMAINING_QUANTITY: remaining,
+                }),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Returns (Salesforce line Id, activation ID, remaining copies) of an
+/// order's lines. Lines created in this run have all their copies left, so
+/// FNO is asked only about lines that existed before.
+async fn line_states(
+    pass: &Pass<'_>,
+    order: &SalesOrder,
+    entitlement_id: &str,
+) -> Vec<(String, String, Option<i64>)> {
+    let fresh: Vec<_> = order
+        .line_items
+        .iter()
+        .filter_map(|l| {
+            pass.fresh_lines
+                .get(&l.record.id)
+                .map(|(a, c)| (l.record.id.clone(), a.clone(), Some(*c)))
+        })
+        .collect();
+    if !fresh.is_empty() {
+        return fresh;
+    }
+    let fno = pass.fno.clone();
+    let query = LineItemQuery::by_entitlement(entitlement_id);
+    let found = retry::with_backoff(&pass.retry, || fno.find_line_items(&query))
+        .await
+        .unwrap_or_default();
+    found
+        .into_iter()
+        .filter_map(|l| {
+            let remaining = l.remaining_copies.or(l.number_of_copies);
+            l.order_line_number
+                .map(|sf_line| (sf_line, l.activation_id, remaining))
+        })
+        .collect()
+}
+
+/// Records a line's link and, for the write-back, its activation ID and copies.
+pub async fn record_line_link(
+    pass: &mut Pass<'_>,
+    sf_line: &str,
+    activation_id: &str,
+    entitlement_id: &str,
+    print: &str,
+    copies: i64,
+) -> Result<()> {
+    pass.fresh_lines
+        .insert(sf_line.to_string(), (activation_id.to_string(), copies));
+    save_line_link(pass, sf_line, activation_id, entitlement_id, print).await
+}
+
+/// Queues the activation IDs and remaining copies of lines handled in this run.
+pub async fn queue_line_write_back(pass: &mut Pass<'_>, order: &SalesOrder) -> Result<()> {
+    for line in &order.line_items {
+        let Some((activation_id, copies)) = pass.fresh_lines.get(&line.record.id).cloned() else {
+            continue;
+        };
+        let shown_remaining = line
+            .record
+            .number(fields::REMAINING_QUANTITY)
+            .map(|n| n as i64);
+        if line.record.text(fields::ACTIVATION_ID) != Some(activation_id.as_str())
+            || shown_remaining != Some(copies)
+        {
+            pass.write_back.push(RecordUpdate {
+                object: "OpportunityLineItem".into(),
+                id: line.record.id.clone(),
+                fields: serde_json::json!({
+                    fields::ACTIVATION_ID: activation_id,
+                    fields::REMAINING_QUANTITY: copies,
+                }),
+            });
+        }
+    }
+    Ok(())
+}
