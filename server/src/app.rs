@@ -30,6 +30,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 pub struct App {
     ctx: ApiContext,
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     workers: usize,
     run_lease: Duration,
     scheduler_tick: Duration,
@@ -70,6 +71,15 @@ impl App {
         let listener = TcpListener::bind(listen)
             .await
             .with_context(|| format!("failed to listen on {listen}"))?;
+        let metrics_listener = match options.metrics_listen {
+            Some(address) => Some(
+                TcpListener::bind(address)
+                    .await
+                    .with_context(|| format!("failed to listen on {address} for metrics"))?,
+            ),
+            None => None,
+        };
+        crate::telemetry_metrics::handle();
         let ctx = ApiContext {
             outbound: OutboundHttp::new(keys.http, pool.clone()),
             pool,
@@ -79,6 +89,7 @@ impl App {
         Ok(Self {
             ctx,
             listener,
+            metrics_listener,
             workers: options.workers,
             run_lease: Duration::from_secs(options.run_lease_secs.max(5)),
             scheduler_tick: Duration::from_millis(options.scheduler_tick_ms.max(10)),
@@ -108,13 +119,20 @@ impl App {
         }
     }
 
+    /// Returns the address of the metrics listener, when there is one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+    }
+
     /// Returns the shared context of the services.
     pub fn context(&self) -> &ApiContext {
         &self.ctx
     }
 
     /// Serves until `shutdown` is cancelled, then drains in-flight calls.
-    pub async fn run_until(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+    pub async fn run_until(mut self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let (health_reporter, health_service) = tonic_health::server::health_reporter();
         let reflection_v1 = reflection_builder().build_v1()?;
         let reflection_v1alpha = reflection_builder().build_v1alpha()?;
@@ -126,6 +144,9 @@ impl App {
             health_reporter
                 .set_service_status(name, tonic_health::ServingStatus::Serving)
                 .await;
+        }
+        if let Some(listener) = self.metrics_listener.take() {
+            crate::telemetry_metrics::serve(listener, shutdown.clone())?;
         }
         let tracker = TaskTracker::new();
         for index in 0..self.workers {

@@ -10,6 +10,7 @@ use sqlx::PgPool;
 use tonic::Status;
 
 use crate::store::tokens;
+use crate::telemetry_metrics::{RPC_DURATION, RPC_REQUESTS};
 
 /// What a token may do. Each role includes the ones below it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -211,7 +212,11 @@ where
                 .and_then(|v| v.parse::<i32>().ok())
                 .map(tonic::Code::from)
                 .unwrap_or(tonic::Code::Ok);
-            let elapsed_ms = started.elapsed().as_millis() as u64;
+            let elapsed = started.elapsed();
+            let elapsed_ms = elapsed.as_millis() as u64;
+            metrics::counter!(RPC_REQUESTS, "method" => path.clone(), "code" => format!("{code:?}")).increment(1);
+            metrics::histogram!(RPC_DURATION, "method" => path.clone())
+                .record(elapsed.as_secs_f64());
             span.in_scope(|| tracing::info!(code = ?code, elapsed_ms, "rpc finished"));
             Ok(response)
         })

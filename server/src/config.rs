@@ -53,6 +53,10 @@ pub struct ServerOptions {
     #[arg(long, env = "FNOSYNC_HTTP_TIMEOUT_SECS", default_value_t = 30)]
     pub http_timeout_secs: u64,
 
+    /// Address of the Prometheus `/metrics` listener, e.g. `127.0.0.1:9464`; none when unset.
+    #[arg(long, env = "FNOSYNC_METRICS_LISTEN")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
+
     /// Sync workers in this process (0 serves the API only).
     #[arg(long, env = "FNOSYNC_WORKERS", default_value_t = 2)]
     pub workers: usize,

@@ -16,6 +16,7 @@ pub mod salesforce;
 pub mod store;
 pub mod sync;
 pub mod telemetry;
+pub mod telemetry_metrics;
 
 /// The schema migrations in `migrations/`, applied by `fnosync migrate` and at start-up.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");

@@ -9,6 +9,7 @@ mod idempotency;
 mod license;
 mod logs_runs;
 mod mappings;
+mod metrics;
 mod outbound;
 mod products_layouts;
 mod products_live;

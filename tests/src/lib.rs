@@ -37,6 +37,8 @@ pub struct TestApp {
     pub license_issuer: LicenseIssuer,
     /// The master key the server encrypts secrets with.
     pub master_key: String,
+    /// Address of the server's `/metrics` listener.
+    pub metrics_addr: SocketAddr,
     /// The Salesforce sandbox the server may reach.
     pub salesforce: SalesforceSandbox,
     /// The FNO sandbox the server may reach.
@@ -83,6 +85,7 @@ impl TestApp {
             run_lease_secs: 30,
             scheduler_tick_ms: 100,
             salesforce_budget_floor: 100,
+            metrics_listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
             budget_check_secs: 1,
         };
         let mut role_tokens = Vec::new();
@@ -101,6 +104,7 @@ impl TestApp {
         .await
         .expect("build app");
         let addr = app.local_addr();
+        let metrics_addr = app.metrics_addr().expect("metrics listener");
         let shutdown = CancellationToken::new();
         let server = tokio::spawn(app.run_until(shutdown.clone()));
         let [admin_token, operator_token, viewer_token]: [String; 3] =
@@ -113,6 +117,7 @@ impl TestApp {
             viewer_token,
             license_issuer,
             master_key,
+            metrics_addr,
             salesforce,
             fno,
             _ca_file: ca_file,

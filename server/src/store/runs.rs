@@ -260,3 +260,12 @@ pub async fn set_paused(
     .await?;
     Ok(())
 }
+
+/// Counts the runs waiting for a worker.
+pub async fn count_queued(pool: &sqlx::PgPool) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT count(*) FROM sync_runs WHERE state = 'queued'")
+            .fetch_one(pool)
+            .await?,
+    )
+}

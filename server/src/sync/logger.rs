@@ -3,6 +3,7 @@
 
 use crate::error::Result;
 use crate::store::tx_logs::{self, NewErrorLog, NewTxLog};
+use crate::telemetry_metrics::SYNC_STEPS;
 
 /// Outcome of a step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,6 +62,7 @@ impl RunLogger {
 
     /// Writes one step; returns its log sequence.
     pub async fn log(&self, step: Step<'_>) -> Result<i64> {
+        metrics::counter!(SYNC_STEPS, "step" => step.name.to_string(), "status" => step.status.as_db()).increment(1);
         let log = NewTxLog {
             task_id: self.task_id.clone(),
             name: step.name.to_string(),

@@ -102,6 +102,9 @@ impl<'a> Pass<'a> {
 
     /// Counts a record as done (and failed), saves progress and notes a cancel request.
     pub async fn record_done(&mut self, failed: bool) -> Result<()> {
+        if let Some(remaining) = self.sf.api_remaining() {
+            metrics::gauge!(crate::telemetry_metrics::SALESFORCE_BUDGET).set(remaining as f64);
+        }
         self.done += 1;
         if failed {
             self.failed += 1;

@@ -11,6 +11,7 @@ use super::engine;
 use super::SyncContext;
 use crate::error::Result;
 use crate::store::runs;
+use crate::telemetry_metrics::{LAST_SCHEDULED_SUCCESS, QUEUE_DEPTH, SYNC_RUNS};
 
 /// What one step of a worker did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +33,7 @@ const IDLE_TICK: Duration = Duration::from_secs(2);
 /// Claims and carries out at most one run.
 pub async fn run_once(ctx: &SyncContext, shutdown: &CancellationToken) -> Result<Outcome> {
     let lease_secs = ctx.lease.as_secs_f64();
+    metrics::gauge!(QUEUE_DEPTH).set(runs::count_queued(&ctx.pool).await? as f64);
     let Some(run) = runs::claim_run(&ctx.pool, &ctx.worker_id, lease_secs).await? else {
         return Ok(Outcome::Idle);
     };
@@ -49,6 +51,10 @@ pub async fn run_once(ctx: &SyncContext, shutdown: &CancellationToken) -> Result
         }
     };
     let finished = runs::finish_run(&ctx.pool, &run_id, state, &message).await?;
+    metrics::counter!(SYNC_RUNS, "kind" => finished.kind.clone(), "outcome" => state).increment(1);
+    if finished.kind == "scheduled" && state == "completed" {
+        metrics::gauge!(LAST_SCHEDULED_SUCCESS).set(chrono::Utc::now().timestamp() as f64);
+    }
     tracing::info!(run_id = %run_id, state, done = finished.records_done, failed = finished.records_failed, "sync run ended");
     Ok(Outcome::Ran {
         run_id,
