@@ -186,11 +186,9 @@ fn write_accounts_query(
     match filter {
         AccountFilter::Id(id) => writer.simple_query("accountID", id, EQUALS),
         AccountFilter::Name(name) => writer.simple_query("accountName", name, EQUALS),
-        AccountFilter::ModifiedAfter(since) => writer
-            .open("lastModifiedDateTime")
-            .leaf("value", &format_datetime(*since))
-            .leaf("searchType", AFTER)
-            .close("lastModifiedDateTime"),
+        AccountFilter::ModifiedAfter(since) => {
+            writer.simple_query("lastModifiedDateTime", &format_datetime(*since), AFTER)
+        }
     };
     writer
         .close("queryParams")

@@ -158,11 +158,7 @@ fn write_line_query(writer: &mut XmlWriter, query: &LineItemQuery, page: usize, 
         }
     }
     if let Some(since) = query.modified_after {
-        writer
-            .open("lastModifiedDateTime")
-            .leaf("value", &format_datetime(since))
-            .leaf("searchType", AFTER)
-            .close("lastModifiedDateTime");
+        writer.simple_query("lastModifiedDateTime", &format_datetime(since), AFTER);
     }
     writer
         .close("queryParams")
@@ -251,11 +247,7 @@ fn write_entitlement_query(
         writer.simple_query("soldTo", sold_to, EQUALS);
     }
     if let Some(day) = query.modified_after {
-        writer
-            .open("lastModifiedDate")
-            .leaf("value", &format_date(day))
-            .leaf("searchType", AFTER)
-            .close("lastModifiedDate");
+        writer.simple_query("lastModifiedDate", &format_date(day), AFTER);
     }
     writer
         .close("entitlementSearchCriteria")

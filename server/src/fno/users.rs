@@ -152,11 +152,9 @@ fn write_users_query(writer: &mut XmlWriter, filter: &UserFilter<'_>, page: usiz
     match filter {
         UserFilter::UserName(name) => writer.simple_query("userName", name, EQUALS),
         UserFilter::AccountId(id) => writer.simple_query("accountID", id, EQUALS),
-        UserFilter::ModifiedAfter(since) => writer
-            .open("lastModifiedDateTime")
-            .leaf("value", &format_datetime(*since))
-            .leaf("searchType", AFTER)
-            .close("lastModifiedDateTime"),
+        UserFilter::ModifiedAfter(since) => {
+            writer.simple_query("lastModifiedDateTime", &format_datetime(*since), AFTER)
+        }
     };
     writer
         .close("queryParams")
