@@ -2,6 +2,7 @@
 //! a fresh PostgreSQL database per test, calls through the client crate.
 
 mod auth;
+mod cli;
 mod demo;
 mod filters;
 mod health_reflection;
