@@ -12,29 +12,12 @@ use fnosync_sandbox::salesforce::auth::{
 };
 use fnosync_tests::FNO_PASSWORD;
 
-async fn register_sites(app: &TestApp, client: &FnosyncClient) {
-    for (name, url) in [
-        ("FNO_Sandbox", app.fno.url()),
-        ("Salesforce_Sandbox", app.salesforce.url()),
-    ] {
-        client
-            .admin()
-            .create_remote_site(proto::CreateRemoteSiteRequest {
-                name: name.into(),
-                url,
-                ..Default::default()
-            })
-            .await
-            .expect("site");
-    }
-}
-
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn connections_are_stored_encrypted_and_never_returned(pool: PgPool) {
     // Arrange
     let app = TestApp::spawn(pool.clone()).await;
     let admin = app.admin().await;
-    register_sites(&app, &admin).await;
+    app.register_sandbox_sites(&admin).await;
 
     // Act
     let fno = admin
@@ -160,7 +143,7 @@ async fn secrets_never_appear_in_the_server_log(pool: PgPool) {
     let client = FnosyncClient::connect(format!("http://{address}"), token)
         .await
         .expect("connect");
-    register_sites(&app, &client).await;
+    app.register_sandbox_sites(&client).await;
     client
         .admin()
         .set_fno_connection(app.fno_connection())
@@ -218,7 +201,7 @@ async fn wrong_credentials_are_refused_and_nothing_is_saved(pool: PgPool) {
     // Arrange
     let app = TestApp::spawn(pool.clone()).await;
     let admin = app.admin().await;
-    register_sites(&app, &admin).await;
+    app.register_sandbox_sites(&admin).await;
     let mut fno = app.fno_connection();
     fno.password = "wrong-password".into();
     let mut salesforce = app.salesforce_connection();

@@ -25,19 +25,12 @@ async fn a_server_killed_before_the_write_back_leaves_no_duplicate_after_restart
         &[LineSpec::permanent("SF01demo", 3.0)],
     );
     // The write-back hangs, so the run is caught between FNO and Salesforce.
-    app.salesforce.set_faults(FaultSettings {
-        latency_ms: 120_000,
-        operation_filter: "composite.sobjects".into(),
-        ..Default::default()
-    });
+    fnosync_tests::slow_down(app.salesforce.faults(), "composite.sobjects", 120_000);
     let lease = [("FNOSYNC_RUN_LEASE_SECS", "5"), ("FNOSYNC_WORKERS", "1")];
     let mut first = spawn_server_process(&app, &lease).await;
     let operator = app.operator().await;
     let run = fnosync_tests::start_sync(&operator, &account).await;
-    eventually(Duration::from_secs(30), || async {
-        (app.salesforce.call_count("composite.sobjects") > 0).then_some(())
-    })
-    .await;
+    fnosync_tests::wait_until_called(|| app.salesforce.call_count("composite.sobjects")).await;
     assert_eq!(
         app.fno.store().read(|s| s.entitlements.len()),
         1,

@@ -390,19 +390,12 @@ async fn a_salesforce_session_that_expires_mid_run_is_renewed_and_the_run_comple
     // expired after Salesforce was read and before the write-back.
     let app = ready_app(pool).await;
     let (account, opportunity) = seed_simple(&app, "Session Corp");
-    app.fno.faults().set(FaultSettings {
-        latency_ms: 3000,
-        operation_filter: "createSimpleEntitlement".into(),
-        ..Default::default()
-    });
+    fnosync_tests::slow_down(app.fno.faults(), "createSimpleEntitlement", 3000);
     let operator = app.operator().await;
     let run = fnosync_tests::start_sync(&operator, &account).await;
 
     // Act
-    fnosync_tests::eventually(std::time::Duration::from_secs(20), || async {
-        (app.fno.call_count("createAccount") > 0).then_some(())
-    })
-    .await;
+    fnosync_tests::wait_until_called(|| app.fno.call_count("createAccount")).await;
     app.salesforce.expire_sessions();
     let ended = fnosync_tests::watch_until_end(&operator, run).await;
 
@@ -431,17 +424,10 @@ async fn a_salesforce_session_that_expires_mid_run_is_renewed_and_the_run_comple
 async fn a_cancelled_run_stops_between_records(pool: PgPool) {
     let app = ready_app(pool).await;
     let (account, _) = seed_simple(&app, "Cancel Corp");
-    app.fno.faults().set(FaultSettings {
-        latency_ms: 2000,
-        operation_filter: "createAccount".into(),
-        ..Default::default()
-    });
+    fnosync_tests::slow_down(app.fno.faults(), "createAccount", 2000);
     let operator = app.operator().await;
     let run = fnosync_tests::start_sync(&operator, &account).await;
-    fnosync_tests::eventually(std::time::Duration::from_secs(20), || async {
-        (app.fno.call_count("createAccount") > 0).then_some(())
-    })
-    .await;
+    fnosync_tests::wait_until_called(|| app.fno.call_count("createAccount")).await;
     let cancelled = operator
         .sync()
         .cancel_sync_run(proto::CancelSyncRunRequest {

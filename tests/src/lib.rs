@@ -171,20 +171,7 @@ impl TestApp {
     /// connections through the API, as an administrator does.
     pub async fn connect_sandboxes(&self) {
         let admin = self.admin().await;
-        for (name, url) in [
-            ("Salesforce_Sandbox", self.salesforce.url()),
-            ("FNO_Sandbox", self.fno.url()),
-        ] {
-            admin
-                .admin()
-                .create_remote_site(proto::CreateRemoteSiteRequest {
-                    name: name.into(),
-                    url,
-                    ..Default::default()
-                })
-                .await
-                .expect("remote site");
-        }
+        self.register_sandbox_sites(&admin).await;
         admin
             .admin()
             .set_fno_connection(self.fno_connection())
@@ -195,6 +182,24 @@ impl TestApp {
             .set_salesforce_connection(self.salesforce_connection())
             .await
             .expect("salesforce connection");
+    }
+
+    /// Registers both sandboxes as remote sites through `client`.
+    pub async fn register_sandbox_sites(&self, client: &FnosyncClient) {
+        for (name, url) in [
+            ("Salesforce_Sandbox", self.salesforce.url()),
+            ("FNO_Sandbox", self.fno.url()),
+        ] {
+            client
+                .admin()
+                .create_remote_site(proto::CreateRemoteSiteRequest {
+                    name: name.into(),
+                    url,
+                    ..Default::default()
+                })
+                .await
+                .expect("remote site");
+        }
     }
 
     /// The FNO connection settings of the sandbox.
@@ -567,4 +572,22 @@ where
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
+
+/// Makes calls of `operation` wait `millis` in a sandbox, so a test can act
+/// while a run is inside that call.
+pub fn slow_down(faults: &fnosync_sandbox::faults::Faults, operation: &str, millis: u64) {
+    faults.set(fnosync_sandbox::faults::FaultSettings {
+        latency_ms: millis,
+        operation_filter: operation.into(),
+        ..Default::default()
+    });
+}
+
+/// Waits until a sandbox counter shows at least one call.
+pub async fn wait_until_called(count: impl Fn() -> u64) {
+    eventually(std::time::Duration::from_secs(30), || async {
+        (count() > 0).then_some(())
+    })
+    .await;
 }
