@@ -1,7 +1,9 @@
-//! Wires the server together: database, keys, the gRPC services with
+//! Wires the server together: database, keys, TLS, the gRPC services with
 //! authentication, health and reflection, and graceful shutdown.
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -11,31 +13,35 @@ use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tonic::transport::ServerTlsConfig;
 
 use crate::api::{self, ApiContext};
 use crate::auth::{AuthLayer, Authenticator, Role};
-use crate::config::{ServerOptions, Settings};
+use crate::config::{LifecycleSettings, ServerOptions, Settings};
 use crate::crypto::SecretBox;
+use crate::health::{monitor_database, ServingHealth};
 use crate::license::LicenseVerifier;
 use crate::outbound::{build_http_client, OutboundHttp};
+use crate::shutdown::CloseStreamsLayer;
 use crate::store::{self, tokens};
 use crate::sync::scheduler::run_scheduler;
 use crate::sync::worker::run_worker;
 use crate::sync::SyncContext;
-
-/// How long shutdown waits for workers to checkpoint and stop.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
 /// A built server, bound to its address, not yet serving.
 pub struct App {
     ctx: ApiContext,
     listener: TcpListener,
     metrics_listener: Option<TcpListener>,
+    tls: Option<ServerTlsConfig>,
+    lifecycle: LifecycleSettings,
     workers: usize,
     run_lease: Duration,
     scheduler_tick: Duration,
     budget_floor: u64,
     budget_check: Duration,
+    sync_concurrency: usize,
+    sync_page_size: u32,
 }
 
 impl App {
@@ -43,12 +49,16 @@ impl App {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         // Configuration mistakes are reported before the database is touched.
         let keys = ServerKeys::from_options(&settings.server)?;
+        let tls = crate::transport::load_server_tls(&settings.tls)?;
         let pool = store::connect(&settings.database).await?;
         crate::MIGRATOR
             .run(&pool)
             .await
             .context("failed to apply migrations")?;
-        Self::with_keys(pool, keys, &settings.server, settings.listen).await
+        let mut app = Self::with_keys(pool, keys, &settings.server, settings.listen).await?;
+        app.tls = tls;
+        app.lifecycle = settings.lifecycle.clone();
+        Ok(app)
     }
 
     /// Builds the server over an existing, migrated pool (tests use this).
@@ -90,11 +100,15 @@ impl App {
             ctx,
             listener,
             metrics_listener,
+            tls: None,
+            lifecycle: LifecycleSettings::default(),
             workers: options.workers,
             run_lease: Duration::from_secs(options.run_lease_secs.max(5)),
             scheduler_tick: Duration::from_millis(options.scheduler_tick_ms.max(10)),
             budget_floor: options.salesforce_budget_floor,
             budget_check: Duration::from_secs(options.budget_check_secs.max(1)),
+            sync_concurrency: options.sync_concurrency.max(1),
+            sync_page_size: options.sync_page_size.clamp(1, 2000),
         })
     }
 
@@ -116,6 +130,8 @@ impl App {
             lease: self.run_lease,
             budget_floor: self.budget_floor,
             budget_check: self.budget_check,
+            concurrency: self.sync_concurrency,
+            page_size: self.sync_page_size,
         }
     }
 
@@ -131,23 +147,45 @@ impl App {
         &self.ctx
     }
 
-    /// Serves until `shutdown` is cancelled, then drains in-flight calls.
+    /// Serves until `shutdown` is cancelled. Then health reports NOT_SERVING,
+    /// the listener stops accepting, open streams end with `UNAVAILABLE`, and
+    /// calls and workers get the shutdown grace to finish.
     pub async fn run_until(mut self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let (health_reporter, health_service) = tonic_health::server::health_reporter();
-        let reflection_v1 = reflection_builder().build_v1()?;
-        let reflection_v1alpha = reflection_builder().build_v1alpha()?;
+        let health = ServingHealth::start(health_reporter, &self.ctx.pool).await;
         let routes = api::fnosync_routes(self.ctx.clone())
             .add_service(health_service)
-            .add_service(reflection_v1)
-            .add_service(reflection_v1alpha);
-        for name in api::SERVICE_NAMES.into_iter().chain([""]) {
-            health_reporter
-                .set_service_status(name, tonic_health::ServingStatus::Serving)
-                .await;
-        }
+            .add_service(reflection_builder().build_v1()?)
+            .add_service(reflection_builder().build_v1alpha()?);
         if let Some(listener) = self.metrics_listener.take() {
             crate::telemetry_metrics::serve(listener, shutdown.clone())?;
         }
+        let mut server = tonic::transport::Server::builder();
+        let tls = self.tls.is_some();
+        if let Some(config) = self.tls.take() {
+            server = server
+                .tls_config(config)
+                .context("failed to configure TLS")?;
+        }
+        let tracker = self.spawn_background_tasks(&health, &shutdown);
+        let closing_streams = CancellationToken::new();
+        let stopped_accepting = stop_accepting(shutdown.clone(), health, closing_streams.clone());
+        let grace = Duration::from_secs(self.lifecycle.shutdown_grace_secs);
+        tracing::info!(address = %self.local_addr(), tls, workers = self.workers, "fnosync is serving");
+        let serving = server
+            .layer(CloseStreamsLayer::new(closing_streams))
+            .layer(AuthLayer::new(Authenticator::new(self.ctx.pool.clone())))
+            .add_routes(routes)
+            .serve_with_incoming_shutdown(TcpListenerStream::new(self.listener), stopped_accepting);
+        drain(serving, tracker, &shutdown, grace).await
+    }
+
+    /// Spawns the workers, the scheduler and the database monitor; they stop on `shutdown`.
+    fn spawn_background_tasks(
+        &self,
+        health: &Arc<ServingHealth>,
+        shutdown: &CancellationToken,
+    ) -> TaskTracker {
         let tracker = TaskTracker::new();
         for index in 0..self.workers {
             let ctx = self.sync_context(index);
@@ -158,36 +196,69 @@ impl App {
             self.scheduler_tick,
             shutdown.clone(),
         ));
+        let interval = Duration::from_millis(self.lifecycle.db_health_interval_ms.max(10));
+        tracker.spawn(monitor_database(
+            health.clone(),
+            self.ctx.pool.clone(),
+            interval,
+            shutdown.clone(),
+        ));
         tracker.close();
-        tracing::info!(address = %self.local_addr(), workers = self.workers, "fnosync is serving");
-        let incoming = TcpListenerStream::new(self.listener);
-        let stopping = shutdown.clone();
-        let reporter = health_reporter.clone();
-        tokio::spawn(async move {
-            stopping.cancelled().await;
-            for name in api::SERVICE_NAMES.into_iter().chain([""]) {
-                reporter
-                    .set_service_status(name, tonic_health::ServingStatus::NotServing)
-                    .await;
-            }
-        });
-        tonic::transport::Server::builder()
-            .layer(AuthLayer::new(Authenticator::new(self.ctx.pool.clone())))
-            .add_routes(routes)
-            .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned())
-            .await
-            .context("gRPC server failed")?;
-        if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
-            .await
-            .is_err()
-        {
-            tracing::warn!(
-                "workers did not stop in time; their runs will be taken over after the lease"
-            );
-        }
-        tracing::info!("fnosync stopped");
-        Ok(())
+        tracker
     }
+}
+
+/// Resolves when `shutdown` fires, once health reports NOT_SERVING (so that
+/// balancers turn away before the listener closes); then ends the open streams.
+async fn stop_accepting(
+    shutdown: CancellationToken,
+    health: Arc<ServingHealth>,
+    closing_streams: CancellationToken,
+) {
+    shutdown.cancelled().await;
+    tracing::info!("shutting down: health reports NOT_SERVING and open streams end");
+    health.set_stopping().await;
+    closing_streams.cancel();
+}
+
+/// Serves until `shutdown`, then waits at most `grace` for open calls and
+/// the background tasks. A server that fails on its own stops the tasks too.
+async fn drain(
+    serving: impl Future<Output = Result<(), tonic::transport::Error>>,
+    tracker: TaskTracker,
+    shutdown: &CancellationToken,
+    grace: Duration,
+) -> anyhow::Result<()> {
+    tokio::pin!(serving);
+    let ended_early = tokio::select! {
+        biased;
+        _ = shutdown.cancelled() => None,
+        served = &mut serving => Some(served),
+    };
+    let deadline = tokio::time::Instant::now() + grace;
+    let served = match ended_early {
+        Some(served) => {
+            shutdown.cancel();
+            served
+        }
+        None => tokio::time::timeout_at(deadline, &mut serving)
+            .await
+            .unwrap_or_else(|_| {
+                tracing::warn!("calls still open after the shutdown grace are cut off");
+                Ok(())
+            }),
+    };
+    if tokio::time::timeout_at(deadline, tracker.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "workers did not stop in time; their runs will be taken over after the lease"
+        );
+    }
+    served.context("gRPC server failed")?;
+    tracing::info!("fnosync stopped");
+    Ok(())
 }
 
 /// The keys and clients the server derives from its options.

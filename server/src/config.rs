@@ -28,6 +28,56 @@ pub struct Settings {
 
     #[command(flatten)]
     pub server: ServerOptions,
+
+    #[command(flatten)]
+    pub tls: TlsSettings,
+
+    #[command(flatten)]
+    pub lifecycle: LifecycleSettings,
+}
+
+/// TLS of the gRPC listener. Without a certificate it speaks plaintext, which
+/// suits loopback; the metrics listener always speaks plaintext.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct TlsSettings {
+    /// Certificate chain (PEM) the gRPC listener presents; needs `--tls-key`.
+    #[arg(long, env = "FNOSYNC_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Private key (PEM: PKCS#8, PKCS#1 or SEC1) of the `--tls-cert` certificate.
+    #[arg(long, env = "FNOSYNC_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+
+    /// CA certificates (PEM); when set, clients must present a certificate signed by one of them.
+    #[arg(long, env = "FNOSYNC_TLS_CLIENT_CA")]
+    pub tls_client_ca: Option<PathBuf>,
+}
+
+/// Default of `--db-health-interval-ms`.
+pub const DEFAULT_DB_HEALTH_INTERVAL_MS: u64 = 5000;
+/// Default of `--shutdown-grace-secs`.
+pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 20;
+
+/// How the server watches its database for the health service, and how long it may take to stop.
+#[derive(clap::Args, Clone, Debug)]
+pub struct LifecycleSettings {
+    /// How often the server checks that PostgreSQL answers, in milliseconds;
+    /// health reports NOT_SERVING while it does not.
+    #[arg(long, env = "FNOSYNC_DB_HEALTH_INTERVAL_MS", default_value_t = DEFAULT_DB_HEALTH_INTERVAL_MS)]
+    pub db_health_interval_ms: u64,
+
+    /// Seconds a shutdown waits for calls, streams and workers to end before the server exits anyway.
+    #[arg(long, env = "FNOSYNC_SHUTDOWN_GRACE_SECS", default_value_t = DEFAULT_SHUTDOWN_GRACE_SECS)]
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for LifecycleSettings {
+    fn default() -> Self {
+        Self {
+            db_health_interval_ms: DEFAULT_DB_HEALTH_INTERVAL_MS,
+            shutdown_grace_secs: DEFAULT_SHUTDOWN_GRACE_SECS,
+        }
+    }
 }
 
 /// Settings of the server that do not concern where it listens or its database.
@@ -77,6 +127,15 @@ pub struct ServerOptions {
     /// Seconds a claimed run stays with its worker without progress before another may take it over.
     #[arg(long, env = "FNOSYNC_RUN_LEASE_SECS", default_value_t = 60)]
     pub run_lease_secs: u64,
+
+    /// Accounts a scheduled or immediate run syncs at the same time.
+    #[arg(long, env = "FNOSYNC_SYNC_CONCURRENCY", default_value_t = 4)]
+    pub sync_concurrency: usize,
+
+    /// Changed Salesforce records a scheduled or immediate run reads per page;
+    /// the run checkpoints after each page, and its memory is bounded by it.
+    #[arg(long, env = "FNOSYNC_SYNC_PAGE_SIZE", default_value_t = 200)]
+    pub sync_page_size: u32,
 }
 
 /// How to reach PostgreSQL.

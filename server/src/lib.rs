@@ -10,13 +10,16 @@ pub mod crypto;
 pub mod domain;
 pub mod error;
 pub mod fno;
+pub mod health;
 pub mod license;
 pub mod outbound;
 pub mod salesforce;
+pub mod shutdown;
 pub mod store;
 pub mod sync;
 pub mod telemetry;
 pub mod telemetry_metrics;
+pub mod transport;
 
 /// The schema migrations in `migrations/`, applied by `fnosync migrate` and at start-up.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");

@@ -26,7 +26,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Runs the gRPC service (applies pending migrations first).
-    Serve(Settings),
+    // Boxed: the settings are much larger than the other commands.
+    Serve(Box<Settings>),
     /// Applies pending database migrations and exits.
     Migrate(DatabaseSettings),
     /// Manages API tokens.
@@ -91,7 +92,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     telemetry::init(cli.log.log_format);
     match cli.command {
-        Command::Serve(settings) => serve(settings).await,
+        Command::Serve(settings) => serve(*settings).await,
         Command::Migrate(database) => {
             let pool = store::connect(&database).await?;
             MIGRATOR

@@ -2,10 +2,10 @@
 //! `/metrics` from a separate HTTP listener. Metric names are constants here.
 
 use std::net::SocketAddr;
-
 use std::sync::OnceLock;
+use std::time::Instant;
 
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio_util::sync::CancellationToken;
 
 /// RPCs answered, by method and gRPC code.
@@ -22,6 +22,38 @@ pub const SALESFORCE_BUDGET: &str = "fnosync_salesforce_api_remaining";
 pub const QUEUE_DEPTH: &str = "fnosync_job_queue_depth";
 /// Unix time of the last scheduled run that completed.
 pub const LAST_SCHEDULED_SUCCESS: &str = "fnosync_last_scheduled_success_timestamp_seconds";
+/// Requests sent to Salesforce or FNO, by system and operation.
+pub const REMOTE_CALLS: &str = "fnosync_remote_api_calls_total";
+/// Requests to Salesforce or FNO that failed (transport, HTTP status, fault,
+/// unreadable answer), by system and operation.
+pub const REMOTE_ERRORS: &str = "fnosync_remote_api_errors_total";
+/// Latency of requests to Salesforce or FNO in seconds, by system and operation.
+pub const REMOTE_DURATION: &str = "fnosync_remote_api_duration_seconds";
+
+/// Upper bounds (seconds) of the `REMOTE_DURATION` buckets: a quick REST
+/// call takes tens of milliseconds, a large FNO write several seconds.
+const REMOTE_DURATION_BUCKETS: &[f64] = &[0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+
+/// The `system` label of Salesforce calls.
+pub const SYSTEM_SALESFORCE: &str = "salesforce";
+/// The `system` label of FNO calls.
+pub const SYSTEM_FNO: &str = "fno";
+
+/// Records one request sent to `system`: counts it, counts it as an error
+/// when it failed, and records how long it took since `started`.
+pub fn record_remote_call(
+    system: &'static str,
+    operation: &'static str,
+    started: Instant,
+    succeeded: bool,
+) {
+    let labels = [("system", system), ("operation", operation)];
+    metrics::counter!(REMOTE_CALLS, &labels).increment(1);
+    if !succeeded {
+        metrics::counter!(REMOTE_ERRORS, &labels).increment(1);
+    }
+    metrics::histogram!(REMOTE_DURATION, &labels).record(started.elapsed().as_secs_f64());
+}
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -29,7 +61,14 @@ static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 pub fn handle() -> PrometheusHandle {
     HANDLE
         .get_or_init(|| {
-            let recorder = PrometheusBuilder::new().build_recorder();
+            // Remote latency is a histogram, not a summary, so replicas can be aggregated.
+            let recorder = PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Full(REMOTE_DURATION.to_string()),
+                    REMOTE_DURATION_BUCKETS,
+                )
+                .expect("the bucket list is not empty")
+                .build_recorder();
             let handle = recorder.handle();
             // A recorder installed by an embedding program keeps precedence.
             let _ = metrics::set_global_recorder(recorder);

@@ -3,13 +3,14 @@
 //! form-encoded, through the remote-site check. Secrets go into the request
 //! body or the Basic header only, never into errors or logs.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use super::error::SalesforceError;
 use crate::outbound::OutboundHttp;
+use crate::telemetry_metrics::{record_remote_call, SYSTEM_SALESFORCE};
 
 /// Path of the OAuth token endpoint under the login URL.
 pub const TOKEN_PATH: &str = "/services/oauth2/token";
@@ -149,6 +150,14 @@ pub async fn login(
             ])
         }
     };
+    let started = Instant::now();
+    let outcome = exchange_token(request).await;
+    record_remote_call(SYSTEM_SALESFORCE, OPERATION, started, outcome.is_ok());
+    outcome
+}
+
+/// Sends a built token request and reads the session from its answer.
+async fn exchange_token(request: reqwest::RequestBuilder) -> Result<Session, SalesforceError> {
     let response = request
         .header(reqwest::header::ACCEPT, "application/json")
         .send()

@@ -4,6 +4,7 @@
 //! for the calls that are safe to repeat.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use reqwest::Method;
 use secrecy::ExposeSecret;
@@ -16,6 +17,7 @@ use super::error::SalesforceError;
 use super::limits::ApiBudget;
 use super::retry::RetryPolicy;
 use crate::outbound::OutboundHttp;
+use crate::telemetry_metrics::{record_remote_call, SYSTEM_SALESFORCE};
 
 /// Where a request goes.
 #[derive(Clone, Debug)]
@@ -218,6 +220,18 @@ impl SalesforceClient {
         if let Some(body) = &request.body {
             builder = builder.json(body);
         }
+        let started = Instant::now();
+        let outcome = self.exchange(operation, builder).await;
+        record_remote_call(SYSTEM_SALESFORCE, operation, started, outcome.is_ok());
+        outcome
+    }
+
+    /// Sends a built REST request and reads its answer (log-ins go through `auth::login`).
+    async fn exchange(
+        &self,
+        operation: &'static str,
+        builder: reqwest::RequestBuilder,
+    ) -> Result<Option<Value>, SalesforceError> {
         let response = builder
             .send()
             .await
