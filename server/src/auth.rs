@@ -68,7 +68,12 @@ pub fn required_role(path: &str) -> Option<Role> {
         return None;
     }
     let method = path.rsplit('/').next().unwrap_or_default();
-    const OPERATOR_METHODS: [&str; 3] = ["SyncAccount", "StartImmediateSync", "CancelSyncRun"];
+    const OPERATOR_METHODS: [&str; 4] = [
+        "SyncAccount",
+        "StartImmediateSync",
+        "CancelSyncRun",
+        "ResumeSyncRun",
+    ];
     if path.starts_with("/fnosync.v1.SyncService/") && OPERATOR_METHODS.contains(&method) {
         return Some(Role::Operator);
     }

@@ -57,6 +57,11 @@ impl TestApp {
     /// Starts the server with `workers` sync workers (0: the API only, so
     /// that server processes started by the test carry out the runs).
     pub async fn spawn_with_workers(pool: PgPool, workers: usize) -> Self {
+        Self::spawn_with_options(pool, |options| options.workers = workers).await
+    }
+
+    /// Starts the server with options changed by `tune` (one worker by default).
+    pub async fn spawn_with_options(pool: PgPool, tune: impl FnOnce(&mut ServerOptions)) -> Self {
         if std::env::var_os("TEST_LOG").is_some() {
             fnosync_server::telemetry::init(fnosync_server::config::LogFormat::Text);
         }
@@ -75,19 +80,22 @@ impl TestApp {
             .await
             .expect("fno sandbox");
         let master_key = crypto::generate_key();
-        let options = ServerOptions {
+        let mut options = ServerOptions {
             master_key: Some(master_key.clone().into()),
             license_public_key: Some(license_issuer.public_key()),
             bootstrap_admin_token: None,
             extra_ca_certs: vec![ca_file.path().to_path_buf()],
             http_timeout_secs: 10,
-            workers,
+            workers: 1,
             run_lease_secs: 30,
             scheduler_tick_ms: 100,
             salesforce_budget_floor: 100,
             metrics_listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
             budget_check_secs: 1,
+            sync_concurrency: 4,
+            sync_page_size: 200,
         };
+        tune(&mut options);
         let mut role_tokens = Vec::new();
         for role in [Role::Admin, Role::Operator, Role::Viewer] {
             let token = tokens::generate_token();

@@ -58,7 +58,10 @@ impl Store {
 
     /// Returns the current time in Salesforce's datetime format.
     pub fn now_text(&self) -> String {
-        format_datetime(self.clock.now())
+        // Salesforce keeps record stamps to the second (`….000+0000`), so
+        // records written in the same second share their SystemModstamp.
+        let now = self.clock.now();
+        format_datetime(chrono::Timelike::with_nanosecond(&now, 0).unwrap_or(now))
     }
 
     /// Returns the clock.

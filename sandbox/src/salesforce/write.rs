@@ -193,8 +193,9 @@ impl Store {
     /// (used for roll-ups and by tests that play the platform).
     pub fn set_field(&mut self, object: &'static str, id: &str, field: &str, value: Value) {
         if let Some(mut record) = self.get(object, id).cloned() {
-            record.insert(field.to_string(), value);
+            // Stamped first, so a test can set the stamps themselves.
             self.stamp(&mut record);
+            record.insert(field.to_string(), value);
             self.put(object, id.to_string(), record);
         }
     }

@@ -254,6 +254,17 @@ impl SyncService for SyncApi {
         }))
     }
 
+    async fn resume_sync_run(
+        &self,
+        request: Request<pb::ResumeSyncRunRequest>,
+    ) -> RpcResult<pb::ResumeSyncRunResponse> {
+        let run_id = request.into_inner().run_id;
+        let run = runs::request_resume(&self.ctx.pool, &run_id).await;
+        respond(run.map(|r| pb::ResumeSyncRunResponse {
+            run: Some(convert::sync_run(r)),
+        }))
+    }
+
     type WatchSyncRunStream = WatchStream;
 
     async fn watch_sync_run(

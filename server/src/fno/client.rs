@@ -3,9 +3,10 @@
 //! and never retries by itself; callers retry through `retry.rs`.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use reqwest::header::{CONTENT_TYPE, USER_AGENT};
-use reqwest::Method;
+use reqwest::{Method, RequestBuilder};
 use secrecy::{ExposeSecret, SecretString};
 use tracing::{debug, instrument};
 
@@ -18,6 +19,7 @@ use super::soap::{
 };
 use super::xml::{Element, XmlWriter};
 use crate::outbound::OutboundHttp;
+use crate::telemetry_metrics::{record_remote_call, SYSTEM_FNO};
 
 const SOAP_ACTION_HEADER: &str = "SOAPAction";
 const CLIENT_AGENT: &str = concat!("fnosync/", env!("CARGO_PKG_VERSION"), " fno-soap");
@@ -131,15 +133,10 @@ impl FnoClient {
             .header(SOAP_ACTION_HEADER, SOAP_ACTION)
             .header(USER_AGENT, CLIENT_AGENT)
             .body(envelope);
-        let transport = |source| FnoError::Transport {
-            operation: operation.name,
-            source,
-        };
-        let response = request.send().await.map_err(transport)?;
-        let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(transport)?;
-        debug!(status, bytes = body.len(), "fno call answered");
-        read_response(operation, status, &body)
+        let started = Instant::now();
+        let outcome = exchange(operation, request).await;
+        record_remote_call(SYSTEM_FNO, operation.name, started, outcome.is_ok());
+        outcome
     }
 
     /// Runs a paged query until a short page and returns every record.
@@ -151,21 +148,33 @@ impl FnoClient {
         build: impl Fn(&mut XmlWriter, usize, usize),
         read: impl Fn(&Element) -> Result<Vec<T>, FnoError>,
     ) -> Result<Vec<T>, FnoError> {
-        let size = self.inner.page_size;
         let mut records = Vec::new();
-        // Pages start at 1; responses carry no total, so a short page ends the query.
         for page in 1.. {
-            let mut writer = XmlWriter::new();
-            build(&mut writer, page, size);
-            let root = self.call(operation, &writer.finish()).await?;
-            let batch = read(&root)?;
-            let short = batch.len() < size;
+            let (batch, last) = self.query_page(operation, page, &build, &read).await?;
             records.extend(batch);
-            if short {
+            if last {
                 break;
             }
         }
         Ok(records)
+    }
+
+    /// Reads page `page` (from 1) of a paged query; tells whether it is the
+    /// last one (responses carry no total, so a short page ends the query).
+    pub(crate) async fn query_page<T>(
+        &self,
+        operation: &Operation,
+        page: usize,
+        build: impl Fn(&mut XmlWriter, usize, usize),
+        read: impl Fn(&Element) -> Result<Vec<T>, FnoError>,
+    ) -> Result<(Vec<T>, bool), FnoError> {
+        let size = self.inner.page_size;
+        let mut writer = XmlWriter::new();
+        build(&mut writer, page, size);
+        let root = self.call(operation, &writer.finish()).await?;
+        let batch = read(&root)?;
+        let last = batch.len() < size;
+        Ok((batch, last))
     }
 
     /// Sends `items` in calls of at most 25 records and merges the outcomes.
@@ -188,4 +197,17 @@ impl FnoClient {
         }
         Ok(outcome)
     }
+}
+
+/// Sends a built envelope and reads its answer; the one place FNO requests leave.
+async fn exchange(operation: &Operation, request: RequestBuilder) -> Result<Element, FnoError> {
+    let transport = |source| FnoError::Transport {
+        operation: operation.name,
+        source,
+    };
+    let response = request.send().await.map_err(transport)?;
+    let status = response.status().as_u16();
+    let body = response.bytes().await.map_err(transport)?;
+    debug!(status, bytes = body.len(), "fno call answered");
+    read_response(operation, status, &body)
 }

@@ -113,6 +113,25 @@ impl FnoClient {
             .await
     }
 
+    /// Reads page `page` (from 1) of the line items matching `query`; tells
+    /// whether it is the last page.
+    pub async fn find_line_items_page(
+        &self,
+        query: &LineItemQuery,
+        page: usize,
+    ) -> Result<(Vec<LineItemRecord>, bool), FnoError> {
+        let build = |writer: &mut XmlWriter, page: usize, size: usize| {
+            write_line_query(writer, query, page, size)
+        };
+        self.query_page(
+            &GET_LINE_ITEM_PROPERTIES_QUERY,
+            page,
+            build,
+            read_line_properties,
+        )
+        .await
+    }
+
     /// Lists the entitlements matching `query` with their lines.
     pub async fn find_entitlements(
         &self,

@@ -36,11 +36,13 @@ pub struct RunRecord {
     pub started_at: Option<DateTime<Utc>>,
     /// Ended at.
     pub ended_at: Option<DateTime<Utc>>,
+    /// Scheduled and immediate runs: where the last worker got to.
+    pub checkpoint: Option<serde_json::Value>,
 }
 
 const COLUMNS: &str = "run_id, kind, state, account_id, window_start, window_end, records_total, \
                        records_done, records_failed, requested_by, message, created_at, \
-                       started_at, ended_at";
+                       started_at, ended_at, checkpoint";
 
 /// Reads one run; unknown is `NotFound`.
 pub async fn get_run(db: impl PgExecutor<'_>, run_id: &str) -> Result<RunRecord> {
@@ -182,18 +184,27 @@ pub async fn claim_run(
     .await?)
 }
 
-/// Records progress and extends the lease; tells whether a cancel was requested.
+/// What operators asked of a running run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Requests {
+    /// Stop between records (also when the run is no longer this worker's).
+    pub cancel: bool,
+    /// Go on although the Salesforce API budget is under the floor.
+    pub budget_override: bool,
+}
+
+/// Records progress and extends the lease; tells what operators asked.
 pub async fn record_progress(
     pool: &sqlx::PgPool,
     run_id: &str,
     worker_id: &str,
     progress: (i64, i64, i64),
     lease_secs: f64,
-) -> Result<bool> {
-    let row: Option<(bool,)> = sqlx::query_as(
+) -> Result<Requests> {
+    let row: Option<(bool, bool)> = sqlx::query_as(
         "UPDATE sync_runs SET records_total = $3, records_done = $4, records_failed = $5, \
          lease_until = now() + make_interval(secs => $6) \
-         WHERE run_id = $1 AND worker_id = $2 RETURNING cancel_requested",
+         WHERE run_id = $1 AND worker_id = $2 RETURNING cancel_requested, budget_override",
     )
     .bind(run_id)
     .bind(worker_id)
@@ -203,7 +214,114 @@ pub async fn record_progress(
     .bind(lease_secs)
     .fetch_optional(pool)
     .await?;
-    Ok(row.is_none_or(|(cancel,)| cancel))
+    Ok(match row {
+        Some((cancel, budget_override)) => Requests {
+            cancel,
+            budget_override,
+        },
+        None => Requests {
+            cancel: true,
+            budget_override: false,
+        },
+    })
+}
+
+/// Saves a run's checkpoint, if the run is still this worker's; `false` when it is not.
+pub async fn save_checkpoint(
+    pool: &sqlx::PgPool,
+    run_id: &str,
+    worker_id: &str,
+    checkpoint: &serde_json::Value,
+) -> Result<bool> {
+    let saved =
+        sqlx::query("UPDATE sync_runs SET checkpoint = $3 WHERE run_id = $1 AND worker_id = $2")
+            .bind(run_id)
+            .bind(worker_id)
+            .bind(checkpoint)
+            .execute(pool)
+            .await?;
+    Ok(saved.rows_affected() == 1)
+}
+
+/// Of `accounts`, returns those the run has already synced.
+pub async fn accounts_done(
+    pool: &sqlx::PgPool,
+    run_id: &str,
+    accounts: &[String],
+) -> Result<std::collections::HashSet<String>> {
+    let done: Vec<(String,)> = sqlx::query_as(
+        "SELECT account_id FROM sync_run_accounts WHERE run_id = $1 AND account_id = ANY($2)",
+    )
+    .bind(run_id)
+    .bind(accounts)
+    .fetch_all(pool)
+    .await?;
+    Ok(done.into_iter().map(|(id,)| id).collect())
+}
+
+/// Notes that the run has synced `account_id` (`failed` when it could not).
+pub async fn mark_account_done(
+    pool: &sqlx::PgPool,
+    run_id: &str,
+    account_id: &str,
+    failed: bool,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sync_run_accounts (run_id, account_id, failed) VALUES ($1, $2, $3) \
+         ON CONFLICT (run_id, account_id) DO UPDATE SET failed = EXCLUDED.failed, done_at = now()",
+    )
+    .bind(run_id)
+    .bind(account_id)
+    .bind(failed)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Counts the accounts the run synced and those it could not.
+pub async fn count_accounts(pool: &sqlx::PgPool, run_id: &str) -> Result<(i64, i64)> {
+    Ok(sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE failed) FROM sync_run_accounts WHERE run_id = $1",
+    )
+    .bind(run_id)
+    .fetch_one(pool)
+    .await?)
+}
+
+/// Lets a run paused for the Salesforce API budget go on under the floor.
+/// Only a paused run can be resumed.
+pub async fn request_resume(pool: &sqlx::PgPool, run_id: &str) -> Result<RunRecord> {
+    let resumed = sqlx::query_as::<_, RunRecord>(&format!(
+        "UPDATE sync_runs SET budget_override = TRUE WHERE run_id = $1 AND state = 'paused' \
+         RETURNING {COLUMNS}"
+    ))
+    .bind(run_id)
+    .fetch_optional(pool)
+    .await?;
+    match resumed {
+        Some(run) => Ok(run),
+        None => {
+            let run = get_run(pool, run_id).await?;
+            Err(Error::FailedPrecondition(format!(
+                "run {run_id} is {}, not paused: only a run paused for the Salesforce API budget can be resumed",
+                run.state
+            )))
+        }
+    }
+}
+
+/// Puts a run its worker stopped for a shutdown back in the queue, with its
+/// checkpoint, for another worker to go on with; `None` when an operator
+/// asked to cancel it (it then ends cancelled).
+pub async fn release_run(pool: &sqlx::PgPool, run_id: &str) -> Result<Option<RunRecord>> {
+    Ok(sqlx::query_as::<_, RunRecord>(&format!(
+        "UPDATE sync_runs SET state = 'queued', worker_id = NULL, lease_until = NULL, \
+         message = 'stopped by a server shutdown; queued again to go on from its checkpoint' \
+         WHERE run_id = $1 AND NOT cancel_requested RETURNING {COLUMNS}"
+    ))
+    .bind(run_id)
+    .fetch_optional(pool)
+    .await?)
 }
 
 /// Ends a run in a final state with a message.

@@ -4,54 +4,71 @@
 //! for every line item FNO changed in the window (activations lower the
 //! remaining quantity). The scheduled sync's window starts at its watermark,
 //! less a look-back, and the watermark moves only after a run without failures.
+//!
+//! Changed records are read a page at a time (see [`changes`]); the accounts
+//! of a page are synced side by side, at most `ctx.concurrency` at once, and
+//! the run checkpoints after each page, so memory stays bounded however many
+//! accounts change and a run taken over by another worker goes on from its
+//! last page. Each account is synced at most once per run.
 
-use std::collections::BTreeSet;
+use chrono::{Duration, Utc};
+use futures::stream::{FuturesUnordered, StreamExt};
 
-use chrono::{DateTime, Duration, Timelike, Utc};
-
+use super::changes::{self, Checkpoint, Phase, Window};
 use super::crm_to_fno::{sync_account_by_id, AccountOutcome};
 use super::engine::Ended;
 use super::pass::Pass;
-use super::{budget, scheduler, write_back};
+use super::{budget, fno_to_crm, scheduler};
 use crate::error::Result;
-use crate::fno::{retry, LineItemQuery};
-use crate::salesforce::{fields, Condition, Operator, RecordUpdate, SoqlBuilder};
-use crate::store::links;
+use crate::store::runs;
 
 /// Overlap with the previous window, so records written while a run was
 /// reading (with an older timestamp) are not missed; a record seen twice is
 /// simply found unchanged.
 pub const LOOKBACK: Duration = Duration::minutes(5);
 
-/// Step name of the FNO to Salesforce direction.
-pub const FNO_UPDATE_STEP: &str = "Salesforce Update";
+/// Step name of the run's own notes (resumed from a checkpoint).
+pub const RUN_STEP: &str = "Sync Run";
 
 /// Carries out a scheduled or immediate run.
 pub async fn sync_window(pass: &mut Pass<'_>) -> Result<Ended> {
-    let (start, end) = window(pass).await?;
-    let accounts = match changed_accounts(pass, start, end).await {
-        Ok(accounts) => accounts,
-        Err(error) => {
-            return Ok(Ended::failed(format!(
-                "cannot read the changed orders from Salesforce: {error}"
-            )))
+    let window = window(pass).await?;
+    let mut checkpoint = match Checkpoint::of(pass.run.checkpoint.as_ref()) {
+        Some(checkpoint) => {
+            let (synced, _) = runs::count_accounts(&pass.ctx.pool, &pass.run.run_id).await?;
+            let note = format!(
+                "taken over by {}: going on from the last checkpoint ({:?}), {synced} account(s) already synced",
+                pass.ctx.worker_id, checkpoint.phase
+            );
+            pass.completed(RUN_STEP, "", note).await?;
+            checkpoint
         }
+        None => Checkpoint::default(),
     };
-    let mut failed_accounts = 0;
-    for account in &accounts {
-        if pass.is_cancelled() || !budget::wait_for_budget(pass).await? {
-            return Ok(Ended::cancelled());
+    for phase in [Phase::Opportunities, Phase::LineItems] {
+        if checkpoint.phase != phase {
+            continue;
         }
-        match sync_account_by_id(pass, account).await? {
-            AccountOutcome::Synced | AccountOutcome::NotSynced(_) => {}
-            AccountOutcome::Failed(_) => failed_accounts += 1,
-            AccountOutcome::Cancelled => return Ok(Ended::cancelled()),
+        match sync_changed_accounts(pass, window, &mut checkpoint).await? {
+            Ok(true) => {}
+            Ok(false) => return Ok(Ended::cancelled()),
+            Err(reason) => return Ok(Ended::failed(reason)),
         }
+        checkpoint.phase = match phase {
+            Phase::Opportunities => Phase::LineItems,
+            _ => Phase::FnoToSalesforce,
+        };
+        checkpoint.after = None;
+        checkpoint.save(pass).await?;
     }
-    update_salesforce_from_fno(pass, start).await?;
+    if !fno_to_crm::update_salesforce(pass, window.start, &mut checkpoint).await? {
+        return Ok(Ended::cancelled());
+    }
+    let (accounts, failed_accounts) =
+        runs::count_accounts(&pass.ctx.pool, &pass.run.run_id).await?;
     let (_, done, failed) = pass.counters();
     if pass.run.kind == "scheduled" && failed == 0 && failed_accounts == 0 {
-        scheduler::advance_watermark(&pass.ctx.pool, end).await?;
+        scheduler::advance_watermark(&pass.ctx.pool, window.end).await?;
     }
     if failed_accounts > 0 && done == 0 {
         return Ok(Ended::failed(format!(
@@ -63,121 +80,107 @@ pub async fn sync_window(pass: &mut Pass<'_>) -> Result<Ended> {
         ended.state = "completed_with_failures";
     }
     ended.message = format!(
-        "{} account(s) changed in the window; {}",
-        accounts.len(),
+        "{accounts} account(s) changed in the window; {}",
         ended.message
     );
     Ok(ended)
 }
 
-async fn window(pass: &Pass<'_>) -> Result<(Option<DateTime<Utc>>, DateTime<Utc>)> {
+async fn window(pass: &Pass<'_>) -> Result<Window> {
     let run = pass.run;
     if run.kind == "immediate" {
-        return Ok((run.window_start, run.window_end.unwrap_or_else(Utc::now)));
-    }
-    let watermark = scheduler::watermark(&pass.ctx.pool).await?;
-    Ok((watermark.map(|w| w - LOOKBACK), run.created_at))
-}
-
-/// Lists the accounts whose qualifying opportunities or their line items
-/// changed in the window (paged queries; each account once).
-async fn changed_accounts(
-    pass: &Pass<'_>,
-    start: Option<DateTime<Utc>>,
-    end: DateTime<Utc>,
-) -> std::result::Result<Vec<String>, crate::salesforce::SalesforceError> {
-    let stages = &pass.filters.pre_condition_stages;
-    // SOQL datetimes have whole seconds: the bound is the next whole second,
-    // so a record stamped in the window's last second is not left out.
-    let end_bound = end.with_nanosecond(0).unwrap_or(end) + Duration::seconds(1);
-    let in_window = |field: &str| {
-        let mut terms = vec![Condition::compare(field, Operator::Lt, end_bound)];
-        if let Some(start) = start {
-            terms.push(Condition::compare(field, Operator::Ge, start));
-        }
-        terms
-    };
-    let mut opportunity_terms = in_window("SystemModstamp");
-    opportunity_terms.push(Condition::is_in(
-        "StageName",
-        stages.iter().map(String::as_str),
-    ));
-    let opportunities = SoqlBuilder::select(["AccountId"])
-        .from("Opportunity")
-        .filter(Condition::And(opportunity_terms))
-        .build()?;
-    let mut line_terms = in_window("SystemModstamp");
-    line_terms.push(Condition::is_in(
-        "Opportunity.StageName",
-        stages.iter().map(String::as_str),
-    ));
-    let lines = SoqlBuilder::select(["Opportunity.AccountId"])
-        .from("OpportunityLineItem")
-        .filter(Condition::And(line_terms))
-        .build()?;
-    let mut accounts = BTreeSet::new();
-    for record in pass.sf.query(&opportunities).await? {
-        if let Some(id) = record.get("AccountId").and_then(|v| v.as_str()) {
-            accounts.insert(id.to_string());
-        }
-    }
-    for record in pass.sf.query(&lines).await? {
-        if let Some(id) = record
-            .pointer("/Opportunity/AccountId")
-            .and_then(|v| v.as_str())
-        {
-            accounts.insert(id.to_string());
-        }
-    }
-    Ok(accounts.into_iter().collect())
-}
-
-/// Writes back the activation IDs and remaining quantities of every line FNO
-/// changed since `start`; FNO lines that came from no Salesforce line are
-/// logged and left alone.
-async fn update_salesforce_from_fno(
-    pass: &mut Pass<'_>,
-    start: Option<DateTime<Utc>>,
-) -> Result<()> {
-    let fno = pass.fno.clone();
-    let query = LineItemQuery {
-        modified_after: Some(start.unwrap_or(DateTime::UNIX_EPOCH)),
-        ..Default::default()
-    };
-    let changed = match retry::with_backoff(&pass.retry, || fno.find_line_items(&query)).await {
-        Ok(changed) => changed,
-        Err(error) => {
-            pass.fno_failure(FNO_UPDATE_STEP, "", &error, "line items changed in FNO")
-                .await?;
-            pass.add_failure();
-            return Ok(());
-        }
-    };
-    for line in changed {
-        let linked = match &line.order_line_number {
-            Some(sf_line) => links::get_link(&pass.ctx.pool, "OpportunityLineItem", sf_line)
-                .await?
-                .filter(|l| l.fno_id == line.activation_id),
-            None => None,
-        };
-        let Some(link) = linked else {
-            let note = format!(
-                "FNO line {} of entitlement {} has no Salesforce counterpart; left alone",
-                line.activation_id,
-                line.entitlement_id.as_deref().unwrap_or_default()
-            );
-            pass.completed(FNO_UPDATE_STEP, "", note).await?;
-            continue;
-        };
-        let remaining = line.remaining_copies.or(line.number_of_copies);
-        pass.write_back.push(RecordUpdate {
-            object: "OpportunityLineItem".into(),
-            id: link.salesforce_id,
-            fields: serde_json::json!({
-                fields::ACTIVATION_ID: line.activation_id,
-                fields::REMAINING_QUANTITY: remaining,
-            }),
+        return Ok(Window {
+            start: run.window_start,
+            end: run.window_end.unwrap_or_else(Utc::now),
         });
     }
-    write_back::send(pass).await
+    let watermark = scheduler::watermark(&pass.ctx.pool).await?;
+    Ok(Window {
+        start: watermark.map(|w| w - LOOKBACK),
+        end: run.created_at,
+    })
+}
+
+/// Syncs, page by page, the accounts with records of the checkpoint's phase
+/// changed in the window. `Ok(false)` when the run was cancelled; `Err` with
+/// a reason when Salesforce could not be read.
+async fn sync_changed_accounts(
+    pass: &mut Pass<'_>,
+    window: Window,
+    checkpoint: &mut Checkpoint,
+) -> Result<std::result::Result<bool, String>> {
+    loop {
+        let page =
+            match changes::next_page(pass, checkpoint.phase, window, checkpoint.after.as_ref())
+                .await
+            {
+                Ok(page) => page,
+                Err(error) => {
+                    return Ok(Err(format!(
+                        "cannot read the changed orders from Salesforce: {error}"
+                    )))
+                }
+            };
+        let accounts = changes::accounts_of(&page);
+        let done = runs::accounts_done(&pass.ctx.pool, &pass.run.run_id, &accounts).await?;
+        let to_sync: Vec<String> = accounts.into_iter().filter(|a| !done.contains(a)).collect();
+        if !sync_accounts(pass, to_sync).await? {
+            return Ok(Ok(false));
+        }
+        let last_page = page.len() < pass.ctx.page_size as usize;
+        if let Some(last) = page.last() {
+            checkpoint.after = Some(last.cursor.clone());
+            checkpoint.save(pass).await?;
+        }
+        if last_page {
+            return Ok(Ok(true));
+        }
+    }
+}
+
+/// Syncs `accounts`, at most `ctx.concurrency` at once, noting each in the
+/// run as it ends. `false` when the run was cancelled.
+async fn sync_accounts(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<bool> {
+    let mut running = FuturesUnordered::new();
+    let mut cancelled = false;
+    for account in accounts {
+        while running.len() >= pass.ctx.concurrency {
+            cancelled |= !next_finished(&mut running).await?;
+        }
+        if !cancelled && budget::under_floor(pass) {
+            // Let the accounts under way finish before the run pauses.
+            while !running.is_empty() {
+                cancelled |= !next_finished(&mut running).await?;
+            }
+        }
+        if cancelled || pass.is_cancelled() || !budget::wait_for_budget(pass).await? {
+            cancelled = true;
+            break;
+        }
+        running.push(sync_one(pass.fork(), account));
+    }
+    while !running.is_empty() {
+        cancelled |= !next_finished(&mut running).await?;
+    }
+    Ok(!cancelled)
+}
+
+/// Waits for one of the accounts under way; `false` when it saw a cancel.
+async fn next_finished<F>(running: &mut FuturesUnordered<F>) -> Result<bool>
+where
+    F: std::future::Future<Output = Result<bool>>,
+{
+    running.next().await.unwrap_or(Ok(true))
+}
+
+/// Syncs one account in its own pass and notes it in the run; `false` when
+/// the run was cancelled meanwhile.
+async fn sync_one(mut pass: Pass<'_>, account: String) -> Result<bool> {
+    let failed = match sync_account_by_id(&mut pass, &account).await? {
+        AccountOutcome::Cancelled => return Ok(false),
+        AccountOutcome::Failed(_) => true,
+        AccountOutcome::Synced | AccountOutcome::NotSynced(_) => false,
+    };
+    runs::mark_account_done(&pass.ctx.pool, &pass.run.run_id, &account, failed).await?;
+    Ok(true)
 }

@@ -10,19 +10,31 @@ use super::pass::{Pass, SALESFORCE_COMPONENT};
 use crate::error::Result;
 use crate::store::runs;
 
+/// How often a paused run reads operators' requests.
+const REQUEST_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Step name of budget pauses.
 pub const BUDGET_STEP: &str = "Salesforce API Budget";
 
+/// Tells whether the run should pause: the last reading of the remaining
+/// budget is under the floor and no operator resumed the run past it.
+pub fn under_floor(pass: &Pass<'_>) -> bool {
+    !pass.budget_overridden()
+        && pass
+            .sf
+            .api_remaining()
+            .is_some_and(|remaining| remaining < pass.ctx.budget_floor)
+}
+
 /// Waits while the remaining budget is under the floor; `false` when the run
-/// was cancelled meanwhile.
+/// was cancelled meanwhile. An operator's resume ends the wait and lets the
+/// run go on under the floor.
 pub async fn wait_for_budget(pass: &mut Pass<'_>) -> Result<bool> {
     let floor = pass.ctx.budget_floor;
-    let Some(remaining) = pass.sf.api_remaining() else {
-        return Ok(true);
-    };
-    if remaining >= floor {
+    if !under_floor(pass) {
         return Ok(true);
     }
+    let remaining = pass.sf.api_remaining().unwrap_or_default();
     let message = format!("paused: {remaining} Salesforce API requests left today, under the floor of {floor}; the run goes on when the budget is back");
     pass.failed_step(
         BUDGET_STEP,
@@ -35,19 +47,25 @@ pub async fn wait_for_budget(pass: &mut Pass<'_>) -> Result<bool> {
     let lease = pass.ctx.lease.as_secs_f64() + pass.ctx.budget_check.as_secs_f64();
     runs::set_paused(&pass.ctx.pool, &pass.run.run_id, true, &message, lease).await?;
     tracing::warn!(run_id = %pass.run.run_id, remaining, floor, "run paused for the salesforce api budget");
+    let mut last_reading = tokio::time::Instant::now();
     loop {
+        // Operators' requests (cancel, resume) are read every second; the
+        // budget itself every `budget_check`, with one cheap call.
         tokio::select! {
             _ = pass.shutdown.cancelled() => return Ok(false),
-            _ = sleep(pass.ctx.budget_check) => {}
+            _ = sleep(REQUEST_CHECK.min(pass.ctx.budget_check)) => {}
         }
-        // One cheap call refreshes the reading (and extends the lease).
-        let _ = pass.sf.limits().await;
         pass.record_progress_only().await?;
-        let remaining = pass.sf.api_remaining().unwrap_or(u64::MAX);
         if pass.is_cancelled() {
             return Ok(false);
         }
-        if remaining >= floor {
+        if last_reading.elapsed() >= pass.ctx.budget_check {
+            let _ = pass.sf.limits().await;
+            last_reading = tokio::time::Instant::now();
+        }
+        let remaining = pass.sf.api_remaining().unwrap_or(u64::MAX);
+        let resumed = pass.budget_overridden();
+        if remaining >= floor || resumed {
             runs::set_paused(
                 &pass.ctx.pool,
                 &pass.run.run_id,
@@ -56,12 +74,12 @@ pub async fn wait_for_budget(pass: &mut Pass<'_>) -> Result<bool> {
                 pass.ctx.lease.as_secs_f64(),
             )
             .await?;
-            pass.completed(
-                BUDGET_STEP,
-                "",
-                format!("resumed: {remaining} Salesforce API requests left today"),
-            )
-            .await?;
+            let note = if resumed && remaining < floor {
+                format!("resumed by an operator with {remaining} Salesforce API requests left today, under the floor of {floor}; the run no longer pauses for the budget")
+            } else {
+                format!("resumed: {remaining} Salesforce API requests left today")
+            };
+            pass.completed(BUDGET_STEP, "", note).await?;
             return Ok(true);
         }
         runs::set_paused(&pass.ctx.pool, &pass.run.run_id, true, &message, lease).await?;

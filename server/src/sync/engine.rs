@@ -5,7 +5,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::clients::{stored_fno_client, stored_salesforce_client};
 use super::mapping::Mappings;
-use super::pass::Pass;
+use super::pass::{Pass, Progress};
 use super::{batch, crm_to_fno, SyncContext};
 use crate::error::Result;
 use crate::store::filters;
@@ -74,7 +74,15 @@ pub async fn execute(
     };
     let mappings = Mappings::load(&ctx.pool).await?;
     let filters = filters::get_filters(&ctx.pool).await?;
-    let mut pass = Pass::new(ctx, run, (sf, fno), mappings, filters, shutdown);
+    // A batch run taken over from its checkpoint keeps its counters; the
+    // accounts it already synced are skipped.
+    let progress = match (&run.checkpoint, run.kind.as_str()) {
+        (Some(_), "scheduled" | "immediate") => {
+            Progress::resume((run.records_total, run.records_done, run.records_failed))
+        }
+        _ => Progress::default(),
+    };
+    let mut pass = Pass::new(ctx, run, (sf, fno), (mappings, filters), progress, shutdown);
     match run.kind.as_str() {
         "one_time" => crm_to_fno::sync_account(&mut pass).await,
         _ => batch::sync_window(&mut pass).await,

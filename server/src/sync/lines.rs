@@ -89,8 +89,14 @@ pub async fn build_line(
 /// Looks up the FNO part number for a Product Code: FNO's own spelling of it
 /// (FNO may match case-insensitively) and whether its product is deployed.
 async fn part_number_state(pass: &mut Pass<'_>, code: &str) -> Result<Option<(String, bool)>> {
-    if let Some(known) = pass.part_numbers.get(code) {
-        return Ok(known.clone());
+    let known = pass
+        .part_numbers
+        .lock()
+        .expect("part number cache")
+        .get(code)
+        .cloned();
+    if let Some(known) = known {
+        return Ok(known);
     }
     let fno = pass.fno.clone();
     let found = retry::with_backoff(&pass.retry, || fno.find_part_number(code)).await;
@@ -102,32 +108,36 @@ async fn part_number_state(pass: &mut Pass<'_>, code: &str) -> Result<Option<(St
             None
         }
     };
-    pass.part_numbers.insert(code.to_string(), state.clone());
+    pass.part_numbers
+        .lock()
+        .expect("part number cache")
+        .insert(code.to_string(), state.clone());
     Ok(state)
 }
 
 /// Finds a part number that equals `code` but for case and whitespace, so the
 /// log can say why the exact lookup failed. The product list is read once per run.
-async fn near_part_number(pass: &mut Pass<'_>, code: &str) -> Option<(String, bool)> {
-    if pass.all_parts.is_none() {
-        let fno = pass.fno.clone();
-        let products = retry::with_backoff(&pass.retry, || fno.list_products())
-            .await
-            .unwrap_or_default();
-        let parts = products
-            .iter()
-            .flat_map(|p| {
-                p.part_numbers
-                    .iter()
-                    .map(move |part| (part.clone(), p.is_deployed()))
-            })
-            .collect();
-        pass.all_parts = Some(parts);
-    }
+async fn near_part_number(pass: &Pass<'_>, code: &str) -> Option<(String, bool)> {
+    let all_parts = pass
+        .all_parts
+        .get_or_init(|| async {
+            let fno = pass.fno.clone();
+            let products = retry::with_backoff(&pass.retry, || fno.list_products())
+                .await
+                .unwrap_or_default();
+            products
+                .iter()
+                .flat_map(|p| {
+                    p.part_numbers
+                        .iter()
+                        .map(move |part| (part.clone(), p.is_deployed()))
+                })
+                .collect()
+        })
+        .await;
     let squash = |text: &str| text.split_whitespace().collect::<String>().to_lowercase();
     let wanted = squash(code);
-    pass.all_parts
-        .as_ref()?
+    all_parts
         .iter()
         .find(|(part, _)| squash(part) == wanted)
         .cloned()

@@ -4,9 +4,11 @@
 
 pub mod batch;
 pub mod budget;
+pub mod changes;
 pub mod clients;
 pub mod crm_to_fno;
 pub mod engine;
+pub mod fno_to_crm;
 pub mod lines;
 pub mod logger;
 pub mod mapping;
@@ -43,4 +45,8 @@ pub struct SyncContext {
     pub budget_floor: u64,
     /// How often a paused run checks the budget again.
     pub budget_check: Duration,
+    /// Accounts a scheduled or immediate run syncs at the same time.
+    pub concurrency: usize,
+    /// Changed records read per page (and per checkpoint).
+    pub page_size: u32,
 }

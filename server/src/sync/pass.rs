@@ -2,6 +2,10 @@
 //! and filters read at its start, its logger, counters and the pending
 //! write-back to Salesforce.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
@@ -19,7 +23,32 @@ pub const FNO_COMPONENT: &str = "FNO";
 /// Component name of Salesforce in error logs.
 pub const SALESFORCE_COMPONENT: &str = "Salesforce";
 
-/// One run in progress.
+/// The counters of a run, shared by the passes of its accounts.
+#[derive(Debug, Default)]
+pub struct Progress {
+    total: AtomicI64,
+    done: AtomicI64,
+    failed: AtomicI64,
+    cancelled: AtomicBool,
+    budget_override: AtomicBool,
+}
+
+impl Progress {
+    /// Starts from counters saved by an earlier worker of the run.
+    pub fn resume((total, done, failed): (i64, i64, i64)) -> Self {
+        let progress = Self::default();
+        progress.total.store(total, Ordering::Relaxed);
+        progress.done.store(done, Ordering::Relaxed);
+        progress.failed.store(failed, Ordering::Relaxed);
+        progress
+    }
+}
+
+/// FNO part numbers looked up in a run by Product Code: FNO's spelling and
+/// whether deployed; `None` when FNO has none. Shared by the run's passes.
+pub type PartNumbers = Arc<Mutex<HashMap<String, Option<(String, bool)>>>>;
+
+/// One run in progress (or one account of it, see [`Pass::fork`]).
 pub struct Pass<'a> {
     /// The engine's context.
     pub ctx: &'a SyncContext,
@@ -41,27 +70,23 @@ pub struct Pass<'a> {
     pub write_back: Vec<RecordUpdate>,
     /// Stops the run between records.
     pub shutdown: &'a CancellationToken,
-    /// FNO part numbers looked up in this run by Product Code: FNO's spelling
-    /// and whether deployed; `None` when FNO has none.
-    pub part_numbers: std::collections::HashMap<String, Option<(String, bool)>>,
-    /// Lines created in this run: Salesforce line Id to (activation ID, copies).
-    pub fresh_lines: std::collections::HashMap<String, (String, i64)>,
+    /// Part numbers looked up in this run.
+    pub part_numbers: PartNumbers,
+    /// Lines created by this pass: Salesforce line Id to (activation ID, copies).
+    pub fresh_lines: HashMap<String, (String, i64)>,
     /// Every FNO part number with whether its product is deployed, read once when needed.
-    pub all_parts: Option<Vec<(String, bool)>>,
-    total: i64,
-    done: i64,
-    failed: i64,
-    cancelled: bool,
+    pub all_parts: Arc<tokio::sync::OnceCell<Vec<(String, bool)>>>,
+    progress: Arc<Progress>,
 }
 
 impl<'a> Pass<'a> {
-    /// Starts a pass.
+    /// Starts a pass; `progress` holds the run's counters.
     pub fn new(
         ctx: &'a SyncContext,
         run: &'a RunRecord,
         clients: (SalesforceClient, FnoClient),
-        mappings: Mappings,
-        filters: Filters,
+        (mappings, filters): (Mappings, Filters),
+        progress: Progress,
         shutdown: &'a CancellationToken,
     ) -> Self {
         Self {
@@ -76,28 +101,56 @@ impl<'a> Pass<'a> {
             write_back: Vec::new(),
             shutdown,
             part_numbers: Default::default(),
-            all_parts: None,
+            all_parts: Default::default(),
             fresh_lines: Default::default(),
-            total: 0,
-            done: 0,
-            failed: 0,
-            cancelled: false,
+            progress: Arc::new(progress),
+        }
+    }
+
+    /// A pass for one account of the same run, to run beside this one: it
+    /// shares the clients, the counters and the look-up caches, and has its
+    /// own write-back.
+    pub fn fork(&self) -> Pass<'a> {
+        Pass {
+            ctx: self.ctx,
+            run: self.run,
+            sf: self.sf.clone(),
+            fno: self.fno.clone(),
+            mappings: self.mappings.clone(),
+            filters: self.filters.clone(),
+            retry: self.retry.clone(),
+            logger: self.logger.clone(),
+            write_back: Vec::new(),
+            shutdown: self.shutdown,
+            part_numbers: self.part_numbers.clone(),
+            fresh_lines: HashMap::new(),
+            all_parts: self.all_parts.clone(),
+            progress: self.progress.clone(),
         }
     }
 
     /// Adds records the run will process.
     pub fn add_total(&mut self, records: i64) {
-        self.total += records;
+        self.progress.total.fetch_add(records, Ordering::Relaxed);
     }
 
     /// Returns (total, done, failed).
     pub fn counters(&self) -> (i64, i64, i64) {
-        (self.total, self.done, self.failed)
+        (
+            self.progress.total.load(Ordering::Relaxed),
+            self.progress.done.load(Ordering::Relaxed),
+            self.progress.failed.load(Ordering::Relaxed),
+        )
     }
 
     /// Tells whether an operator cancelled the run or the server is stopping.
     pub fn is_cancelled(&self) -> bool {
-        self.cancelled || self.shutdown.is_cancelled()
+        self.progress.cancelled.load(Ordering::Relaxed) || self.shutdown.is_cancelled()
+    }
+
+    /// Tells whether an operator resumed the run past the Salesforce API budget floor.
+    pub fn budget_overridden(&self) -> bool {
+        self.progress.budget_override.load(Ordering::Relaxed)
     }
 
     /// Counts a record as done (and failed), saves progress and notes a cancel request.
@@ -105,42 +158,39 @@ impl<'a> Pass<'a> {
         if let Some(remaining) = self.sf.api_remaining() {
             metrics::gauge!(crate::telemetry_metrics::SALESFORCE_BUDGET).set(remaining as f64);
         }
-        self.done += 1;
+        self.progress.done.fetch_add(1, Ordering::Relaxed);
         if failed {
-            self.failed += 1;
+            self.progress.failed.fetch_add(1, Ordering::Relaxed);
         }
-        let lease = self.ctx.lease.as_secs_f64();
-        let counters = self.counters();
-        let cancel = runs::record_progress(
-            &self.ctx.pool,
-            &self.run.run_id,
-            &self.ctx.worker_id,
-            counters,
-            lease,
-        )
-        .await?;
-        self.cancelled |= cancel;
-        Ok(())
+        self.save_progress(self.ctx.lease.as_secs_f64()).await
     }
 
     /// Counts a failure that happened after its record was counted done (the write-back).
     pub fn add_failure(&mut self) {
-        self.failed += 1;
+        self.progress.failed.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Renews the lease and notes a cancel request without counting a record.
+    /// Renews the lease and notes a cancel or resume request without counting a record.
     pub async fn record_progress_only(&mut self) -> Result<()> {
-        let lease = self.ctx.lease.as_secs_f64() + self.ctx.budget_check.as_secs_f64();
-        let counters = self.counters();
-        let cancel = runs::record_progress(
+        self.save_progress(self.ctx.lease.as_secs_f64() + self.ctx.budget_check.as_secs_f64())
+            .await
+    }
+
+    async fn save_progress(&self, lease_secs: f64) -> Result<()> {
+        let requests = runs::record_progress(
             &self.ctx.pool,
             &self.run.run_id,
             &self.ctx.worker_id,
-            counters,
-            lease,
+            self.counters(),
+            lease_secs,
         )
         .await?;
-        self.cancelled |= cancel;
+        if requests.cancel {
+            self.progress.cancelled.store(true, Ordering::Relaxed);
+        }
+        if requests.budget_override {
+            self.progress.budget_override.store(true, Ordering::Relaxed);
+        }
         Ok(())
     }
 

@@ -50,6 +50,15 @@ pub async fn run_once(ctx: &SyncContext, shutdown: &CancellationToken) -> Result
             )
         }
     };
+    if state == "cancelled" && shutdown.is_cancelled() {
+        if let Some(released) = runs::release_run(&ctx.pool, &run_id).await? {
+            tracing::info!(run_id = %run_id, "sync run queued again for another worker: this server is stopping");
+            return Ok(Outcome::Ran {
+                run_id,
+                state: released.state,
+            });
+        }
+    }
     let finished = runs::finish_run(&ctx.pool, &run_id, state, &message).await?;
     metrics::counter!(SYNC_RUNS, "kind" => finished.kind.clone(), "outcome" => state).increment(1);
     if finished.kind == "scheduled" && state == "completed" {

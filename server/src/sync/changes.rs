@@ -1,0 +1,234 @@
+//! Reads, page by page, the Salesforce records changed in a window, in the
+//! order of a compound cursor (`SystemModstamp`, `Id`): Salesforce stamps
+//! have whole seconds, so many records share one; ordering by the Id within
+//! a stamp lets a page end anywhere without skipping or repeating a record.
+//! The checkpoint of a run says which source it is reading and where its
+//! cursor stands, so a run taken over by another worker goes on from there.
+
+use chrono::{DateTime, Duration, Timelike, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::pass::Pass;
+use crate::salesforce::{Condition, Direction, Operator, SalesforceError, SoqlBuilder};
+use crate::store::runs;
+
+/// Where a cursor stands: after the record with this stamp and Id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    /// `SystemModstamp` of the last record read.
+    pub stamp: DateTime<Utc>,
+    /// Its Id.
+    pub id: String,
+}
+
+/// What part of a scheduled or immediate run is under way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Accounts with changed qualifying opportunities.
+    #[default]
+    Opportunities,
+    /// Accounts with changed line items of qualifying opportunities.
+    LineItems,
+    /// Line items FNO changed, written back to Salesforce.
+    FnoToSalesforce,
+}
+
+/// A run's checkpoint, saved after each page whose accounts are all synced.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// The phase under way.
+    pub phase: Phase,
+    /// In the Salesforce phases: the cursor after the last page done.
+    pub after: Option<Cursor>,
+    /// In the FNO phase: pages of changed FNO line items done.
+    pub fno_pages: usize,
+}
+
+impl Checkpoint {
+    /// Reads the checkpoint stored on a run; `None` when it has none (or an unreadable one).
+    pub fn of(stored: Option<&serde_json::Value>) -> Option<Self> {
+        stored.and_then(|value| serde_json::from_value(value.clone()).ok())
+    }
+
+    /// Stored form.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("a checkpoint serialises")
+    }
+
+    /// Saves the checkpoint on the pass's run.
+    pub async fn save(&self, pass: &Pass<'_>) -> crate::error::Result<()> {
+        runs::save_checkpoint(
+            &pass.ctx.pool,
+            &pass.run.run_id,
+            &pass.ctx.worker_id,
+            &self.to_json(),
+        )
+        .await
+        .map(drop)
+    }
+}
+
+/// The modification window of a run: from `start` (none: from the beginning) to `end`.
+#[derive(Clone, Copy, Debug)]
+pub struct Window {
+    /// Inclusive start.
+    pub start: Option<DateTime<Utc>>,
+    /// End; records stamped in its second are inside.
+    pub end: DateTime<Utc>,
+}
+
+impl Window {
+    /// The end as an exclusive bound in whole seconds, as SOQL datetimes have:
+    /// rounded up, so a record stamped in the window's last (partial) second
+    /// is not left out, and a window ending at midnight ends there.
+    pub fn exclusive_end(&self) -> DateTime<Utc> {
+        match self.end.with_nanosecond(0) {
+            Some(whole) if whole != self.end => whole + Duration::seconds(1),
+            _ => self.end,
+        }
+    }
+}
+
+/// A changed record: its cursor position and the account it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Changed {
+    /// Where the cursor stands after it.
+    pub cursor: Cursor,
+    /// Its account.
+    pub account_id: String,
+}
+
+/// Reads the next page (at most `ctx.page_size` records) of qualifying
+/// records of the phase's object changed in `window`, after `after`.
+pub async fn next_page(
+    pass: &Pass<'_>,
+    phase: Phase,
+    window: Window,
+    after: Option<&Cursor>,
+) -> Result<Vec<Changed>, SalesforceError> {
+    let (object, account_field, stage_field) = match phase {
+        Phase::LineItems => (
+            "OpportunityLineItem",
+            "Opportunity.AccountId",
+            "Opportunity.StageName",
+        ),
+        _ => ("Opportunity", "AccountId", "StageName"),
+    };
+    let stages = &pass.filters.pre_condition_stages;
+    let end_bound = window.exclusive_end();
+    let mut terms = vec![
+        Condition::compare("SystemModstamp", Operator::Lt, end_bound),
+        Condition::is_in(stage_field, stages.iter().map(String::as_str)),
+    ];
+    if let Some(start) = window.start {
+        terms.push(Condition::compare("SystemModstamp", Operator::Ge, start));
+    }
+    if let Some(after) = after {
+        terms.push(Condition::Or(vec![
+            Condition::compare("SystemModstamp", Operator::Gt, after.stamp),
+            Condition::And(vec![
+                Condition::compare("SystemModstamp", Operator::Eq, after.stamp),
+                Condition::compare("Id", Operator::Gt, after.id.as_str()),
+            ]),
+        ]));
+    }
+    let soql = SoqlBuilder::select(["Id", "SystemModstamp", account_field])
+        .from(object)
+        .filter(Condition::And(terms))
+        .order_by("SystemModstamp", Direction::Asc)
+        .order_by("Id", Direction::Asc)
+        .limit(pass.ctx.page_size)
+        .build()?;
+    let records = pass.sf.query(&soql).await?;
+    let pointer = format!("/{}", account_field.replace('.', "/"));
+    Ok(records
+        .iter()
+        .filter_map(|record| {
+            let id = record.get("Id")?.as_str()?.to_string();
+            let stamp = parse_stamp(record.get("SystemModstamp")?.as_str()?)?;
+            let account_id = record.pointer(&pointer)?.as_str()?.to_string();
+            Some(Changed {
+                cursor: Cursor { stamp, id },
+                account_id,
+            })
+        })
+        .collect())
+}
+
+/// Parses a Salesforce datetime (`2024-01-31T23:01:01.000+0000`, or RFC 3339).
+fn parse_stamp(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%z")
+        .or_else(|_| DateTime::parse_from_rfc3339(text))
+        .ok()
+        .map(|at| at.with_timezone(&Utc))
+}
+
+/// The distinct accounts of a page, in the order they first appear.
+pub fn accounts_of(page: &[Changed]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    page.iter()
+        .filter(|changed| seen.insert(changed.account_id.as_str()))
+        .map(|changed| changed.account_id.clone())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn salesforce_stamps_parse_in_both_forms() {
+        let expected = "2026-11-28T10:00:05Z"
+            .parse::<DateTime<Utc>>()
+            .expect("time");
+        assert_eq!(parse_stamp("2026-11-28T10:00:05.000+0000"), Some(expected));
+        assert_eq!(parse_stamp("2026-11-28T11:00:05+01:00"), Some(expected));
+        assert_eq!(parse_stamp("yesterday"), None);
+    }
+
+    #[test]
+    fn a_window_ends_at_the_next_whole_second_or_at_a_whole_end() {
+        let at = |text: &str| text.parse::<DateTime<Utc>>().expect("time");
+        let window = |end| Window { start: None, end };
+        assert_eq!(
+            window(at("2026-11-28T10:00:00.400Z")).exclusive_end(),
+            at("2026-11-28T10:00:01Z")
+        );
+        assert_eq!(
+            window(at("2026-11-29T00:00:00Z")).exclusive_end(),
+            at("2026-11-29T00:00:00Z")
+        );
+    }
+
+    #[test]
+    fn accounts_of_a_page_are_distinct_and_in_order() {
+        let at = |id: &str, account: &str| Changed {
+            cursor: Cursor {
+                stamp: DateTime::UNIX_EPOCH,
+                id: id.into(),
+            },
+            account_id: account.into(),
+        };
+        let page = [at("1", "B"), at("2", "A"), at("3", "B")];
+        assert_eq!(accounts_of(&page), ["B", "A"]);
+    }
+
+    #[test]
+    fn checkpoints_round_trip_and_default_to_the_first_phase() {
+        let checkpoint = Checkpoint {
+            phase: Phase::LineItems,
+            after: Some(Cursor {
+                stamp: DateTime::UNIX_EPOCH,
+                id: "00k1".into(),
+            }),
+            fno_pages: 0,
+        };
+        assert_eq!(
+            Checkpoint::of(Some(&checkpoint.to_json())),
+            Some(checkpoint)
+        );
+        assert_eq!(Checkpoint::of(None), None);
+        assert_eq!(Checkpoint::default().phase, Phase::Opportunities);
+    }
+}

@@ -1,0 +1,83 @@
+//! The FNO to Salesforce direction of scheduled and immediate runs: every
+//! line item FNO changed since the window's start (activations lower the
+//! remaining quantity) is written back onto the Salesforce line it came
+//! from, a page of FNO lines at a time with a checkpoint after each page.
+//! FNO lines that came from no Salesforce line are logged and left alone.
+
+use chrono::{DateTime, Utc};
+
+use super::changes::Checkpoint;
+use super::pass::Pass;
+use super::write_back;
+use crate::error::Result;
+use crate::fno::{retry, LineItemQuery};
+use crate::salesforce::{fields, RecordUpdate};
+use crate::store::links;
+
+/// Step name of the FNO to Salesforce direction.
+pub const FNO_UPDATE_STEP: &str = "Salesforce Update";
+
+/// Writes back the activation IDs and remaining quantities of every line FNO
+/// changed since `start`, from the checkpoint's page on. `false` when the
+/// run was cancelled.
+pub async fn update_salesforce(
+    pass: &mut Pass<'_>,
+    start: Option<DateTime<Utc>>,
+    checkpoint: &mut Checkpoint,
+) -> Result<bool> {
+    let fno = pass.fno.clone();
+    let query = LineItemQuery {
+        modified_after: Some(start.unwrap_or(DateTime::UNIX_EPOCH)),
+        ..Default::default()
+    };
+    loop {
+        if pass.is_cancelled() {
+            return Ok(false);
+        }
+        let page = checkpoint.fno_pages + 1;
+        let read =
+            retry::with_backoff(&pass.retry, || fno.find_line_items_page(&query, page)).await;
+        let (changed, last) = match read {
+            Ok(found) => found,
+            Err(error) => {
+                pass.fno_failure(FNO_UPDATE_STEP, "", &error, "line items changed in FNO")
+                    .await?;
+                pass.add_failure();
+                return Ok(true);
+            }
+        };
+        for line in changed {
+            let linked = match &line.order_line_number {
+                Some(sf_line) => links::get_link(&pass.ctx.pool, "OpportunityLineItem", sf_line)
+                    .await?
+                    .filter(|l| l.fno_id == line.activation_id),
+                None => None,
+            };
+            let Some(link) = linked else {
+                let note = format!(
+                    "FNO line {} of entitlement {} has no Salesforce counterpart; left alone",
+                    line.activation_id,
+                    line.entitlement_id.as_deref().unwrap_or_default()
+                );
+                pass.completed(FNO_UPDATE_STEP, "", note).await?;
+                continue;
+            };
+            let remaining = line.remaining_copies.or(line.number_of_copies);
+            pass.write_back.push(RecordUpdate {
+                object: "OpportunityLineItem".into(),
+                id: link.salesforce_id,
+                fields: serde_json::json!({
+                    fields::ACTIVATION_ID: line.activation_id,
+                    fields::REMAINING_QUANTITY: remaining,
+                }),
+            });
+        }
+        write_back::send(pass).await?;
+        checkpoint.fno_pages = page;
+        checkpoint.save(pass).await?;
+        pass.record_progress_only().await?;
+        if last {
+            return Ok(true);
+        }
+    }
+}

@@ -1,0 +1,463 @@
+//! Scheduled and immediate runs read changes through a compound cursor, sync
+//! each account once per run, checkpoint after each page, and can be resumed
+//! past the Salesforce API budget floor by an operator.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use fnosync_client::{proto, FnosyncClient};
+use fnosync_sandbox::faults::FaultSettings;
+use fnosync_sandbox::salesforce::fields as sf;
+use fnosync_server::MIGRATOR;
+use fnosync_tests::{
+    eventually, logs_of, seed_sales_order, spawn_server_process, watch_until_end, LineSpec, TestApp,
+};
+use serde_json::json;
+use sqlx::PgPool;
+
+const ACCOUNT_STEP: &str = "Account Creation/Update";
+
+/// Seeds an account with one Closed Won opportunity and stamps both the
+/// opportunity and its line with `stamp`, as Salesforce would have.
+fn seed_stamped(app: &TestApp, name: &str, stamp: &str) -> String {
+    let (account, opportunity, lines) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": name }),
+        &[],
+        json!({}),
+        &[LineSpec::permanent("SF01demo", 2.0)],
+    );
+    let set = |object: &str, id: &str| {
+        app.salesforce
+            .set_field(object, id, "SystemModstamp", json!(stamp))
+            .expect("stamp");
+    };
+    set("Opportunity", &opportunity);
+    for line in &lines {
+        set("OpportunityLineItem", line);
+    }
+    account
+}
+
+async fn start_immediate(
+    client: &FnosyncClient,
+    window: proto::start_immediate_sync_request::Window,
+) -> proto::SyncRun {
+    client
+        .sync()
+        .start_immediate_sync(proto::StartImmediateSyncRequest {
+            window: Some(window),
+            request_id: String::new(),
+        })
+        .await
+        .expect("immediate")
+        .into_inner()
+        .run
+        .expect("run")
+}
+
+fn one_day(date: &str) -> proto::start_immediate_sync_request::Window {
+    proto::start_immediate_sync_request::Window::DateRange(proto::DateRange {
+        start_date: date.into(),
+        end_date: date.into(),
+    })
+}
+
+/// How many times each account was synced in a run (its account step logs).
+async fn account_syncs(client: &FnosyncClient, run_id: &str) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for log in logs_of(client, run_id).await {
+        if log.name == ACCOUNT_STEP {
+            *counts.entry(log.salesforce_record_id).or_default() += 1;
+        }
+    }
+    counts
+}
+
+async fn run_state(client: &FnosyncClient, run_id: &str) -> Option<proto::SyncRun> {
+    client
+        .sync()
+        .get_sync_run(proto::GetSyncRunRequest {
+            run_id: run_id.into(),
+        })
+        .await
+        .ok()?
+        .into_inner()
+        .run
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn records_sharing_a_stamp_across_page_boundaries_are_each_synced_once(pool: PgPool) {
+    // Arrange: pages of 2 records; five accounts whose opportunities and
+    // lines all carry the same stamp, and two stamped just outside the day.
+    let app = TestApp::spawn_with_options(pool, |options| options.sync_page_size = 2).await;
+    app.connect_sandboxes().await;
+    app.submit_license().await;
+    let same_second = "2026-01-15T12:00:00.000+0000";
+    let inside: Vec<String> = (1..=5)
+        .map(|n| seed_stamped(&app, &format!("Same Second {n}"), same_second))
+        .collect();
+    let before = seed_stamped(&app, "Just Before", "2026-01-14T23:59:59.000+0000");
+    let after = seed_stamped(&app, "Just After", "2026-01-16T00:00:00.000+0000");
+    let first_of_day = seed_stamped(&app, "First Second", "2026-01-15T00:00:00.000+0000");
+    let operator = app.operator().await;
+
+    // Act
+    let run = start_immediate(&operator, one_day("2026-01-15")).await;
+    let ended = watch_until_end(&operator, run).await;
+
+    // Assert
+    assert_eq!(
+        ended.state,
+        proto::SyncRunState::Completed as i32,
+        "{ended:?}"
+    );
+    assert!(
+        ended.message.contains("6 account(s) changed"),
+        "{}",
+        ended.message
+    );
+    let synced = account_syncs(&operator, &ended.run_id).await;
+    for account in inside.iter().chain([&first_of_day]) {
+        assert_eq!(synced.get(account), Some(&1), "{account}: {synced:?}");
+    }
+    assert!(!synced.contains_key(&before), "{synced:?}");
+    assert!(!synced.contains_key(&after), "{synced:?}");
+    assert_eq!(
+        app.fno.store().read(|s| s.entitlements.len()),
+        6,
+        "one entitlement per account in the window"
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_record_modified_during_a_run_is_synced_once_then_and_again_by_the_next(pool: PgPool) {
+    // Arrange
+    let app = TestApp::spawn(pool.clone()).await;
+    app.connect_sandboxes().await;
+    app.submit_license().await;
+    let (account, _, lines) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Changing Corp" }),
+        &[],
+        json!({}),
+        &[LineSpec::permanent("SF01demo", 2.0)],
+    );
+    let admin = app.admin().await;
+    admin
+        .schedules()
+        .create_schedule(proto::CreateScheduleRequest {
+            timing: Some(proto::create_schedule_request::Timing::Daily(
+                proto::DailyTiming {
+                    time_of_day: "02:00".into(),
+                    time_zone: "UTC".into(),
+                },
+            )),
+            request_id: String::new(),
+        })
+        .await
+        .expect("schedule");
+    let make_due = || async {
+        sqlx::query("UPDATE schedules SET next_fire_at = now() - interval '1 second'")
+            .execute(&pool)
+            .await
+            .expect("due");
+    };
+    let scheduled_run = |count: usize| {
+        let admin = admin.clone();
+        async move {
+            let run = eventually(Duration::from_secs(30), || async {
+                let runs = admin
+                    .sync()
+                    .list_sync_runs(proto::ListSyncRunsRequest {
+                        kind: proto::SyncKind::Scheduled as i32,
+                        ..Default::default()
+                    })
+                    .await
+                    .ok()?
+                    .into_inner()
+                    .runs;
+                (runs.len() == count).then(|| runs[0].clone())
+            })
+            .await;
+            watch_until_end(&admin, run).await
+        }
+    };
+    // Entitlement creation hangs, so the quantity changes while the run is on.
+    fnosync_tests::slow_down(app.fno.faults(), "createSimpleEntitlement", 1_500);
+
+    // Act
+    make_due().await;
+    fnosync_tests::wait_until_called(|| app.fno.call_count("createSimpleEntitlement")).await;
+    app.salesforce
+        .update("OpportunityLineItem", &lines[0], json!({ "Quantity": 5 }))
+        .expect("change the quantity");
+    app.fno.faults().set(FaultSettings::default());
+    let first = scheduled_run(1).await;
+    make_due().await;
+    let second = scheduled_run(2).await;
+
+    // Assert
+    assert_eq!(
+        first.state,
+        proto::SyncRunState::Completed as i32,
+        "{first:?}"
+    );
+    assert_eq!(
+        second.state,
+        proto::SyncRunState::Completed as i32,
+        "{second:?}"
+    );
+    let during = account_syncs(&admin, &first.run_id).await;
+    assert_eq!(
+        during.get(&account),
+        Some(&1),
+        "once in the run: {during:?}"
+    );
+    let next = account_syncs(&admin, &second.run_id).await;
+    assert_eq!(
+        next.get(&account),
+        Some(&1),
+        "the next run sees the change: {next:?}"
+    );
+    let line = app
+        .salesforce
+        .record("OpportunityLineItem", &lines[0])
+        .expect("line");
+    let activation_id = line[sf::ACTIVATION_ID].as_str().expect("activation id");
+    let copies = app.fno.store().read(|s| {
+        s.entitlements
+            .iter()
+            .flat_map(|e| e.line_items.iter())
+            .find(|l| l.activation_id == activation_id)
+            .map(|l| l.number_of_copies)
+    });
+    assert_eq!(
+        copies,
+        Some(5),
+        "FNO has the quantity changed during the first run"
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_replica_killed_mid_run_leaves_the_rest_to_another_from_the_checkpoint(pool: PgPool) {
+    // Arrange: runs go to server processes that read one record per page and
+    // sync one account at a time; entitlement creation is slow.
+    let app = TestApp::spawn_with_workers(pool.clone(), 0).await;
+    app.connect_sandboxes().await;
+    app.submit_license().await;
+    let accounts: Vec<String> = (1..=4)
+        .map(|n| {
+            let stamp = format!("2026-01-15T12:00:0{n}.000+0000");
+            seed_stamped(&app, &format!("Checkpoint Corp {n}"), &stamp)
+        })
+        .collect();
+    fnosync_tests::slow_down(app.fno.faults(), "createSimpleEntitlement", 700);
+    let settings = [
+        ("FNOSYNC_RUN_LEASE_SECS", "5"),
+        ("FNOSYNC_WORKERS", "1"),
+        ("FNOSYNC_SYNC_PAGE_SIZE", "1"),
+        ("FNOSYNC_SYNC_CONCURRENCY", "1"),
+    ];
+    let mut first = spawn_server_process(&app, &settings).await;
+    let operator = app.operator().await;
+    let run = start_immediate(&operator, one_day("2026-01-15")).await;
+
+    // Act: once two accounts are synced, kill the replica and start another.
+    let done_before_kill: Vec<String> = eventually(Duration::from_secs(60), || async {
+        let done: Vec<(String,)> =
+            sqlx::query_as("SELECT account_id FROM sync_run_accounts WHERE run_id = $1")
+                .bind(&run.run_id)
+                .fetch_all(&pool)
+                .await
+                .ok()?;
+        (done.len() >= 2).then(|| done.into_iter().map(|(id,)| id).collect())
+    })
+    .await;
+    first.child.kill().await.expect("kill");
+    let _second = spawn_server_process(&app, &settings).await;
+    let ended = eventually(Duration::from_secs(60), || async {
+        let current = run_state(&operator, &run.run_id).await?;
+        (current.state != proto::SyncRunState::Running as i32).then_some(current)
+    })
+    .await;
+
+    // Assert
+    assert_eq!(
+        ended.state,
+        proto::SyncRunState::Completed as i32,
+        "{ended:?}"
+    );
+    assert!(
+        ended.message.contains("4 account(s) changed"),
+        "{}",
+        ended.message
+    );
+    let logs = logs_of(&operator, &run.run_id).await;
+    assert!(
+        logs.iter()
+            .any(|l| l.name == "Sync Run" && l.description.contains("taken over")),
+        "{logs:#?}"
+    );
+    let synced = account_syncs(&operator, &run.run_id).await;
+    for account in &done_before_kill {
+        assert_eq!(synced.get(account), Some(&1), "not redone: {synced:?}");
+    }
+    for account in &accounts {
+        assert!(synced.contains_key(account), "{account} synced: {synced:?}");
+    }
+    assert_eq!(
+        app.fno.store().read(|s| s.entitlements.len()),
+        4,
+        "no duplicate entitlements"
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn an_operator_resumes_a_run_paused_for_the_budget(pool: PgPool) {
+    // Arrange: 50 requests left today, under the floor of 100.
+    let app = TestApp::spawn(pool).await;
+    app.connect_sandboxes().await;
+    app.submit_license().await;
+    app.salesforce.set_api_limit(1000, 950);
+    let operator = app.operator().await;
+    let viewer = app.viewer().await;
+    let run = start_immediate(
+        &operator,
+        proto::start_immediate_sync_request::Window::LastHours(1),
+    )
+    .await;
+    let refused_early = operator
+        .sync()
+        .resume_sync_run(proto::ResumeSyncRunRequest {
+            run_id: "20000101000000".into(),
+        })
+        .await
+        .expect_err("unknown run");
+    let paused = eventually(Duration::from_secs(20), || async {
+        let current = run_state(&operator, &run.run_id).await?;
+        (current.state == proto::SyncRunState::Paused as i32).then_some(current)
+    })
+    .await;
+
+    // Act
+    let by_viewer = viewer
+        .sync()
+        .resume_sync_run(proto::ResumeSyncRunRequest {
+            run_id: run.run_id.clone(),
+        })
+        .await
+        .expect_err("viewers cannot resume");
+    operator
+        .sync()
+        .resume_sync_run(proto::ResumeSyncRunRequest {
+            run_id: run.run_id.clone(),
+        })
+        .await
+        .expect("resume");
+    let ended = watch_until_end(&operator, paused).await;
+    let again = operator
+        .sync()
+        .resume_sync_run(proto::ResumeSyncRunRequest {
+            run_id: run.run_id.clone(),
+        })
+        .await
+        .expect_err("an ended run is not paused");
+    let by_cli =
+        crate::cli_support::ctl(&app, &app.operator_token, &["sync", "resume", &run.run_id]).await;
+
+    // Assert
+    assert_eq!(refused_early.code(), tonic::Code::NotFound);
+    assert_eq!(by_viewer.code(), tonic::Code::PermissionDenied);
+    assert_eq!(
+        ended.state,
+        proto::SyncRunState::Completed as i32,
+        "{ended:?}"
+    );
+    assert!(
+        app.salesforce.api_usage().1 > 950,
+        "the run went on under the floor"
+    );
+    let logs = logs_of(&operator, &run.run_id).await;
+    assert!(
+        logs.iter().any(|l| l.name == "Salesforce API Budget"
+            && l.description.starts_with("resumed by an operator")),
+        "{logs:#?}"
+    );
+    assert_eq!(again.code(), tonic::Code::FailedPrecondition);
+    assert!(
+        again.message().contains("not paused"),
+        "{}",
+        again.message()
+    );
+    assert_eq!(by_cli.code, 2, "refused: {by_cli:?}");
+    assert!(by_cli.stderr.contains("not paused"), "{by_cli:?}");
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_replica_stopped_with_sigterm_hands_its_run_back_to_the_queue(pool: PgPool) {
+    // Arrange
+    let app = TestApp::spawn_with_workers(pool.clone(), 0).await;
+    app.connect_sandboxes().await;
+    app.submit_license().await;
+    for n in 1..=3 {
+        let stamp = format!("2026-01-15T12:00:0{n}.000+0000");
+        seed_stamped(&app, &format!("Handover Corp {n}"), &stamp);
+    }
+    fnosync_tests::slow_down(app.fno.faults(), "createSimpleEntitlement", 700);
+    let settings = [
+        ("FNOSYNC_WORKERS", "1"),
+        ("FNOSYNC_SYNC_PAGE_SIZE", "1"),
+        ("FNOSYNC_SYNC_CONCURRENCY", "1"),
+    ];
+    let mut first = spawn_server_process(&app, &settings).await;
+    let operator = app.operator().await;
+    let run = start_immediate(&operator, one_day("2026-01-15")).await;
+    fnosync_tests::wait_until_called(|| app.fno.call_count("createSimpleEntitlement")).await;
+
+    // Act: stop the replica the way an orchestrator does.
+    let pid = first.child.id().expect("pid");
+    let stopped = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(stopped.success());
+    let exit = first.child.wait().await.expect("exit");
+    let handed_back = run_state(&operator, &run.run_id).await.expect("run");
+    app.fno.faults().set(FaultSettings::default());
+    let _second = spawn_server_process(&app, &settings).await;
+    let ended = eventually(Duration::from_secs(60), || async {
+        let current = run_state(&operator, &run.run_id).await?;
+        let over = ![
+            proto::SyncRunState::Queued as i32,
+            proto::SyncRunState::Running as i32,
+        ]
+        .contains(&current.state);
+        over.then_some(current)
+    })
+    .await;
+
+    // Assert
+    assert!(exit.success(), "{exit:?}");
+    assert_eq!(
+        handed_back.state,
+        proto::SyncRunState::Queued as i32,
+        "{handed_back:?}"
+    );
+    assert!(
+        handed_back.message.contains("server shutdown"),
+        "{}",
+        handed_back.message
+    );
+    assert_eq!(
+        ended.state,
+        proto::SyncRunState::Completed as i32,
+        "{ended:?}"
+    );
+    assert!(
+        ended.message.contains("3 account(s) changed"),
+        "{}",
+        ended.message
+    );
+    assert_eq!(app.fno.store().read(|s| s.entitlements.len()), 3);
+}
