@@ -1,0 +1,179 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class SyncKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SYNC_KIND_UNSPECIFIED: _ClassVar[SyncKind]
+    SYNC_KIND_ONE_TIME: _ClassVar[SyncKind]
+    SYNC_KIND_SCHEDULED: _ClassVar[SyncKind]
+    SYNC_KIND_IMMEDIATE: _ClassVar[SyncKind]
+
+class SyncRunState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SYNC_RUN_STATE_UNSPECIFIED: _ClassVar[SyncRunState]
+    SYNC_RUN_STATE_QUEUED: _ClassVar[SyncRunState]
+    SYNC_RUN_STATE_RUNNING: _ClassVar[SyncRunState]
+    SYNC_RUN_STATE_COMPLETED: _ClassVar[SyncRunState]
+    SYNC_RUN_STATE_COMPLETED_WITH_FAILURES: _ClassVar[SyncRunState]
+    SYNC_RUN_STATE_FAILED: _ClassVar[SyncRunState]
+    SYNC_RUN_STATE_CANCELLED: _ClassVar[SyncRunState]
+    SYNC_RUN_STATE_PAUSED: _ClassVar[SyncRunState]
+SYNC_KIND_UNSPECIFIED: SyncKind
+SYNC_KIND_ONE_TIME: SyncKind
+SYNC_KIND_SCHEDULED: SyncKind
+SYNC_KIND_IMMEDIATE: SyncKind
+SYNC_RUN_STATE_UNSPECIFIED: SyncRunState
+SYNC_RUN_STATE_QUEUED: SyncRunState
+SYNC_RUN_STATE_RUNNING: SyncRunState
+SYNC_RUN_STATE_COMPLETED: SyncRunState
+SYNC_RUN_STATE_COMPLETED_WITH_FAILURES: SyncRunState
+SYNC_RUN_STATE_FAILED: SyncRunState
+SYNC_RUN_STATE_CANCELLED: SyncRunState
+SYNC_RUN_STATE_PAUSED: SyncRunState
+
+class SyncRun(_message.Message):
+    __slots__ = ("run_id", "kind", "state", "account_id", "window_start_time", "window_end_time", "records_total", "records_done", "records_failed", "requested_by", "message", "create_time", "start_time", "end_time")
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_START_TIME_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_END_TIME_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_DONE_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FAILED_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_BY_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    kind: SyncKind
+    state: SyncRunState
+    account_id: str
+    window_start_time: _timestamp_pb2.Timestamp
+    window_end_time: _timestamp_pb2.Timestamp
+    records_total: int
+    records_done: int
+    records_failed: int
+    requested_by: str
+    message: str
+    create_time: _timestamp_pb2.Timestamp
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, run_id: _Optional[str] = ..., kind: _Optional[_Union[SyncKind, str]] = ..., state: _Optional[_Union[SyncRunState, str]] = ..., account_id: _Optional[str] = ..., window_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., window_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., records_total: _Optional[int] = ..., records_done: _Optional[int] = ..., records_failed: _Optional[int] = ..., requested_by: _Optional[str] = ..., message: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SyncAccountRequest(_message.Message):
+    __slots__ = ("account_id", "request_id")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    request_id: str
+    def __init__(self, account_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class SyncAccountResponse(_message.Message):
+    __slots__ = ("run",)
+    RUN_FIELD_NUMBER: _ClassVar[int]
+    run: SyncRun
+    def __init__(self, run: _Optional[_Union[SyncRun, _Mapping]] = ...) -> None: ...
+
+class DateRange(_message.Message):
+    __slots__ = ("start_date", "end_date")
+    START_DATE_FIELD_NUMBER: _ClassVar[int]
+    END_DATE_FIELD_NUMBER: _ClassVar[int]
+    start_date: str
+    end_date: str
+    def __init__(self, start_date: _Optional[str] = ..., end_date: _Optional[str] = ...) -> None: ...
+
+class StartImmediateSyncRequest(_message.Message):
+    __slots__ = ("date_range", "last_hours", "request_id")
+    DATE_RANGE_FIELD_NUMBER: _ClassVar[int]
+    LAST_HOURS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    date_range: DateRange
+    last_hours: int
+    request_id: str
+    def __init__(self, date_range: _Optional[_Union[DateRange, _Mapping]] = ..., last_hours: _Optional[int] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class StartImmediateSyncResponse(_message.Message):
+    __slots__ = ("run",)
+    RUN_FIELD_NUMBER: _ClassVar[int]
+    run: SyncRun
+    def __init__(self, run: _Optional[_Union[SyncRun, _Mapping]] = ...) -> None: ...
+
+class GetSyncRunRequest(_message.Message):
+    __slots__ = ("run_id",)
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    def __init__(self, run_id: _Optional[str] = ...) -> None: ...
+
+class GetSyncRunResponse(_message.Message):
+    __slots__ = ("run",)
+    RUN_FIELD_NUMBER: _ClassVar[int]
+    run: SyncRun
+    def __init__(self, run: _Optional[_Union[SyncRun, _Mapping]] = ...) -> None: ...
+
+class ListSyncRunsRequest(_message.Message):
+    __slots__ = ("kind", "state", "page_size", "page_token")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    kind: SyncKind
+    state: SyncRunState
+    page_size: int
+    page_token: str
+    def __init__(self, kind: _Optional[_Union[SyncKind, str]] = ..., state: _Optional[_Union[SyncRunState, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListSyncRunsResponse(_message.Message):
+    __slots__ = ("runs", "next_page_token")
+    RUNS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    runs: _containers.RepeatedCompositeFieldContainer[SyncRun]
+    next_page_token: str
+    def __init__(self, runs: _Optional[_Iterable[_Union[SyncRun, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class CancelSyncRunRequest(_message.Message):
+    __slots__ = ("run_id",)
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    def __init__(self, run_id: _Optional[str] = ...) -> None: ...
+
+class CancelSyncRunResponse(_message.Message):
+    __slots__ = ("run",)
+    RUN_FIELD_NUMBER: _ClassVar[int]
+    run: SyncRun
+    def __init__(self, run: _Optional[_Union[SyncRun, _Mapping]] = ...) -> None: ...
+
+class ResumeSyncRunRequest(_message.Message):
+    __slots__ = ("run_id",)
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    def __init__(self, run_id: _Optional[str] = ...) -> None: ...
+
+class ResumeSyncRunResponse(_message.Message):
+    __slots__ = ("run",)
+    RUN_FIELD_NUMBER: _ClassVar[int]
+    run: SyncRun
+    def __init__(self, run: _Optional[_Union[SyncRun, _Mapping]] = ...) -> None: ...
+
+class WatchSyncRunRequest(_message.Message):
+    __slots__ = ("run_id",)
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    def __init__(self, run_id: _Optional[str] = ...) -> None: ...
+
+class WatchSyncRunResponse(_message.Message):
+    __slots__ = ("run",)
+    RUN_FIELD_NUMBER: _ClassVar[int]
+    run: SyncRun
+    def __init__(self, run: _Optional[_Union[SyncRun, _Mapping]] = ...) -> None: ...
