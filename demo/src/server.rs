@@ -65,15 +65,32 @@ impl Service {
     }
 }
 
+/// Where and how to start `fnosync serve`.
+pub struct Launch<'a> {
+    /// The `fnosync` binary.
+    pub binary: &'a Path,
+    /// Its database.
+    pub database_url: &'a str,
+    /// Its gRPC address.
+    pub listen: &'a SocketAddr,
+    /// The sandboxes' CA certificate, which it must trust.
+    pub ca_path: &'a Path,
+    /// Folder for its log.
+    pub state_dir: &'a Path,
+    /// More settings, as environment variables.
+    pub env: &'a [(&'a str, String)],
+}
+
 /// Starts `fnosync serve` and returns once it logs that it serves.
-pub async fn start(
-    binary: &Path,
-    database_url: &str,
-    listen: &SocketAddr,
-    ca_path: &Path,
-    keys: &DemoKeys,
-    state_dir: &Path,
-) -> anyhow::Result<Service> {
+pub async fn start(launch: &Launch<'_>, keys: &DemoKeys) -> anyhow::Result<Service> {
+    let Launch {
+        binary,
+        database_url,
+        listen,
+        ca_path,
+        state_dir,
+        env,
+    } = launch;
     let log_path = state_dir.join("server.log");
     let mut child = Command::new(binary)
         .args(["serve", "--listen", &listen.to_string()])
@@ -82,6 +99,7 @@ pub async fn start(
         .env("FNOSYNC_LICENSE_PUBLIC_KEY", &keys.license_public_key)
         .env("FNOSYNC_BOOTSTRAP_ADMIN_TOKEN", &keys.admin_token)
         .env("FNOSYNC_EXTRA_CA_CERTS", ca_path)
+        .envs(env.iter().map(|(key, value)| (*key, value)))
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -103,4 +121,11 @@ pub async fn start(
         }
     });
     Ok(Service { child, log_path })
+}
+
+impl Service {
+    /// The process ID, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
 }

@@ -1,0 +1,345 @@
+//! `fnosync-bench`: measures a full scheduled sync and a second, no-change
+//! one. It seeds the Salesforce sandbox with N accounts (each with a contact
+//! and O Closed Won opportunities of L lines), gives both sandboxes a fixed
+//! latency per call, starts `fnosync serve`, configures it through its API,
+//! fires the scheduled sync twice and prints wall time, orders per second,
+//! Salesforce and FNO calls per order and the server's peak memory.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Parser;
+use fnosync_client::{proto, FnosyncClient};
+use fnosync_demo::{server, setup};
+use fnosync_sandbox::faults::FaultSettings;
+use fnosync_sandbox::fno::FnoSandbox;
+use fnosync_sandbox::salesforce::SalesforceSandbox;
+use fnosync_sandbox::tls::SandboxCa;
+use serde_json::json;
+use tokio_stream::StreamExt;
+
+/// Benchmarks the scheduled sync against the sandboxes.
+#[derive(Parser, Debug)]
+#[command(name = "fnosync-bench", version)]
+struct Cli {
+    /// The `fnosync` binary to run (build it with `--release`).
+    #[arg(long)]
+    fnosync_bin: PathBuf,
+    /// PostgreSQL URL of an empty database for the benchmark.
+    #[arg(long, env = "FNOSYNC_DATABASE_URL")]
+    database_url: String,
+    /// Folder for the server log and the sandboxes' CA certificate.
+    #[arg(long, default_value = ".fnosync/bench")]
+    state_dir: PathBuf,
+    /// Address of the gRPC server.
+    #[arg(long, default_value = "127.0.0.1:50061")]
+    listen: SocketAddr,
+    /// Accounts to seed.
+    #[arg(long, default_value_t = 1000)]
+    accounts: usize,
+    /// Closed Won opportunities per account.
+    #[arg(long, default_value_t = 3)]
+    opportunities: usize,
+    /// Line items per opportunity.
+    #[arg(long, default_value_t = 3)]
+    lines: usize,
+    /// Latency each sandbox adds to every call, in milliseconds.
+    #[arg(long, default_value_t = 20)]
+    latency_ms: u64,
+    /// Accounts the run syncs at the same time (`FNOSYNC_SYNC_CONCURRENCY`).
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+}
+
+/// What one run took.
+struct Measured {
+    run: proto::SyncRun,
+    wall: Duration,
+    salesforce_calls: u64,
+    fno_calls: u64,
+    fno_writes: u64,
+    by_operation: Vec<(String, u64)>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    std::fs::create_dir_all(&cli.state_dir)?;
+    let ca = SandboxCa::generate()?;
+    let ca_path = cli.state_dir.join("sandbox-ca.pem");
+    ca.write_ca_pem(&ca_path)?;
+    let salesforce = SalesforceSandbox::start(Default::default(), Arc::clone(&ca)).await?;
+    let fno = FnoSandbox::start(Default::default(), ca).await?;
+    salesforce.set_api_limit(100_000_000, 0);
+
+    let seeding = Instant::now();
+    seed(&salesforce, &cli)?;
+    let orders = (cli.accounts * cli.opportunities) as f64;
+    println!(
+        "seeded {} accounts x {} opportunities x {} lines ({} orders, {} lines) in {:.1} s",
+        cli.accounts,
+        cli.opportunities,
+        cli.lines,
+        orders,
+        cli.accounts * cli.opportunities * cli.lines,
+        seeding.elapsed().as_secs_f64()
+    );
+
+    let keys = server::DemoKeys::generate();
+    let env = [
+        ("FNOSYNC_SYNC_CONCURRENCY", cli.concurrency.to_string()),
+        ("FNOSYNC_SCHEDULER_TICK_MS", "100".to_string()),
+    ];
+    let launch = server::Launch {
+        binary: &cli.fnosync_bin,
+        database_url: &cli.database_url,
+        listen: &cli.listen,
+        ca_path: &ca_path,
+        state_dir: &cli.state_dir,
+        env: &env,
+    };
+    let mut service = server::start(&launch, &keys).await?;
+    let pid = service.pid().context("fnosync exited")?;
+    let client = FnosyncClient::connect(format!("http://{}", cli.listen), &keys.admin_token)
+        .await
+        .context("cannot reach fnosync")?;
+    setup::configure(&client, &salesforce, &fno, &keys.license_key).await?;
+    create_schedule(&client).await?;
+    let memory_at_start = peak_memory_kib(pid);
+
+    let latency = FaultSettings {
+        latency_ms: cli.latency_ms,
+        ..Default::default()
+    };
+    salesforce.set_faults(latency.clone());
+    fno.faults().set(latency);
+    println!(
+        "\nsandbox latency {} ms per call, {} accounts synced at a time",
+        cli.latency_ms, cli.concurrency
+    );
+
+    let pool = sqlx::PgPool::connect(&cli.database_url).await?;
+    let full = measure(&pool, &client, &salesforce, &fno, 1).await?;
+    let memory_after_full = peak_memory_kib(pid);
+    let unchanged = measure(&pool, &client, &salesforce, &fno, 2).await?;
+    let memory_after_all = peak_memory_kib(pid);
+    service.stop().await;
+
+    println!();
+    println!(
+        "{:<22} {:>10} {:>10} {:>12} {:>12} {:>12} {:>10}",
+        "run", "wall (s)", "orders/s", "SF calls", "FNO calls", "FNO writes", "state"
+    );
+    for (name, measured) in [
+        ("full scheduled sync", &full),
+        ("no-change sync", &unchanged),
+    ] {
+        let seconds = measured.wall.as_secs_f64();
+        println!(
+            "{:<22} {:>10.1} {:>10.1} {:>12} {:>12} {:>12} {:>10}",
+            name,
+            seconds,
+            orders / seconds,
+            format!("{:.2}/order", measured.salesforce_calls as f64 / orders),
+            format!("{:.2}/order", measured.fno_calls as f64 / orders),
+            measured.fno_writes,
+            state_name(&measured.run),
+        );
+    }
+    println!(
+        "\nfnosync peak memory (VmHWM): {} after start-up, {} after the full sync, {} at the end",
+        mib(memory_at_start),
+        mib(memory_after_full),
+        mib(memory_after_all)
+    );
+    for (name, measured) in [("full", &full), ("no-change", &unchanged)] {
+        let calls: Vec<String> = measured
+            .by_operation
+            .iter()
+            .map(|(op, n)| format!("{op} {n}"))
+            .collect();
+        println!(
+            "{name} run: {}; calls: {}",
+            measured.run.message,
+            calls.join(", ")
+        );
+    }
+    anyhow::ensure!(
+        full.run.state == proto::SyncRunState::Completed as i32
+            && unchanged.run.state == proto::SyncRunState::Completed as i32,
+        "a run did not complete; see {}",
+        service.log_path.display()
+    );
+    Ok(())
+}
+
+/// Seeds the accounts, each with a contact and its Closed Won opportunities.
+fn seed(salesforce: &SalesforceSandbox, cli: &Cli) -> anyhow::Result<()> {
+    let first = |object: &str, field: &str, value: serde_json::Value| {
+        salesforce
+            .find(object, field, &value)
+            .first()
+            .and_then(|r| r["Id"].as_str().map(str::to_string))
+            .with_context(|| format!("the sandbox has no {object} with {field} {value}"))
+    };
+    let book = first("Pricebook2", "Name", json!("Standard Price Book"))?;
+    let product = first("Product2", "ProductCode", json!("SF01demo"))?;
+    let entry = first("PricebookEntry", "Product2Id", json!(product))?;
+    let failed = |e: fnosync_sandbox::salesforce::errors::ApiError| anyhow::anyhow!("{e:?}");
+    for n in 0..cli.accounts {
+        let account = salesforce
+            .insert(
+                "Account",
+                json!({ "Name": format!("Bench Account {n:05}") }),
+            )
+            .map_err(failed)?;
+        salesforce
+            .insert(
+                "Contact",
+                json!({
+                    "AccountId": account, "FirstName": "Pat", "LastName": format!("Buyer {n:05}"),
+                    "Email": format!("pat.buyer{n:05}@bench.example.com"),
+                }),
+            )
+            .map_err(failed)?;
+        for o in 0..cli.opportunities {
+            let opportunity = salesforce
+                .insert(
+                    "Opportunity",
+                    json!({
+                        "AccountId": account, "Name": format!("Bench Order {n:05}-{o}"),
+                        "StageName": "Prospecting", "CloseDate": "2026-12-31", "Pricebook2Id": book,
+                    }),
+                )
+                .map_err(failed)?;
+            for l in 0..cli.lines {
+                salesforce
+                    .insert(
+                        "OpportunityLineItem",
+                        json!({
+                            "OpportunityId": opportunity, "PricebookEntryId": entry,
+                            "Quantity": 1 + l, "UnitPrice": 100,
+                            "FNO__Start_Date_Option__c": "Use First Activation Date",
+                            "FNO__Expiration_Date_Option__c": "Permanent",
+                        }),
+                    )
+                    .map_err(failed)?;
+            }
+            salesforce
+                .update(
+                    "Opportunity",
+                    &opportunity,
+                    json!({ "StageName": "Closed Won" }),
+                )
+                .map_err(failed)?;
+        }
+    }
+    Ok(())
+}
+
+async fn create_schedule(client: &FnosyncClient) -> anyhow::Result<()> {
+    client
+        .schedules()
+        .create_schedule(proto::CreateScheduleRequest {
+            timing: Some(proto::create_schedule_request::Timing::Daily(
+                proto::DailyTiming {
+                    time_of_day: "02:00".into(),
+                    time_zone: "UTC".into(),
+                },
+            )),
+            request_id: String::new(),
+        })
+        .await
+        .context("CreateSchedule")?;
+    Ok(())
+}
+
+/// Makes the schedule due, waits for scheduled run number `count` to end and
+/// returns what it took.
+async fn measure(
+    pool: &sqlx::PgPool,
+    client: &FnosyncClient,
+    salesforce: &SalesforceSandbox,
+    fno: &FnoSandbox,
+    count: usize,
+) -> anyhow::Result<Measured> {
+    salesforce.reset_counts();
+    fno.reset_counts();
+    let started = Instant::now();
+    // The benchmark cannot wait for 02:00: it moves the next fire time to now.
+    sqlx::query("UPDATE schedules SET next_fire_at = now()")
+        .execute(pool)
+        .await?;
+    let run = loop {
+        let runs = client
+            .sync()
+            .list_sync_runs(proto::ListSyncRunsRequest {
+                kind: proto::SyncKind::Scheduled as i32,
+                ..Default::default()
+            })
+            .await?
+            .into_inner()
+            .runs;
+        if runs.len() >= count {
+            break runs[0].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let mut events = client
+        .sync()
+        .watch_sync_run(proto::WatchSyncRunRequest {
+            run_id: run.run_id.clone(),
+        })
+        .await?
+        .into_inner();
+    let mut last = run;
+    while let Some(event) = events.next().await {
+        if let Some(run) = event?.run {
+            last = run;
+        }
+    }
+    let wall = started.elapsed();
+    let salesforce_counts = salesforce.call_counts();
+    let fno_counts = fno.counts();
+    let by_operation = salesforce_counts
+        .iter()
+        .map(|(op, n)| (format!("SF {op}"), *n))
+        .chain(fno_counts.iter().map(|(op, n)| (format!("FNO {op}"), *n)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    Ok(Measured {
+        run: last,
+        wall,
+        salesforce_calls: salesforce_counts.values().sum(),
+        fno_calls: fno_counts.values().sum(),
+        fno_writes: fno.write_call_count(),
+        by_operation,
+    })
+}
+
+fn state_name(run: &proto::SyncRun) -> String {
+    proto::SyncRunState::try_from(run.state)
+        .map(|s| {
+            s.as_str_name()
+                .trim_start_matches("SYNC_RUN_STATE_")
+                .to_lowercase()
+        })
+        .unwrap_or_default()
+}
+
+/// The process's peak resident memory in KiB, from `/proc` (Linux).
+fn peak_memory_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+fn mib(kib: Option<u64>) -> String {
+    kib.map(|k| format!("{:.1} MiB", k as f64 / 1024.0))
+        .unwrap_or_else(|| "unknown".into())
+}
