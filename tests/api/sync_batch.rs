@@ -1,10 +1,13 @@
 use std::time::Duration;
 
-use fnosync_client::{proto, FnosyncClient};
+use fnosync_client::proto;
 use fnosync_sandbox::salesforce::fields as sf;
 use fnosync_server::sync::scheduler::fire_if_due;
 use fnosync_server::MIGRATOR;
-use fnosync_tests::{eventually, watch_until_end, TestApp};
+use fnosync_tests::{
+    create_daily_schedule, eventually, make_schedule_due, next_scheduled_run, scheduled_runs,
+    wait_for_run_state_change, watch_until_end, TestApp,
+};
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -13,52 +16,6 @@ async fn ready_app(pool: PgPool) -> TestApp {
     app.connect_sandboxes().await;
     app.submit_license().await;
     app
-}
-
-async fn create_schedule(client: &FnosyncClient) {
-    client
-        .schedules()
-        .create_schedule(proto::CreateScheduleRequest {
-            timing: Some(proto::create_schedule_request::Timing::Daily(
-                proto::DailyTiming {
-                    time_of_day: "02:00".into(),
-                    time_zone: "UTC".into(),
-                },
-            )),
-            request_id: String::new(),
-        })
-        .await
-        .expect("schedule");
-}
-
-async fn make_due(pool: &PgPool) {
-    sqlx::query("UPDATE schedules SET next_fire_at = now() - interval '1 second'")
-        .execute(pool)
-        .await
-        .expect("due");
-}
-
-async fn scheduled_runs(client: &FnosyncClient) -> Vec<proto::SyncRun> {
-    client
-        .sync()
-        .list_sync_runs(proto::ListSyncRunsRequest {
-            kind: proto::SyncKind::Scheduled as i32,
-            ..Default::default()
-        })
-        .await
-        .expect("runs")
-        .into_inner()
-        .runs
-}
-
-/// Waits until the newest scheduled run has ended and returns it.
-async fn next_scheduled_run(client: &FnosyncClient, count: usize) -> proto::SyncRun {
-    let run = eventually(Duration::from_secs(30), || async {
-        let runs = scheduled_runs(client).await;
-        (runs.len() == count).then(|| runs[0].clone())
-    })
-    .await;
-    watch_until_end(client, run).await
 }
 
 fn demo_line(app: &TestApp) -> serde_json::Value {
@@ -87,8 +44,8 @@ async fn a_due_schedule_fires_once_and_syncs_both_directions(pool: PgPool) {
         })
         .await
         .expect("filters");
-    create_schedule(&admin).await;
-    make_due(&pool).await;
+    create_daily_schedule(&admin).await;
+    make_schedule_due(&pool).await;
 
     // Act: the scheduler fires; then FNO activates copies and it fires again.
     let first = next_scheduled_run(&admin, 1).await;
@@ -101,7 +58,7 @@ async fn a_due_schedule_fires_once_and_syncs_both_directions(pool: PgPool) {
         .store()
         .activate(&activation_id, 3)
         .expect("activate");
-    make_due(&pool).await;
+    make_schedule_due(&pool).await;
     let second = next_scheduled_run(&admin, 2).await;
 
     // Assert
@@ -157,13 +114,13 @@ async fn a_due_schedule_fires_once_and_syncs_both_directions(pool: PgPool) {
 async fn a_due_schedule_queues_exactly_one_run_and_a_paused_one_none(pool: PgPool) {
     let app = TestApp::spawn_with_workers(pool.clone(), 0).await;
     let admin = app.admin().await;
-    create_schedule(&admin).await;
+    create_daily_schedule(&admin).await;
     admin
         .schedules()
         .pause_schedule(proto::PauseScheduleRequest {})
         .await
         .expect("pause");
-    make_due(&pool).await;
+    make_schedule_due(&pool).await;
     assert!(
         fire_if_due(&pool).await.expect("tick").is_none(),
         "paused: no fire"
@@ -174,7 +131,7 @@ async fn a_due_schedule_queues_exactly_one_run_and_a_paused_one_none(pool: PgPoo
         .resume_schedule(proto::ResumeScheduleRequest {})
         .await
         .expect("resume");
-    make_due(&pool).await;
+    make_schedule_due(&pool).await;
     // Several replicas ticking at once give one run.
     let ticks = futures::future::join_all((0..4).map(|_| fire_if_due(&pool))).await;
     let fired = ticks
@@ -265,24 +222,22 @@ async fn a_run_pauses_under_the_budget_floor_and_goes_on_when_budget_returns(poo
         .into_inner()
         .run
         .expect("run");
-    let paused = eventually(Duration::from_secs(20), || async {
-        let current = operator
-            .sync()
-            .get_sync_run(proto::GetSyncRunRequest {
-                run_id: run.run_id.clone(),
-            })
-            .await
-            .ok()?
-            .into_inner()
-            .run?;
-        (current.state == proto::SyncRunState::Paused as i32).then_some(current)
-    })
+    let paused = wait_for_run_state_change(
+        &operator,
+        &run.run_id,
+        &[proto::SyncRunState::Queued, proto::SyncRunState::Running],
+    )
     .await;
     let writes_while_paused = app.fno.write_call_count();
     app.salesforce.set_api_limit(1000, 0);
     let ended = watch_until_end(&operator, paused.clone()).await;
 
     // Assert
+    assert_eq!(
+        paused.state,
+        proto::SyncRunState::Paused as i32,
+        "{paused:?}"
+    );
     assert!(
         paused.message.contains("under the floor of 100"),
         "{}",

@@ -10,7 +10,9 @@ use fnosync_sandbox::faults::FaultSettings;
 use fnosync_sandbox::salesforce::fields as sf;
 use fnosync_server::MIGRATOR;
 use fnosync_tests::{
-    eventually, logs_of, seed_sales_order, spawn_server_process, watch_until_end, LineSpec, TestApp,
+    create_daily_schedule, eventually, get_run, logs_of, make_schedule_due, next_scheduled_run,
+    seed_sales_order, spawn_server_process, wait_for_run_state_change, watch_until_end, LineSpec,
+    TestApp,
 };
 use serde_json::json;
 use sqlx::PgPool;
@@ -74,18 +76,6 @@ async fn account_syncs(client: &FnosyncClient, run_id: &str) -> BTreeMap<String,
     counts
 }
 
-async fn run_state(client: &FnosyncClient, run_id: &str) -> Option<proto::SyncRun> {
-    client
-        .sync()
-        .get_sync_run(proto::GetSyncRunRequest {
-            run_id: run_id.into(),
-        })
-        .await
-        .ok()?
-        .into_inner()
-        .run
-}
-
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn records_sharing_a_stamp_across_page_boundaries_are_each_synced_once(pool: PgPool) {
     // Arrange: pages of 2 records; five accounts whose opportunities and
@@ -144,58 +134,20 @@ async fn a_record_modified_during_a_run_is_synced_once_then_and_again_by_the_nex
         &[LineSpec::permanent("SF01demo", 2.0)],
     );
     let admin = app.admin().await;
-    admin
-        .schedules()
-        .create_schedule(proto::CreateScheduleRequest {
-            timing: Some(proto::create_schedule_request::Timing::Daily(
-                proto::DailyTiming {
-                    time_of_day: "02:00".into(),
-                    time_zone: "UTC".into(),
-                },
-            )),
-            request_id: String::new(),
-        })
-        .await
-        .expect("schedule");
-    let make_due = || async {
-        sqlx::query("UPDATE schedules SET next_fire_at = now() - interval '1 second'")
-            .execute(&pool)
-            .await
-            .expect("due");
-    };
-    let scheduled_run = |count: usize| {
-        let admin = admin.clone();
-        async move {
-            let run = eventually(Duration::from_secs(30), || async {
-                let runs = admin
-                    .sync()
-                    .list_sync_runs(proto::ListSyncRunsRequest {
-                        kind: proto::SyncKind::Scheduled as i32,
-                        ..Default::default()
-                    })
-                    .await
-                    .ok()?
-                    .into_inner()
-                    .runs;
-                (runs.len() == count).then(|| runs[0].clone())
-            })
-            .await;
-            watch_until_end(&admin, run).await
-        }
-    };
+    create_daily_schedule(&admin).await;
     // Entitlement creation hangs, so the quantity changes while the run is on.
     fnosync_tests::slow_down(app.fno.faults(), "createSimpleEntitlement", 1_500);
 
     // Act
-    make_due().await;
+    make_schedule_due(&pool).await;
     fnosync_tests::wait_until_called(|| app.fno.call_count("createSimpleEntitlement")).await;
     app.salesforce
         .update("OpportunityLineItem", &lines[0], json!({ "Quantity": 5 }))
         .expect("change the quantity");
     app.fno.faults().set(FaultSettings::default());
-    let first = scheduled_run(1).await;
-    make_due().await;
-    let second = scheduled_run(2).await;
+    let first = next_scheduled_run(&admin, 1).await;
+    make_schedule_due(&pool).await;
+    let second = next_scheduled_run(&admin, 2).await;
 
     // Assert
     assert_eq!(
@@ -276,10 +228,11 @@ async fn a_replica_killed_mid_run_leaves_the_rest_to_another_from_the_checkpoint
     .await;
     first.child.kill().await.expect("kill");
     let _second = spawn_server_process(&app, &settings).await;
-    let ended = eventually(Duration::from_secs(60), || async {
-        let current = run_state(&operator, &run.run_id).await?;
-        (current.state != proto::SyncRunState::Running as i32).then_some(current)
-    })
+    let ended = wait_for_run_state_change(
+        &operator,
+        &run.run_id,
+        &[proto::SyncRunState::Queued, proto::SyncRunState::Running],
+    )
     .await;
 
     // Assert
@@ -334,10 +287,11 @@ async fn an_operator_resumes_a_run_paused_for_the_budget(pool: PgPool) {
         })
         .await
         .expect_err("unknown run");
-    let paused = eventually(Duration::from_secs(20), || async {
-        let current = run_state(&operator, &run.run_id).await?;
-        (current.state == proto::SyncRunState::Paused as i32).then_some(current)
-    })
+    let paused = wait_for_run_state_change(
+        &operator,
+        &run.run_id,
+        &[proto::SyncRunState::Queued, proto::SyncRunState::Running],
+    )
     .await;
 
     // Act
@@ -355,7 +309,7 @@ async fn an_operator_resumes_a_run_paused_for_the_budget(pool: PgPool) {
         })
         .await
         .expect("resume");
-    let ended = watch_until_end(&operator, paused).await;
+    let ended = watch_until_end(&operator, paused.clone()).await;
     let again = operator
         .sync()
         .resume_sync_run(proto::ResumeSyncRunRequest {
@@ -368,6 +322,11 @@ async fn an_operator_resumes_a_run_paused_for_the_budget(pool: PgPool) {
 
     // Assert
     assert_eq!(refused_early.code(), tonic::Code::NotFound);
+    assert_eq!(
+        paused.state,
+        proto::SyncRunState::Paused as i32,
+        "{paused:?}"
+    );
     assert_eq!(by_viewer.code(), tonic::Code::PermissionDenied);
     assert_eq!(
         ended.state,
@@ -423,18 +382,14 @@ async fn a_replica_stopped_with_sigterm_hands_its_run_back_to_the_queue(pool: Pg
         .expect("kill");
     assert!(stopped.success());
     let exit = first.child.wait().await.expect("exit");
-    let handed_back = run_state(&operator, &run.run_id).await.expect("run");
+    let handed_back = get_run(&operator, &run.run_id).await.expect("run");
     app.fno.faults().set(FaultSettings::default());
     let _second = spawn_server_process(&app, &settings).await;
-    let ended = eventually(Duration::from_secs(60), || async {
-        let current = run_state(&operator, &run.run_id).await?;
-        let over = ![
-            proto::SyncRunState::Queued as i32,
-            proto::SyncRunState::Running as i32,
-        ]
-        .contains(&current.state);
-        over.then_some(current)
-    })
+    let ended = wait_for_run_state_change(
+        &operator,
+        &run.run_id,
+        &[proto::SyncRunState::Queued, proto::SyncRunState::Running],
+    )
     .await;
 
     // Assert

@@ -4,7 +4,10 @@ use fnosync_client::{proto, FnosyncClient};
 use fnosync_sandbox::faults::FaultSettings;
 use fnosync_sandbox::salesforce::fields as sf;
 use fnosync_server::MIGRATOR;
-use fnosync_tests::{eventually, seed_sales_order, spawn_server_process, LineSpec, TestApp};
+use fnosync_tests::{
+    eventually, scheduled_runs, seed_sales_order, spawn_server_process, wait_for_run_state_change,
+    LineSpec, TestApp,
+};
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -44,18 +47,11 @@ async fn a_server_killed_before_the_write_back_leaves_no_duplicate_after_restart
     let client = FnosyncClient::connect(format!("http://{}", second.address), &app.operator_token)
         .await
         .expect("connect");
-    let ended = eventually(Duration::from_secs(60), || async {
-        let current = client
-            .sync()
-            .get_sync_run(proto::GetSyncRunRequest {
-                run_id: run.run_id.clone(),
-            })
-            .await
-            .ok()?
-            .into_inner()
-            .run?;
-        (current.state != proto::SyncRunState::Running as i32).then_some(current)
-    })
+    let ended = wait_for_run_state_change(
+        &client,
+        &run.run_id,
+        &[proto::SyncRunState::Queued, proto::SyncRunState::Running],
+    )
     .await;
 
     // Assert
@@ -112,16 +108,7 @@ async fn two_replicas_fire_a_due_schedule_once_and_run_it_once(pool: PgPool) {
         .await
         .expect("due");
     let runs = eventually(Duration::from_secs(30), || async {
-        let runs = admin
-            .sync()
-            .list_sync_runs(proto::ListSyncRunsRequest {
-                kind: proto::SyncKind::Scheduled as i32,
-                ..Default::default()
-            })
-            .await
-            .ok()?
-            .into_inner()
-            .runs;
+        let runs = scheduled_runs(&admin).await;
         (runs.len() == 1 && runs[0].end_time.is_some()).then_some(runs)
     })
     .await;
