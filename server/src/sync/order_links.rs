@@ -89,7 +89,8 @@ pub async fn queue_write_back(
 
 /// Returns (Salesforce line Id, activation ID, remaining copies) of an
 /// order's lines. Lines created in this run have all their copies left, so
-/// FNO is asked only about lines that existed before.
+/// FNO is asked only about lines that existed before, and in a scheduled or
+/// immediate run only when Salesforce lacks an activation ID.
 async fn line_states(
     pass: &Pass<'_>,
     order: &SalesOrder,
@@ -106,6 +107,16 @@ async fn line_states(
         .collect();
     if !fresh.is_empty() {
         return fresh;
+    }
+    // Scheduled and immediate runs write remaining quantities back for every
+    // line FNO changed in their window (FNO to Salesforce); lines Salesforce
+    // already shows with their activation ID need no look-up here.
+    let shown = order
+        .line_items
+        .iter()
+        .all(|l| l.record.text(fields::ACTIVATION_ID).is_some());
+    if pass.run.kind != "one_time" && shown {
+        return Vec::new();
     }
     let fno = pass.fno.clone();
     let query = LineItemQuery::by_entitlement(entitlement_id);
