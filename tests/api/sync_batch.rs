@@ -5,8 +5,8 @@ use fnosync_sandbox::salesforce::fields as sf;
 use fnosync_server::sync::scheduler::fire_if_due;
 use fnosync_server::MIGRATOR;
 use fnosync_tests::{
-    create_daily_schedule, eventually, make_schedule_due, next_scheduled_run, scheduled_runs,
-    wait_for_run_state_change, watch_until_end, TestApp,
+    assert_completed, create_daily_schedule, eventually, make_schedule_due, next_scheduled_run,
+    scheduled_runs, wait_for_run_state_change, watch_until_end, TestApp,
 };
 use serde_json::json;
 use sqlx::PgPool;
@@ -173,16 +173,7 @@ async fn an_immediate_sync_touches_only_what_changed_in_its_window(pool: PgPool)
         end_date: "2020-01-02".into(),
     }))
     .await;
-    assert_eq!(
-        past.state,
-        proto::SyncRunState::Completed as i32,
-        "{past:?}"
-    );
-    assert!(
-        past.message.contains("0 account(s) changed"),
-        "{}",
-        past.message
-    );
+    assert_completed(&past, "0 account(s) changed");
     assert_eq!(
         app.fno.write_call_count(),
         0,
@@ -190,16 +181,7 @@ async fn an_immediate_sync_touches_only_what_changed_in_its_window(pool: PgPool)
     );
 
     let recent = start(Window::LastHours(1)).await;
-    assert_eq!(
-        recent.state,
-        proto::SyncRunState::Completed as i32,
-        "{recent:?}"
-    );
-    assert!(
-        recent.message.contains("1 account(s) changed"),
-        "{}",
-        recent.message
-    );
+    assert_completed(&recent, "1 account(s) changed");
     assert!(demo_line(&app)[sf::ACTIVATION_ID].is_string());
 }
 

@@ -10,9 +10,9 @@ use fnosync_sandbox::faults::FaultSettings;
 use fnosync_sandbox::salesforce::fields as sf;
 use fnosync_server::MIGRATOR;
 use fnosync_tests::{
-    create_daily_schedule, eventually, get_run, logs_of, make_schedule_due, next_scheduled_run,
-    seed_sales_order, spawn_server_process, wait_for_run_state_change, watch_until_end, LineSpec,
-    TestApp,
+    assert_completed, create_daily_schedule, eventually, get_run, logs_of, make_schedule_due,
+    next_scheduled_run, seed_sales_order, spawn_server_process, wait_for_run_state_change,
+    watch_until_end, LineSpec, TestApp,
 };
 use serde_json::json;
 use sqlx::PgPool;
@@ -97,16 +97,7 @@ async fn records_sharing_a_stamp_across_page_boundaries_are_each_synced_once(poo
     let ended = watch_until_end(&operator, run).await;
 
     // Assert
-    assert_eq!(
-        ended.state,
-        proto::SyncRunState::Completed as i32,
-        "{ended:?}"
-    );
-    assert!(
-        ended.message.contains("6 account(s) changed"),
-        "{}",
-        ended.message
-    );
+    assert_completed(&ended, "6 account(s) changed");
     let synced = account_syncs(&operator, &ended.run_id).await;
     for account in inside.iter().chain([&first_of_day]) {
         assert_eq!(synced.get(account), Some(&1), "{account}: {synced:?}");
@@ -236,16 +227,7 @@ async fn a_replica_killed_mid_run_leaves_the_rest_to_another_from_the_checkpoint
     .await;
 
     // Assert
-    assert_eq!(
-        ended.state,
-        proto::SyncRunState::Completed as i32,
-        "{ended:?}"
-    );
-    assert!(
-        ended.message.contains("4 account(s) changed"),
-        "{}",
-        ended.message
-    );
+    assert_completed(&ended, "4 account(s) changed");
     let logs = logs_of(&operator, &run.run_id).await;
     assert!(
         logs.iter()
@@ -404,15 +386,6 @@ async fn a_replica_stopped_with_sigterm_hands_its_run_back_to_the_queue(pool: Pg
         "{}",
         handed_back.message
     );
-    assert_eq!(
-        ended.state,
-        proto::SyncRunState::Completed as i32,
-        "{ended:?}"
-    );
-    assert!(
-        ended.message.contains("3 account(s) changed"),
-        "{}",
-        ended.message
-    );
+    assert_completed(&ended, "3 account(s) changed");
     assert_eq!(app.fno.store().read(|s| s.entitlements.len()), 3);
 }

@@ -675,3 +675,9 @@ pub async fn wait_for_run_state_change(
     })
     .await
 }
+
+/// Asserts that a run completed and that its message contains `note`.
+pub fn assert_completed(run: &proto::SyncRun, note: &str) {
+    assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    assert!(run.message.contains(note), "{}", run.message);
+}
