@@ -42,7 +42,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 
 step "rust tests"
-cargo test --workspace --quiet -- --test-threads="${FNOSYNC_TEST_THREADS:-4}"
+cargo test --workspace --no-fail-fast --quiet -- --test-threads="${FNOSYNC_TEST_THREADS:-4}"
 
 if command -v python3 >/dev/null 2>&1 && python3 -c 'import pytest' 2>/dev/null && [ -d sandbox/tests/python ]; then
   step "python tests"

@@ -58,10 +58,26 @@ fn exit_code(code: Code) -> u8 {
     }
 }
 
+/// Tells whether a call failed in the connection rather than in the server:
+/// e.g. a TLS handshake that completed on the client's side and that the
+/// server then refused (no client certificate) ends the first call with
+/// `Unknown: transport error`.
+fn is_transport_failure(status: &Status) -> bool {
+    let source = std::error::Error::source(status);
+    status.code() == Code::Unknown
+        && (status.message().starts_with("transport error")
+            || source.is_some_and(|s| s.is::<tonic::transport::Error>()))
+}
+
 impl From<Status> for Failure {
     fn from(status: Status) -> Self {
+        let code = if is_transport_failure(&status) {
+            UNREACHABLE
+        } else {
+            exit_code(status.code())
+        };
         Self {
-            code: exit_code(status.code()),
+            code,
             message: describe_status(&status),
         }
     }
