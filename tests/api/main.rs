@@ -8,6 +8,7 @@ mod cli_follow;
 mod cli_settings;
 mod cli_support;
 mod cli_sync;
+mod cli_tokens;
 mod demo;
 mod filters;
 mod health_database;

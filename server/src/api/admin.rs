@@ -6,11 +6,12 @@ use tonic::{Request, Status};
 
 use super::convert::{self, sf_object_to_proto};
 use super::{connections, license, respond, ApiContext, RpcResult};
+use crate::auth::Role;
 use crate::domain::mapping::SfObject;
 use crate::domain::remote_site::{normalize_url, validate_name};
 use crate::error::{Error, Result, Violations};
 use crate::store::connections::System;
-use crate::store::{layouts, licenses, remote_sites};
+use crate::store::{layouts, licenses, remote_sites, tokens};
 use crate::sync::clients::stored_salesforce_client;
 
 /// Serves `fnosync.v1.AdminService`.
@@ -159,6 +160,16 @@ impl AdminApi {
     }
 }
 
+/// The role a token is created with; unspecified or unknown is refused.
+fn token_role(role: i32) -> Option<Role> {
+    match pb::ApiTokenRole::try_from(role).ok()? {
+        pb::ApiTokenRole::Viewer => Some(Role::Viewer),
+        pb::ApiTokenRole::Operator => Some(Role::Operator),
+        pb::ApiTokenRole::Admin => Some(Role::Admin),
+        pb::ApiTokenRole::Unspecified => None,
+    }
+}
+
 #[tonic::async_trait]
 impl AdminService for AdminApi {
     async fn create_remote_site(
@@ -250,6 +261,37 @@ impl AdminService for AdminApi {
         let info = self.submit_license(&request.into_inner().license_key).await;
         respond(info.map(|info| pb::SubmitLicenseKeyResponse {
             license: Some(info),
+        }))
+    }
+
+    async fn create_api_token(
+        &self,
+        request: Request<pb::CreateApiTokenRequest>,
+    ) -> RpcResult<pb::CreateApiTokenResponse> {
+        let request = request.into_inner();
+        let name = request.name.trim().to_string();
+        let mut violations = Violations::default();
+        if name.is_empty() || name.chars().count() > 100 {
+            violations.add("name", "give the token a name of 1 to 100 characters");
+        }
+        let role = violations.check(
+            "role",
+            token_role(request.role).ok_or_else(|| {
+                "choose API_TOKEN_ROLE_VIEWER, API_TOKEN_ROLE_OPERATOR or API_TOKEN_ROLE_ADMIN"
+                    .to_string()
+            }),
+        );
+        violations.into_result()?;
+        let token = tokens::generate_token();
+        let role = role.unwrap_or(Role::Viewer);
+        let created = tokens::insert_token(&self.ctx.pool, &name, role, &token).await;
+        if let Ok(record) = &created {
+            tracing::info!(name = %record.name, role = role.as_str(), "api token created");
+        }
+        respond(created.map(|record| pb::CreateApiTokenResponse {
+            token,
+            name: record.name,
+            role: request.role,
         }))
     }
 

@@ -16,6 +16,7 @@ mod schedule;
 mod secrets;
 mod sites;
 mod sync;
+mod token;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -95,24 +96,11 @@ enum Command {
     /// The connector's licence.
     #[command(subcommand)]
     License(license::LicenseCommand),
-    /// API tokens (created on the server host, not over the API).
+    /// API tokens.
     #[command(subcommand)]
-    Token(TokenCommand),
+    Token(token::TokenCommand),
     /// Licence, connections, schedule, last run and recent counts.
     Overview,
-}
-
-#[derive(Subcommand)]
-enum TokenCommand {
-    /// Prints how to create a token: the API has no call for it, by design.
-    Create {
-        /// Role of the new token: admin, operator or viewer.
-        #[arg(long, default_value = "operator")]
-        role: String,
-        /// Name of the new token, e.g. the person or platform using it.
-        #[arg(long, default_value = "NAME")]
-        name: String,
-    },
 }
 
 /// The connection and the printer every command works with.
@@ -145,18 +133,7 @@ async fn connect(cli: &Cli) -> Result<FnosyncClient, Failure> {
     Ok(builder.connect().await?)
 }
 
-fn token_hint(role: &str, name: &str) -> Failure {
-    Failure::usage(format!(
-        "tokens are not created over the API; on the server host run:\n  \
-         fnosync token create --role {role} --name {name}\n\
-         it prints the new token once; pass it here with FNOSYNC_TOKEN or --token"
-    ))
-}
-
 async fn run(cli: &Cli) -> Result<u8, Failure> {
-    if let Command::Token(TokenCommand::Create { role, name }) = &cli.command {
-        return Err(token_hint(role, name));
-    }
     let ctx = Context {
         client: connect(cli).await?,
         printer: Printer::for_stdout(cli.output),
@@ -173,8 +150,7 @@ async fn run(cli: &Cli) -> Result<u8, Failure> {
         Command::Connection(command) => connection::run(&ctx, command).await,
         Command::License(command) => license::run(&ctx, command).await,
         Command::Overview => overview::run(&ctx).await,
-        // Answered above, before connecting: the API has no call for it.
-        Command::Token(_) => Ok(0),
+        Command::Token(command) => token::run(&ctx, command).await,
     }
 }
 

@@ -11,6 +11,13 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class ApiTokenRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    API_TOKEN_ROLE_UNSPECIFIED: _ClassVar[ApiTokenRole]
+    API_TOKEN_ROLE_VIEWER: _ClassVar[ApiTokenRole]
+    API_TOKEN_ROLE_OPERATOR: _ClassVar[ApiTokenRole]
+    API_TOKEN_ROLE_ADMIN: _ClassVar[ApiTokenRole]
+
 class SalesforceAuthFlow(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     SALESFORCE_AUTH_FLOW_UNSPECIFIED: _ClassVar[SalesforceAuthFlow]
@@ -39,6 +46,10 @@ class LicenseState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     LICENSE_STATE_VALID: _ClassVar[LicenseState]
     LICENSE_STATE_EXPIRED: _ClassVar[LicenseState]
     LICENSE_STATE_INVALID: _ClassVar[LicenseState]
+API_TOKEN_ROLE_UNSPECIFIED: ApiTokenRole
+API_TOKEN_ROLE_VIEWER: ApiTokenRole
+API_TOKEN_ROLE_OPERATOR: ApiTokenRole
+API_TOKEN_ROLE_ADMIN: ApiTokenRole
 SALESFORCE_AUTH_FLOW_UNSPECIFIED: SalesforceAuthFlow
 SALESFORCE_AUTH_FLOW_USERNAME_PASSWORD: SalesforceAuthFlow
 SALESFORCE_AUTH_FLOW_CLIENT_CREDENTIALS: SalesforceAuthFlow
@@ -56,6 +67,24 @@ LICENSE_STATE_MISSING: LicenseState
 LICENSE_STATE_VALID: LicenseState
 LICENSE_STATE_EXPIRED: LicenseState
 LICENSE_STATE_INVALID: LicenseState
+
+class CreateApiTokenRequest(_message.Message):
+    __slots__ = ("name", "role")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    role: ApiTokenRole
+    def __init__(self, name: _Optional[str] = ..., role: _Optional[_Union[ApiTokenRole, str]] = ...) -> None: ...
+
+class CreateApiTokenResponse(_message.Message):
+    __slots__ = ("token", "name", "role")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    name: str
+    role: ApiTokenRole
+    def __init__(self, token: _Optional[str] = ..., name: _Optional[str] = ..., role: _Optional[_Union[ApiTokenRole, str]] = ...) -> None: ...
 
 class RemoteSite(_message.Message):
     __slots__ = ("name", "url", "description", "active", "create_time", "update_time")

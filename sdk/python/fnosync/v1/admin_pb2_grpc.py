@@ -102,6 +102,11 @@ class AdminServiceStub:
                 request_serializer=fnosync_dot_v1_dot_admin__pb2.UpdatePageLayoutsRequest.SerializeToString,
                 response_deserializer=fnosync_dot_v1_dot_admin__pb2.UpdatePageLayoutsResponse.FromString,
                 _registered_method=True)
+        self.CreateApiToken = channel.unary_unary(
+                '/fnosync.v1.AdminService/CreateApiToken',
+                request_serializer=fnosync_dot_v1_dot_admin__pb2.CreateApiTokenRequest.SerializeToString,
+                response_deserializer=fnosync_dot_v1_dot_admin__pb2.CreateApiTokenResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -201,6 +206,14 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateApiToken(self, request, context):
+        """Creates an API token with a role. The token's text is in the response
+        only: just its SHA-256 hash is stored, so it cannot be shown again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -268,6 +281,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.UpdatePageLayouts,
                     request_deserializer=fnosync_dot_v1_dot_admin__pb2.UpdatePageLayoutsRequest.FromString,
                     response_serializer=fnosync_dot_v1_dot_admin__pb2.UpdatePageLayoutsResponse.SerializeToString,
+            ),
+            'CreateApiToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateApiToken,
+                    request_deserializer=fnosync_dot_v1_dot_admin__pb2.CreateApiTokenRequest.FromString,
+                    response_serializer=fnosync_dot_v1_dot_admin__pb2.CreateApiTokenResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -624,6 +642,33 @@ class AdminService:
             '/fnosync.v1.AdminService/UpdatePageLayouts',
             fnosync_dot_v1_dot_admin__pb2.UpdatePageLayoutsRequest.SerializeToString,
             fnosync_dot_v1_dot_admin__pb2.UpdatePageLayoutsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateApiToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fnosync.v1.AdminService/CreateApiToken',
+            fnosync_dot_v1_dot_admin__pb2.CreateApiTokenRequest.SerializeToString,
+            fnosync_dot_v1_dot_admin__pb2.CreateApiTokenResponse.FromString,
             options,
             channel_credentials,
             insecure,
