@@ -22,12 +22,7 @@ async fn the_cli_syncs_with_wait_tails_logs_as_json_and_reports_errors_by_exit_c
     let app = TestApp::spawn(pool).await;
     app.connect_sandboxes().await;
     app.submit_license().await;
-    let account = app
-        .salesforce
-        .find("Account", "Name", &json!("SF-DemoAccount"))[0]["Id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let account = app.demo_account_id();
 
     let (code, stdout, stderr) = ctl(&app, &["sync", "account", &account, "--wait"]).await;
     assert_eq!(code, 0, "{stdout}{stderr}");

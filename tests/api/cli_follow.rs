@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use fnosync_server::MIGRATOR;
 use fnosync_tests::{database_url, sync_and_wait, workspace_binary, TestApp};
-use serde_json::json;
 use sqlx::PgPool;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout};
@@ -91,12 +90,7 @@ async fn a_followed_tail_resumes_after_a_server_restart_without_loss_or_repeat(p
     let app = TestApp::spawn(pool).await;
     app.connect_sandboxes().await;
     app.submit_license().await;
-    let account = app
-        .salesforce
-        .find("Account", "Name", &json!("SF-DemoAccount"))[0]["Id"]
-        .as_str()
-        .expect("account id")
-        .to_string();
+    let account = app.demo_account_id();
     let port = free_port();
     let mut first_server = serve_on(&app, port).await;
     let mut tail = tokio::process::Command::new(workspace_binary("fnosyncctl"))

@@ -21,14 +21,6 @@ async fn ready_app(pool: PgPool) -> TestApp {
     app
 }
 
-fn demo_account(app: &TestApp) -> String {
-    app.salesforce
-        .find("Account", "Name", &json!("SF-DemoAccount"))[0]["Id"]
-        .as_str()
-        .expect("account id")
-        .to_string()
-}
-
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn sync_immediate_with_wait_exits_by_how_the_run_ended(pool: PgPool) {
     // Arrange
@@ -183,7 +175,7 @@ async fn a_refused_sync_prints_each_field_violation_and_exits_2(pool: PgPool) {
 async fn the_client_examples_sync_and_wait_and_tail_the_logs(pool: PgPool) {
     // Arrange
     let app = ready_app(pool).await;
-    let account = demo_account(&app);
+    let account = app.demo_account_id();
     let example = |name: &str| {
         let mut command = tokio::process::Command::new(workspace_example(name));
         command

@@ -10,7 +10,6 @@ use fnosync_server::MIGRATOR;
 use fnosync_tests::{spawn_server_process, start_sync, TestApp};
 use pb::sync_service_client::SyncServiceClient;
 use pb::transaction_log_service_client::TransactionLogServiceClient;
-use serde_json::json;
 use sqlx::PgPool;
 use tonic::transport::Channel;
 use tonic::Streaming;
@@ -74,12 +73,7 @@ async fn sigterm_reports_not_serving_ends_open_streams_and_exits_zero(pool: PgPo
     let app = TestApp::spawn_with_workers(pool, 0).await;
     app.connect_sandboxes().await;
     app.submit_license().await;
-    let account = app
-        .salesforce
-        .find("Account", "Name", &json!("SF-DemoAccount"))[0]["Id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let account = app.demo_account_id();
     let run = start_sync(&app.operator().await, &account).await;
     let mut server = spawn_server_process(&app, &[("FNOSYNC_WORKERS", "0")]).await;
     let channel: Channel =

@@ -2,7 +2,6 @@ use fnosync_client::proto;
 use fnosync_sandbox::faults::FaultSettings;
 use fnosync_server::MIGRATOR;
 use fnosync_tests::{sync_and_wait, TestApp};
-use serde_json::json;
 use sqlx::PgPool;
 
 async fn scrape(app: &TestApp) -> String {
@@ -34,12 +33,7 @@ async fn metrics_count_rpcs_runs_and_steps_after_a_sync(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.connect_sandboxes().await;
     app.submit_license().await;
-    let account = app
-        .salesforce
-        .find("Account", "Name", &json!("SF-DemoAccount"))[0]["Id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let account = app.demo_account_id();
 
     // Act
     let run = sync_and_wait(&app.operator().await, &account).await;
@@ -65,12 +59,7 @@ async fn metrics_count_remote_calls_errors_and_latency_by_system_and_operation(p
     let app = TestApp::spawn(pool).await;
     app.connect_sandboxes().await;
     app.submit_license().await;
-    let account = app
-        .salesforce
-        .find("Account", "Name", &json!("SF-DemoAccount"))[0]["Id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let account = app.demo_account_id();
     app.fno.faults().set(FaultSettings {
         fail_next: 1,
         failure_status: 500,

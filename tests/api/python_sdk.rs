@@ -63,12 +63,7 @@ async fn the_python_sdk_configures_the_server_and_syncs_the_guide_example(pool: 
     }
     // Arrange: a server with nothing configured, and the seeded sandboxes.
     let app = TestApp::spawn(pool).await;
-    let account_id = app
-        .salesforce
-        .find("Account", "Name", &json!("SF-DemoAccount"))[0]["Id"]
-        .as_str()
-        .expect("account id")
-        .to_string();
+    let account_id = app.demo_account_id();
     let license_key = app.license_key(
         "Python SDK Corp",
         chrono::Utc::now().date_naive() + chrono::Duration::days(365),

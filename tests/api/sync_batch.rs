@@ -6,7 +6,7 @@ use fnosync_server::sync::scheduler::fire_if_due;
 use fnosync_server::MIGRATOR;
 use fnosync_tests::{
     assert_completed, create_daily_schedule, eventually, make_schedule_due, next_scheduled_run,
-    scheduled_runs, wait_for_run_state_change, watch_until_end, TestApp,
+    scheduled_runs, start_immediate, wait_for_run_state_change, watch_until_end, TestApp,
 };
 use serde_json::json;
 use sqlx::PgPool;
@@ -153,17 +153,7 @@ async fn an_immediate_sync_touches_only_what_changed_in_its_window(pool: PgPool)
     let app = ready_app(pool).await;
     let operator = app.operator().await;
     let start = |window| async {
-        let run = operator
-            .sync()
-            .start_immediate_sync(proto::StartImmediateSyncRequest {
-                window: Some(window),
-                request_id: String::new(),
-            })
-            .await
-            .expect("immediate")
-            .into_inner()
-            .run
-            .expect("run");
+        let run = start_immediate(&operator, window).await;
         watch_until_end(&operator, run).await
     };
     use proto::start_immediate_sync_request::Window;
@@ -193,17 +183,11 @@ async fn a_run_pauses_under_the_budget_floor_and_goes_on_when_budget_returns(poo
     let operator = app.operator().await;
 
     // Act
-    let run = operator
-        .sync()
-        .start_immediate_sync(proto::StartImmediateSyncRequest {
-            window: Some(proto::start_immediate_sync_request::Window::LastHours(1)),
-            request_id: String::new(),
-        })
-        .await
-        .expect("immediate")
-        .into_inner()
-        .run
-        .expect("run");
+    let run = start_immediate(
+        &operator,
+        proto::start_immediate_sync_request::Window::LastHours(1),
+    )
+    .await;
     let paused = wait_for_run_state_change(
         &operator,
         &run.run_id,

@@ -11,8 +11,8 @@ use fnosync_sandbox::salesforce::fields as sf;
 use fnosync_server::MIGRATOR;
 use fnosync_tests::{
     assert_completed, create_daily_schedule, eventually, get_run, logs_of, make_schedule_due,
-    next_scheduled_run, seed_sales_order, spawn_server_process, wait_for_run_state_change,
-    watch_until_end, LineSpec, TestApp,
+    next_scheduled_run, seed_sales_order, spawn_server_process, start_immediate,
+    wait_for_run_state_change, watch_until_end, LineSpec, TestApp,
 };
 use serde_json::json;
 use sqlx::PgPool;
@@ -39,23 +39,6 @@ fn seed_stamped(app: &TestApp, name: &str, stamp: &str) -> String {
         set("OpportunityLineItem", line);
     }
     account
-}
-
-async fn start_immediate(
-    client: &FnosyncClient,
-    window: proto::start_immediate_sync_request::Window,
-) -> proto::SyncRun {
-    client
-        .sync()
-        .start_immediate_sync(proto::StartImmediateSyncRequest {
-            window: Some(window),
-            request_id: String::new(),
-        })
-        .await
-        .expect("immediate")
-        .into_inner()
-        .run
-        .expect("run")
 }
 
 fn one_day(date: &str) -> proto::start_immediate_sync_request::Window {

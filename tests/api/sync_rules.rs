@@ -344,12 +344,7 @@ async fn a_renewal_opportunity_renews_the_lines_of_the_renewed_entitlement(pool:
     // Arrange: the guide's order is synced, then renewed by a second opportunity.
     let app = ready_app(pool).await;
     let operator = app.operator().await;
-    let account = app
-        .salesforce
-        .find("Account", "Name", &json!("SF-DemoAccount"))[0]["Id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let account = app.demo_account_id();
     let original = app
         .salesforce
         .find("Opportunity", "Name", &json!("SF-TestOpportunity"))[0]["Id"]

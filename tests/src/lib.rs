@@ -134,6 +134,15 @@ impl TestApp {
         }
     }
 
+    /// Returns the Salesforce Id of the guide's example account, SF-DemoAccount.
+    pub fn demo_account_id(&self) -> String {
+        self.salesforce
+            .find("Account", "Name", &serde_json::json!("SF-DemoAccount"))[0]["Id"]
+            .as_str()
+            .expect("the sandbox has SF-DemoAccount")
+            .to_string()
+    }
+
     /// Returns the path of the sandboxes' CA certificate (PEM).
     pub fn ca_path(&self) -> &std::path::Path {
         self._ca_file.path()
@@ -680,4 +689,22 @@ pub async fn wait_for_run_state_change(
 pub fn assert_completed(run: &proto::SyncRun, note: &str) {
     assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
     assert!(run.message.contains(note), "{}", run.message);
+}
+
+/// Starts an immediate sync over `window` and returns the queued run.
+pub async fn start_immediate(
+    client: &FnosyncClient,
+    window: proto::start_immediate_sync_request::Window,
+) -> proto::SyncRun {
+    client
+        .sync()
+        .start_immediate_sync(proto::StartImmediateSyncRequest {
+            window: Some(window),
+            request_id: String::new(),
+        })
+        .await
+        .expect("immediate")
+        .into_inner()
+        .run
+        .expect("run")
 }
