@@ -134,7 +134,7 @@ pub struct ServerOptions {
 
     /// Changed Salesforce records a scheduled or immediate run reads per page;
     /// the run checkpoints after each page, and its memory is bounded by it.
-    #[arg(long, env = "FNOSYNC_SYNC_PAGE_SIZE", default_value_t = 200)]
+    #[arg(long, env = "FNOSYNC_SYNC_PAGE_SIZE", default_value_t = 2000)]
     pub sync_page_size: u32,
 }
 

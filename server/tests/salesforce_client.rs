@@ -249,14 +249,14 @@ async fn the_guide_account_is_read_in_three_queries(pool: PgPool) {
     let account_id = h.id_of("Account", "Name", "SF-DemoAccount");
     h.sandbox.reset_counts();
 
-    let account = client
-        .read_account_with_contacts(&account_id, &ExtraFields::default())
+    let accounts = client
+        .read_accounts_with_contacts(std::slice::from_ref(&account_id), &ExtraFields::default())
         .await
-        .expect("account read")
-        .expect("account exists");
+        .expect("account read");
+    let account = accounts.first().expect("account exists");
     let orders = client
         .read_sales_orders(
-            &account_id,
+            std::slice::from_ref(&account_id),
             &["Closed Won".to_string()],
             &ExtraFields::default(),
         )
@@ -306,7 +306,7 @@ async fn opportunities_outside_the_stages_are_not_read(pool: PgPool) {
 
     let orders = client
         .read_sales_orders(
-            &account_id,
+            std::slice::from_ref(&account_id),
             &["Prospecting".to_string()],
             &ExtraFields::default(),
         )
@@ -464,7 +464,7 @@ async fn a_bad_query_is_not_retried_and_keeps_the_error_code(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
-async fn an_update_of_201_records_takes_two_collection_calls(pool: PgPool) {
+async fn an_update_of_201_records_takes_one_composite_call_of_two_collections(pool: PgPool) {
     let h = Harness::start(pool).await;
     let client = h.client();
     let ids = h.insert_accounts("Batch", 201);
@@ -483,7 +483,33 @@ async fn an_update_of_201_records_takes_two_collection_calls(pool: PgPool) {
     assert_eq!(results[200].id, ids[200]);
     let last = h.sandbox.record("Account", &ids[200]).expect("record");
     assert_eq!(last[f::ACCOUNT_ID], format!("FNO-{}", ids[200]));
-    assert_eq!(h.sandbox.call_count("composite.sobjects"), 2);
+    assert_eq!(h.sandbox.call_count("composite"), 1);
+    assert_eq!(h.sandbox.call_count("composite.sobjects"), 0);
+}
+
+#[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
+async fn an_update_of_1001_records_takes_two_composite_calls(pool: PgPool) {
+    let h = Harness::start(pool).await;
+    let client = h.client();
+    let ids = h.insert_accounts("Many", 1001);
+    let updates: Vec<(String, Value)> = ids
+        .iter()
+        .map(|id| (id.clone(), json!({ f::ACCOUNT_ID: format!("FNO-{id}") })))
+        .collect();
+
+    let results = client
+        .update_records("Account", updates)
+        .await
+        .expect("updates sent");
+
+    assert_eq!(results.len(), 1001);
+    assert!(results.iter().all(|r| r.success), "{results:?}");
+    for index in [0, 199, 200, 999, 1000] {
+        let record = h.sandbox.record("Account", &ids[index]).expect("record");
+        assert_eq!(record[f::ACCOUNT_ID], format!("FNO-{}", ids[index]));
+    }
+    assert_eq!(h.sandbox.call_count("composite"), 1);
+    assert_eq!(h.sandbox.call_count("composite.sobjects"), 1);
 }
 
 #[sqlx::test(migrator = "fnosync_server::MIGRATOR")]

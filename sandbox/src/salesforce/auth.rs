@@ -203,6 +203,13 @@ impl Auth {
     }
 }
 
+/// Id of the org's administrator: the user behind seeded records and edits
+/// made outside the API (by a test or an operator of the sandbox), never one
+/// of the users who log in.
+pub fn org_admin_user_id() -> String {
+    ids::make("005", 999_999)
+}
+
 /// Returns the id of the user at `index` of the configured list.
 pub fn user_id_at(index: usize) -> String {
     ids::make("005", index as u64 + 1)

@@ -20,6 +20,8 @@ use super::store::Store;
 
 /// Most subrequests one composite call may carry.
 pub const MAX_SUBREQUESTS: usize = 25;
+/// Most of them that may be sObject Collections or query operations.
+pub const MAX_COLLECTION_OR_QUERY_SUBREQUESTS: usize = 5;
 /// Prefix of every subrequest URL.
 const DATA_PREFIX: &str = "/services/data/";
 
@@ -39,7 +41,7 @@ pub fn composite(app: &AppState, ctx: &Ctx, body: &Value) -> ApiResult<Reply> {
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let requests = parse_requests(object)?;
-    let mut store = app.write();
+    let mut store = app.write_as(&ctx.user_id);
     let savepoint = store.begin();
     let mut results: Vec<(String, ApiResult<Reply>)> = Vec::new();
     let mut bodies: HashMap<String, Value> = HashMap::new();
@@ -92,6 +94,19 @@ fn parse_requests(object: &Map<String, Value>) -> ApiResult<Vec<SubRequest>> {
             format!("Composite Request limit of {MAX_SUBREQUESTS} subrequests exceeded"),
         ));
     }
+    let heavy = list
+        .iter()
+        .filter_map(|item| item.get("url").and_then(Value::as_str))
+        .filter(|url| is_collection_or_query(url))
+        .count();
+    if heavy > MAX_COLLECTION_OR_QUERY_SUBREQUESTS {
+        return Err(ApiError::bad_request(
+            "INVALID_BATCH_REQUEST",
+            format!(
+                "Composite Request limit of {MAX_COLLECTION_OR_QUERY_SUBREQUESTS} sObject Collections and query subrequests exceeded"
+            ),
+        ));
+    }
     list.iter()
         .map(|item| {
             let text = |key: &str| item.get(key).and_then(Value::as_str).map(str::to_string);
@@ -110,6 +125,20 @@ fn parse_requests(object: &Map<String, Value>) -> ApiResult<Vec<SubRequest>> {
             })
         })
         .collect()
+}
+
+/// Whether a subrequest URL is an sObject Collections or query operation.
+fn is_collection_or_query(url: &str) -> bool {
+    let path = url.split('?').next().unwrap_or_default();
+    let Some(rest) = path.strip_prefix(DATA_PREFIX) else {
+        return false;
+    };
+    let mut segments = rest.split('/').filter(|s| !s.is_empty()).skip(1);
+    match segments.next() {
+        Some(QUERY | QUERY_ALL) => true,
+        Some("composite") => segments.next() == Some("sobjects"),
+        _ => false,
+    }
 }
 
 fn rolled_back() -> ApiError {
@@ -288,6 +317,22 @@ fn dispatch(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn collections_and_queries_are_told_from_other_subrequests() {
+        assert!(is_collection_or_query(
+            "/services/data/v59.0/composite/sobjects"
+        ));
+        assert!(is_collection_or_query(
+            "/services/data/v59.0/query?q=SELECT+Id+FROM+Account"
+        ));
+        assert!(is_collection_or_query(
+            "/services/data/v59.0/queryAll/01gx-2000"
+        ));
+        assert!(!is_collection_or_query(
+            "/services/data/v59.0/sobjects/Account/001x"
+        ));
+    }
 
     #[test]
     fn references_resolve_ids_and_record_paths() {

@@ -181,7 +181,9 @@ async fn create(
     body: Bytes,
 ) -> Response {
     respond(
-        parse_body(&body).and_then(|b| sobjects::create(&app, &mut app.write(), &ctx, &object, &b)),
+        parse_body(&body).and_then(|b| {
+            sobjects::create(&app, &mut app.write_as(&ctx.user_id), &ctx, &object, &b)
+        }),
     )
 }
 
@@ -202,19 +204,28 @@ async fn read(
 
 async fn update(
     State(app): State<App>,
+    Extension(ctx): Extension<Ctx>,
     Path((_, object, id)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Response {
     respond(
-        parse_body(&body).and_then(|b| sobjects::update(&app, &mut app.write(), &object, &id, &b)),
+        parse_body(&body).and_then(|b| {
+            sobjects::update(&app, &mut app.write_as(&ctx.user_id), &object, &id, &b)
+        }),
     )
 }
 
 async fn remove(
     State(app): State<App>,
+    Extension(ctx): Extension<Ctx>,
     Path((_, object, id)): Path<(String, String, String)>,
 ) -> Response {
-    respond(sobjects::delete(&app, &mut app.write(), &object, &id))
+    respond(sobjects::delete(
+        &app,
+        &mut app.write_as(&ctx.user_id),
+        &object,
+        &id,
+    ))
 }
 
 async fn read_external(
@@ -239,20 +250,27 @@ async fn upsert(
     Path((_, object, field, value)): Path<(String, String, String, String)>,
     body: Bytes,
 ) -> Response {
-    respond(
-        parse_body(&body).and_then(|b| {
-            sobjects::upsert(&app, &mut app.write(), &ctx, &object, &field, &value, &b)
-        }),
-    )
+    respond(parse_body(&body).and_then(|b| {
+        sobjects::upsert(
+            &app,
+            &mut app.write_as(&ctx.user_id),
+            &ctx,
+            &object,
+            &field,
+            &value,
+            &b,
+        )
+    }))
 }
 
 async fn remove_external(
     State(app): State<App>,
+    Extension(ctx): Extension<Ctx>,
     Path((_, object, field, value)): Path<(String, String, String, String)>,
 ) -> Response {
     respond(sobjects::delete_by_external_id(
         &app,
-        &mut app.write(),
+        &mut app.write_as(&ctx.user_id),
         &object,
         &field,
         &value,
@@ -267,20 +285,38 @@ async fn composite_handler(
     respond(parse_body(&body).and_then(|b| composite::composite(&app, &ctx, &b)))
 }
 
-async fn collection_create(State(app): State<App>, body: Bytes) -> Response {
-    respond(parse_body(&body).and_then(|b| collections::create(&app, &mut app.write(), &b)))
+async fn collection_create(
+    State(app): State<App>,
+    Extension(ctx): Extension<Ctx>,
+    body: Bytes,
+) -> Response {
+    respond(
+        parse_body(&body)
+            .and_then(|b| collections::create(&app, &mut app.write_as(&ctx.user_id), &b)),
+    )
 }
 
-async fn collection_update(State(app): State<App>, body: Bytes) -> Response {
-    respond(parse_body(&body).and_then(|b| collections::update(&app, &mut app.write(), &b)))
+async fn collection_update(
+    State(app): State<App>,
+    Extension(ctx): Extension<Ctx>,
+    body: Bytes,
+) -> Response {
+    respond(
+        parse_body(&body)
+            .and_then(|b| collections::update(&app, &mut app.write_as(&ctx.user_id), &b)),
+    )
 }
 
-async fn collection_delete(State(app): State<App>, Query(p): Params) -> Response {
+async fn collection_delete(
+    State(app): State<App>,
+    Extension(ctx): Extension<Ctx>,
+    Query(p): Params,
+) -> Response {
     let all_or_none = p.get("allOrNone").is_some_and(|v| v == "true");
     let ids = p.get("ids").map(String::as_str).unwrap_or_default();
     respond(collections::delete(
         &app,
-        &mut app.write(),
+        &mut app.write_as(&ctx.user_id),
         ids,
         all_or_none,
     ))
@@ -305,11 +341,11 @@ async fn collection_retrieve(
 
 async fn collection_upsert(
     State(app): State<App>,
+    Extension(ctx): Extension<Ctx>,
     Path((_, object, field)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Response {
-    respond(
-        parse_body(&body)
-            .and_then(|b| collections::upsert(&app, &mut app.write(), &object, &field, &b)),
-    )
+    respond(parse_body(&body).and_then(|b| {
+        collections::upsert(&app, &mut app.write_as(&ctx.user_id), &object, &field, &b)
+    }))
 }

@@ -56,16 +56,8 @@ fn build_state(options: &Options) -> anyhow::Result<App> {
         client.jwt_certificate = Some(pem);
         auth.upsert_client(client);
     }
-    let first_user = auth
-        .users()
-        .first()
-        .map(|u| u.username.clone())
-        .unwrap_or_default();
-    let user_id = auth
-        .user(&first_user)
-        .map(|(_, id)| id)
-        .unwrap_or_else(|| super::auth::user_id_at(0));
-    let mut store = Store::new(clock.clone(), user_id);
+    // Seeded records were made by the org's administrator, not by a user who logs in.
+    let mut store = Store::new(clock.clone(), super::auth::org_admin_user_id());
     if options.seed.is_some() {
         seed::load_records(&mut store, &seed)?;
     } else if !options.empty {

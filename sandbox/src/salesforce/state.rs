@@ -40,9 +40,20 @@ impl AppState {
         self.store.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Locks the store for writing.
+    /// Locks the store for writing; the writes are attributed to the org's
+    /// administrator (seeds and edits made "in the UI" by a test or an operator).
     pub fn write(&self) -> RwLockWriteGuard<'_, Store> {
-        self.store.write().unwrap_or_else(|p| p.into_inner())
+        self.write_as(&super::auth::org_admin_user_id())
+    }
+
+    /// Locks the store for writing by a session's user: records it creates or
+    /// changes carry `user_id` in `CreatedById` / `LastModifiedById`.
+    pub fn write_as(&self, user_id: &str) -> RwLockWriteGuard<'_, Store> {
+        let mut store = self.store.write().unwrap_or_else(|p| p.into_inner());
+        if store.user_id != user_id {
+            store.user_id = user_id.to_string();
+        }
+        store
     }
 
     /// Consumes one `UNABLE_TO_LOCK_ROW` failure if any is pending.

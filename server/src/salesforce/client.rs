@@ -148,6 +148,19 @@ impl SalesforceClient {
         })
     }
 
+    /// Returns the id (`005…`) of the user the client works as, the last
+    /// segment of the session's identity URL; logs in when needed. `None`
+    /// when the login answer carried no identity URL.
+    pub async fn user_id(&self) -> Result<Option<String>, SalesforceError> {
+        let session = self.session().await?;
+        Ok(session
+            .identity_url
+            .as_deref()
+            .and_then(|url| url.trim_end_matches('/').rsplit('/').next())
+            .filter(|id| id.starts_with("005"))
+            .map(str::to_string))
+    }
+
     /// Returns the `limits` resource as Salesforce sends it.
     pub async fn limits(&self) -> Result<Value, SalesforceError> {
         let body = self.call(ApiRequest::get("limits", "limits"), true).await?;

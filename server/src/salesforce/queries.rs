@@ -121,9 +121,9 @@ fn prefixed(prefix: &str, fields: &[&str], extra: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Builds the account-with-contacts query.
-pub fn account_with_contacts_soql(
-    account_id: &str,
+/// Builds the accounts-with-contacts query of up to [`MAX_IDS_PER_QUERY`] accounts.
+pub fn accounts_with_contacts_soql(
+    account_ids: &[String],
     extra: &ExtraFields,
 ) -> Result<Soql, SalesforceError> {
     SoqlBuilder::select(ACCOUNT_FIELDS)
@@ -135,14 +135,15 @@ pub fn account_with_contacts_soql(
                 .order_by("CreatedDate", Direction::Asc),
         )
         .from(objects::ACCOUNT)
-        .filter(Condition::eq("Id", account_id))
+        .filter(Condition::is_in("Id", account_ids))
         .build()
 }
 
-/// Builds the sales-order query: the account's opportunities in `stages`
-/// with sold-to account, renewed opportunity and line items with products.
+/// Builds the sales-order query of up to [`MAX_IDS_PER_QUERY`] accounts:
+/// their opportunities in `stages` with sold-to account, renewed opportunity
+/// and line items with products.
 pub fn sales_orders_soql(
-    account_id: &str,
+    account_ids: &[String],
     stages: &[String],
     extra: &ExtraFields,
 ) -> Result<Soql, SalesforceError> {
@@ -171,7 +172,7 @@ pub fn sales_orders_soql(
                 .order_by("CreatedDate", Direction::Asc),
         )
         .from(objects::OPPORTUNITY)
-        .filter(Condition::eq("AccountId", account_id))
+        .filter(Condition::is_in("AccountId", account_ids))
         .filter(Condition::is_in("StageName", stages))
         .order_by("CreatedDate", Direction::Asc)
         .build()
@@ -189,34 +190,39 @@ pub fn products_soql(ids: Option<&[String]>) -> Result<Soql, SalesforceError> {
 }
 
 impl SalesforceClient {
-    /// Reads an account with its contacts (one call); `None` when it does not exist.
-    pub async fn read_account_with_contacts(
+    /// Reads accounts with their contacts, one call per 200 accounts (and
+    /// per 2,000 rows); accounts that do not exist are not in the answer.
+    pub async fn read_accounts_with_contacts(
         &self,
-        account_id: &str,
+        account_ids: &[String],
         extra: &ExtraFields,
-    ) -> Result<Option<AccountWithContacts>, SalesforceError> {
-        let soql = account_with_contacts_soql(account_id, extra)?;
-        let records = self.query(&soql).await?;
-        records
-            .first()
-            .map(AccountWithContacts::from_json)
-            .transpose()
+    ) -> Result<Vec<AccountWithContacts>, SalesforceError> {
+        let mut accounts = Vec::with_capacity(account_ids.len());
+        for chunk in account_ids.chunks(MAX_IDS_PER_QUERY) {
+            let soql = accounts_with_contacts_soql(chunk, extra)?;
+            for record in self.query(&soql).await? {
+                accounts.push(AccountWithContacts::from_json(&record)?);
+            }
+        }
+        Ok(accounts)
     }
 
-    /// Reads the account's opportunities in `stages` with their line items
-    /// and products (one call for up to 2,000 opportunities).
+    /// Reads the opportunities in `stages` of the accounts, with their line
+    /// items and products: one call per 200 accounts (and per 2,000 rows).
     pub async fn read_sales_orders(
         &self,
-        account_id: &str,
+        account_ids: &[String],
         stages: &[String],
         extra: &ExtraFields,
     ) -> Result<Vec<SalesOrder>, SalesforceError> {
-        let soql = sales_orders_soql(account_id, stages, extra)?;
-        self.query(&soql)
-            .await?
-            .iter()
-            .map(SalesOrder::from_json)
-            .collect()
+        let mut orders = Vec::new();
+        for chunk in account_ids.chunks(MAX_IDS_PER_QUERY) {
+            let soql = sales_orders_soql(chunk, stages, extra)?;
+            for record in self.query(&soql).await? {
+                orders.push(SalesOrder::from_json(&record)?);
+            }
+        }
+        Ok(orders)
     }
 
     /// Reads products: all of them, or the given ids in chunks of 200 per call.
@@ -268,20 +274,25 @@ mod tests {
             ..ExtraFields::default()
         };
 
-        let soql = account_with_contacts_soql("001000000000001AAA", &extra).expect("valid");
+        let soql =
+            accounts_with_contacts_soql(&["001000000000001AAA".into()], &extra).expect("valid");
 
         let text = soql.as_str();
         assert!(text.starts_with("SELECT Id, Name, Description, Type, "));
         assert!(text.contains(", Industry, (SELECT Id, AccountId, FirstName"));
         assert!(text.ends_with(
-            "FROM Contacts ORDER BY CreatedDate ASC) FROM Account WHERE Id = '001000000000001AAA'"
+            "FROM Contacts ORDER BY CreatedDate ASC) FROM Account WHERE Id IN ('001000000000001AAA')"
         ));
     }
 
     #[test]
     fn the_sales_order_query_reads_lines_products_and_lookups() {
-        let soql = sales_orders_soql("001A", &["Closed Won".into()], &ExtraFields::default())
-            .expect("valid");
+        let soql = sales_orders_soql(
+            &["001A".into(), "001B".into()],
+            &["Closed Won".into()],
+            &ExtraFields::default(),
+        )
+        .expect("valid");
 
         let text = soql.as_str();
         assert!(text.contains("FNO__SoldTo_Account__r.Name"));
@@ -289,12 +300,12 @@ mod tests {
         assert!(text.contains("PricebookEntry.Product2.ProductCode"));
         assert!(text.contains("PricebookEntry.Product2.FNO__Include_In_Sync__c"));
         assert!(text.contains("FROM OpportunityLineItems ORDER BY SortOrder ASC, CreatedDate ASC)"));
-        assert!(text.ends_with("FROM Opportunity WHERE AccountId = '001A' AND StageName IN ('Closed Won') ORDER BY CreatedDate ASC"));
+        assert!(text.ends_with("FROM Opportunity WHERE AccountId IN ('001A', '001B') AND StageName IN ('Closed Won') ORDER BY CreatedDate ASC"));
     }
 
     #[test]
     fn a_sales_order_query_without_stages_is_refused() {
-        let outcome = sales_orders_soql("001A", &[], &ExtraFields::default());
+        let outcome = sales_orders_soql(&["001A".into()], &[], &ExtraFields::default());
 
         assert!(matches!(outcome, Err(SalesforceError::Soql(_))));
     }
@@ -306,6 +317,6 @@ mod tests {
             ..ExtraFields::default()
         };
 
-        assert!(account_with_contacts_soql("001A", &extra).is_err());
+        assert!(accounts_with_contacts_soql(&["001A".into()], &extra).is_err());
     }
 }

@@ -13,7 +13,10 @@ use super::soql_literal::validate_identifier;
 
 /// Most records one sObject Collections call may carry.
 pub const MAX_COLLECTION_RECORDS: usize = 200;
+/// Most sObject Collections subrequests one `composite` call may carry.
+pub const MAX_COMPOSITE_COLLECTIONS: usize = 5;
 const COLLECTION_UPDATE: &str = "composite.sobjects.update";
+const COMPOSITE_UPDATE: &str = "composite.update";
 
 /// One record to update: its object, id and the fields to set.
 #[derive(Clone, Debug, PartialEq)]
@@ -134,25 +137,33 @@ impl SalesforceClient {
     }
 
     /// Updates records (of any objects) in batches of 200 with
-    /// `allOrNone=false` and returns one result per record, in order. Updates
+    /// `allOrNone=false` and returns one result per record, in order. Up to
+    /// five batches travel in one `composite` call (one API request). Updates
     /// are idempotent, so a failed call is retried, and records refused with
     /// `UNABLE_TO_LOCK_ROW` are sent again within the retry policy.
     pub async fn update_many(
         &self,
         updates: &[RecordUpdate],
     ) -> Result<Vec<RecordResult>, SalesforceError> {
+        let batches: Vec<&[RecordUpdate]> = updates.chunks(MAX_COLLECTION_RECORDS).collect();
         let mut results = Vec::with_capacity(updates.len());
-        for batch in updates.chunks(MAX_COLLECTION_RECORDS) {
-            results.extend(self.update_batch(batch).await?);
+        for group in batches.chunks(MAX_COMPOSITE_COLLECTIONS) {
+            let answers = match group {
+                [batch] => vec![self.send_collection_update(batch).await?],
+                _ => self.send_composite_updates(group).await?,
+            };
+            for (batch, answer) in group.iter().zip(answers) {
+                results.extend(self.retry_locked(batch, answer).await?);
+            }
         }
         Ok(results)
     }
 
-    async fn update_batch(
+    async fn retry_locked(
         &self,
         batch: &[RecordUpdate],
+        mut results: Vec<RecordResult>,
     ) -> Result<Vec<RecordResult>, SalesforceError> {
-        let mut results = self.send_collection_update(batch).await?;
         for attempt in 1..self.retry_policy().max_attempts {
             let locked: Vec<usize> = (0..results.len())
                 .filter(|&i| is_lock_failure(&results[i]))
@@ -168,6 +179,68 @@ impl SalesforceClient {
             }
         }
         Ok(results)
+    }
+
+    /// Sends several collection updates as the subrequests of one
+    /// `composite` call; a subrequest Salesforce refused as a whole fails
+    /// each of its records with Salesforce's errors.
+    async fn send_composite_updates(
+        &self,
+        batches: &[&[RecordUpdate]],
+    ) -> Result<Vec<Vec<RecordResult>>, SalesforceError> {
+        let url = format!(
+            "/services/data/v{}/composite/sobjects",
+            self.config().api_version
+        );
+        let subrequests = batches
+            .iter()
+            .enumerate()
+            .map(|(index, batch)| {
+                Ok(json!({
+                    "method": "PATCH",
+                    "url": url,
+                    "referenceId": format!("batch{index}"),
+                    "body": collection_body(batch)?,
+                }))
+            })
+            .collect::<Result<Vec<_>, SalesforceError>>()?;
+        let request = ApiRequest::new(
+            COMPOSITE_UPDATE,
+            reqwest::Method::POST,
+            Target::Data("composite".into()),
+        )
+        .json(json!({ "allOrNone": false, "compositeRequest": subrequests }));
+        let body = self
+            .call(request, true)
+            .await?
+            .ok_or_else(|| SalesforceError::decode(COMPOSITE_UPDATE, "empty answer"))?;
+        let responses = body
+            .get("compositeResponse")
+            .and_then(Value::as_array)
+            .filter(|responses| responses.len() == batches.len())
+            .ok_or_else(|| {
+                SalesforceError::decode(COMPOSITE_UPDATE, "no compositeResponse per subrequest")
+            })?;
+        batches
+            .iter()
+            .zip(responses)
+            .map(|(batch, response)| {
+                let status = response.get("httpStatusCode").and_then(Value::as_u64);
+                let body = response.get("body").cloned().unwrap_or(Value::Null);
+                if status == Some(200) {
+                    return parse_collection_results(body, batch);
+                }
+                let errors: Vec<RecordError> = serde_json::from_value(body).unwrap_or_default();
+                Ok(batch
+                    .iter()
+                    .map(|record| RecordResult {
+                        id: record.id.clone(),
+                        success: false,
+                        errors: errors.clone(),
+                    })
+                    .collect())
+            })
+            .collect()
     }
 
     async fn send_collection_update(

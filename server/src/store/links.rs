@@ -57,3 +57,59 @@ pub async fn save_link(db: impl PgExecutor<'_>, link: &LinkRecord) -> Result<()>
     .await?;
     Ok(())
 }
+
+/// Reads the links of `salesforce_ids` of one object, with what fnosync last
+/// wrote back onto each record (empty when nothing yet), in one statement.
+pub async fn get_links_written_back(
+    db: impl PgExecutor<'_>,
+    sf_object: &str,
+    salesforce_ids: &[String],
+) -> Result<Vec<(LinkRecord, String)>> {
+    let rows: Vec<(String, String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, written_back \
+         FROM sync_links WHERE sf_object = $1 AND salesforce_id = ANY($2)",
+    )
+    .bind(sf_object)
+    .bind(salesforce_ids)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, written)| {
+                let link = LinkRecord {
+                    sf_object,
+                    salesforce_id,
+                    fno_kind,
+                    fno_id,
+                    fingerprint,
+                    parent_id,
+                };
+                (link, written)
+            },
+        )
+        .collect())
+}
+
+/// Notes what was written back onto records of one object, in one statement.
+pub async fn note_written_back(
+    db: impl PgExecutor<'_>,
+    sf_object: &str,
+    written: &[(String, String)],
+) -> Result<()> {
+    if written.is_empty() {
+        return Ok(());
+    }
+    let (ids, values): (Vec<String>, Vec<String>) = written.iter().cloned().unzip();
+    sqlx::query(
+        "UPDATE sync_links AS l SET written_back = w.value \
+         FROM unnest($2::text[], $3::text[]) AS w(id, value) \
+         WHERE l.sf_object = $1 AND l.salesforce_id = w.id",
+    )
+    .bind(sf_object)
+    .bind(&ids)
+    .bind(&values)
+    .execute(db)
+    .await?;
+    Ok(())
+}

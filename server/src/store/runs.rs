@@ -259,20 +259,24 @@ pub async fn accounts_done(
     Ok(done.into_iter().map(|(id,)| id).collect())
 }
 
-/// Notes that the run has synced `account_id` (`failed` when it could not).
-pub async fn mark_account_done(
+/// Notes accounts as synced in the run, each with whether it failed, in one statement.
+pub async fn mark_accounts_done(
     pool: &sqlx::PgPool,
     run_id: &str,
-    account_id: &str,
-    failed: bool,
+    accounts: &[(String, bool)],
 ) -> Result<()> {
+    if accounts.is_empty() {
+        return Ok(());
+    }
+    let (ids, failed): (Vec<String>, Vec<bool>) = accounts.iter().cloned().unzip();
     sqlx::query(
-        "INSERT INTO sync_run_accounts (run_id, account_id, failed) VALUES ($1, $2, $3) \
+        "INSERT INTO sync_run_accounts (run_id, account_id, failed) \
+         SELECT $1, account_id, failed FROM unnest($2::text[], $3::bool[]) AS a(account_id, failed) \
          ON CONFLICT (run_id, account_id) DO UPDATE SET failed = EXCLUDED.failed, done_at = now()",
     )
     .bind(run_id)
-    .bind(account_id)
-    .bind(failed)
+    .bind(&ids)
+    .bind(&failed)
     .execute(pool)
     .await?;
     Ok(())

@@ -15,11 +15,14 @@ use chrono::{Duration, Utc};
 use futures::stream::{FuturesUnordered, StreamExt};
 
 use super::changes::{self, Checkpoint, Phase, Window};
-use super::crm_to_fno::{sync_account_by_id, AccountOutcome};
+use std::collections::HashMap;
+
+use super::crm_to_fno::{read_accounts, sync_read_account, AccountOutcome, AccountRead};
 use super::engine::Ended;
-use super::pass::Pass;
-use super::{budget, fno_to_crm, scheduler};
+use super::pass::{Pass, SALESFORCE_COMPONENT};
+use super::{budget, echo, fno_to_crm, scheduler, write_back};
 use crate::error::Result;
+use crate::salesforce::RecordUpdate;
 use crate::store::runs;
 
 /// Overlap with the previous window, so records written while a run was
@@ -124,8 +127,9 @@ async fn sync_changed_accounts(
         let accounts = changes::accounts_of(&page);
         let done = runs::accounts_done(&pass.ctx.pool, &pass.run.run_id, &accounts).await?;
         let to_sync: Vec<String> = accounts.into_iter().filter(|a| !done.contains(a)).collect();
-        if !sync_accounts(pass, to_sync).await? {
-            return Ok(Ok(false));
+        match sync_page(pass, to_sync).await? {
+            Ok(true) => {}
+            other => return Ok(other),
         }
         let last_page = page.len() < pass.ctx.page_size as usize;
         if let Some(last) = page.last() {
@@ -138,49 +142,135 @@ async fn sync_changed_accounts(
     }
 }
 
-/// Syncs `accounts`, at most `ctx.concurrency` at once, noting each in the
-/// run as it ends. `false` when the run was cancelled.
-async fn sync_accounts(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<bool> {
+/// Rounds of a page: the first, and those for accounts a person changed
+/// while the run wrote back to them.
+const MAX_ROUNDS: usize = 3;
+
+/// Syncs the accounts of one page: reads them all at once, syncs them side
+/// by side, writes back what FNO assigned for the whole page, and notes the
+/// accounts in the run. The change query leaves out records last changed by
+/// the integration user (the echo of the write-back), so a person's edit
+/// that landed between the read and the write-back would be hidden behind
+/// it: the orders written back are read again, and an account whose orders
+/// changed meanwhile is synced again in another round.
+async fn sync_page(
+    pass: &mut Pass<'_>,
+    accounts: Vec<String>,
+) -> Result<std::result::Result<bool, String>> {
+    let mut pending = accounts;
+    for round in 1..=MAX_ROUNDS {
+        if pending.is_empty() {
+            break;
+        }
+        let reads = match read_accounts(pass, &pending).await {
+            Ok(reads) => reads,
+            Err(reason) => return Ok(Err(reason)),
+        };
+        let read_orders = echo::OrdersRead::of(reads.values());
+        let (synced, finished) = sync_accounts(pass, pending, reads).await?;
+        let written = read_orders.accounts_written_back(&pass.write_back);
+        write_back::send(pass).await?;
+        runs::mark_accounts_done(&pass.ctx.pool, &pass.run.run_id, &synced).await?;
+        if !finished {
+            return Ok(Ok(false));
+        }
+        pending = match read_orders.changed_since(pass, &written).await {
+            Ok(changed) => changed,
+            Err(reason) => return Ok(Err(reason)),
+        };
+        for account in &pending {
+            let note = if round < MAX_ROUNDS {
+                "changed in Salesforce while this run wrote back to it: synced again"
+            } else {
+                "changed in Salesforce again while this run wrote back to it: run a one-time sync of the account"
+            };
+            if round < MAX_ROUNDS {
+                pass.completed(RUN_STEP, account, note.to_string()).await?;
+            } else {
+                pass.failed_step(
+                    RUN_STEP,
+                    account,
+                    SALESFORCE_COMPONENT,
+                    note.to_string(),
+                    note.to_string(),
+                )
+                .await?;
+                pass.add_failure();
+            }
+        }
+    }
+    Ok(Ok(true))
+}
+
+/// Syncs the read accounts, at most `ctx.concurrency` at once, gathering
+/// their write-back in `pass`. Returns each account synced with whether it
+/// failed, and `false` when the run was cancelled.
+async fn sync_accounts(
+    pass: &mut Pass<'_>,
+    accounts: Vec<String>,
+    mut reads: HashMap<String, AccountRead>,
+) -> Result<(Vec<(String, bool)>, bool)> {
     let mut running = FuturesUnordered::new();
+    let mut synced = Vec::new();
     let mut cancelled = false;
     for account in accounts {
         while running.len() >= pass.ctx.concurrency {
-            cancelled |= !next_finished(&mut running).await?;
+            cancelled |= !next_finished(pass, &mut running, &mut synced).await?;
         }
         if !cancelled && budget::under_floor(pass) {
             // Let the accounts under way finish before the run pauses.
             while !running.is_empty() {
-                cancelled |= !next_finished(&mut running).await?;
+                cancelled |= !next_finished(pass, &mut running, &mut synced).await?;
             }
         }
         if cancelled || pass.is_cancelled() || !budget::wait_for_budget(pass).await? {
             cancelled = true;
             break;
         }
-        running.push(sync_one(pass.fork(), account));
+        let read = reads.remove(&account).unwrap_or_default();
+        running.push(sync_one(pass.fork(), account, read));
     }
     while !running.is_empty() {
-        cancelled |= !next_finished(&mut running).await?;
+        cancelled |= !next_finished(pass, &mut running, &mut synced).await?;
     }
-    Ok(!cancelled)
+    Ok((synced, !cancelled))
 }
 
-/// Waits for one of the accounts under way; `false` when it saw a cancel.
-async fn next_finished<F>(running: &mut FuturesUnordered<F>) -> Result<bool>
+/// What an account's pass ended with: the account, whether it failed and
+/// its write-back; `None` when the run was cancelled meanwhile.
+type Synced = Option<(String, bool, Vec<RecordUpdate>)>;
+
+/// Waits for one of the accounts under way and takes in its outcome;
+/// `false` when it saw a cancel.
+async fn next_finished<F>(
+    pass: &mut Pass<'_>,
+    running: &mut FuturesUnordered<F>,
+    synced: &mut Vec<(String, bool)>,
+) -> Result<bool>
 where
-    F: std::future::Future<Output = Result<bool>>,
+    F: std::future::Future<Output = Result<Synced>>,
 {
-    running.next().await.unwrap_or(Ok(true))
+    match running.next().await.transpose()? {
+        Some(Some((account, failed, write_back))) => {
+            pass.write_back.extend(write_back);
+            synced.push((account, failed));
+            Ok(true)
+        }
+        Some(None) => Ok(false),
+        None => Ok(true),
+    }
 }
 
-/// Syncs one account in its own pass and notes it in the run; `false` when
-/// the run was cancelled meanwhile.
-async fn sync_one(mut pass: Pass<'_>, account: String) -> Result<bool> {
-    let failed = match sync_account_by_id(&mut pass, &account).await? {
-        AccountOutcome::Cancelled => return Ok(false),
+/// Syncs one account in its own pass.
+async fn sync_one(mut pass: Pass<'_>, account: String, read: AccountRead) -> Result<Synced> {
+    let failed = match sync_read_account(&mut pass, &account, read).await? {
+        AccountOutcome::Cancelled => return Ok(None),
         AccountOutcome::Failed(_) => true,
         AccountOutcome::Synced | AccountOutcome::NotSynced(_) => false,
     };
-    runs::mark_account_done(&pass.ctx.pool, &pass.run.run_id, &account, failed).await?;
-    Ok(true)
+    Ok(Some((
+        account,
+        failed,
+        std::mem::take(&mut pass.write_back),
+    )))
 }

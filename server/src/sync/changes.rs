@@ -124,6 +124,15 @@ pub async fn next_page(
     if let Some(start) = window.start {
         terms.push(Condition::compare("SystemModstamp", Operator::Ge, start));
     }
+    // Records last changed by the integration user are the echo of a
+    // write-back (see `echo`): what changed them is already synced.
+    if let Some(user) = pass.sf.user_id().await? {
+        terms.push(Condition::compare(
+            "LastModifiedById",
+            Operator::Ne,
+            user.as_str(),
+        ));
+    }
     if let Some(after) = after {
         terms.push(Condition::Or(vec![
             Condition::compare("SystemModstamp", Operator::Gt, after.stamp),

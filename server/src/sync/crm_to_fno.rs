@@ -2,7 +2,7 @@
 //! sold-to accounts), its contacts as users, its sales orders as
 //! entitlements, then the IDs FNO assigned written back to Salesforce.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::engine::Ended;
 use super::mapping::value_text;
@@ -11,7 +11,7 @@ use super::{orders, rules, write_back};
 use crate::domain::mapping::SfObject;
 use crate::error::Result;
 use crate::fno::{retry, Account, Address, User};
-use crate::salesforce::{fields, RecordUpdate, SfRecord};
+use crate::salesforce::{fields, AccountWithContacts, RecordUpdate, SalesOrder, SfRecord};
 use crate::store::links::{self, LinkRecord};
 
 /// Step names of the transaction log (spec §9).
@@ -32,10 +32,62 @@ pub enum AccountOutcome {
     Cancelled,
 }
 
+/// What the read stage brings of one account: the account with its
+/// contacts (`None` when Salesforce has no such account) and its sales orders.
+#[derive(Clone, Debug, Default)]
+pub struct AccountRead {
+    /// The account and its contacts.
+    pub account: Option<AccountWithContacts>,
+    /// Its opportunities in the pre-condition stages, with line items.
+    pub orders: Vec<SalesOrder>,
+}
+
+/// Reads the accounts with their contacts and sales orders, two queries per
+/// 200 accounts whatever their record counts. `Err` with a reason when
+/// Salesforce could not be read.
+pub async fn read_accounts(
+    pass: &Pass<'_>,
+    account_ids: &[String],
+) -> std::result::Result<HashMap<String, AccountRead>, String> {
+    let extra = pass.mappings.extra_fields();
+    let stages = &pass.filters.pre_condition_stages;
+    let accounts = pass
+        .sf
+        .read_accounts_with_contacts(account_ids, &extra)
+        .await
+        .map_err(|error| format!("cannot read the accounts from Salesforce: {error}"))?;
+    let orders = pass
+        .sf
+        .read_sales_orders(account_ids, stages, &extra)
+        .await
+        .map_err(|error| format!("cannot read the sales orders from Salesforce: {error}"))?;
+    let mut reads: HashMap<String, AccountRead> = HashMap::new();
+    for account in accounts {
+        let id = account.account.id.clone();
+        reads.entry(id).or_default().account = Some(account);
+    }
+    for order in orders {
+        let owner = order.opportunity.text("AccountId").unwrap_or_default();
+        reads
+            .entry(owner.to_string())
+            .or_default()
+            .orders
+            .push(order);
+    }
+    Ok(reads)
+}
+
 /// Carries out the one-time sync of the run's account.
 pub async fn sync_account(pass: &mut Pass<'_>) -> Result<Ended> {
     let account_id = pass.run.account_id.clone();
-    Ok(match sync_account_by_id(pass, &account_id).await? {
+    let mut reads = match read_accounts(pass, std::slice::from_ref(&account_id)).await {
+        Ok(reads) => reads,
+        Err(reason) => return Ok(Ended::failed(reason)),
+    };
+    let read = reads.remove(&account_id).unwrap_or_default();
+    let outcome = sync_read_account(pass, &account_id, read).await?;
+    write_back::send(pass).await?;
+    Ok(match outcome {
         AccountOutcome::Synced => Ended::from_counters(pass.counters()),
         AccountOutcome::NotSynced(note) => Ended::completed_with(note),
         AccountOutcome::Failed(reason) => Ended::failed(reason),
@@ -43,47 +95,28 @@ pub async fn sync_account(pass: &mut Pass<'_>) -> Result<Ended> {
     })
 }
 
-/// Syncs one account, Salesforce to FNO, and writes the IDs back.
-pub async fn sync_account_by_id(pass: &mut Pass<'_>, account_id: &str) -> Result<AccountOutcome> {
+/// Syncs one account read by [`read_accounts`], Salesforce to FNO, and
+/// queues the IDs to write back in the pass.
+pub async fn sync_read_account(
+    pass: &mut Pass<'_>,
+    account_id: &str,
+    read: AccountRead,
+) -> Result<AccountOutcome> {
     let account_id = account_id.to_string();
-    let extra = pass.mappings.extra_fields();
     let stages = pass.filters.pre_condition_stages.clone();
-    let read = pass
-        .sf
-        .read_account_with_contacts(&account_id, &extra)
-        .await;
-    let account = match read {
-        Ok(Some(account)) => account,
-        Ok(None) => {
-            let reason = format!("Salesforce has no account {account_id}");
-            pass.failed_step(
-                ACCOUNT_STEP,
-                &account_id,
-                SALESFORCE_COMPONENT,
-                reason.clone(),
-                reason.clone(),
-            )
-            .await?;
-            return Ok(AccountOutcome::Failed(reason));
-        }
-        Err(error) => {
-            return Ok(AccountOutcome::Failed(format!(
-                "cannot read the account from Salesforce: {error}"
-            )))
-        }
+    let Some(account) = read.account else {
+        let reason = format!("Salesforce has no account {account_id}");
+        pass.failed_step(
+            ACCOUNT_STEP,
+            &account_id,
+            SALESFORCE_COMPONENT,
+            reason.clone(),
+            reason.clone(),
+        )
+        .await?;
+        return Ok(AccountOutcome::Failed(reason));
     };
-    let sales_orders = match pass
-        .sf
-        .read_sales_orders(&account_id, &stages, &extra)
-        .await
-    {
-        Ok(orders) => orders,
-        Err(error) => {
-            return Ok(AccountOutcome::Failed(format!(
-                "cannot read the sales orders from Salesforce: {error}"
-            )))
-        }
-    };
+    let sales_orders = read.orders;
     if sales_orders.is_empty() {
         let note = format!(
             "no opportunity in the stages {stages:?} with line items: the account is not synced"
@@ -126,7 +159,6 @@ pub async fn sync_account_by_id(pass: &mut Pass<'_>, account_id: &str) -> Result
         }
         orders::sync_order(pass, order, &account_ids).await?;
     }
-    write_back::send(pass).await?;
     Ok(AccountOutcome::Synced)
 }
 

@@ -2,7 +2,10 @@
 //! line item FNO changed since the window's start (activations lower the
 //! remaining quantity) is written back onto the Salesforce line it came
 //! from, a page of FNO lines at a time with a checkpoint after each page.
-//! FNO lines that came from no Salesforce line are logged and left alone.
+//! FNO lines that came from no Salesforce line are logged and left alone;
+//! values fnosync wrote there last (Salesforce holds them) are not sent again.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
@@ -12,7 +15,7 @@ use super::write_back;
 use crate::error::Result;
 use crate::fno::{retry, LineItemQuery};
 use crate::salesforce::{fields, RecordUpdate};
-use crate::store::links;
+use crate::store::links::{self, LinkRecord};
 
 /// Step name of the FNO to Salesforce direction.
 pub const FNO_UPDATE_STEP: &str = "Salesforce Update";
@@ -46,14 +49,23 @@ pub async fn update_salesforce(
                 return Ok(true);
             }
         };
+        let sf_lines: Vec<String> = changed
+            .iter()
+            .filter_map(|line| line.order_line_number.clone())
+            .collect();
+        let links: HashMap<String, (LinkRecord, String)> =
+            links::get_links_written_back(&pass.ctx.pool, "OpportunityLineItem", &sf_lines)
+                .await?
+                .into_iter()
+                .map(|(link, written)| (link.salesforce_id.clone(), (link, written)))
+                .collect();
         for line in changed {
-            let linked = match &line.order_line_number {
-                Some(sf_line) => links::get_link(&pass.ctx.pool, "OpportunityLineItem", sf_line)
-                    .await?
-                    .filter(|l| l.fno_id == line.activation_id),
-                None => None,
-            };
-            let Some(link) = linked else {
+            let linked = line
+                .order_line_number
+                .as_ref()
+                .and_then(|sf_line| links.get(sf_line))
+                .filter(|(link, _)| link.fno_id == line.activation_id);
+            let Some((link, written)) = linked else {
                 let note = format!(
                     "FNO line {} of entitlement {} has no Salesforce counterpart; left alone",
                     line.activation_id,
@@ -63,13 +75,18 @@ pub async fn update_salesforce(
                 continue;
             };
             let remaining = line.remaining_copies.or(line.number_of_copies);
+            let fields = serde_json::json!({
+                fields::ACTIVATION_ID: line.activation_id,
+                fields::REMAINING_QUANTITY: remaining,
+            });
+            // Salesforce holds these values already when fnosync wrote them last.
+            if *written == fields.to_string() {
+                continue;
+            }
             pass.write_back.push(RecordUpdate {
                 object: "OpportunityLineItem".into(),
-                id: link.salesforce_id,
-                fields: serde_json::json!({
-                    fields::ACTIVATION_ID: line.activation_id,
-                    fields::REMAINING_QUANTITY: remaining,
-                }),
+                id: link.salesforce_id.clone(),
+                fields,
             });
         }
         write_back::send(pass).await?;

@@ -7,6 +7,7 @@ pub mod budget;
 pub mod changes;
 pub mod clients;
 pub mod crm_to_fno;
+pub mod echo;
 pub mod engine;
 pub mod fno_to_crm;
 pub mod lines;

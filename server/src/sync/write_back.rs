@@ -1,8 +1,12 @@
 //! Writes the IDs FNO assigned back onto the Salesforce records, in
-//! collection calls of up to 200 records, and logs each record's outcome.
+//! collection calls of up to 200 records, and logs each record's outcome;
+//! what was written is noted on the links, so that it is not written again.
+
+use std::collections::BTreeMap;
 
 use super::pass::{Pass, SALESFORCE_COMPONENT};
 use crate::error::Result;
+use crate::store::links;
 
 /// Step name of the write-back.
 pub const SALESFORCE_UPDATE_STEP: &str = "Salesforce Update";
@@ -32,9 +36,14 @@ pub async fn send(pass: &mut Pass<'_>) -> Result<()> {
             return Ok(());
         }
     };
+    let mut written: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
     for (update, result) in updates.iter().zip(results) {
         let sent = format!("{} {}: {}", update.object, update.id, update.fields);
         if result.success {
+            written
+                .entry(update.object.as_str())
+                .or_default()
+                .push((update.id.clone(), update.fields.to_string()));
             pass.completed(
                 SALESFORCE_UPDATE_STEP,
                 &update.id,
@@ -58,6 +67,9 @@ pub async fn send(pass: &mut Pass<'_>) -> Result<()> {
             )
             .await?;
         }
+    }
+    for (object, records) in written {
+        links::note_written_back(&pass.ctx.pool, object, &records).await?;
     }
     Ok(())
 }

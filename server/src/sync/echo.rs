@@ -1,0 +1,178 @@
+//! The echo of the write-back. Writing the IDs FNO assigned back to
+//! Salesforce stamps those records as changed by the integration user; the
+//! change query of the next run leaves such records out (see
+//! [`super::changes`]), so a run without changes costs a handful of calls.
+//! A person's edit that lands between a run's read and its write-back would
+//! be hidden behind that stamp, so the orders written back are read again
+//! after the write-back and compared, field by field of what the plan used,
+//! with what the run read: an order that differs is synced again.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::crm_to_fno::AccountRead;
+use super::pass::Pass;
+use crate::salesforce::{fields, RecordUpdate, SalesOrder};
+
+/// Fields the connector writes itself or Salesforce stamps on every write:
+/// a change of them alone is no change of an order.
+const NOT_PLAN_INPUTS: &[&str] = &[
+    fields::ENTITLEMENT_ID,
+    fields::ACTIVATION_ID,
+    fields::REMAINING_QUANTITY,
+    fields::ACCOUNT_ID,
+    "LastModifiedDate",
+    "LastModifiedById",
+    "SystemModstamp",
+];
+
+/// The orders of a page as the run read them.
+#[derive(Debug, Default)]
+pub struct OrdersRead {
+    /// Opportunity Id to its account and the digest of what the plan used.
+    orders: HashMap<String, (String, String)>,
+    /// Line item Id to its opportunity Id.
+    lines: HashMap<String, String>,
+}
+
+impl OrdersRead {
+    /// Notes the orders of the read accounts.
+    pub fn of<'a>(reads: impl IntoIterator<Item = &'a AccountRead>) -> Self {
+        let mut read = Self::default();
+        for order in reads.into_iter().flat_map(|r| &r.orders) {
+            let account = order
+                .opportunity
+                .text("AccountId")
+                .unwrap_or_default()
+                .to_string();
+            for line in &order.line_items {
+                read.lines
+                    .insert(line.record.id.clone(), order.opportunity.id.clone());
+            }
+            read.orders
+                .insert(order.opportunity.id.clone(), (account, digest(order)));
+        }
+        read
+    }
+
+    /// The accounts of the orders (or lines) among `updates`, each once.
+    pub fn accounts_written_back(&self, updates: &[RecordUpdate]) -> Vec<String> {
+        let accounts: BTreeSet<&String> = updates
+            .iter()
+            .filter_map(|update| {
+                let order = self.lines.get(&update.id).unwrap_or(&update.id);
+                self.orders.get(order).map(|(account, _)| account)
+            })
+            .collect();
+        accounts.into_iter().cloned().collect()
+    }
+
+    /// Reads the sales orders of `accounts` again and returns the accounts
+    /// with an order that differs from what the run read.
+    pub async fn changed_since(
+        &self,
+        pass: &Pass<'_>,
+        accounts: &[String],
+    ) -> Result<Vec<String>, String> {
+        if accounts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let extra = pass.mappings.extra_fields();
+        let orders = pass
+            .sf
+            .read_sales_orders(accounts, &pass.filters.pre_condition_stages, &extra)
+            .await
+            .map_err(|error| {
+                format!("cannot read back the sales orders written to Salesforce: {error}")
+            })?;
+        let changed: BTreeSet<String> = orders
+            .iter()
+            .filter_map(|order| {
+                let (account, seen) = self.orders.get(&order.opportunity.id)?;
+                (*seen != digest(order)).then(|| account.clone())
+            })
+            .collect();
+        Ok(changed.into_iter().collect())
+    }
+}
+
+/// Digest of an order's fields the plan uses, leaving out [`NOT_PLAN_INPUTS`].
+pub fn digest(order: &SalesOrder) -> String {
+    let mut hash = Sha256::new();
+    let mut add = |fields: &serde_json::Map<String, Value>| {
+        hash.update(plan_inputs(&Value::Object(fields.clone())).to_string());
+        hash.update([0]);
+    };
+    add(&order.opportunity.fields);
+    for line in &order.line_items {
+        add(&line.record.fields);
+    }
+    hex::encode(hash.finalize())
+}
+
+fn plan_inputs(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(key, _)| {
+                    !NOT_PLAN_INPUTS
+                        .iter()
+                        .any(|name| name.eq_ignore_ascii_case(key))
+                })
+                .map(|(key, value)| (key.clone(), plan_inputs(value)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn order(quantity: f64, activation: &str) -> SalesOrder {
+        SalesOrder::from_json(&json!({
+            "attributes": {"type": "Opportunity"},
+            "Id": "006A", "AccountId": "001A", "Name": "Deal",
+            "LastModifiedDate": "2026-12-01T10:00:00.000+0000",
+            fields::ENTITLEMENT_ID: activation,
+            "OpportunityLineItems": {"totalSize": 1, "done": true, "records": [{
+                "attributes": {"type": "OpportunityLineItem"},
+                "Id": "00kA", "Quantity": quantity, fields::ACTIVATION_ID: activation,
+                "SystemModstamp": activation,
+            }]}
+        }))
+        .expect("order")
+    }
+
+    #[test]
+    fn the_written_back_fields_are_no_change_but_a_quantity_is() {
+        assert_eq!(digest(&order(2.0, "")), digest(&order(2.0, "ACT-1")));
+        assert_ne!(digest(&order(2.0, "")), digest(&order(5.0, "")));
+    }
+
+    #[test]
+    fn a_written_back_line_names_the_account_of_its_order() {
+        let read = AccountRead {
+            account: None,
+            orders: vec![order(2.0, "")],
+        };
+        let orders = OrdersRead::of([&read]);
+        let update = |object: &str, id: &str| RecordUpdate {
+            object: object.into(),
+            id: id.into(),
+            fields: json!({}),
+        };
+
+        assert_eq!(
+            orders.accounts_written_back(&[update("OpportunityLineItem", "00kA")]),
+            ["001A"]
+        );
+        assert!(orders
+            .accounts_written_back(&[update("Account", "001A")])
+            .is_empty());
+    }
+}
