@@ -199,17 +199,24 @@ async fn an_account_with_3_contacts_5_orders_and_20_lines_takes_few_api_calls(po
         "Salesforce calls: {:?}",
         app.salesforce.call_counts()
     );
-    // FNO has no multi-record look-ups by order, so FNO calls grow with
-    // orders and contacts, not with line items.
+    // Accounts and users go in one create call each, whatever their number;
+    // FNO has no multi-record look-up by order, so entitlements still cost a
+    // look-up and a create per order.
     assert!(
-        fno_calls <= 2 + 2 * 3 + 2 + 2 * 5,
+        fno_calls <= 1 + 1 + 2 + 2 * 5,
         "FNO calls: {:?}",
         app.fno.counts()
     );
+    assert_eq!(app.fno.call_count("createAccount"), 1);
+    assert_eq!(
+        app.fno.call_count("createUser"),
+        1,
+        "three users in one call"
+    );
     assert_eq!(
         app.fno.write_call_count(),
-        1 + 3 + 5,
-        "one create per account, user and order"
+        1 + 1 + 5,
+        "one create call for the account, one for the users, one per order"
     );
 }
 

@@ -17,7 +17,10 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use super::changes::{self, Checkpoint, Phase, Window};
 use std::collections::HashMap;
 
-use super::crm_to_fno::{read_accounts, sync_read_account, AccountOutcome, AccountRead};
+use super::crm_to_fno::{
+    apply_accounts_and_users, read_accounts, sync_read_account, AccountOutcome, AccountRead,
+    FnoAccounts,
+};
 use super::engine::Ended;
 use super::pass::{Pass, SALESFORCE_COMPONENT};
 use super::{budget, echo, fno_to_crm, scheduler, write_back};
@@ -146,8 +149,9 @@ async fn sync_changed_accounts(
 /// while the run wrote back to them.
 const MAX_ROUNDS: usize = 3;
 
-/// Syncs the accounts of one page: reads them all at once, syncs them side
-/// by side, writes back what FNO assigned for the whole page, and notes the
+/// Syncs the accounts of one page: reads them all at once, sends their FNO
+/// accounts and users in batched rounds, syncs their orders side by side,
+/// writes back what FNO assigned for the whole page, and notes the
 /// accounts in the run. The change query leaves out records last changed by
 /// the integration user (the echo of the write-back), so a person's edit
 /// that landed between the read and the write-back would be hidden behind
@@ -162,12 +166,16 @@ async fn sync_page(
         if pending.is_empty() {
             break;
         }
+        if pass.is_cancelled() || !budget::wait_for_budget(pass).await? {
+            return Ok(Ok(false));
+        }
         let reads = match read_accounts(pass, &pending).await {
             Ok(reads) => reads,
             Err(reason) => return Ok(Err(reason)),
         };
         let read_orders = echo::OrdersRead::of(reads.values());
-        let (synced, finished) = sync_accounts(pass, pending, reads).await?;
+        let fno_accounts = apply_accounts_and_users(pass, &reads).await?;
+        let (synced, finished) = sync_accounts(pass, pending, reads, &fno_accounts).await?;
         let written = read_orders.accounts_written_back(&pass.write_back);
         write_back::send(pass).await?;
         runs::mark_accounts_done(&pass.ctx.pool, &pass.run.run_id, &synced).await?;
@@ -209,6 +217,7 @@ async fn sync_accounts(
     pass: &mut Pass<'_>,
     accounts: Vec<String>,
     mut reads: HashMap<String, AccountRead>,
+    fno_accounts: &FnoAccounts,
 ) -> Result<(Vec<(String, bool)>, bool)> {
     let mut running = FuturesUnordered::new();
     let mut synced = Vec::new();
@@ -228,7 +237,7 @@ async fn sync_accounts(
             break;
         }
         let read = reads.remove(&account).unwrap_or_default();
-        running.push(sync_one(pass.fork(), account, read));
+        running.push(sync_one(pass.fork(), account, read, fno_accounts));
     }
     while !running.is_empty() {
         cancelled |= !next_finished(pass, &mut running, &mut synced).await?;
@@ -262,8 +271,13 @@ where
 }
 
 /// Syncs one account in its own pass.
-async fn sync_one(mut pass: Pass<'_>, account: String, read: AccountRead) -> Result<Synced> {
-    let failed = match sync_read_account(&mut pass, &account, read).await? {
+async fn sync_one(
+    mut pass: Pass<'_>,
+    account: String,
+    read: AccountRead,
+    fno_accounts: &FnoAccounts,
+) -> Result<Synced> {
+    let failed = match sync_read_account(&mut pass, &account, read, fno_accounts).await? {
         AccountOutcome::Cancelled => return Ok(None),
         AccountOutcome::Failed(_) => true,
         AccountOutcome::Synced | AccountOutcome::NotSynced(_) => false,

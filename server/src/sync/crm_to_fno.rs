@@ -10,7 +10,10 @@ use super::pass::{fingerprint, Pass, SALESFORCE_COMPONENT};
 use super::{orders, rules, write_back};
 use crate::domain::mapping::SfObject;
 use crate::error::Result;
-use crate::fno::{retry, Account, Address, User};
+use crate::fno::operations::CREATE_ACCOUNT;
+use crate::fno::{
+    retry, user_failure, Account, Address, BatchOutcome, CreateMode, FnoError, ItemFailure, User,
+};
 use crate::salesforce::{fields, AccountWithContacts, RecordUpdate, SalesOrder, SfRecord};
 use crate::store::links::{self, LinkRecord};
 
@@ -84,8 +87,9 @@ pub async fn sync_account(pass: &mut Pass<'_>) -> Result<Ended> {
         Ok(reads) => reads,
         Err(reason) => return Ok(Ended::failed(reason)),
     };
+    let fno_accounts = apply_accounts_and_users(pass, &reads).await?;
     let read = reads.remove(&account_id).unwrap_or_default();
-    let outcome = sync_read_account(pass, &account_id, read).await?;
+    let outcome = sync_read_account(pass, &account_id, read, &fno_accounts).await?;
     write_back::send(pass).await?;
     Ok(match outcome {
         AccountOutcome::Synced => Ended::from_counters(pass.counters()),
@@ -95,16 +99,336 @@ pub async fn sync_account(pass: &mut Pass<'_>) -> Result<Ended> {
     })
 }
 
-/// Syncs one account read by [`read_accounts`], Salesforce to FNO, and
-/// queues the IDs to write back in the pass.
+/// FNO account IDs of the Salesforce accounts (owners and sold-to) that FNO
+/// has after [`apply_accounts_and_users`].
+pub type FnoAccounts = HashMap<String, String>;
+
+/// The first rounds of a page, before its orders: the FNO accounts of every
+/// account read (and of the sold-to accounts of their orders), then the FNO
+/// users of their contacts, each round in create calls of 25 records with
+/// `CREATE_OR_UPDATE` (so a record sent again after a lost answer is simply
+/// updated). Unchanged records (same fingerprint as last sent) are not sent.
+/// Each record keeps its own transaction log and FNO's own reason.
+pub async fn apply_accounts_and_users(
+    pass: &mut Pass<'_>,
+    reads: &HashMap<String, AccountRead>,
+) -> Result<FnoAccounts> {
+    let mut records: BTreeMap<String, &SfRecord> = BTreeMap::new();
+    let mut contacts: Vec<(&SfRecord, &str)> = Vec::new();
+    for (account_id, read) in reads {
+        let Some(account) = read.account.as_ref().filter(|_| !read.orders.is_empty()) else {
+            continue;
+        };
+        let lines: usize = read.orders.iter().map(|o| o.line_items.len()).sum();
+        let sold_to: Vec<&SfRecord> = read
+            .orders
+            .iter()
+            .filter_map(|o| o.sold_to.as_ref())
+            .filter(|s| s.id != *account_id)
+            .collect();
+        pass.add_total(
+            (1 + sold_to.len() + account.contacts.len() + read.orders.len() + lines) as i64,
+        );
+        records.insert(account_id.clone(), &account.account);
+        for record in sold_to {
+            records.entry(record.id.clone()).or_insert(record);
+        }
+        contacts.extend(account.contacts.iter().map(|c| (c, account_id.as_str())));
+    }
+    let fno_accounts = apply_accounts(pass, records.into_values().collect()).await?;
+    let users = contacts
+        .into_iter()
+        .filter_map(|(contact, owner)| fno_accounts.get(owner).map(|id| (contact, id.as_str())))
+        .collect();
+    apply_users(pass, users).await?;
+    Ok(fno_accounts)
+}
+
+/// A record to send in a round: its Salesforce record, what goes to FNO, its
+/// fingerprint and how the log names it.
+struct Outgoing<'r, T> {
+    record: &'r SfRecord,
+    fno: T,
+    print: String,
+    sent: String,
+}
+
+/// Builds what goes to FNO for each record; a record that cannot be built
+/// is logged as failed. Returns what is left to send, with the unchanged
+/// ones (same FNO key and fingerprint as the stored link) logged and counted.
+async fn changed_only<'r, T>(
+    pass: &mut Pass<'_>,
+    step: &str,
+    object: &str,
+    built: Vec<(&'r SfRecord, Result<(T, String), String>)>,
+    key: impl Fn(&T) -> &str,
+) -> Result<(Vec<Outgoing<'r, T>>, Vec<Outgoing<'r, T>>)>
+where
+    T: std::fmt::Debug,
+{
+    let ids: Vec<String> = built.iter().map(|(r, _)| r.id.clone()).collect();
+    let links: HashMap<String, LinkRecord> =
+        links::get_links_written_back(&pass.ctx.pool, object, &ids)
+            .await?
+            .into_iter()
+            .map(|(link, _)| (link.salesforce_id.clone(), link))
+            .collect();
+    let (mut changed, mut unchanged) = (Vec::new(), Vec::new());
+    for (record, outcome) in built {
+        let (fno, sent) = match outcome {
+            Ok(built) => built,
+            Err(reason) => {
+                pass.failed_step(
+                    step,
+                    &record.id,
+                    SALESFORCE_COMPONENT,
+                    reason.clone(),
+                    reason,
+                )
+                .await?;
+                pass.record_done(true).await?;
+                continue;
+            }
+        };
+        let print = fingerprint(&fno);
+        let same = links
+            .get(&record.id)
+            .is_some_and(|l| l.fno_id == key(&fno) && l.fingerprint == print);
+        let outgoing = Outgoing {
+            record,
+            fno,
+            print,
+            sent,
+        };
+        if same {
+            pass.completed(
+                step,
+                &record.id,
+                format!(
+                    "unchanged since the last sync; nothing sent for {}",
+                    outgoing.sent
+                ),
+            )
+            .await?;
+            pass.record_done(false).await?;
+            unchanged.push(outgoing);
+        } else {
+            changed.push(outgoing);
+        }
+    }
+    Ok((changed, unchanged))
+}
+
+/// Logs the outcome of a round's create call for each record sent and saves
+/// the links of those FNO took. Returns the positions FNO took.
+async fn record_round<T>(
+    pass: &mut Pass<'_>,
+    step: &str,
+    (object, kind): (&str, &str),
+    sent: &[Outgoing<'_, T>],
+    outcome: std::result::Result<Vec<(usize, Option<FnoError>)>, FnoError>,
+    (key, parent): (impl Fn(&T) -> String, impl Fn(&T) -> String),
+) -> Result<Vec<usize>> {
+    let results = match outcome {
+        Ok(results) => results,
+        Err(error) => {
+            for item in sent {
+                pass.fno_failure(step, &item.record.id, &error, &item.sent)
+                    .await?;
+                pass.record_done(true).await?;
+            }
+            return Ok(Vec::new());
+        }
+    };
+    let mut taken = Vec::new();
+    for (index, failure) in results {
+        let item = &sent[index];
+        match failure {
+            None => {
+                pass.completed(
+                    step,
+                    &item.record.id,
+                    format!("created or updated {}", item.sent),
+                )
+                .await?;
+                links::save_link(
+                    &pass.ctx.pool,
+                    &LinkRecord {
+                        sf_object: object.into(),
+                        salesforce_id: item.record.id.clone(),
+                        fno_kind: kind.into(),
+                        fno_id: key(&item.fno),
+                        fingerprint: item.print.clone(),
+                        parent_id: parent(&item.fno),
+                    },
+                )
+                .await?;
+                pass.record_done(false).await?;
+                taken.push(index);
+            }
+            Some(error) => {
+                pass.fno_failure(step, &item.record.id, &error, &item.sent)
+                    .await?;
+                pass.record_done(true).await?;
+            }
+        }
+    }
+    Ok(taken)
+}
+
+/// Pairs a batch outcome with the records sent: each position with its failure, if any.
+fn by_position<T>(
+    count: usize,
+    outcome: BatchOutcome<T>,
+    failure: impl Fn(&ItemFailure) -> FnoError,
+) -> Vec<(usize, Option<FnoError>)> {
+    let mut results: Vec<(usize, Option<FnoError>)> = (0..count).map(|i| (i, None)).collect();
+    for item in &outcome.failed {
+        if let Some(slot) = results.get_mut(item.index) {
+            slot.1 = Some(failure(item));
+        }
+    }
+    results
+}
+
+/// The accounts round: creates or updates the FNO accounts of `records`.
+async fn apply_accounts(pass: &mut Pass<'_>, records: Vec<&SfRecord>) -> Result<FnoAccounts> {
+    let built = records
+        .into_iter()
+        .map(|record| {
+            let account = account_from_record(pass, record).map(|account| {
+                let account_type = account
+                    .account_type
+                    .as_ref()
+                    .map(|t| format!("{t:?}"))
+                    .unwrap_or_default();
+                let sent = format!(
+                    "account {} ({:?}, type {account_type})",
+                    account.id, account.name
+                );
+                (account, sent)
+            });
+            (record, account)
+        })
+        .collect();
+    let (changed, unchanged) = changed_only(pass, ACCOUNT_STEP, "Account", built, |a: &Account| {
+        a.id.as_str()
+    })
+    .await?;
+    let accounts: Vec<Account> = changed.iter().map(|c| c.fno.clone()).collect();
+    let fno = pass.fno.clone();
+    let outcome = if accounts.is_empty() {
+        Ok(Vec::new())
+    } else {
+        retry::with_backoff(&pass.retry, || {
+            fno.create_accounts(&accounts, CreateMode::CreateOrUpdate)
+        })
+        .await
+        .map(|outcome| {
+            by_position(accounts.len(), outcome, |failure| FnoError::Rejected {
+                operation: CREATE_ACCOUNT.name,
+                reason: failure.reason.clone(),
+            })
+        })
+    };
+    let taken = record_round(
+        pass,
+        ACCOUNT_STEP,
+        ("Account", "account"),
+        &changed,
+        outcome,
+        (|a: &Account| a.id.clone(), |_: &Account| String::new()),
+    )
+    .await?;
+    let mut fno_accounts = FnoAccounts::new();
+    let present = unchanged.iter().chain(taken.iter().map(|&i| &changed[i]));
+    for item in present {
+        let (record, account) = (item.record, &item.fno);
+        if record.text(fields::ACCOUNT_ID) != Some(account.id.as_str()) {
+            pass.write_back.push(RecordUpdate {
+                object: "Account".into(),
+                id: record.id.clone(),
+                fields: serde_json::json!({ fields::ACCOUNT_ID: account.id }),
+            });
+        }
+        fno_accounts.insert(record.id.clone(), account.id.clone());
+    }
+    Ok(fno_accounts)
+}
+
+/// The users round: creates or updates the FNO users of `contacts`, each
+/// linked to its FNO account with the portal admin role. A contact without
+/// first name, last name or e-mail is still sent, so that it fails with
+/// FNO's own reason.
+async fn apply_users(pass: &mut Pass<'_>, contacts: Vec<(&SfRecord, &str)>) -> Result<()> {
+    let built = contacts
+        .into_iter()
+        .map(|(contact, account_id)| {
+            let user = user_from_contact(pass, contact, account_id).map(|user| {
+                let roles: Vec<&str> = user
+                    .account_roles
+                    .iter()
+                    .flat_map(|r| r.roles.iter().map(String::as_str))
+                    .collect();
+                let sent = format!(
+                    "user {:?} ({} {}), account {account_id}, roles {}",
+                    user.user_name,
+                    user.first_name,
+                    user.last_name,
+                    roles.join(", ")
+                );
+                (user, sent)
+            });
+            (contact, user)
+        })
+        .collect();
+    let (changed, _) = changed_only(pass, CONTACT_STEP, "Contact", built, |u: &User| {
+        u.user_name.as_str()
+    })
+    .await?;
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let users: Vec<User> = changed.iter().map(|c| c.fno.clone()).collect();
+    let fno = pass.fno.clone();
+    let outcome = retry::with_backoff(&pass.retry, || {
+        fno.create_users(&users, CreateMode::CreateOrUpdate)
+    })
+    .await
+    .map(|outcome| {
+        by_position(users.len(), outcome, |failure| {
+            user_failure(&users[failure.index], failure)
+        })
+    });
+    let account_of = |user: &User| {
+        user.account_roles
+            .first()
+            .map(|r| r.account_id.clone())
+            .unwrap_or_default()
+    };
+    record_round(
+        pass,
+        CONTACT_STEP,
+        ("Contact", "user"),
+        &changed,
+        outcome,
+        (|u: &User| u.user_name.clone(), account_of),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Syncs the orders of one account read by [`read_accounts`], once the
+/// accounts and users rounds are done, and queues the IDs to write back.
 pub async fn sync_read_account(
     pass: &mut Pass<'_>,
     account_id: &str,
     read: AccountRead,
+    fno_accounts: &FnoAccounts,
 ) -> Result<AccountOutcome> {
     let account_id = account_id.to_string();
     let stages = pass.filters.pre_condition_stages.clone();
-    let Some(account) = read.account else {
+    if read.account.is_none() {
         let reason = format!("Salesforce has no account {account_id}");
         pass.failed_step(
             ACCOUNT_STEP,
@@ -115,7 +439,7 @@ pub async fn sync_read_account(
         )
         .await?;
         return Ok(AccountOutcome::Failed(reason));
-    };
+    }
     let sales_orders = read.orders;
     if sales_orders.is_empty() {
         let note = format!(
@@ -125,33 +449,16 @@ pub async fn sync_read_account(
             .await?;
         return Ok(AccountOutcome::NotSynced(note));
     }
-    let lines: usize = sales_orders.iter().map(|o| o.line_items.len()).sum();
-    let sold_to: BTreeMap<String, SfRecord> = sales_orders
-        .iter()
-        .filter_map(|o| o.sold_to.clone())
-        .filter(|s| s.id != account_id)
-        .map(|s| (s.id.clone(), s))
-        .collect();
-    pass.add_total(
-        (1 + sold_to.len() + account.contacts.len() + sales_orders.len() + lines) as i64,
-    );
-
-    let Some(fno_account_id) = sync_fno_account(pass, &account.account).await? else {
+    let Some(fno_account_id) = fno_accounts.get(&account_id) else {
         return Ok(AccountOutcome::Failed(format!(
             "the account {account_id} could not be created in FNO; see the transaction log"
         )));
     };
     let mut account_ids = BTreeMap::from([(account_id.clone(), fno_account_id.clone())]);
-    for record in sold_to.values() {
-        if let Some(id) = sync_fno_account(pass, record).await? {
-            account_ids.insert(record.id.clone(), id);
+    for sold_to in sales_orders.iter().filter_map(|o| o.sold_to.as_ref()) {
+        if let Some(id) = fno_accounts.get(&sold_to.id) {
+            account_ids.insert(sold_to.id.clone(), id.clone());
         }
-    }
-    for contact in &account.contacts {
-        if pass.is_cancelled() {
-            return Ok(AccountOutcome::Cancelled);
-        }
-        sync_user(pass, contact, &fno_account_id).await?;
     }
     for order in &sales_orders {
         if pass.is_cancelled() {
@@ -189,97 +496,6 @@ fn account_from_record(pass: &Pass<'_>, record: &SfRecord) -> Result<Account, St
     })
 }
 
-/// Creates or updates the FNO account of a Salesforce account; returns its
-/// FNO account ID, or `None` when it failed (logged).
-async fn sync_fno_account(pass: &mut Pass<'_>, record: &SfRecord) -> Result<Option<String>> {
-    let account = match account_from_record(pass, record) {
-        Ok(account) => account,
-        Err(reason) => {
-            pass.failed_step(
-                ACCOUNT_STEP,
-                &record.id,
-                SALESFORCE_COMPONENT,
-                reason.clone(),
-                reason,
-            )
-            .await?;
-            pass.record_done(true).await?;
-            return Ok(None);
-        }
-    };
-    let print = fingerprint(&account);
-    let link = links::get_link(&pass.ctx.pool, "Account", &record.id).await?;
-    let unchanged = link
-        .as_ref()
-        .is_some_and(|l| l.fno_id == account.id && l.fingerprint == print);
-    let account_type = account
-        .account_type
-        .as_ref()
-        .map(|t| format!("{t:?}"))
-        .unwrap_or_default();
-    let sent = format!(
-        "account {} ({:?}, type {account_type})",
-        account.id, account.name
-    );
-    if !unchanged {
-        let fno = pass.fno.clone();
-        let existing = retry::with_backoff(&pass.retry, || fno.find_account(&account.id)).await;
-        let written = match existing {
-            Ok(Some(_)) => retry::with_backoff(&pass.retry, || fno.update_account(&account))
-                .await
-                .map(|()| "updated"),
-            Ok(None) => retry::create_with_lookup(
-                &pass.retry,
-                skip_first(|| async { Ok(fno.find_account(&account.id).await?.map(drop)) }),
-                || async { fno.create_account(&account).await.map(drop) },
-            )
-            .await
-            .map(|()| "created"),
-            Err(error) => Err(error),
-        };
-        match written {
-            Ok(action) => {
-                pass.completed(ACCOUNT_STEP, &record.id, format!("{action} {sent}"))
-                    .await?
-            }
-            Err(error) => {
-                pass.fno_failure(ACCOUNT_STEP, &record.id, &error, &sent)
-                    .await?;
-                pass.record_done(true).await?;
-                return Ok(None);
-            }
-        }
-        links::save_link(
-            &pass.ctx.pool,
-            &LinkRecord {
-                sf_object: "Account".into(),
-                salesforce_id: record.id.clone(),
-                fno_kind: "account".into(),
-                fno_id: account.id.clone(),
-                fingerprint: print,
-                parent_id: String::new(),
-            },
-        )
-        .await?;
-    } else {
-        pass.completed(
-            ACCOUNT_STEP,
-            &record.id,
-            format!("unchanged since the last sync; nothing sent for {sent}"),
-        )
-        .await?;
-    }
-    if record.text(fields::ACCOUNT_ID) != Some(account.id.as_str()) {
-        pass.write_back.push(RecordUpdate {
-            object: "Account".into(),
-            id: record.id.clone(),
-            fields: serde_json::json!({ fields::ACCOUNT_ID: account.id }),
-        });
-    }
-    pass.record_done(false).await?;
-    Ok(Some(account.id))
-}
-
 fn user_from_contact(
     pass: &Pass<'_>,
     contact: &SfRecord,
@@ -312,115 +528,4 @@ fn user_from_contact(
         .custom_attributes(SfObject::Contact, contact)
         .map_err(|(field, reason)| format!("{field}: {reason}"))?;
     Ok(user)
-}
-
-/// Creates or updates the FNO user of a contact, linked to the account with
-/// the portal admin role. A contact without first name, last name or e-mail
-/// is still sent, so that it fails with FNO's own reason.
-async fn sync_user(pass: &mut Pass<'_>, contact: &SfRecord, account_id: &str) -> Result<()> {
-    let user = match user_from_contact(pass, contact, account_id) {
-        Ok(user) => user,
-        Err(reason) => {
-            pass.failed_step(
-                CONTACT_STEP,
-                &contact.id,
-                SALESFORCE_COMPONENT,
-                reason.clone(),
-                reason,
-            )
-            .await?;
-            return pass.record_done(true).await;
-        }
-    };
-    let print = fingerprint(&user);
-    let link = links::get_link(&pass.ctx.pool, "Contact", &contact.id).await?;
-    let roles: Vec<&str> = user
-        .account_roles
-        .iter()
-        .flat_map(|r| r.roles.iter().map(String::as_str))
-        .collect();
-    let sent = format!(
-        "user {:?} ({} {}), account {account_id}, roles {}",
-        user.user_name,
-        user.first_name,
-        user.last_name,
-        roles.join(", ")
-    );
-    if link
-        .as_ref()
-        .is_some_and(|l| l.fno_id == user.user_name && l.fingerprint == print)
-    {
-        pass.completed(
-            CONTACT_STEP,
-            &contact.id,
-            format!("unchanged since the last sync; nothing sent for {sent}"),
-        )
-        .await?;
-        return pass.record_done(false).await;
-    }
-    let fno = pass.fno.clone();
-    let existing = if user.user_name.is_empty() {
-        Ok(None)
-    } else {
-        retry::with_backoff(&pass.retry, || fno.find_user(&user.user_name)).await
-    };
-    let written = match existing {
-        Ok(Some(_)) => retry::with_backoff(&pass.retry, || fno.update_user(&user))
-            .await
-            .map(|()| "updated"),
-        Ok(None) => retry::create_with_lookup(
-            &pass.retry,
-            skip_first(|| async { Ok(fno.find_user(&user.user_name).await?.map(drop)) }),
-            || async { fno.create_user(&user).await.map(drop) },
-        )
-        .await
-        .map(|()| "created"),
-        Err(error) => Err(error),
-    };
-    match written {
-        Ok(action) => {
-            pass.completed(CONTACT_STEP, &contact.id, format!("{action} {sent}"))
-                .await?;
-            links::save_link(
-                &pass.ctx.pool,
-                &LinkRecord {
-                    sf_object: "Contact".into(),
-                    salesforce_id: contact.id.clone(),
-                    fno_kind: "user".into(),
-                    fno_id: user.user_name.clone(),
-                    fingerprint: print,
-                    parent_id: account_id.to_string(),
-                },
-            )
-            .await?;
-            pass.record_done(false).await
-        }
-        Err(error) => {
-            pass.fno_failure(CONTACT_STEP, &contact.id, &error, &sent)
-                .await?;
-            pass.record_done(true).await
-        }
-    }
-}
-
-/// Wraps a look-up for `create_with_lookup` after the caller has just looked
-/// itself: the first attempt answers "not there" without a call, retries look.
-pub fn skip_first<F, Fut>(
-    mut lookup: F,
-) -> impl FnMut() -> futures::future::Either<
-    futures::future::Ready<std::result::Result<Option<()>, crate::fno::FnoError>>,
-    Fut,
->
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = std::result::Result<Option<()>, crate::fno::FnoError>>,
-{
-    let mut first = true;
-    move || {
-        if std::mem::take(&mut first) {
-            futures::future::Either::Left(futures::future::ready(Ok(None)))
-        } else {
-            futures::future::Either::Right(lookup())
-        }
-    }
 }
