@@ -100,7 +100,8 @@ async fn with_fno_down_the_run_fails_with_error_logs_and_the_next_sync_completes
 async fn a_run_lost_between_the_fno_create_and_the_write_back_creates_no_second_entitlement(
     pool: PgPool,
 ) {
-    // Arrange: the write-back fails, then the engine's own memory is wiped.
+    // Arrange: the write-back fails, then the engine's own memory is set back
+    // to before FNO answered the create.
     let app = ready_app(pool.clone()).await;
     let (account, opportunity) = seed_simple(&app, "Crash Corp");
     app.salesforce.set_faults(FaultSettings {
@@ -121,10 +122,18 @@ async fn a_run_lost_between_the_fno_create_and_the_write_back_creates_no_second_
         .record("Opportunity", &opportunity)
         .expect("opp")[sf::ENTITLEMENT_ID]
         .is_null());
-    sqlx::query("DELETE FROM sync_links")
+    // The engine's memory goes back to the moment before FNO's answer: the
+    // order's intent only, no link of the entitlement or its lines.
+    sqlx::query("DELETE FROM sync_links WHERE sf_object <> 'Opportunity'")
         .execute(&pool)
         .await
-        .expect("forget links");
+        .expect("forget the line links");
+    sqlx::query(
+        "UPDATE sync_links SET fno_id = '', fingerprint = '' WHERE sf_object = 'Opportunity'",
+    )
+    .execute(&pool)
+    .await
+    .expect("leave only the intent");
     app.salesforce.set_faults(FaultSettings::default());
     let creates_before = app.fno.call_count("createSimpleEntitlement");
 
@@ -199,14 +208,9 @@ async fn an_account_with_3_contacts_5_orders_and_20_lines_takes_few_api_calls(po
         "Salesforce calls: {:?}",
         app.salesforce.call_counts()
     );
-    // Accounts and users go in one create call each, whatever their number;
-    // FNO has no multi-record look-up by order, so entitlements still cost a
-    // look-up and a create per order.
-    assert!(
-        fno_calls <= 1 + 1 + 2 + 2 * 5,
-        "FNO calls: {:?}",
-        app.fno.counts()
-    );
+    // One create call for the account, one for its users and one for its
+    // orders (up to 25 a call), whatever their number; no look-up by order on
+    // the normal path; part numbers are looked up once each.
     assert_eq!(app.fno.call_count("createAccount"), 1);
     assert_eq!(
         app.fno.call_count("createUser"),
@@ -214,10 +218,16 @@ async fn an_account_with_3_contacts_5_orders_and_20_lines_takes_few_api_calls(po
         "three users in one call"
     );
     assert_eq!(
-        app.fno.write_call_count(),
-        1 + 1 + 5,
-        "one create call for the account, one for the users, one per order"
+        app.fno.call_count("createSimpleEntitlement"),
+        1,
+        "five entitlements in one call"
     );
+    assert_eq!(
+        app.fno.call_count("getEntitlementLineItemPropertiesQuery"),
+        0
+    );
+    assert_eq!(app.fno.write_call_count(), 3);
+    assert!(fno_calls <= 3 + 2, "FNO calls: {:?}", app.fno.counts());
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]

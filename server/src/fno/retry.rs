@@ -77,9 +77,9 @@ where
     }
 }
 
-// Waits before the next attempt when the error is transient and attempts are
-// left; otherwise hands the error back.
-async fn wait_or_give_up(
+/// Waits before the next attempt when the error is transient and attempts are
+/// left (counting `attempt` up); otherwise hands the error back.
+pub async fn wait_or_give_up(
     policy: &RetryPolicy,
     error: FnoError,
     attempt: &mut u32,

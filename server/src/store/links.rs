@@ -58,6 +58,32 @@ pub async fn save_link(db: impl PgExecutor<'_>, link: &LinkRecord) -> Result<()>
     Ok(())
 }
 
+/// Creates or replaces links in one statement.
+pub async fn save_links(db: impl PgExecutor<'_>, links: &[LinkRecord]) -> Result<()> {
+    if links.is_empty() {
+        return Ok(());
+    }
+    let column = |get: fn(&LinkRecord) -> &String| -> Vec<String> {
+        links.iter().map(|l| get(l).clone()).collect()
+    };
+    sqlx::query(
+        "INSERT INTO sync_links (sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id) \
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) \
+         ON CONFLICT (sf_object, salesforce_id) DO UPDATE SET \
+         fno_kind = EXCLUDED.fno_kind, fno_id = EXCLUDED.fno_id, fingerprint = EXCLUDED.fingerprint, \
+         parent_id = EXCLUDED.parent_id, updated_at = now()",
+    )
+    .bind(column(|l| &l.sf_object))
+    .bind(column(|l| &l.salesforce_id))
+    .bind(column(|l| &l.fno_kind))
+    .bind(column(|l| &l.fno_id))
+    .bind(column(|l| &l.fingerprint))
+    .bind(column(|l| &l.parent_id))
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Reads the links of `salesforce_ids` of one object, with what fnosync last
 /// wrote back onto each record (empty when nothing yet), in one statement.
 pub async fn get_links_written_back(

@@ -22,6 +22,7 @@ use super::crm_to_fno::{
     FnoAccounts,
 };
 use super::engine::Ended;
+use super::orders::{self, PendingCreate};
 use super::pass::{Pass, SALESFORCE_COMPONENT};
 use super::{budget, echo, fno_to_crm, scheduler, write_back};
 use crate::error::Result;
@@ -150,8 +151,8 @@ async fn sync_changed_accounts(
 const MAX_ROUNDS: usize = 3;
 
 /// Syncs the accounts of one page: reads them all at once, sends their FNO
-/// accounts and users in batched rounds, syncs their orders side by side,
-/// writes back what FNO assigned for the whole page, and notes the
+/// accounts and users in batched rounds, plans their orders side by side,
+/// creates the page's new entitlements in batched calls, writes back what FNO assigned for the whole page, and notes the
 /// accounts in the run. The change query leaves out records last changed by
 /// the integration user (the echo of the write-back), so a person's edit
 /// that landed between the read and the write-back would be hidden behind
@@ -176,6 +177,7 @@ async fn sync_page(
         let read_orders = echo::OrdersRead::of(reads.values());
         let fno_accounts = apply_accounts_and_users(pass, &reads).await?;
         let (synced, finished) = sync_accounts(pass, pending, reads, &fno_accounts).await?;
+        orders::create_pending(pass).await?;
         let written = read_orders.accounts_written_back(&pass.write_back);
         write_back::send(pass).await?;
         runs::mark_accounts_done(&pass.ctx.pool, &pass.run.run_id, &synced).await?;
@@ -245,9 +247,9 @@ async fn sync_accounts(
     Ok((synced, !cancelled))
 }
 
-/// What an account's pass ended with: the account, whether it failed and
-/// its write-back; `None` when the run was cancelled meanwhile.
-type Synced = Option<(String, bool, Vec<RecordUpdate>)>;
+/// What an account's pass ended with: the account, whether it failed, its
+/// write-back and its new entitlements; `None` when the run was cancelled meanwhile.
+type Synced = Option<(String, bool, Vec<RecordUpdate>, Vec<PendingCreate>)>;
 
 /// Waits for one of the accounts under way and takes in its outcome;
 /// `false` when it saw a cancel.
@@ -260,8 +262,9 @@ where
     F: std::future::Future<Output = Result<Synced>>,
 {
     match running.next().await.transpose()? {
-        Some(Some((account, failed, write_back))) => {
+        Some(Some((account, failed, write_back, creates))) => {
             pass.write_back.extend(write_back);
+            pass.pending_creates.extend(creates);
             synced.push((account, failed));
             Ok(true)
         }
@@ -286,5 +289,6 @@ async fn sync_one(
         account,
         failed,
         std::mem::take(&mut pass.write_back),
+        std::mem::take(&mut pass.pending_creates),
     )))
 }

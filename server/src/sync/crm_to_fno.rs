@@ -90,6 +90,7 @@ pub async fn sync_account(pass: &mut Pass<'_>) -> Result<Ended> {
     let fno_accounts = apply_accounts_and_users(pass, &reads).await?;
     let read = reads.remove(&account_id).unwrap_or_default();
     let outcome = sync_read_account(pass, &account_id, read, &fno_accounts).await?;
+    orders::create_pending(pass).await?;
     write_back::send(pass).await?;
     Ok(match outcome {
         AccountOutcome::Synced => Ended::from_counters(pass.counters()),

@@ -8,6 +8,35 @@ use crate::fno::{retry, LineItemQuery};
 use crate::salesforce::{fields, RecordUpdate, SalesOrder, SfRecord};
 use crate::store::links::{self, LinkRecord};
 
+/// The link of an opportunity to its entitlement (an intent when `entitlement_id` is empty).
+pub fn order_link(opportunity: &SfRecord, entitlement_id: &str, print: &str) -> LinkRecord {
+    LinkRecord {
+        sf_object: "Opportunity".into(),
+        salesforce_id: opportunity.id.clone(),
+        fno_kind: "entitlement".into(),
+        fno_id: entitlement_id.to_string(),
+        fingerprint: print.to_string(),
+        parent_id: String::new(),
+    }
+}
+
+/// The link of a line item to its FNO line.
+pub fn line_link(
+    sf_line: &str,
+    activation_id: &str,
+    entitlement_id: &str,
+    print: &str,
+) -> LinkRecord {
+    LinkRecord {
+        sf_object: "OpportunityLineItem".into(),
+        salesforce_id: sf_line.to_string(),
+        fno_kind: "line_item".into(),
+        fno_id: activation_id.to_string(),
+        fingerprint: print.to_string(),
+        parent_id: entitlement_id.to_string(),
+    }
+}
+
 pub async fn save_link(
     pass: &Pass<'_>,
     opportunity: &SfRecord,
@@ -16,14 +45,7 @@ pub async fn save_link(
 ) -> Result<()> {
     links::save_link(
         &pass.ctx.pool,
-        &LinkRecord {
-            sf_object: "Opportunity".into(),
-            salesforce_id: opportunity.id.clone(),
-            fno_kind: "entitlement".into(),
-            fno_id: entitlement_id.to_string(),
-            fingerprint: print.to_string(),
-            parent_id: String::new(),
-        },
+        &order_link(opportunity, entitlement_id, print),
     )
     .await
 }
@@ -35,18 +57,8 @@ pub async fn save_line_link(
     entitlement_id: &str,
     print: &str,
 ) -> Result<()> {
-    links::save_link(
-        &pass.ctx.pool,
-        &LinkRecord {
-            sf_object: "OpportunityLineItem".into(),
-            salesforce_id: sf_line.to_string(),
-            fno_kind: "line_item".into(),
-            fno_id: activation_id.to_string(),
-            fingerprint: print.to_string(),
-            parent_id: entitlement_id.to_string(),
-        },
-    )
-    .await
+    let link = line_link(sf_line, activation_id, entitlement_id, print);
+    links::save_link(&pass.ctx.pool, &link).await
 }
 
 /// Queues the Entitlement ID, Activation IDs and Remaining Quantities that

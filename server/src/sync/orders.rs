@@ -8,18 +8,22 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::lines::build_line;
-use super::order_links::{queue_line_write_back, queue_write_back, save_line_link, save_link};
+use super::order_links::{
+    line_link, order_link, queue_line_write_back, queue_write_back, save_line_link, save_link,
+};
 use super::pass::{fingerprint, Pass, SALESFORCE_COMPONENT};
 use super::renewals;
 use super::rules;
 use crate::domain::mapping::SfObject;
 use crate::error::Result;
+use crate::fno::operations::CREATE_SIMPLE_ENTITLEMENT;
 use crate::fno::{
     retry, ChannelPartner, CreatedEntitlement, CreatedLine, EntitlementUpdate, LineItemQuery,
     LineItemUpdate, NewEntitlement, NewLineItem,
 };
+use crate::fno::{FnoError, MAX_WRITE_RECORDS};
 use crate::salesforce::{fields, SalesOrder, SfRecord};
-use crate::store::links;
+use crate::store::links::{self, LinkRecord};
 
 /// Step name of entitlements.
 pub const ENTITLEMENT_STEP: &str = "Entitlement Creation/Update";
@@ -149,16 +153,198 @@ pub async fn sync_order(
             }
         },
     };
-    let outcome = send_entitlement(pass, opportunity, &entitlement, &lines).await?;
+    let outcome = match send_entitlement(pass, opportunity, &entitlement, &lines).await? {
+        Sent::Done(outcome) => outcome,
+        Sent::Create(print, sent) => {
+            pass.pending_creates.push(PendingCreate {
+                order: order.clone(),
+                entitlement,
+                lines,
+                print,
+                sent,
+            });
+            return Ok(());
+        }
+    };
+    finish_order(pass, order, lines.len(), outcome).await
+}
+
+/// Counts an order and its lines done and queues its write-back.
+async fn finish_order(
+    pass: &mut Pass<'_>,
+    order: &SalesOrder,
+    lines: usize,
+    outcome: Option<String>,
+) -> Result<()> {
     let failed = outcome.is_none();
     pass.record_done(failed).await?;
-    for _ in &lines {
+    for _ in 0..lines {
         pass.record_done(failed).await?;
     }
     if let Some(entitlement_id) = outcome {
         queue_write_back(pass, order, &entitlement_id).await?;
     }
     Ok(())
+}
+
+/// A new entitlement planned by an account's pass, created with those of the
+/// whole page in [`create_pending`].
+#[derive(Clone, Debug)]
+pub struct PendingCreate {
+    order: SalesOrder,
+    entitlement: NewEntitlement,
+    lines: Vec<(String, NewLineItem)>,
+    print: String,
+    sent: String,
+}
+
+/// What became of an entitlement: sent (its ID, `None` when it failed), or
+/// to be created with the page's other new entitlements (fingerprint, log text).
+enum Sent {
+    Done(Option<String>),
+    Create(String, String),
+}
+
+/// The entitlements round of a page: records the intent of every new
+/// entitlement in one statement, then creates them in calls of 25 with their
+/// lines, taking the entitlement and activation IDs from FNO's answers. A
+/// refused entitlement fails alone, with FNO's reason; a call that fails as a
+/// whole fails its entitlements, whose intents make the next run look them up
+/// by order before it creates them again.
+pub async fn create_pending(pass: &mut Pass<'_>) -> Result<()> {
+    let pending = std::mem::take(&mut pass.pending_creates);
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let intents: Vec<LinkRecord> = pending
+        .iter()
+        .map(|p| order_link(&p.order.opportunity, "", &p.print))
+        .collect();
+    links::save_links(&pass.ctx.pool, &intents).await?;
+    for chunk in pending.chunks(MAX_WRITE_RECORDS) {
+        create_chunk(pass, chunk).await?;
+    }
+    Ok(())
+}
+
+/// Creates up to 25 entitlements in one call. When the call fails with a
+/// transient error, the orders are looked up in FNO (the answer may have been
+/// lost after FNO made them) and only those FNO lacks are sent again.
+async fn create_chunk(pass: &mut Pass<'_>, chunk: &[PendingCreate]) -> Result<()> {
+    let fno = pass.fno.clone();
+    let mut todo: Vec<usize> = (0..chunk.len()).collect();
+    let mut attempt = 1;
+    while !todo.is_empty() {
+        let entitlements: Vec<NewEntitlement> =
+            todo.iter().map(|&i| chunk[i].entitlement.clone()).collect();
+        let error = match fno.create_entitlements(&entitlements).await {
+            Ok(outcome) => {
+                for failure in outcome.failed {
+                    let Some(item) = todo.get(failure.index).map(|&i| &chunk[i]) else {
+                        continue;
+                    };
+                    let error = FnoError::Rejected {
+                        operation: CREATE_SIMPLE_ENTITLEMENT.name,
+                        reason: failure.reason,
+                    };
+                    fail_created(pass, item, &error).await?;
+                }
+                for created in outcome.succeeded {
+                    if let Some(item) = todo.get(created.index).map(|&i| &chunk[i]) {
+                        finish_created(pass, item, &created).await?;
+                    }
+                }
+                return Ok(());
+            }
+            Err(error) => error,
+        };
+        if let Err(error) =
+            retry::wait_or_give_up(&pass.retry, error, &mut attempt, pass.retry.max_attempts).await
+        {
+            for &i in &todo {
+                fail_created(pass, &chunk[i], &error).await?;
+            }
+            return Ok(());
+        }
+        let mut still = Vec::new();
+        for i in todo {
+            let query = LineItemQuery::by_order(&chunk[i].order.opportunity.id, None);
+            match fno.find_line_items(&query).await.map(adopted) {
+                Ok(Some(created)) => finish_created(pass, &chunk[i], &created).await?,
+                _ => still.push(i),
+            }
+        }
+        todo = still;
+    }
+    Ok(())
+}
+
+/// Records, logs and counts an entitlement FNO created.
+async fn finish_created(
+    pass: &mut Pass<'_>,
+    item: &PendingCreate,
+    created: &CreatedEntitlement,
+) -> Result<()> {
+    let opportunity = &item.order.opportunity;
+    record_created(pass, opportunity, created, &item.lines, &item.print).await?;
+    pass.completed(
+        ENTITLEMENT_STEP,
+        &opportunity.id,
+        format!("created {} ({})", created.entitlement_id, item.sent),
+    )
+    .await?;
+    let id = Some(created.entitlement_id.clone());
+    finish_order(pass, &item.order, item.lines.len(), id).await
+}
+
+/// Logs and counts an entitlement FNO did not create.
+async fn fail_created(pass: &mut Pass<'_>, item: &PendingCreate, error: &FnoError) -> Result<()> {
+    pass.fno_failure(
+        ENTITLEMENT_STEP,
+        &item.order.opportunity.id,
+        error,
+        &item.sent,
+    )
+    .await?;
+    finish_order(pass, &item.order, item.lines.len(), None).await
+}
+
+/// Saves the links of a created entitlement and its lines, and notes its
+/// lines' activation IDs and copies for the write-back.
+async fn record_created(
+    pass: &mut Pass<'_>,
+    opportunity: &SfRecord,
+    created: &CreatedEntitlement,
+    lines: &[(String, NewLineItem)],
+    print: &str,
+) -> Result<()> {
+    let mut records = vec![order_link(opportunity, &created.entitlement_id, print)];
+    for created_line in &created.lines {
+        let sf_line = created_line
+            .order_line_number
+            .clone()
+            .or_else(|| lines.get(created_line.line_index).map(|(id, _)| id.clone()));
+        let Some((sf_line, new_line)) = sf_line
+            .and_then(|id| lines.iter().find(|(line, _)| *line == id))
+            .map(|(id, line)| (id.clone(), line))
+        else {
+            continue;
+        };
+        pass.fresh_lines.insert(
+            sf_line.clone(),
+            (
+                created_line.activation_id.clone(),
+                new_line.number_of_copies,
+            ),
+        );
+        records.push(line_link(
+            &sf_line,
+            &created_line.activation_id,
+            &created.entitlement_id,
+            &fingerprint(new_line),
+        ));
+    }
+    links::save_links(&pass.ctx.pool, &records).await
 }
 
 async fn skip_lines(pass: &mut Pass<'_>, count: usize) -> Result<()> {
@@ -168,13 +354,16 @@ async fn skip_lines(pass: &mut Pass<'_>, count: usize) -> Result<()> {
     Ok(())
 }
 
-/// Creates the entitlement, or updates the one it became before; returns its ID.
+/// Updates the entitlement the order became before, or says it is to be
+/// created (when no run sent it before); an order whose create is in doubt
+/// (an intent left by a run that died) is looked up in FNO by its order ID
+/// first and created here when FNO does not have it.
 async fn send_entitlement(
     pass: &mut Pass<'_>,
     opportunity: &SfRecord,
     entitlement: &NewEntitlement,
     lines: &[(String, NewLineItem)],
-) -> Result<Option<String>> {
+) -> Result<Sent> {
     // The ID is left out: once written back to the opportunity it is read
     // again, and that alone is no change to send.
     let print = fingerprint(&NewEntitlement {
@@ -204,7 +393,7 @@ async fn send_entitlement(
                 ),
             )
             .await?;
-            return Ok(Some(link.fno_id.clone()));
+            return Ok(Sent::Done(Some(link.fno_id.clone())));
         }
         return update_entitlement(
             pass,
@@ -215,9 +404,13 @@ async fn send_entitlement(
             &print,
             &sent,
         )
-        .await;
+        .await
+        .map(Sent::Done);
     }
-    // No link (or only an intent): FNO may have it already from a run that died.
+    if link.is_none() {
+        return Ok(Sent::Create(print, sent));
+    }
+    // Only an intent: FNO may have it already from a run that died.
     let fno = pass.fno.clone();
     let query = LineItemQuery::by_order(&opportunity.id, None);
     let existing = match retry::with_backoff(&pass.retry, || fno.find_line_items(&query)).await {
@@ -225,7 +418,7 @@ async fn send_entitlement(
         Err(error) => {
             pass.fno_failure(ENTITLEMENT_STEP, &opportunity.id, &error, &sent)
                 .await?;
-            return Ok(None);
+            return Ok(Sent::Done(None));
         }
     };
     if let Some(entitlement_id) = existing.iter().find_map(|l| l.entitlement_id.clone()) {
@@ -243,9 +436,9 @@ async fn send_entitlement(
             &print,
             &sent,
         )
-        .await;
+        .await
+        .map(Sent::Done);
     }
-    save_link(pass, opportunity, "", &print).await?;
     // A create whose answer was lost is found by its order before it is sent again.
     // The look-up above counts as the first attempt's; retries look again.
     let looked = AtomicBool::new(true);
@@ -264,48 +457,19 @@ async fn send_entitlement(
             .await;
     match created {
         Ok(created) => {
-            for created_line in &created.lines {
-                let copies = lines
-                    .get(created_line.line_index)
-                    .map(|(_, l)| l.number_of_copies);
-                if let (Some(sf_line), Some(copies)) = (&created_line.order_line_number, copies) {
-                    pass.fresh_lines.insert(
-                        sf_line.clone(),
-                        (created_line.activation_id.clone(), copies),
-                    );
-                }
-                let sf_line = created_line
-                    .order_line_number
-                    .clone()
-                    .or_else(|| lines.get(created_line.line_index).map(|(id, _)| id.clone()));
-                let new_line = lines
-                    .iter()
-                    .find(|(id, _)| Some(id) == sf_line.as_ref())
-                    .map(|(_, l)| l);
-                if let (Some(sf_line), Some(new_line)) = (sf_line.as_deref(), new_line) {
-                    save_line_link(
-                        pass,
-                        sf_line,
-                        &created_line.activation_id,
-                        &created.entitlement_id,
-                        &fingerprint(new_line),
-                    )
-                    .await?;
-                }
-            }
-            save_link(pass, opportunity, &created.entitlement_id, &print).await?;
+            record_created(pass, opportunity, &created, lines, &print).await?;
             pass.completed(
                 ENTITLEMENT_STEP,
                 &opportunity.id,
                 format!("created {} ({sent})", created.entitlement_id),
             )
             .await?;
-            Ok(Some(created.entitlement_id))
+            Ok(Sent::Done(Some(created.entitlement_id)))
         }
         Err(error) => {
             pass.fno_failure(ENTITLEMENT_STEP, &opportunity.id, &error, &sent)
                 .await?;
-            Ok(None)
+            Ok(Sent::Done(None))
         }
     }
 }

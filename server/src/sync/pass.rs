@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::logger::{RunLogger, Step, StepStatus};
 use super::mapping::Mappings;
+use super::orders::PendingCreate;
 use super::SyncContext;
 use crate::domain::filters::Filters;
 use crate::error::Result;
@@ -68,6 +69,8 @@ pub struct Pass<'a> {
     pub logger: RunLogger,
     /// Salesforce fields to write back at the end.
     pub write_back: Vec<RecordUpdate>,
+    /// New entitlements planned, created with the page's others.
+    pub pending_creates: Vec<PendingCreate>,
     /// Stops the run between records.
     pub shutdown: &'a CancellationToken,
     /// Part numbers looked up in this run.
@@ -99,6 +102,7 @@ impl<'a> Pass<'a> {
             filters,
             retry: RetryPolicy::default(),
             write_back: Vec::new(),
+            pending_creates: Vec::new(),
             shutdown,
             part_numbers: Default::default(),
             all_parts: Default::default(),
@@ -121,6 +125,7 @@ impl<'a> Pass<'a> {
             retry: self.retry.clone(),
             logger: self.logger.clone(),
             write_back: Vec::new(),
+            pending_creates: Vec::new(),
             shutdown: self.shutdown,
             part_numbers: self.part_numbers.clone(),
             fresh_lines: HashMap::new(),
