@@ -154,6 +154,9 @@ struct Outgoing<'r, T> {
     sent: String,
 }
 
+/// A record with what goes to FNO for it and the log text, or why it cannot go.
+type Built<'r, T> = (&'r SfRecord, std::result::Result<(T, String), String>);
+
 /// Builds what goes to FNO for each record; a record that cannot be built
 /// is logged as failed. Returns what is left to send, with the unchanged
 /// ones (same FNO key and fingerprint as the stored link) logged and counted.
@@ -161,7 +164,7 @@ async fn changed_only<'r, T>(
     pass: &mut Pass<'_>,
     step: &str,
     object: &str,
-    built: Vec<(&'r SfRecord, Result<(T, String), String>)>,
+    built: Vec<Built<'r, T>>,
     key: impl Fn(&T) -> &str,
 ) -> Result<(Vec<Outgoing<'r, T>>, Vec<Outgoing<'r, T>>)>
 where

@@ -80,7 +80,7 @@ pub async fn update_salesforce(
                 fields::REMAINING_QUANTITY: remaining,
             });
             // Salesforce holds these values already when fnosync wrote them last.
-            if *written == fields.to_string() {
+            if written.as_str() == fields.to_string().as_str() {
                 continue;
             }
             pass.write_back.push(RecordUpdate {
