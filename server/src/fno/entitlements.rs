@@ -160,24 +160,14 @@ fn check_creatable(entitlement: &NewEntitlement) -> Result<(), FnoError> {
     }
 }
 
-/// Groups entitlements into calls of at most 25 records and 25 lines.
+/// Groups entitlements into calls of at most 25 records (FNO's limit counts
+/// the `simpleEntitlement` elements of a request; each carries at most 25 of
+/// its lines, the rest follow in `addOnlyLineItems` calls).
 fn plan_calls(entitlements: &[NewEntitlement]) -> Vec<Range<usize>> {
-    let mut groups = Vec::new();
-    let mut start = 0;
-    let mut load = 0;
-    for (index, entitlement) in entitlements.iter().enumerate() {
-        let weight = entitlement.line_items.len().clamp(1, MAX_WRITE_RECORDS);
-        if index > start && load + weight > MAX_WRITE_RECORDS {
-            groups.push(start..index);
-            start = index;
-            load = 0;
-        }
-        load += weight;
-    }
-    if start < entitlements.len() {
-        groups.push(start..entitlements.len());
-    }
-    groups
+    (0..entitlements.len())
+        .step_by(MAX_WRITE_RECORDS)
+        .map(|start| start..(start + MAX_WRITE_RECORDS).min(entitlements.len()))
+        .collect()
 }
 
 /// The key of an entitlement in batch answers: its ID, else its first order ID.
