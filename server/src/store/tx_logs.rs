@@ -182,45 +182,59 @@ pub struct NewTxLog {
 /// The channel on which every new log's sequence is announced.
 pub const LOG_CHANNEL: &str = "fnosync_tx_logs";
 
-/// Writes a log (and its error log) and announces it. Log numbers are taken
-/// under a transaction-scoped lock, so they become visible in order: a tailer
-/// that has seen `TL-n` can never later find a smaller number appear.
+/// Writes one log (and its error log) and announces it; see [`insert_logs`].
 pub async fn insert_log(pool: &sqlx::PgPool, log: &NewTxLog) -> Result<i64> {
+    let seq = insert_logs(pool, std::slice::from_ref(log)).await?;
+    Ok(seq.unwrap_or_default())
+}
+
+/// Inserts logs (with their error logs) in one transaction, in order. Log
+/// numbers are taken under a transaction-scoped lock, so they become visible
+/// in order: a tailer that has seen `TL-n` can never later find a smaller
+/// number appear. The tails are notified once. Returns the sequence of the last one.
+pub async fn insert_logs(pool: &sqlx::PgPool, logs: &[NewTxLog]) -> Result<Option<i64>> {
+    if logs.is_empty() {
+        return Ok(None);
+    }
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('fnosync.transaction_logs'))")
         .execute(&mut *tx)
         .await?;
-    let (seq,): (i64,) = sqlx::query_as(
-        "INSERT INTO transaction_logs (task_id, name, description, status, run_by, salesforce_record_id) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING log_seq",
-    )
-    .bind(&log.task_id)
-    .bind(&log.name)
-    .bind(&log.description)
-    .bind(log.status)
-    .bind(&log.run_by)
-    .bind(&log.salesforce_record_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    if let Some(error) = &log.error {
-        sqlx::query(
-            "INSERT INTO error_logs (log_seq, component, reason, message, salesforce_record_id, task_id) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+    let mut last = 0;
+    for log in logs {
+        let (seq,): (i64,) = sqlx::query_as(
+            "INSERT INTO transaction_logs (task_id, name, description, status, run_by, salesforce_record_id) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING log_seq",
         )
-        .bind(seq)
-        .bind(&error.component)
-        .bind(&error.reason)
-        .bind(&error.message)
-        .bind(&log.salesforce_record_id)
         .bind(&log.task_id)
-        .execute(&mut *tx)
+        .bind(&log.name)
+        .bind(&log.description)
+        .bind(log.status)
+        .bind(&log.run_by)
+        .bind(&log.salesforce_record_id)
+        .fetch_one(&mut *tx)
         .await?;
+        if let Some(error) = &log.error {
+            sqlx::query(
+                "INSERT INTO error_logs (log_seq, component, reason, message, salesforce_record_id, task_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(seq)
+            .bind(&error.component)
+            .bind(&error.reason)
+            .bind(&error.message)
+            .bind(&log.salesforce_record_id)
+            .bind(&log.task_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        last = seq;
     }
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(LOG_CHANNEL)
-        .bind(seq.to_string())
+        .bind(last.to_string())
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(seq)
+    Ok(Some(last))
 }

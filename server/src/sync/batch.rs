@@ -180,6 +180,7 @@ async fn sync_page(
         orders::create_pending(pass).await?;
         let written = read_orders.accounts_written_back(&pass.write_back);
         write_back::send(pass).await?;
+        pass.flush().await?;
         runs::mark_accounts_done(&pass.ctx.pool, &pass.run.run_id, &synced).await?;
         if !finished {
             return Ok(Ok(false));

@@ -44,6 +44,7 @@ pub async fn wait_for_budget(pass: &mut Pass<'_>) -> Result<bool> {
         message.clone(),
     )
     .await?;
+    pass.logger.flush().await?;
     let lease = pass.ctx.lease.as_secs_f64() + pass.ctx.budget_check.as_secs_f64();
     runs::set_paused(&pass.ctx.pool, &pass.run.run_id, true, &message, lease).await?;
     tracing::warn!(run_id = %pass.run.run_id, remaining, floor, "run paused for the salesforce api budget");

@@ -83,8 +83,10 @@ pub async fn execute(
         _ => Progress::default(),
     };
     let mut pass = Pass::new(ctx, run, (sf, fno), (mappings, filters), progress, shutdown);
-    match run.kind.as_str() {
-        "one_time" => crm_to_fno::sync_account(&mut pass).await,
-        _ => batch::sync_window(&mut pass).await,
-    }
+    let ended = match run.kind.as_str() {
+        "one_time" => crm_to_fno::sync_account(&mut pass).await?,
+        _ => batch::sync_window(&mut pass).await?,
+    };
+    pass.flush().await?;
+    Ok(ended)
 }

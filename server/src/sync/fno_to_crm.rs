@@ -90,6 +90,7 @@ pub async fn update_salesforce(
             });
         }
         write_back::send(pass).await?;
+        pass.flush().await?;
         checkpoint.fno_pages = page;
         checkpoint.save(pass).await?;
         pass.record_progress_only().await?;

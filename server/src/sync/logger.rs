@@ -1,5 +1,7 @@
 //! Writes the transaction logs of one run. Descriptions pass through
-//! `redact` so that nothing that looks like a credential is stored.
+//! `redact` so that nothing that looks like a credential is stored. Logs are
+//! gathered and written in one transaction when the engine records a page
+//! (see [`RunLogger::flush`]), or when many are waiting.
 
 use crate::error::Result;
 use crate::store::tx_logs::{self, NewErrorLog, NewTxLog};
@@ -40,13 +42,17 @@ pub struct Step<'a> {
     pub error: Option<(&'a str, String, String)>,
 }
 
-/// Writes the logs of one run.
+/// Logs gathered before they are written in one transaction.
+const FLUSH_AT: usize = 2_000;
+
+/// Writes the logs of one run; clones share the logs waiting to be written.
 #[derive(Clone)]
 pub struct RunLogger {
     pool: sqlx::PgPool,
     task_id: String,
     run_by: String,
     secrets: Vec<String>,
+    waiting: std::sync::Arc<std::sync::Mutex<Vec<NewTxLog>>>,
 }
 
 impl RunLogger {
@@ -57,11 +63,22 @@ impl RunLogger {
             task_id: task_id.to_string(),
             run_by: run_by.to_string(),
             secrets: secrets.into_iter().filter(|s| s.len() >= 4).collect(),
+            waiting: Default::default(),
         }
     }
 
-    /// Writes one step; returns its log sequence.
-    pub async fn log(&self, step: Step<'_>) -> Result<i64> {
+    /// Writes the logs gathered so far, in the order they were logged.
+    pub async fn flush(&self) -> Result<()> {
+        let logs = std::mem::take(&mut *self.lock());
+        tx_logs::insert_logs(&self.pool, &logs).await.map(drop)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<NewTxLog>> {
+        self.waiting.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Gathers one step, written with the others at the next [`Self::flush`].
+    pub async fn log(&self, step: Step<'_>) -> Result<()> {
         metrics::counter!(SYNC_STEPS, "step" => step.name.to_string(), "status" => step.status.as_db()).increment(1);
         let log = NewTxLog {
             task_id: self.task_id.clone(),
@@ -76,7 +93,15 @@ impl RunLogger {
                 message: self.redact(&message),
             }),
         };
-        tx_logs::insert_log(&self.pool, &log).await
+        let full = {
+            let mut waiting = self.lock();
+            waiting.push(log);
+            waiting.len() >= FLUSH_AT
+        };
+        if full {
+            self.flush().await?;
+        }
+        Ok(())
     }
 
     fn redact(&self, text: &str) -> String {

@@ -32,7 +32,12 @@ pub struct Progress {
     failed: AtomicI64,
     cancelled: AtomicBool,
     budget_override: AtomicBool,
+    last_saved: Mutex<Option<std::time::Instant>>,
 }
+
+/// How often counting a record saves the counters (and renews the lease,
+/// and reads an operator's cancel or resume); the run's end saves them too.
+const SAVE_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 
 impl Progress {
     /// Starts from counters saved by an earlier worker of the run.
@@ -167,6 +172,28 @@ impl<'a> Pass<'a> {
         if failed {
             self.progress.failed.fetch_add(1, Ordering::Relaxed);
         }
+        let due = {
+            let mut last = self
+                .progress
+                .last_saved
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let due = last.is_none_or(|at| at.elapsed() >= SAVE_EVERY);
+            if due {
+                *last = Some(std::time::Instant::now());
+            }
+            due
+        };
+        if !due {
+            return Ok(());
+        }
+        self.save_progress(self.ctx.lease.as_secs_f64()).await
+    }
+
+    /// Writes the logs gathered so far and saves the counters: at the end of
+    /// a page and of a run.
+    pub async fn flush(&self) -> Result<()> {
+        self.logger.flush().await?;
         self.save_progress(self.ctx.lease.as_secs_f64()).await
     }
 
