@@ -207,10 +207,14 @@ fn money(amount: f64) -> Value {
 /// opportunity from its live lines; stamps it only when something changed,
 /// as a roll-up does.
 fn roll_up_opportunity(store: &mut Store, opportunity_id: &str) {
-    let lines: Vec<&Record> = store
-        .table(o::OPPORTUNITY_LINE_ITEM)
-        .filter(|l| !is_deleted(l) && text(l, "OpportunityId") == Some(opportunity_id))
-        .collect();
+    let lines: Vec<&Record> =
+        match store.children(o::OPPORTUNITY_LINE_ITEM, "OpportunityId", opportunity_id) {
+            Some(lines) => lines.filter(|l| !is_deleted(l)).collect(),
+            None => store
+                .table(o::OPPORTUNITY_LINE_ITEM)
+                .filter(|l| !is_deleted(l) && text(l, "OpportunityId") == Some(opportunity_id))
+                .collect(),
+        };
     let total: f64 = lines.iter().filter_map(|l| number(l, "TotalPrice")).sum();
     let book = lines
         .first()

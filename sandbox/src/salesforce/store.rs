@@ -3,7 +3,7 @@
 //! records kept with `IsDeleted` for `queryAll`, and an undo journal for
 //! all-or-none requests. Writes with their rules live in `write.rs`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -27,9 +27,22 @@ type Undo = (&'static str, String, Option<Record>);
 #[derive(Clone, Copy, Debug)]
 pub struct Savepoint(usize);
 
+/// Lookup fields indexed by the parent they name (object, field): what the
+/// connector's relationship queries and the roll-ups follow, so that they
+/// answer without scanning the child table.
+const INDEXED_LOOKUPS: &[(&str, &str)] = &[
+    ("OpportunityLineItem", "OpportunityId"),
+    ("Opportunity", "AccountId"),
+    ("Contact", "AccountId"),
+];
+
+/// Ids of the records of an object whose lookup names each parent.
+type LookupIndex = HashMap<String, BTreeSet<String>>;
+
 /// All records of the org.
 pub struct Store {
     tables: HashMap<&'static str, BTreeMap<String, Record>>,
+    lookups: HashMap<(&'static str, &'static str), LookupIndex>,
     sequence: u64,
     journal: Option<Vec<Undo>>,
     depth: usize,
@@ -46,8 +59,13 @@ impl Store {
             .iter()
             .map(|o| (o.name, BTreeMap::new()))
             .collect();
+        let lookups = INDEXED_LOOKUPS
+            .iter()
+            .map(|&key| (key, LookupIndex::new()))
+            .collect();
         Self {
             tables,
+            lookups,
             sequence: 1,
             journal: None,
             depth: 0,
@@ -95,12 +113,61 @@ impl Store {
         self.get_any(id).filter(|(_, r)| !is_deleted(r))
     }
 
+    /// Returns the records of `object` (deleted ones included) whose lookup
+    /// `field` names `parent`, in id order; `None` when that lookup is not
+    /// indexed (the caller scans the table).
+    pub fn children<'s>(
+        &'s self,
+        object: &str,
+        field: &str,
+        parent: &str,
+    ) -> Option<impl Iterator<Item = &'s Record> + 's> {
+        let (&(object, _), index) = self
+            .lookups
+            .iter()
+            .find(|((o, f), _)| *o == object && *f == field)?;
+        let table = self.tables.get(object)?;
+        let ids = index.get(parent).into_iter().flatten();
+        Some(ids.filter_map(move |id| table.get(id)))
+    }
+
     /// Stores `record` under `id`, journaling the previous value.
     pub(super) fn put(&mut self, object: &'static str, id: String, record: Record) {
+        self.reindex(object, &id, Some(&record));
         let table = self.tables.entry(object).or_default();
         let previous = table.insert(id.clone(), record);
         if let Some(journal) = self.journal.as_mut() {
             journal.push((object, id, previous));
+        }
+    }
+
+    /// Moves `id` in the lookup indexes of `object` from what the stored
+    /// record names to what `record` names (nothing when removed).
+    fn reindex(&mut self, object: &'static str, id: &str, record: Option<&Record>) {
+        let stored = self.tables.get(object).and_then(|t| t.get(id));
+        for (&(indexed, field), index) in self.lookups.iter_mut() {
+            if indexed != object {
+                continue;
+            }
+            let old = stored.and_then(|r| text(r, field));
+            let new = record.and_then(|r| text(r, field));
+            if old == new {
+                continue;
+            }
+            if let Some(old) = old {
+                if let Some(ids) = index.get_mut(old) {
+                    ids.remove(id);
+                    if ids.is_empty() {
+                        index.remove(old);
+                    }
+                }
+            }
+            if let Some(new) = new {
+                index
+                    .entry(new.to_string())
+                    .or_default()
+                    .insert(id.to_string());
+            }
         }
     }
 
@@ -134,6 +201,7 @@ impl Store {
             .map(|journal| journal.split_off(savepoint.0.min(journal.len())))
             .unwrap_or_default();
         for (object, id, previous) in undo.into_iter().rev() {
+            self.reindex(object, &id, previous.as_ref());
             let table = self.tables.entry(object).or_default();
             match previous {
                 Some(record) => table.insert(id, record),
@@ -154,6 +222,9 @@ impl Store {
     pub fn clear(&mut self) {
         for table in self.tables.values_mut() {
             table.clear();
+        }
+        for index in self.lookups.values_mut() {
+            index.clear();
         }
     }
 }
@@ -179,4 +250,45 @@ pub fn number(record: &Record, field: &str) -> Option<f64> {
 /// Returns a record's id.
 pub fn id_of(record: &Record) -> &str {
     text(record, ID).unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn line(id: &str, opportunity: &str) -> Record {
+        json!({ "Id": id, "OpportunityId": opportunity })
+            .as_object()
+            .cloned()
+            .expect("object")
+    }
+
+    fn children_of(store: &Store, opportunity: &str) -> Vec<String> {
+        store
+            .children("OpportunityLineItem", "OpportunityId", opportunity)
+            .expect("indexed")
+            .map(|r| id_of(r).to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_lookup_index_follows_writes_moves_and_rollbacks() {
+        let mut store = Store::new(Arc::new(Clock::default()), "005".into());
+        store.put("OpportunityLineItem", "00k1".into(), line("00k1", "006A"));
+        store.put("OpportunityLineItem", "00k2".into(), line("00k2", "006A"));
+        assert_eq!(children_of(&store, "006A"), ["00k1", "00k2"]);
+
+        let savepoint = store.begin();
+        store.put("OpportunityLineItem", "00k2".into(), line("00k2", "006B"));
+        assert_eq!(children_of(&store, "006A"), ["00k1"]);
+        assert_eq!(children_of(&store, "006B"), ["00k2"]);
+        store.rollback(savepoint);
+
+        assert_eq!(children_of(&store, "006A"), ["00k1", "00k2"]);
+        assert!(children_of(&store, "006B").is_empty());
+        assert!(store.children("Account", "ParentId", "001A").is_none());
+        store.clear();
+        assert!(children_of(&store, "006A").is_empty());
+    }
 }

@@ -187,7 +187,9 @@ impl<'s> Runner<'s> {
             .select
             .iter()
             .map(|item| match item {
-                BoundItem::Child(relationship, sub) => self.child_groups(relationship.field, sub),
+                BoundItem::Child(relationship, sub) => {
+                    self.child_groups(relationship.field, sub, rows)
+                }
                 BoundItem::Field(_) => HashMap::new(),
             })
             .collect();
@@ -212,13 +214,32 @@ impl<'s> Runner<'s> {
             .collect()
     }
 
-    fn child_groups(&self, lookup: &str, sub: &BoundQuery) -> HashMap<&'s str, Vec<&'s Record>> {
+    /// The children of `parents` by parent id: through the store's lookup
+    /// index when it has one, else by a scan of the child table.
+    fn child_groups(
+        &self,
+        lookup: &str,
+        sub: &BoundQuery,
+        parents: &[&'s Record],
+    ) -> HashMap<&'s str, Vec<&'s Record>> {
         let filter = sub.filter.as_ref().map(|f| self.prepare(f));
+        let keep = |record: &Record| {
+            (self.all_rows || !is_deleted(record))
+                && filter.as_ref().is_none_or(|f| self.test(record, f))
+        };
         let mut groups: HashMap<&'s str, Vec<&'s Record>> = HashMap::new();
+        if self.store.children(sub.object.name, lookup, "").is_some() {
+            for parent in parents {
+                let id = id_of(parent);
+                let children = self.store.children(sub.object.name, lookup, id);
+                for record in children.into_iter().flatten().filter(|r| keep(r)) {
+                    groups.entry(id).or_default().push(record);
+                }
+            }
+            return groups;
+        }
         for record in self.store.table(sub.object.name) {
-            if (!self.all_rows && is_deleted(record))
-                || !filter.as_ref().is_none_or(|f| self.test(record, f))
-            {
+            if !keep(record) {
                 continue;
             }
             if let Some(parent) = record.get(lookup).and_then(Value::as_str) {
