@@ -463,53 +463,52 @@ async fn a_bad_query_is_not_retried_and_keeps_the_error_code(pool: PgPool) {
     assert_eq!(h.sandbox.call_count("query"), 1);
 }
 
-#[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
-async fn an_update_of_201_records_takes_one_composite_call_of_two_collections(pool: PgPool) {
-    let h = Harness::start(pool).await;
-    let client = h.client();
-    let ids = h.insert_accounts("Batch", 201);
+/// Sets the FNO Account ID of `count` new accounts in one `update_records`
+/// and checks every record; returns the (composite, collection) call counts.
+async fn update_accounts(h: &Harness, count: usize) -> (u64, u64) {
+    let ids = h.insert_accounts("Batch", count);
     let updates: Vec<(String, Value)> = ids
         .iter()
         .map(|id| (id.clone(), json!({ f::ACCOUNT_ID: format!("FNO-{id}") })))
         .collect();
 
-    let results = client
+    let results = h
+        .client()
         .update_records("Account", updates)
         .await
         .expect("updates sent");
 
-    assert_eq!(results.len(), 201);
+    assert_eq!(results.len(), count);
     assert!(results.iter().all(|r| r.success), "{results:?}");
-    assert_eq!(results[200].id, ids[200]);
-    let last = h.sandbox.record("Account", &ids[200]).expect("record");
-    assert_eq!(last[f::ACCOUNT_ID], format!("FNO-{}", ids[200]));
-    assert_eq!(h.sandbox.call_count("composite"), 1);
-    assert_eq!(h.sandbox.call_count("composite.sobjects"), 0);
+    for (id, result) in ids.iter().zip(&results) {
+        assert_eq!(&result.id, id);
+        let record = h.sandbox.record("Account", id).expect("record");
+        assert_eq!(record[f::ACCOUNT_ID], format!("FNO-{id}"));
+    }
+    (
+        h.sandbox.call_count("composite"),
+        h.sandbox.call_count("composite.sobjects"),
+    )
 }
 
 #[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
-async fn an_update_of_1001_records_takes_two_composite_calls(pool: PgPool) {
+async fn an_update_of_201_records_takes_one_composite_call_of_two_collections(pool: PgPool) {
     let h = Harness::start(pool).await;
-    let client = h.client();
-    let ids = h.insert_accounts("Many", 1001);
-    let updates: Vec<(String, Value)> = ids
-        .iter()
-        .map(|id| (id.clone(), json!({ f::ACCOUNT_ID: format!("FNO-{id}") })))
-        .collect();
 
-    let results = client
-        .update_records("Account", updates)
-        .await
-        .expect("updates sent");
+    let calls = update_accounts(&h, 201).await;
 
-    assert_eq!(results.len(), 1001);
-    assert!(results.iter().all(|r| r.success), "{results:?}");
-    for index in [0, 199, 200, 999, 1000] {
-        let record = h.sandbox.record("Account", &ids[index]).expect("record");
-        assert_eq!(record[f::ACCOUNT_ID], format!("FNO-{}", ids[index]));
-    }
-    assert_eq!(h.sandbox.call_count("composite"), 1);
-    assert_eq!(h.sandbox.call_count("composite.sobjects"), 1);
+    assert_eq!(calls, (1, 0));
+}
+
+#[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
+async fn an_update_of_1001_records_takes_a_composite_of_five_collections_and_a_collection(
+    pool: PgPool,
+) {
+    let h = Harness::start(pool).await;
+
+    let calls = update_accounts(&h, 1001).await;
+
+    assert_eq!(calls, (1, 1));
 }
 
 #[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
