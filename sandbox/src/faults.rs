@@ -1,10 +1,15 @@
 //! Fault switches and per-operation call counters shared by both sandboxes.
 //! A handler calls `Faults::enter(operation)` first: it counts the call, waits
 //! the configured latency, and says whether to fail, drop or garble this call.
+//! A gate (`Faults::close_gate`) holds every call of an operation until the
+//! test that closed it opens it, and tells the test when a call is held: the
+//! way to act "while a call is in flight" without timing.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
 use std::time::Duration;
+use tokio::sync::watch;
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -42,17 +47,78 @@ pub enum Injected {
     Malformed,
 }
 
+/// A closed gate: how many calls it holds, and whether it is open.
+struct GateState {
+    held: watch::Sender<u64>,
+    open: watch::Sender<bool>,
+}
+
+/// The test's side of a gate closed on an operation.
+pub struct Gate {
+    state: Arc<GateState>,
+}
+
+impl Gate {
+    /// Waits until the gate holds at least one call.
+    pub async fn wait_held(&self) {
+        let mut held = self.state.held.subscribe();
+        // The sender lives in the gate itself, so the wait cannot end early.
+        let _ = held.wait_for(|count| *count > 0).await;
+    }
+
+    /// How many calls the gate holds (or held) so far.
+    pub fn held(&self) -> u64 {
+        *self.state.held.borrow()
+    }
+
+    /// Lets the held calls, and every later one, go on.
+    pub fn open(&self) {
+        self.state.open.send_replace(true);
+    }
+}
+
+impl Drop for Gate {
+    fn drop(&mut self) {
+        self.open();
+    }
+}
+
 /// Fault switches and call counters of one sandbox.
 #[derive(Default)]
 pub struct Faults {
     settings: Mutex<FaultSettings>,
     counts: Mutex<BTreeMap<String, u64>>,
+    gates: Mutex<Vec<(String, Arc<GateState>)>>,
 }
 
 impl Faults {
-    /// Counts a call of `operation`, waits the configured latency and decides its fault.
+    /// Closes a gate on every operation whose name is `operation`: such calls
+    /// are counted, then held until the returned gate is opened (or dropped).
+    pub fn close_gate(&self, operation: &str) -> Gate {
+        let state = Arc::new(GateState {
+            held: watch::channel(0).0,
+            open: watch::channel(false).0,
+        });
+        self.lock_gates()
+            .push((operation.to_string(), state.clone()));
+        Gate { state }
+    }
+
+    /// Counts a call of `operation`, holds it at a closed gate, waits the
+    /// configured latency and decides its fault.
     pub async fn enter(&self, operation: &str) -> Injected {
         *self.lock_counts().entry(operation.to_string()).or_default() += 1;
+        let gates: Vec<Arc<GateState>> = self
+            .lock_gates()
+            .iter()
+            .filter(|(name, _)| name == operation)
+            .map(|(_, state)| state.clone())
+            .collect();
+        for gate in gates {
+            let mut open = gate.open.subscribe();
+            gate.held.send_modify(|count| *count += 1);
+            let _ = open.wait_for(|open| *open).await;
+        }
         let (latency, injected) = self.decide(operation);
         if latency > 0 {
             tokio::time::sleep(Duration::from_millis(latency)).await;
@@ -116,6 +182,12 @@ impl Faults {
         self.lock_counts().clear();
     }
 
+    fn lock_gates(&self) -> std::sync::MutexGuard<'_, Vec<(String, Arc<GateState>)>> {
+        self.gates
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     fn lock_settings(&self) -> std::sync::MutexGuard<'_, FaultSettings> {
         self.settings
             .lock()
@@ -132,6 +204,25 @@ impl Faults {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_gate_holds_its_operation_until_it_is_opened() {
+        let faults = Arc::new(Faults::default());
+        let gate = faults.close_gate("createAccount");
+        let held = {
+            let faults = faults.clone();
+            tokio::spawn(async move { faults.enter("createAccount").await })
+        };
+
+        gate.wait_held().await;
+        assert_eq!(faults.enter("createUser").await, Injected::None);
+        assert!(!held.is_finished());
+        gate.open();
+
+        assert_eq!(held.await.expect("call ends"), Injected::None);
+        assert_eq!(gate.held(), 1);
+        assert_eq!(faults.count("createAccount"), 1);
+    }
 
     #[tokio::test]
     async fn fail_next_fails_exactly_that_many_calls() {

@@ -111,16 +111,16 @@ async fn a_record_modified_while_a_run_writes_is_synced_again_by_that_run_not_lo
     );
     let admin = app.admin().await;
     create_daily_schedule(&admin).await;
-    // Entitlement creation hangs, so the quantity changes while the run is on.
-    fnosync_tests::slow_down(app.fno.faults(), "createSimpleEntitlement", 1_500);
+    // Entitlement creation is held, so the quantity changes while the run is on.
+    let gate = app.fno.faults().close_gate("createSimpleEntitlement");
 
     // Act
     make_schedule_due(&pool).await;
-    fnosync_tests::wait_until_called(|| app.fno.call_count("createSimpleEntitlement")).await;
+    gate.wait_held().await;
     app.salesforce
         .update("OpportunityLineItem", &lines[0], json!({ "Quantity": 5 }))
         .expect("change the quantity");
-    app.fno.faults().set(FaultSettings::default());
+    gate.open();
     let first = next_scheduled_run(&admin, 1).await;
     make_schedule_due(&pool).await;
     let second = next_scheduled_run(&admin, 2).await;

@@ -403,17 +403,18 @@ async fn a_tail_sees_every_log_of_a_run_in_order_and_resumes_without_gaps(pool: 
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn a_salesforce_session_that_expires_mid_run_is_renewed_and_the_run_completes(pool: PgPool) {
-    // Arrange: FNO is slow to create the entitlement, so the session can be
+    // Arrange: FNO holds the entitlement creation, so the session can be
     // expired after Salesforce was read and before the write-back.
     let app = ready_app(pool).await;
     let (account, opportunity) = seed_simple(&app, "Session Corp");
-    fnosync_tests::slow_down(app.fno.faults(), "createSimpleEntitlement", 3000);
+    let gate = app.fno.faults().close_gate("createSimpleEntitlement");
     let operator = app.operator().await;
     let run = fnosync_tests::start_sync(&operator, &account).await;
 
     // Act
-    fnosync_tests::wait_until_called(|| app.fno.call_count("createAccount")).await;
+    gate.wait_held().await;
     app.salesforce.expire_sessions();
+    gate.open();
     let ended = fnosync_tests::watch_until_end(&operator, run).await;
 
     // Assert
@@ -441,10 +442,10 @@ async fn a_salesforce_session_that_expires_mid_run_is_renewed_and_the_run_comple
 async fn a_cancelled_run_stops_between_records(pool: PgPool) {
     let app = ready_app(pool).await;
     let (account, _) = seed_simple(&app, "Cancel Corp");
-    fnosync_tests::slow_down(app.fno.faults(), "createAccount", 2000);
+    let gate = app.fno.faults().close_gate("createAccount");
     let operator = app.operator().await;
     let run = fnosync_tests::start_sync(&operator, &account).await;
-    fnosync_tests::wait_until_called(|| app.fno.call_count("createAccount")).await;
+    gate.wait_held().await;
     let cancelled = operator
         .sync()
         .cancel_sync_run(proto::CancelSyncRunRequest {
@@ -456,6 +457,7 @@ async fn a_cancelled_run_stops_between_records(pool: PgPool) {
         .run
         .expect("run");
     assert_eq!(cancelled.run_id, run.run_id);
+    gate.open();
     let last = fnosync_tests::watch_until_end(&operator, cancelled).await;
     assert_eq!(
         last.state,

@@ -137,6 +137,9 @@ pub async fn apply_accounts_and_users(
         contacts.extend(account.contacts.iter().map(|c| (c, account_id.as_str())));
     }
     let fno_accounts = apply_accounts(pass, records.into_values().collect()).await?;
+    if pass.is_cancelled() {
+        return Ok(fno_accounts);
+    }
     let users = contacts
         .into_iter()
         .filter_map(|(contact, owner)| fno_accounts.get(owner).map(|id| (contact, id.as_str())))
