@@ -1,9 +1,12 @@
-//! `fnosync-bench`: measures a full scheduled sync and a second, no-change
-//! one. It seeds the Salesforce sandbox with N accounts (each with a contact
-//! and O Closed Won opportunities of L lines), gives both sandboxes a fixed
-//! latency per call, starts `fnosync serve`, configures it through its API,
-//! fires the scheduled sync twice and prints wall time, orders per second,
-//! Salesforce and FNO calls per order and the server's peak memory.
+//! `fnosync-bench`: measures a full scheduled sync, a second, no-change
+//! one, and a third after copies were activated in FNO on a tenth of the
+//! lines (the feedback to Salesforce). It seeds the Salesforce sandbox with N
+//! accounts (each with a contact and O Closed Won opportunities of L lines),
+//! gives both sandboxes a fixed latency per call, starts `fnosync serve`,
+//! configures it through its API, fires the scheduled sync three times and
+//! prints wall time, orders per second, Salesforce and FNO calls per order
+//! and by operation, whether Salesforce shows FNO's remaining quantities, and
+//! the server's peak memory.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -125,6 +128,9 @@ async fn main() -> anyhow::Result<()> {
     let full = measure(&pool, &client, &salesforce, &fno, 1).await?;
     let memory_after_full = peak_memory_kib(pid);
     let unchanged = measure(&pool, &client, &salesforce, &fno, 2).await?;
+    let activated = activate_every_tenth_line(&fno);
+    let feedback = measure(&pool, &client, &salesforce, &fno, 3).await?;
+    let (right, lines) = remaining_quantities_right(&salesforce, &fno);
     let memory_after_all = peak_memory_kib(pid);
     service.stop().await;
 
@@ -136,6 +142,7 @@ async fn main() -> anyhow::Result<()> {
     for (name, measured) in [
         ("full scheduled sync", &full),
         ("no-change sync", &unchanged),
+        ("feedback sync", &feedback),
     ] {
         let seconds = measured.wall.as_secs_f64();
         println!(
@@ -155,7 +162,14 @@ async fn main() -> anyhow::Result<()> {
         mib(memory_after_full),
         mib(memory_after_all)
     );
-    for (name, measured) in [("full", &full), ("no-change", &unchanged)] {
+    println!(
+        "feedback: a copy activated in FNO on {activated} lines; remaining quantities right in Salesforce on {right} of {lines} lines"
+    );
+    for (name, measured) in [
+        ("full", &full),
+        ("no-change", &unchanged),
+        ("feedback", &feedback),
+    ] {
         let calls: Vec<String> = measured
             .by_operation
             .iter()
@@ -168,12 +182,57 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     anyhow::ensure!(
-        full.run.state == proto::SyncRunState::Completed as i32
-            && unchanged.run.state == proto::SyncRunState::Completed as i32,
+        [&full, &unchanged, &feedback]
+            .iter()
+            .all(|m| m.run.state == proto::SyncRunState::Completed as i32),
         "a run did not complete; see {}",
         service.log_path.display()
     );
     Ok(())
+}
+
+/// Activates one copy of every tenth FNO line, as devices would. The
+/// benchmark's entitlements are Draft, which FNO's activation refuses, so the
+/// copies are counted in FNO's store directly (its last-modified time moves as
+/// with an activation). Returns how many lines were activated.
+fn activate_every_tenth_line(fno: &FnoSandbox) -> usize {
+    fno.store().update(|state| {
+        let now = chrono::Utc::now();
+        let lines = state
+            .entitlements
+            .iter_mut()
+            .flat_map(|e| e.line_items.iter_mut())
+            .step_by(10);
+        let mut activated = 0;
+        for line in lines.filter(|l| l.remaining_copies() > 0) {
+            line.fulfilled_count += 1;
+            line.last_modified = now;
+            activated += 1;
+        }
+        activated
+    })
+}
+
+/// Counts the Salesforce lines whose remaining quantity is FNO's: (right, all).
+fn remaining_quantities_right(salesforce: &SalesforceSandbox, fno: &FnoSandbox) -> (usize, usize) {
+    let remaining: std::collections::HashMap<String, i64> = fno.store().read(|state| {
+        state
+            .entitlements
+            .iter()
+            .flat_map(|e| &e.line_items)
+            .filter_map(|l| Some((l.order_line_number.clone()?, l.remaining_copies())))
+            .collect()
+    });
+    let lines = salesforce.records("OpportunityLineItem");
+    let right = lines
+        .iter()
+        .filter(|line| {
+            let id = line["Id"].as_str().unwrap_or_default();
+            let shown = line["FNO__Remaining_Quantity__c"].as_f64();
+            remaining.get(id).is_some_and(|r| shown == Some(*r as f64))
+        })
+        .count();
+    (right, lines.len())
 }
 
 /// Seeds the accounts, each with a contact and its Closed Won opportunities.

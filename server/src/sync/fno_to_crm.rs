@@ -1,7 +1,8 @@
 //! The FNO to Salesforce direction of scheduled and immediate runs: every
 //! line item FNO changed since the window's start (activations lower the
 //! remaining quantity) is written back onto the Salesforce line it came
-//! from, a page of FNO lines at a time with a checkpoint after each page.
+//! from, a page of FNO lines at a time; the write-back of several pages goes
+//! together, with a checkpoint after each write-back.
 //! FNO lines that came from no Salesforce line are logged and left alone;
 //! values fnosync wrote there last (Salesforce holds them) are not sent again.
 
@@ -16,6 +17,10 @@ use crate::error::Result;
 use crate::fno::{retry, LineItemQuery};
 use crate::salesforce::{fields, RecordUpdate};
 use crate::store::links::{self, LinkRecord};
+
+/// Salesforce lines gathered before they are written back: what one
+/// `composite` call carries.
+const WRITE_BACK_BATCH: usize = 1_000;
 
 /// Step name of the FNO to Salesforce direction.
 pub const FNO_UPDATE_STEP: &str = "Salesforce Update";
@@ -33,11 +38,12 @@ pub async fn update_salesforce(
         modified_after: Some(start.unwrap_or(DateTime::UNIX_EPOCH)),
         ..Default::default()
     };
+    let mut page = checkpoint.fno_pages;
     loop {
         if pass.is_cancelled() {
             return Ok(false);
         }
-        let page = checkpoint.fno_pages + 1;
+        page += 1;
         let read =
             retry::with_backoff(&pass.retry, || fno.find_line_items_page(&query, page)).await;
         let (changed, last) = match read {
@@ -46,6 +52,8 @@ pub async fn update_salesforce(
                 pass.fno_failure(FNO_UPDATE_STEP, "", &error, "line items changed in FNO")
                     .await?;
                 pass.add_failure();
+                // What the pages read so far found still goes to Salesforce.
+                write_back::send(pass).await?;
                 return Ok(true);
             }
         };
@@ -89,10 +97,14 @@ pub async fn update_salesforce(
                 fields,
             });
         }
-        write_back::send(pass).await?;
-        pass.flush().await?;
-        checkpoint.fno_pages = page;
-        checkpoint.save(pass).await?;
+        // The write-back of several pages travels together (five collections
+        // of 200 in one composite call); the checkpoint moves when it is sent.
+        if last || pass.write_back.len() >= WRITE_BACK_BATCH {
+            write_back::send(pass).await?;
+            pass.flush().await?;
+            checkpoint.fno_pages = page;
+            checkpoint.save(pass).await?;
+        }
         pass.record_progress_only().await?;
         if last {
             return Ok(true);
