@@ -86,7 +86,7 @@ pub async fn save_links(db: impl PgExecutor<'_>, links: &[LinkRecord]) -> Result
 
 /// Reads the links of `salesforce_ids` of one object, with what fnosync last
 /// wrote back onto each record (empty when nothing yet), in one statement.
-pub async fn get_links_written_back(
+pub async fn get_links(
     db: impl PgExecutor<'_>,
     sf_object: &str,
     salesforce_ids: &[String],

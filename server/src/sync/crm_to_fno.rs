@@ -174,12 +174,11 @@ where
     T: std::fmt::Debug,
 {
     let ids: Vec<String> = built.iter().map(|(r, _)| r.id.clone()).collect();
-    let links: HashMap<String, LinkRecord> =
-        links::get_links_written_back(&pass.ctx.pool, object, &ids)
-            .await?
-            .into_iter()
-            .map(|(link, _)| (link.salesforce_id.clone(), link))
-            .collect();
+    let links: HashMap<String, LinkRecord> = links::get_links(&pass.ctx.pool, object, &ids)
+        .await?
+        .into_iter()
+        .map(|(link, _)| (link.salesforce_id.clone(), link))
+        .collect();
     let (mut changed, mut unchanged) = (Vec::new(), Vec::new());
     for (record, outcome) in built {
         let (fno, sent) = match outcome {

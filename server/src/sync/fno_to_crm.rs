@@ -62,7 +62,7 @@ pub async fn update_salesforce(
             .filter_map(|line| line.order_line_number.clone())
             .collect();
         let links: HashMap<String, (LinkRecord, String)> =
-            links::get_links_written_back(&pass.ctx.pool, "OpportunityLineItem", &sf_lines)
+            links::get_links(&pass.ctx.pool, "OpportunityLineItem", &sf_lines)
                 .await?
                 .into_iter()
                 .map(|(link, written)| (link.salesforce_id.clone(), (link, written)))
