@@ -60,35 +60,28 @@ AUTH_RS = REPO_ROOT / "server" / "src" / "auth.rs"
 
 @dataclass
 class RoleRule:
-    """The server's rule for the role an RPC needs, as `required_role` in server/src/auth.rs has it."""
+    """The role each RPC needs, as the table `METHODS` in server/src/auth.rs has it."""
 
-    operator_service: str
-    operator_methods: set[str]
-    read_prefixes: tuple[str, ...]
+    roles: dict[tuple[str, str], str]
 
     @classmethod
     def from_server(cls) -> "RoleRule":
-        """Reads the rule's lists from server/src/auth.rs, so the reference follows the server."""
+        """Reads the table from server/src/auth.rs, so the reference follows the server."""
         source = AUTH_RS.read_text()
-        methods = re.search(r"const OPERATOR_METHODS: \[&str; \d+\] = \[(.*?)\];", source, re.S)
-        service = re.search(r'path\.starts_with\("/([\w.]+)/"\) && OPERATOR_METHODS', source)
-        prefixes = re.search(r"let read_only = \[(.*?)\]", source, re.S)
-        if not (methods and service and prefixes):
+        rows = re.findall(r'\("/([\w.]+)/(\w+)", Needs\((\w+)\)\)', source)
+        if not rows:
             sys.exit(
                 f"cannot read the method roles from {AUTH_RS.relative_to(REPO_ROOT)}: "
-                "make RoleRule.from_server in scripts/gen-api-reference.py follow required_role"
+                "make RoleRule.from_server in scripts/gen-api-reference.py follow its METHODS table"
             )
-        return cls(
-            operator_service=service.group(1),
-            operator_methods=set(re.findall(r'"(\w+)"', methods.group(1))),
-            read_prefixes=tuple(re.findall(r'"(\w+)"', prefixes.group(1))),
-        )
+        return cls(roles={(service, method): role.lower() for service, method, role in rows})
 
     def required_role(self, service: str, method: str) -> str:
         """Returns the token role an RPC needs."""
-        if service == self.operator_service and method in self.operator_methods:
-            return "operator"
-        return "viewer" if method.startswith(self.read_prefixes) else "admin"
+        role = self.roles.get((service, method))
+        if role is None:
+            sys.exit(f"{service}/{method} is not in METHODS of {AUTH_RS.relative_to(REPO_ROOT)}: add it with its role")
+        return role
 
 
 def compile_protos() -> descriptor_pb2.FileDescriptorSet:

@@ -9,49 +9,9 @@ use std::task::{Context, Poll};
 use sqlx::PgPool;
 use tonic::Status;
 
+pub use crate::domain::role::Role;
 use crate::store::tokens;
 use crate::telemetry_metrics::{RPC_DURATION, RPC_REQUESTS};
-
-/// What a token may do. Each role includes the ones below it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Role {
-    /// Read everything.
-    Viewer,
-    /// Read everything, start and cancel syncs.
-    Operator,
-    /// Everything, including configuration.
-    Admin,
-}
-
-impl Role {
-    /// Returns the role's name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Viewer => "viewer",
-            Self::Operator => "operator",
-            Self::Admin => "admin",
-        }
-    }
-
-    /// Parses a role name.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "viewer" => Some(Self::Viewer),
-            "operator" => Some(Self::Operator),
-            "admin" => Some(Self::Admin),
-            _ => None,
-        }
-    }
-}
-
-impl std::str::FromStr for Role {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::parse(text)
-            .ok_or_else(|| format!("unknown role {text:?}: use admin, operator or viewer"))
-    }
-}
 
 /// The authenticated caller, put in the request's extensions.
 #[derive(Clone, Debug)]
@@ -62,26 +22,134 @@ pub struct Principal {
     pub role: Role,
 }
 
-/// Returns the role a method path needs, or `None` when it is open to all.
-pub fn required_role(path: &str) -> Option<Role> {
-    if path.starts_with("/grpc.health.v1.Health/") || path.starts_with("/grpc.reflection.") {
-        return None;
-    }
-    let method = path.rsplit('/').next().unwrap_or_default();
-    const OPERATOR_METHODS: [&str; 4] = [
-        "SyncAccount",
-        "StartImmediateSync",
-        "CancelSyncRun",
-        "ResumeSyncRun",
-    ];
-    if path.starts_with("/fnosync.v1.SyncService/") && OPERATOR_METHODS.contains(&method) {
-        return Some(Role::Operator);
-    }
-    let read_only = ["Get", "List", "Watch", "Tail"]
-        .iter()
-        .any(|prefix| method.starts_with(prefix));
-    Some(if read_only { Role::Viewer } else { Role::Admin })
+/// Who may call a method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, without a token (health and reflection).
+    Open,
+    /// A token of this role or a higher one.
+    Needs(Role),
 }
+
+use Access::{Needs, Open};
+use Role::{Admin, Operator, Viewer};
+
+/// Every method the server serves with who may call it, one row per RPC. A
+/// path not in this table is answered `UNIMPLEMENTED` before any token is
+/// looked at, and is counted in the metrics as `unknown`.
+pub const METHODS: &[(&str, Access)] = &[
+    ("/grpc.health.v1.Health/Check", Open),
+    ("/grpc.health.v1.Health/Watch", Open),
+    (
+        "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+        Open,
+    ),
+    (
+        "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+        Open,
+    ),
+    ("/fnosync.v1.AdminService/CreateRemoteSite", Needs(Admin)),
+    ("/fnosync.v1.AdminService/ListRemoteSites", Needs(Viewer)),
+    ("/fnosync.v1.AdminService/UpdateRemoteSite", Needs(Admin)),
+    ("/fnosync.v1.AdminService/DeleteRemoteSite", Needs(Admin)),
+    ("/fnosync.v1.AdminService/SetFnoConnection", Needs(Admin)),
+    (
+        "/fnosync.v1.AdminService/SetSalesforceConnection",
+        Needs(Admin),
+    ),
+    (
+        "/fnosync.v1.AdminService/GetConnectionStatus",
+        Needs(Viewer),
+    ),
+    ("/fnosync.v1.AdminService/SubmitLicenseKey", Needs(Admin)),
+    ("/fnosync.v1.AdminService/GetLicenseInfo", Needs(Viewer)),
+    ("/fnosync.v1.AdminService/RefreshLicenseInfo", Needs(Admin)),
+    (
+        "/fnosync.v1.AdminService/GetSalesforceSchemaStatus",
+        Needs(Viewer),
+    ),
+    ("/fnosync.v1.AdminService/ListPageLayouts", Needs(Viewer)),
+    ("/fnosync.v1.AdminService/UpdatePageLayouts", Needs(Admin)),
+    ("/fnosync.v1.AdminService/CreateApiToken", Needs(Admin)),
+    ("/fnosync.v1.FilterService/GetFilters", Needs(Viewer)),
+    ("/fnosync.v1.FilterService/UpdateFilters", Needs(Admin)),
+    (
+        "/fnosync.v1.TransactionLogService/ListTransactionLogs",
+        Needs(Viewer),
+    ),
+    (
+        "/fnosync.v1.TransactionLogService/GetTransactionLog",
+        Needs(Viewer),
+    ),
+    (
+        "/fnosync.v1.TransactionLogService/TailTransactionLogs",
+        Needs(Viewer),
+    ),
+    (
+        "/fnosync.v1.MappingService/ListFieldMappings",
+        Needs(Viewer),
+    ),
+    (
+        "/fnosync.v1.MappingService/UpdateFieldMapping",
+        Needs(Admin),
+    ),
+    (
+        "/fnosync.v1.MappingService/DeleteFieldMapping",
+        Needs(Admin),
+    ),
+    (
+        "/fnosync.v1.MappingService/ListCustomAttributes",
+        Needs(Viewer),
+    ),
+    (
+        "/fnosync.v1.MappingService/CreateCustomAttribute",
+        Needs(Admin),
+    ),
+    (
+        "/fnosync.v1.MappingService/DeleteCustomAttribute",
+        Needs(Admin),
+    ),
+    ("/fnosync.v1.OverviewService/GetOverview", Needs(Viewer)),
+    ("/fnosync.v1.ProductService/ListProducts", Needs(Viewer)),
+    (
+        "/fnosync.v1.ProductService/SetProductSyncIncluded",
+        Needs(Admin),
+    ),
+    ("/fnosync.v1.ScheduleService/GetSchedule", Needs(Viewer)),
+    ("/fnosync.v1.ScheduleService/CreateSchedule", Needs(Admin)),
+    ("/fnosync.v1.ScheduleService/UpdateSchedule", Needs(Admin)),
+    ("/fnosync.v1.ScheduleService/PauseSchedule", Needs(Admin)),
+    ("/fnosync.v1.ScheduleService/ResumeSchedule", Needs(Admin)),
+    ("/fnosync.v1.ScheduleService/DeleteSchedule", Needs(Admin)),
+    ("/fnosync.v1.SyncService/SyncAccount", Needs(Operator)),
+    (
+        "/fnosync.v1.SyncService/StartImmediateSync",
+        Needs(Operator),
+    ),
+    ("/fnosync.v1.SyncService/GetSyncRun", Needs(Viewer)),
+    ("/fnosync.v1.SyncService/ListSyncRuns", Needs(Viewer)),
+    ("/fnosync.v1.SyncService/CancelSyncRun", Needs(Operator)),
+    ("/fnosync.v1.SyncService/ResumeSyncRun", Needs(Operator)),
+    ("/fnosync.v1.SyncService/WatchSyncRun", Needs(Viewer)),
+];
+
+/// Finds a method path in [`METHODS`]: its path as a static label and who
+/// may call it; `None` for a path the server does not serve.
+pub fn method(path: &str) -> Option<(&'static str, Access)> {
+    METHODS.iter().find(|(known, _)| *known == path).copied()
+}
+
+/// Returns the role a method path needs, or `None` when it is open to all
+/// or not served.
+pub fn required_role(path: &str) -> Option<Role> {
+    match method(path)?.1 {
+        Open => None,
+        Needs(role) => Some(role),
+    }
+}
+
+/// The metrics label of paths that are not methods of the server.
+const UNKNOWN_METHOD: &str = "unknown";
 
 /// Checks a request's `authorization` header against the stored tokens.
 #[derive(Clone)]
@@ -101,8 +169,14 @@ impl Authenticator {
         path: &str,
         authorization: Option<&str>,
     ) -> Result<Option<Principal>, Status> {
-        let Some(required) = required_role(path) else {
-            return Ok(None);
+        let required = match method(path) {
+            None => {
+                return Err(Status::unimplemented(format!(
+                "{path} is not a method of this server; see the API reference or server reflection"
+            )))
+            }
+            Some((_, Open)) => return Ok(None),
+            Some((_, Needs(role))) => role,
         };
         let token = authorization
             .and_then(|value| value.strip_prefix("Bearer "))
@@ -193,6 +267,7 @@ where
         let authenticator = self.authenticator.clone();
         Box::pin(async move {
             let path = request.uri().path().to_string();
+            let label = method(&path).map_or(UNKNOWN_METHOD, |(known, _)| known);
             let started = std::time::Instant::now();
             let header = request
                 .headers()
@@ -219,9 +294,9 @@ where
                 .unwrap_or(tonic::Code::Ok);
             let elapsed = started.elapsed();
             let elapsed_ms = elapsed.as_millis() as u64;
-            metrics::counter!(RPC_REQUESTS, "method" => path.clone(), "code" => format!("{code:?}")).increment(1);
-            metrics::histogram!(RPC_DURATION, "method" => path.clone())
-                .record(elapsed.as_secs_f64());
+            metrics::counter!(RPC_REQUESTS, "method" => label, "code" => format!("{code:?}"))
+                .increment(1);
+            metrics::histogram!(RPC_DURATION, "method" => label).record(elapsed.as_secs_f64());
             span.in_scope(|| tracing::info!(code = ?code, elapsed_ms, "rpc finished"));
             Ok(response)
         })
@@ -241,35 +316,73 @@ mod tests {
     use super::*;
 
     #[test]
-    fn methods_need_the_roles_of_their_kind() {
+    fn methods_need_the_roles_of_the_table() {
         assert_eq!(required_role("/grpc.health.v1.Health/Check"), None);
         assert_eq!(
-            required_role("/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"),
-            None
+            method("/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"),
+            Some((
+                "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                Open
+            ))
         );
         assert_eq!(
             required_role("/fnosync.v1.AdminService/ListRemoteSites"),
             Some(Role::Viewer)
         );
         assert_eq!(
-            required_role("/fnosync.v1.AdminService/CreateRemoteSite"),
-            Some(Role::Admin)
-        );
-        assert_eq!(
             required_role("/fnosync.v1.SyncService/SyncAccount"),
             Some(Role::Operator)
         );
+        assert_eq!(method("/unknown.Service/Anything"), None);
         assert_eq!(
-            required_role("/fnosync.v1.SyncService/WatchSyncRun"),
-            Some(Role::Viewer)
+            method("/fnosync.v1.AdminService/GetConnectionStatusX"),
+            None
         );
-        assert_eq!(
-            required_role("/fnosync.v1.ScheduleService/PauseSchedule"),
-            Some(Role::Admin)
-        );
-        assert_eq!(
-            required_role("/unknown.Service/Anything"),
-            Some(Role::Admin)
-        );
+    }
+
+    /// Every method of every fnosync service, as the descriptor set the
+    /// server reflects has them.
+    fn served_methods() -> Vec<String> {
+        use prost::Message as _;
+        let set = prost_types::FileDescriptorSet::decode(fnosync_proto::FILE_DESCRIPTOR_SET)
+            .expect("descriptor set");
+        let mut paths = Vec::new();
+        for file in set.file {
+            for service in &file.service {
+                for rpc in &service.method {
+                    paths.push(format!(
+                        "/{}.{}/{}",
+                        file.package(),
+                        service.name(),
+                        rpc.name()
+                    ));
+                }
+            }
+        }
+        paths
+    }
+
+    #[test]
+    fn every_method_of_the_api_is_in_the_table_and_needs_a_token() {
+        let served = served_methods();
+        assert!(served.len() > 40, "{served:?}");
+        for path in &served {
+            match method(path) {
+                Some((_, Needs(_))) => {}
+                other => panic!(
+                    "{path} is {other:?}: add it to METHODS in server/src/auth.rs with its role"
+                ),
+            }
+        }
+        for (path, access) in METHODS {
+            assert!(
+                served.iter().any(|p| p == path) || *access == Open,
+                "{path} is in METHODS but not in the API"
+            );
+        }
+        let mut paths: Vec<&str> = METHODS.iter().map(|(p, _)| *p).collect();
+        paths.sort_unstable();
+        paths.dedup();
+        assert_eq!(paths.len(), METHODS.len(), "a method is listed twice");
     }
 }

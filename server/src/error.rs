@@ -40,6 +40,9 @@ pub enum Error {
     /// The call exists in the API but is not served by this version.
     #[error("{0}")]
     Unimplemented(String),
+    /// A worker's hold on a run ended: another worker claimed it.
+    #[error("sync run {run_id} was taken over by another worker")]
+    LeaseLost { run_id: String },
     /// A database failure.
     #[error("database error")]
     Db(#[from] sqlx::Error),
@@ -129,6 +132,7 @@ impl From<Error> for Status {
             Error::Unauthenticated(_) => Status::unauthenticated(message),
             Error::Unavailable(_) => Status::unavailable(message),
             Error::Unimplemented(_) => Status::unimplemented(message),
+            Error::LeaseLost { .. } => Status::aborted(message),
             Error::Db(cause) => {
                 tracing::error!(error = %cause, "database error");
                 Status::internal(message)

@@ -131,3 +131,108 @@ async fn a_token_created_by_the_cli_authenticates_and_is_stored_hashed(pool: PgP
         .expect_err("viewer");
     assert_eq!(denied.code(), Code::PermissionDenied);
 }
+
+/// Every method path of the fnosync services, as the server's descriptor set has them.
+fn api_methods() -> Vec<String> {
+    use prost::Message as _;
+    let set = prost_types::FileDescriptorSet::decode(fnosync_proto::FILE_DESCRIPTOR_SET)
+        .expect("descriptor set");
+    set.file
+        .iter()
+        .flat_map(|file| {
+            file.service.iter().flat_map(move |service| {
+                service.method.iter().map(move |method| {
+                    format!("/{}.{}/{}", file.package(), service.name(), method.name())
+                })
+            })
+        })
+        .collect()
+}
+
+/// Calls `path` with an empty message and no token; returns the status.
+async fn call_without_token(channel: &tonic::transport::Channel, path: &str) -> tonic::Status {
+    let mut grpc = tonic::client::Grpc::new(channel.clone());
+    grpc.ready().await.expect("ready");
+    grpc.unary(
+        tonic::Request::new(()),
+        path.parse().expect("path"),
+        tonic_prost::ProstCodec::<(), ()>::default(),
+    )
+    .await
+    .expect_err(path)
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn every_method_of_the_api_refuses_a_call_without_a_token(pool: PgPool) {
+    // Arrange
+    let app = TestApp::spawn(pool).await;
+    let channel = tonic::transport::Endpoint::from_shared(app.url())
+        .expect("url")
+        .connect()
+        .await
+        .expect("connect");
+    let methods = api_methods();
+
+    // Act
+    let mut answers = Vec::new();
+    for path in &methods {
+        answers.push((path, call_without_token(&channel, path).await.code()));
+    }
+    let unknown = call_without_token(&channel, "/fnosync.v1.AdminService/NoSuchMethod").await;
+
+    // Assert
+    assert!(methods.len() > 40, "{methods:?}");
+    for (path, code) in answers {
+        assert_eq!(code, Code::Unauthenticated, "{path} served without a token");
+    }
+    assert_eq!(unknown.code(), Code::Unimplemented, "{unknown:?}");
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn token_less_calls_to_ten_thousand_paths_add_no_metric_series(pool: PgPool) {
+    // Arrange: the metrics are the process's, shared with the other tests,
+    // so the series of the paths called here are told by their names.
+    let app = TestApp::spawn(pool).await;
+    let channel = tonic::transport::Endpoint::from_shared(app.url())
+        .expect("url")
+        .connect()
+        .await
+        .expect("connect");
+    let unknown_calls = |text: &str| {
+        text.lines()
+            .find(|line| {
+                line.starts_with(
+                    "fnosync_rpc_requests_total{method=\"unknown\",code=\"Unimplemented\"}",
+                )
+            })
+            .and_then(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .unwrap_or_default()
+    };
+    let before = unknown_calls(&scrape_metrics(&app).await);
+
+    // Act
+    for n in 0..10_000 {
+        call_without_token(&channel, &format!("/fnosync.v1.Probe/Path{n}")).await;
+    }
+    let text = scrape_metrics(&app).await;
+
+    // Assert
+    assert!(
+        unknown_calls(&text) >= before + 10_000.0,
+        "each call counted as unknown:\n{text}"
+    );
+    let per_path = text
+        .lines()
+        .filter(|line| line.contains("Probe/Path"))
+        .count();
+    assert_eq!(per_path, 0, "no series per path");
+}
+
+async fn scrape_metrics(app: &TestApp) -> String {
+    reqwest::get(format!("http://{}/metrics", app.metrics_addr))
+        .await
+        .expect("scrape")
+        .text()
+        .await
+        .expect("body")
+}

@@ -33,4 +33,5 @@ mod sync_faults;
 mod sync_flow;
 mod sync_preconditions;
 mod sync_rules;
+mod sync_writers;
 mod tls;

@@ -4,4 +4,5 @@
 pub mod filters;
 pub mod mapping;
 pub mod remote_site;
+pub mod role;
 pub mod schedule;

@@ -1,6 +1,7 @@
 //! The PostgreSQL store: one module per aggregate, all SQL of the server.
 //! Functions take a pool or a transaction from the caller; none decides policy.
 
+pub mod claims;
 pub mod connections;
 pub mod filters;
 pub mod idempotency;

@@ -38,11 +38,41 @@ pub struct RunRecord {
     pub ended_at: Option<DateTime<Utc>>,
     /// Scheduled and immediate runs: where the last worker got to.
     pub checkpoint: Option<serde_json::Value>,
+    /// Grows by one at each claim: the claiming worker's fence.
+    pub lease_token: i64,
+}
+
+impl RunRecord {
+    /// The lease its worker holds the run with, as claimed.
+    pub fn lease(&self) -> Lease {
+        Lease {
+            run_id: self.run_id.clone(),
+            token: self.lease_token,
+        }
+    }
+}
+
+/// A worker's hold on a run: every write of the run's state carries it and
+/// is refused ([`Error::LeaseLost`]) once another worker has claimed the run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lease {
+    /// The run.
+    pub run_id: String,
+    /// The token of the claim.
+    pub token: i64,
+}
+
+impl Lease {
+    fn lost(&self) -> Error {
+        Error::LeaseLost {
+            run_id: self.run_id.clone(),
+        }
+    }
 }
 
 const COLUMNS: &str = "run_id, kind, state, account_id, window_start, window_end, records_total, \
                        records_done, records_failed, requested_by, message, created_at, \
-                       started_at, ended_at, checkpoint";
+                       started_at, ended_at, checkpoint, lease_token";
 
 /// Reads one run; unknown is `NotFound`.
 pub async fn get_run(db: impl PgExecutor<'_>, run_id: &str) -> Result<RunRecord> {
@@ -172,7 +202,8 @@ pub async fn claim_run(
 ) -> Result<Option<RunRecord>> {
     Ok(sqlx::query_as::<_, RunRecord>(&format!(
         "UPDATE sync_runs SET state = 'running', started_at = COALESCE(started_at, now()), \
-         worker_id = $1, lease_until = now() + make_interval(secs => $2) \
+         worker_id = $1, lease_until = now() + make_interval(secs => $2), \
+         lease_token = lease_token + 1 \
          WHERE run_id = (SELECT run_id FROM sync_runs \
              WHERE state = 'queued' OR (state IN ('running', 'paused') AND lease_until < now()) \
              ORDER BY created_at, run_id LIMIT 1 FOR UPDATE SKIP LOCKED) \
@@ -196,51 +227,66 @@ pub struct Requests {
 /// Records progress and extends the lease; tells what operators asked.
 pub async fn record_progress(
     pool: &sqlx::PgPool,
-    run_id: &str,
-    worker_id: &str,
+    lease: &Lease,
     progress: (i64, i64, i64),
     lease_secs: f64,
 ) -> Result<Requests> {
     let row: Option<(bool, bool)> = sqlx::query_as(
         "UPDATE sync_runs SET records_total = $3, records_done = $4, records_failed = $5, \
-         lease_until = now() + make_interval(secs => $6) \
-         WHERE run_id = $1 AND worker_id = $2 RETURNING cancel_requested, budget_override",
+         lease_until = GREATEST(lease_until, now() + make_interval(secs => $6)) \
+         WHERE run_id = $1 AND lease_token = $2 RETURNING cancel_requested, budget_override",
     )
-    .bind(run_id)
-    .bind(worker_id)
+    .bind(&lease.run_id)
+    .bind(lease.token)
     .bind(progress.0)
     .bind(progress.1)
     .bind(progress.2)
     .bind(lease_secs)
     .fetch_optional(pool)
     .await?;
-    Ok(match row {
-        Some((cancel, budget_override)) => Requests {
-            cancel,
-            budget_override,
-        },
-        None => Requests {
-            cancel: true,
-            budget_override: false,
-        },
+    let (cancel, budget_override) = row.ok_or_else(|| lease.lost())?;
+    Ok(Requests {
+        cancel,
+        budget_override,
     })
 }
 
-/// Saves a run's checkpoint, if the run is still this worker's; `false` when it is not.
+/// Extends the lease of a run its worker still holds: the heartbeat of a
+/// run in progress, whatever its records are doing.
+pub async fn renew_lease(pool: &sqlx::PgPool, lease: &Lease, lease_secs: f64) -> Result<()> {
+    let renewed = sqlx::query(
+        "UPDATE sync_runs SET lease_until = GREATEST(lease_until, now() + make_interval(secs => $3)) \
+         WHERE run_id = $1 AND lease_token = $2 AND state IN ('running', 'paused')",
+    )
+    .bind(&lease.run_id)
+    .bind(lease.token)
+    .bind(lease_secs)
+    .execute(pool)
+    .await?;
+    fenced(renewed, lease)
+}
+
+fn fenced(done: sqlx::postgres::PgQueryResult, lease: &Lease) -> Result<()> {
+    if done.rows_affected() == 0 {
+        return Err(lease.lost());
+    }
+    Ok(())
+}
+
+/// Saves a run's checkpoint while its worker holds the lease.
 pub async fn save_checkpoint(
     pool: &sqlx::PgPool,
-    run_id: &str,
-    worker_id: &str,
+    lease: &Lease,
     checkpoint: &serde_json::Value,
-) -> Result<bool> {
+) -> Result<()> {
     let saved =
-        sqlx::query("UPDATE sync_runs SET checkpoint = $3 WHERE run_id = $1 AND worker_id = $2")
-            .bind(run_id)
-            .bind(worker_id)
+        sqlx::query("UPDATE sync_runs SET checkpoint = $3 WHERE run_id = $1 AND lease_token = $2")
+            .bind(&lease.run_id)
+            .bind(lease.token)
             .bind(checkpoint)
             .execute(pool)
             .await?;
-    Ok(saved.rows_affected() == 1)
+    fenced(saved, lease)
 }
 
 /// Of `accounts`, returns those the run has already synced.
@@ -259,27 +305,30 @@ pub async fn accounts_done(
     Ok(done.into_iter().map(|(id,)| id).collect())
 }
 
-/// Notes accounts as synced in the run, each with whether it failed, in one statement.
+/// Notes accounts as synced in the run, each with whether it failed, in one
+/// statement, while its worker holds the lease.
 pub async fn mark_accounts_done(
     pool: &sqlx::PgPool,
-    run_id: &str,
+    lease: &Lease,
     accounts: &[(String, bool)],
 ) -> Result<()> {
     if accounts.is_empty() {
         return Ok(());
     }
     let (ids, failed): (Vec<String>, Vec<bool>) = accounts.iter().cloned().unzip();
-    sqlx::query(
+    let marked = sqlx::query(
         "INSERT INTO sync_run_accounts (run_id, account_id, failed) \
-         SELECT $1, account_id, failed FROM unnest($2::text[], $3::bool[]) AS a(account_id, failed) \
+         SELECT $1, account_id, failed FROM unnest($3::text[], $4::bool[]) AS a(account_id, failed) \
+         WHERE EXISTS (SELECT 1 FROM sync_runs WHERE run_id = $1 AND lease_token = $2) \
          ON CONFLICT (run_id, account_id) DO UPDATE SET failed = EXCLUDED.failed, done_at = now()",
     )
-    .bind(run_id)
+    .bind(&lease.run_id)
+    .bind(lease.token)
     .bind(&ids)
     .bind(&failed)
     .execute(pool)
     .await?;
-    Ok(())
+    fenced(marked, lease)
 }
 
 /// Counts the accounts the run synced and those it could not.
@@ -316,35 +365,43 @@ pub async fn request_resume(pool: &sqlx::PgPool, run_id: &str) -> Result<RunReco
 
 /// Puts a run its worker stopped for a shutdown back in the queue, with its
 /// checkpoint, for another worker to go on with; `None` when an operator
-/// asked to cancel it (it then ends cancelled).
-pub async fn release_run(pool: &sqlx::PgPool, run_id: &str) -> Result<Option<RunRecord>> {
-    Ok(sqlx::query_as::<_, RunRecord>(&format!(
+/// asked to cancel it (it then ends cancelled). Its account claims go with
+/// the lease.
+pub async fn release_run(pool: &sqlx::PgPool, lease: &Lease) -> Result<Option<RunRecord>> {
+    let released = sqlx::query_as::<_, RunRecord>(&format!(
         "UPDATE sync_runs SET state = 'queued', worker_id = NULL, lease_until = NULL, \
          message = 'stopped by a server shutdown; queued again to go on from its checkpoint' \
-         WHERE run_id = $1 AND NOT cancel_requested RETURNING {COLUMNS}"
+         WHERE run_id = $1 AND lease_token = $2 AND NOT cancel_requested RETURNING {COLUMNS}"
     ))
-    .bind(run_id)
+    .bind(&lease.run_id)
+    .bind(lease.token)
     .fetch_optional(pool)
-    .await?)
+    .await?;
+    if released.is_none() && get_run(pool, &lease.run_id).await?.lease_token != lease.token {
+        return Err(lease.lost());
+    }
+    Ok(released)
 }
 
-/// Ends a run in a final state with a message.
+/// Ends a run in a final state with a message, while its worker holds the
+/// lease; its account claims end with it.
 pub async fn finish_run(
     pool: &sqlx::PgPool,
-    run_id: &str,
+    lease: &Lease,
     state: &str,
     message: &str,
 ) -> Result<RunRecord> {
     sqlx::query_as::<_, RunRecord>(&format!(
-        "UPDATE sync_runs SET state = $2, message = $3, ended_at = now(), lease_until = NULL \
-         WHERE run_id = $1 RETURNING {COLUMNS}"
+        "UPDATE sync_runs SET state = $3, message = $4, ended_at = now(), lease_until = NULL \
+         WHERE run_id = $1 AND lease_token = $2 RETURNING {COLUMNS}"
     ))
-    .bind(run_id)
+    .bind(&lease.run_id)
+    .bind(lease.token)
     .bind(state)
     .bind(message)
     .fetch_optional(pool)
     .await?
-    .ok_or_else(|| Error::not_found("sync run", run_id))
+    .ok_or_else(|| lease.lost())
 }
 
 /// Asks a run to stop: a queued run is cancelled at once, a running one
@@ -362,25 +419,28 @@ pub async fn request_cancel(pool: &sqlx::PgPool, run_id: &str) -> Result<RunReco
     .ok_or_else(|| Error::not_found("sync run", run_id))
 }
 
-/// Marks a running run paused (or running again) with a message, and extends its lease.
+/// Marks a running run paused (or running again) with a message, and
+/// extends its lease, while its worker holds the lease.
 pub async fn set_paused(
     pool: &sqlx::PgPool,
-    run_id: &str,
+    lease: &Lease,
     paused: bool,
     message: &str,
     lease_secs: f64,
 ) -> Result<()> {
-    sqlx::query(
-        "UPDATE sync_runs SET state = $2, message = $3, lease_until = now() + make_interval(secs => $4) \
-         WHERE run_id = $1",
+    let set = sqlx::query(
+        "UPDATE sync_runs SET state = $3, message = $4, \
+         lease_until = GREATEST(lease_until, now() + make_interval(secs => $5)) \
+         WHERE run_id = $1 AND lease_token = $2",
     )
-    .bind(run_id)
+    .bind(&lease.run_id)
+    .bind(lease.token)
     .bind(if paused { "paused" } else { "running" })
     .bind(message)
     .bind(lease_secs)
     .execute(pool)
     .await?;
-    Ok(())
+    fenced(set, lease)
 }
 
 /// Counts the runs waiting for a worker.

@@ -4,7 +4,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
-use crate::auth::Role;
+use crate::domain::role::Role;
 use crate::error::{is_constraint_violation, Error, Result};
 
 /// A stored token, without its secret.

@@ -15,7 +15,7 @@ use chrono::{Duration, Utc};
 use futures::stream::{FuturesUnordered, StreamExt};
 
 use super::changes::{self, Checkpoint, Phase, Window};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::crm_to_fno::{
     apply_accounts_and_users, read_accounts, sync_read_account, AccountOutcome, AccountRead,
@@ -24,7 +24,7 @@ use super::crm_to_fno::{
 use super::engine::Ended;
 use super::orders::{self, PendingCreate};
 use super::pass::{Pass, SALESFORCE_COMPONENT};
-use super::{budget, echo, fno_to_crm, scheduler, write_back};
+use super::{budget, claims, echo, fno_to_crm, scheduler, write_back};
 use crate::error::Result;
 use crate::salesforce::RecordUpdate;
 use crate::store::runs;
@@ -150,15 +150,42 @@ async fn sync_changed_accounts(
 /// while the run wrote back to them.
 const MAX_ROUNDS: usize = 3;
 
-/// Syncs the accounts of one page: reads them all at once, sends their FNO
-/// accounts and users in batched rounds, plans their orders side by side,
-/// creates the page's new entitlements in batched calls, writes back what FNO assigned for the whole page, and notes the
-/// accounts in the run. The change query leaves out records last changed by
-/// the integration user (the echo of the write-back), so a person's edit
-/// that landed between the read and the write-back would be hidden behind
-/// it: the orders written back are read again, and an account whose orders
-/// changed meanwhile is synced again in another round.
+/// Syncs the accounts of one page, those no other run holds first, then the
+/// others as they come free (see [`claims`]); each claimed set as
+/// [`sync_claimed`] does, given back once recorded.
 async fn sync_page(
+    pass: &mut Pass<'_>,
+    accounts: Vec<String>,
+) -> Result<std::result::Result<bool, String>> {
+    let mut waiting = accounts;
+    let mut noted = HashSet::new();
+    while !waiting.is_empty() {
+        let claimed = claims::take(pass, &waiting, &mut noted).await?;
+        if claimed.is_empty() {
+            return Ok(Ok(false));
+        }
+        let taken: HashSet<&String> = claimed.iter().collect();
+        waiting.retain(|account| !taken.contains(account));
+        let synced = sync_claimed(pass, claimed.clone()).await;
+        claims::give_back(pass, &claimed).await?;
+        match synced? {
+            Ok(true) => {}
+            other => return Ok(other),
+        }
+    }
+    Ok(Ok(true))
+}
+
+/// Syncs claimed accounts of one page: reads them all at once, sends their
+/// FNO accounts and users in batched rounds, plans their orders side by
+/// side, creates the page's new entitlements in batched calls, writes back
+/// what FNO assigned for the whole page, and notes the accounts in the run.
+/// The change query leaves out records last changed by the integration user
+/// (the echo of the write-back), so a person's edit that landed between the
+/// read and the write-back would be hidden behind it: the orders written
+/// back are read again, and an account whose orders changed meanwhile is
+/// synced again in another round.
+async fn sync_claimed(
     pass: &mut Pass<'_>,
     accounts: Vec<String>,
 ) -> Result<std::result::Result<bool, String>> {
@@ -181,7 +208,7 @@ async fn sync_page(
         let written = read_orders.accounts_written_back(&pass.write_back);
         write_back::send(pass).await?;
         pass.flush().await?;
-        runs::mark_accounts_done(&pass.ctx.pool, &pass.run.run_id, &synced).await?;
+        runs::mark_accounts_done(&pass.ctx.pool, &pass.run.lease(), &synced).await?;
         if !finished {
             return Ok(Ok(false));
         }

@@ -46,7 +46,7 @@ pub async fn wait_for_budget(pass: &mut Pass<'_>) -> Result<bool> {
     .await?;
     pass.logger.flush().await?;
     let lease = pass.ctx.lease.as_secs_f64() + pass.ctx.budget_check.as_secs_f64();
-    runs::set_paused(&pass.ctx.pool, &pass.run.run_id, true, &message, lease).await?;
+    runs::set_paused(&pass.ctx.pool, &pass.run.lease(), true, &message, lease).await?;
     tracing::warn!(run_id = %pass.run.run_id, remaining, floor, "run paused for the salesforce api budget");
     let mut last_reading = tokio::time::Instant::now();
     loop {
@@ -69,7 +69,7 @@ pub async fn wait_for_budget(pass: &mut Pass<'_>) -> Result<bool> {
         if remaining >= floor || resumed {
             runs::set_paused(
                 &pass.ctx.pool,
-                &pass.run.run_id,
+                &pass.run.lease(),
                 false,
                 "",
                 pass.ctx.lease.as_secs_f64(),
@@ -83,6 +83,6 @@ pub async fn wait_for_budget(pass: &mut Pass<'_>) -> Result<bool> {
             pass.completed(BUDGET_STEP, "", note).await?;
             return Ok(true);
         }
-        runs::set_paused(&pass.ctx.pool, &pass.run.run_id, true, &message, lease).await?;
+        runs::set_paused(&pass.ctx.pool, &pass.run.lease(), true, &message, lease).await?;
     }
 }

@@ -58,14 +58,7 @@ impl Checkpoint {
 
     /// Saves the checkpoint on the pass's run.
     pub async fn save(&self, pass: &Pass<'_>) -> crate::error::Result<()> {
-        runs::save_checkpoint(
-            &pass.ctx.pool,
-            &pass.run.run_id,
-            &pass.ctx.worker_id,
-            &self.to_json(),
-        )
-        .await
-        .map(drop)
+        runs::save_checkpoint(&pass.ctx.pool, &pass.run.lease(), &self.to_json()).await
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::engine::Ended;
 use super::mapping::value_text;
 use super::pass::{fingerprint, Pass, SALESFORCE_COMPONENT};
-use super::{orders, rules, write_back};
+use super::{claims, orders, rules, write_back};
 use crate::domain::mapping::SfObject;
 use crate::error::Result;
 use crate::fno::operations::CREATE_ACCOUNT;
@@ -80,16 +80,30 @@ pub async fn read_accounts(
     Ok(reads)
 }
 
-/// Carries out the one-time sync of the run's account.
+/// Carries out the one-time sync of the run's account, once no other run
+/// holds it.
 pub async fn sync_account(pass: &mut Pass<'_>) -> Result<Ended> {
     let account_id = pass.run.account_id.clone();
-    let mut reads = match read_accounts(pass, std::slice::from_ref(&account_id)).await {
+    let accounts = std::slice::from_ref(&account_id);
+    if claims::take(pass, accounts, &mut Default::default())
+        .await?
+        .is_empty()
+    {
+        return Ok(Ended::cancelled());
+    }
+    let ended = sync_claimed_account(pass, &account_id).await;
+    claims::give_back(pass, accounts).await?;
+    ended
+}
+
+async fn sync_claimed_account(pass: &mut Pass<'_>, account_id: &str) -> Result<Ended> {
+    let mut reads = match read_accounts(pass, &[account_id.to_string()]).await {
         Ok(reads) => reads,
         Err(reason) => return Ok(Ended::failed(reason)),
     };
     let fno_accounts = apply_accounts_and_users(pass, &reads).await?;
-    let read = reads.remove(&account_id).unwrap_or_default();
-    let outcome = sync_read_account(pass, &account_id, read, &fno_accounts).await?;
+    let read = reads.remove(account_id).unwrap_or_default();
+    let outcome = sync_read_account(pass, account_id, read, &fno_accounts).await?;
     orders::create_pending(pass).await?;
     write_back::send(pass).await?;
     Ok(match outcome {

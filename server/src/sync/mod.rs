@@ -5,6 +5,7 @@
 pub mod batch;
 pub mod budget;
 pub mod changes;
+pub mod claims;
 pub mod clients;
 pub mod crm_to_fno;
 pub mod echo;

@@ -211,8 +211,7 @@ impl<'a> Pass<'a> {
     async fn save_progress(&self, lease_secs: f64) -> Result<()> {
         let requests = runs::record_progress(
             &self.ctx.pool,
-            &self.run.run_id,
-            &self.ctx.worker_id,
+            &self.run.lease(),
             self.counters(),
             lease_secs,
         )

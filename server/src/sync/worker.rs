@@ -7,10 +7,12 @@ use std::time::Duration;
 use sqlx::postgres::PgListener;
 use tokio_util::sync::CancellationToken;
 
+use super::batch::RUN_STEP;
 use super::engine;
+use super::logger::{RunLogger, Step, StepStatus};
 use super::SyncContext;
-use crate::error::Result;
-use crate::store::runs;
+use crate::error::{Error, Result};
+use crate::store::{claims, runs};
 use crate::telemetry_metrics::{LAST_SCHEDULED_SUCCESS, QUEUE_DEPTH, SYNC_RUNS};
 
 /// What one step of a worker did.
@@ -18,6 +20,12 @@ use crate::telemetry_metrics::{LAST_SCHEDULED_SUCCESS, QUEUE_DEPTH, SYNC_RUNS};
 pub enum Outcome {
     /// No run was waiting.
     Idle,
+    /// Another worker claimed the run while this one carried it out: this
+    /// one stopped and left the run to it.
+    TakenOver {
+        /// The run's task ID.
+        run_id: String,
+    },
     /// A run was carried out and ended in `state`.
     Ran {
         /// The run's task ID.
@@ -30,7 +38,10 @@ pub enum Outcome {
 /// How often an idle worker looks for runs when no notification comes.
 const IDLE_TICK: Duration = Duration::from_secs(2);
 
-/// Claims and carries out at most one run.
+/// Claims and carries out at most one run. A heartbeat renews the run's
+/// lease while it is carried out; when another worker has claimed the run
+/// meanwhile, the run stops between records and this worker writes nothing
+/// more of its state.
 pub async fn run_once(ctx: &SyncContext, shutdown: &CancellationToken) -> Result<Outcome> {
     let lease_secs = ctx.lease.as_secs_f64();
     metrics::gauge!(QUEUE_DEPTH).set(runs::count_queued(&ctx.pool).await? as f64);
@@ -38,10 +49,16 @@ pub async fn run_once(ctx: &SyncContext, shutdown: &CancellationToken) -> Result
         return Ok(Outcome::Idle);
     };
     let run_id = run.run_id.clone();
+    let lease = run.lease();
     let span = tracing::info_span!("sync_run", run_id = %run_id, kind = %run.kind);
-    let result = tracing::Instrument::instrument(engine::execute(ctx, &run, shutdown), span).await;
+    let stop = shutdown.child_token();
+    let result = tokio::select! {
+        result = tracing::Instrument::instrument(engine::execute(ctx, &run, &stop), span) => result,
+        never = heartbeat(ctx, &lease, &stop) => match never {},
+    };
     let (state, message) = match result {
         Ok(ended) => (ended.state, ended.message),
+        Err(Error::LeaseLost { .. }) => return taken_over(ctx, &run).await,
         Err(error) => {
             tracing::error!(run_id = %run_id, %error, "sync run failed");
             (
@@ -51,15 +68,25 @@ pub async fn run_once(ctx: &SyncContext, shutdown: &CancellationToken) -> Result
         }
     };
     if state == "cancelled" && shutdown.is_cancelled() {
-        if let Some(released) = runs::release_run(&ctx.pool, &run_id).await? {
-            tracing::info!(run_id = %run_id, "sync run queued again for another worker: this server is stopping");
-            return Ok(Outcome::Ran {
-                run_id,
-                state: released.state,
-            });
+        match runs::release_run(&ctx.pool, &lease).await {
+            Ok(Some(released)) => {
+                tracing::info!(run_id = %run_id, "sync run queued again for another worker: this server is stopping");
+                return Ok(Outcome::Ran {
+                    run_id,
+                    state: released.state,
+                });
+            }
+            Ok(None) => {}
+            Err(Error::LeaseLost { .. }) => return taken_over(ctx, &run).await,
+            Err(error) => return Err(error),
         }
     }
-    let finished = runs::finish_run(&ctx.pool, &run_id, state, &message).await?;
+    let finished = match runs::finish_run(&ctx.pool, &lease, state, &message).await {
+        Ok(finished) => finished,
+        Err(Error::LeaseLost { .. }) => return taken_over(ctx, &run).await,
+        Err(error) => return Err(error),
+    };
+    claims::release_all(&ctx.pool, &run_id).await?;
     metrics::counter!(SYNC_RUNS, "kind" => finished.kind.clone(), "outcome" => state).increment(1);
     if finished.kind == "scheduled" && state == "completed" {
         metrics::gauge!(LAST_SCHEDULED_SUCCESS).set(chrono::Utc::now().timestamp() as f64);
@@ -69,6 +96,57 @@ pub async fn run_once(ctx: &SyncContext, shutdown: &CancellationToken) -> Result
         run_id,
         state: state.to_string(),
     })
+}
+
+/// Notes in the run's log that this worker lost it and stopped.
+async fn taken_over(ctx: &SyncContext, run: &runs::RunRecord) -> Result<Outcome> {
+    let note = format!(
+        "worker {} stopped: another worker took the run over after this one's lease ran out",
+        ctx.worker_id
+    );
+    tracing::warn!(run_id = %run.run_id, worker = %ctx.worker_id, "sync run taken over by another worker; this worker stopped it");
+    let logger = RunLogger::new(ctx.pool.clone(), &run.run_id, &run.requested_by, Vec::new());
+    logger
+        .log(Step {
+            name: RUN_STEP,
+            record_id: "",
+            description: note,
+            status: StepStatus::Completed,
+            error: None,
+        })
+        .await?;
+    logger.flush().await?;
+    Ok(Outcome::TakenOver {
+        run_id: run.run_id.clone(),
+    })
+}
+
+/// Renews the run's lease every third of its length until the run ends;
+/// when another worker has claimed the run, stops it (`stop`) and waits for
+/// it to wind down. A failed renewal (the database away) is tried again at
+/// the next beat.
+async fn heartbeat(
+    ctx: &SyncContext,
+    lease: &runs::Lease,
+    stop: &CancellationToken,
+) -> std::convert::Infallible {
+    let beat = ctx.lease / 3;
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => std::future::pending::<()>().await,
+            _ = tokio::time::sleep(beat) => {}
+        }
+        match runs::renew_lease(&ctx.pool, lease, ctx.lease.as_secs_f64()).await {
+            Ok(()) => {}
+            Err(Error::LeaseLost { .. }) => {
+                tracing::warn!(run_id = %lease.run_id, "the run's lease was lost to another worker; stopping it");
+                stop.cancel();
+            }
+            Err(error) => {
+                tracing::warn!(run_id = %lease.run_id, %error, "cannot renew the run's lease; trying again")
+            }
+        }
+    }
 }
 
 /// Runs a worker until `shutdown`: it carries out runs one after another and
@@ -89,7 +167,7 @@ pub async fn run_worker(ctx: SyncContext, shutdown: CancellationToken) {
     };
     while !shutdown.is_cancelled() {
         match run_once(&ctx, &shutdown).await {
-            Ok(Outcome::Ran { .. }) => continue,
+            Ok(Outcome::Ran { .. } | Outcome::TakenOver { .. }) => continue,
             Ok(Outcome::Idle) => {}
             Err(error) => tracing::warn!(%error, "worker step failed; retrying"),
         }
