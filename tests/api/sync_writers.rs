@@ -207,3 +207,69 @@ async fn the_lease_is_renewed_while_one_call_takes_longer_than_the_lease(pool: P
     let (_, _, token, _) = run_row(&app.pool, &ended.run_id).await;
     assert_eq!(token, 1, "never claimed by another worker");
 }
+
+/// Makes the next insert into `sync_links` fail once with `sqlstate`.
+async fn fail_next_link_insert(pool: &PgPool, sqlstate: &str) {
+    for statement in [
+        "CREATE SEQUENCE link_fault_seq".to_string(),
+        format!(
+            "CREATE FUNCTION link_fault() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             IF nextval('link_fault_seq') = 1 THEN \
+             RAISE EXCEPTION 'injected database fault' USING ERRCODE = '{sqlstate}'; END IF; \
+             RETURN NEW; END $$"
+        ),
+        "CREATE TRIGGER link_fault BEFORE INSERT ON sync_links FOR EACH STATEMENT EXECUTE FUNCTION link_fault()"
+            .to_string(),
+    ] {
+        sqlx::query(&statement).execute(pool).await.expect("fault");
+    }
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_run_interrupted_by_a_passing_database_error_is_queued_again_and_completes(pool: PgPool) {
+    // Arrange: the first link the run records fails with a serialization failure.
+    let app = ready_app(pool, 1).await;
+    let account = seed_order(&app, "Blip Corp");
+    fail_next_link_insert(&app.pool, "40001").await;
+    let operator = app.operator().await;
+
+    // Act
+    let run = start_sync(&operator, &account).await;
+    let ended = watch_until_end(&operator, run).await;
+
+    // Assert
+    assert_eq!(
+        ended.state,
+        proto::SyncRunState::Completed as i32,
+        "{ended:?}"
+    );
+    let logs = logs_of(&operator, &ended.run_id).await;
+    assert!(
+        logs.iter().any(|log| log.name == "Sync Run"
+            && log
+                .description
+                .contains("a database error interrupted the run")),
+        "{logs:#?}"
+    );
+    assert_eq!(app.fno.store().read(|s| s.entitlements.len()), 1);
+    let (_, _, token, _) = run_row(&app.pool, &ended.run_id).await;
+    assert_eq!(token, 2, "claimed again after the error");
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_run_hit_by_a_permanent_database_error_fails_with_the_reason(pool: PgPool) {
+    // Arrange: a check violation, which fails the same way whenever tried.
+    let app = ready_app(pool, 1).await;
+    let account = seed_order(&app, "Broken Corp");
+    fail_next_link_insert(&app.pool, "23514").await;
+    let operator = app.operator().await;
+
+    // Act
+    let run = start_sync(&operator, &account).await;
+    let ended = watch_until_end(&operator, run).await;
+
+    // Assert
+    assert_eq!(ended.state, proto::SyncRunState::Failed as i32, "{ended:?}");
+    let (_, _, token, _) = run_row(&app.pool, &ended.run_id).await;
+    assert_eq!(token, 1, "not queued again");
+}

@@ -23,6 +23,24 @@ use sqlx::PgPool;
 
 use crate::config::DatabaseSettings;
 
+/// Tells whether a database error may pass when tried again: the connection
+/// was lost or could not be had, the server is restarting, or the statement
+/// lost a serialization or deadlock race. Anything else (a constraint, a
+/// bad statement) fails the same way again.
+pub fn is_transient(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08")
+                || matches!(
+                    &*code,
+                    "40001" | "40P01" | "53300" | "57P01" | "57P02" | "57P03"
+                )
+        }),
+        _ => false,
+    }
+}
+
 /// Opens a connection pool; fails fast when PostgreSQL cannot be reached.
 pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
     let options: PgConnectOptions = settings

@@ -363,20 +363,30 @@ pub async fn request_resume(pool: &sqlx::PgPool, run_id: &str) -> Result<RunReco
     }
 }
 
-/// Puts a run its worker stopped for a shutdown back in the queue, with its
-/// checkpoint, for another worker to go on with; `None` when an operator
-/// asked to cancel it (it then ends cancelled). Its account claims go with
-/// the lease.
-pub async fn release_run(pool: &sqlx::PgPool, lease: &Lease) -> Result<Option<RunRecord>> {
+/// Puts a run its worker stopped (for a shutdown, or on a database error
+/// that may pass) back in the queue with `message`, with its checkpoint, for
+/// a worker to go on with; `None` when an operator asked to cancel it (it
+/// then ends cancelled). Its account claims go with the lease.
+pub async fn release_run(
+    pool: &sqlx::PgPool,
+    lease: &Lease,
+    message: &str,
+) -> Result<Option<RunRecord>> {
     let released = sqlx::query_as::<_, RunRecord>(&format!(
-        "UPDATE sync_runs SET state = 'queued', worker_id = NULL, lease_until = NULL, \
-         message = 'stopped by a server shutdown; queued again to go on from its checkpoint' \
+        "UPDATE sync_runs SET state = 'queued', worker_id = NULL, lease_until = NULL, message = $3 \
          WHERE run_id = $1 AND lease_token = $2 AND NOT cancel_requested RETURNING {COLUMNS}"
     ))
     .bind(&lease.run_id)
     .bind(lease.token)
+    .bind(message)
     .fetch_optional(pool)
     .await?;
+    if released.is_some() {
+        sqlx::query("SELECT pg_notify('fnosync_runs', $1)")
+            .bind(&lease.run_id)
+            .execute(pool)
+            .await?;
+    }
     if released.is_none() && get_run(pool, &lease.run_id).await?.lease_token != lease.token {
         return Err(lease.lost());
     }

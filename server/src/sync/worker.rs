@@ -12,7 +12,7 @@ use super::engine;
 use super::logger::{RunLogger, Step, StepStatus};
 use super::SyncContext;
 use crate::error::{Error, Result};
-use crate::store::{claims, runs};
+use crate::store::{self, claims, runs};
 use crate::telemetry_metrics::{LAST_SCHEDULED_SUCCESS, QUEUE_DEPTH, SYNC_RUNS};
 
 /// What one step of a worker did.
@@ -59,6 +59,13 @@ pub async fn run_once(ctx: &SyncContext, shutdown: &CancellationToken) -> Result
     let (state, message) = match result {
         Ok(ended) => (ended.state, ended.message),
         Err(Error::LeaseLost { .. }) => return taken_over(ctx, &run).await,
+        Err(Error::Db(cause)) if store::is_transient(&cause) && run.lease_token < MAX_CLAIMS => {
+            tracing::warn!(run_id = %run_id, error = %cause, "database error in a sync run; queued again");
+            let message = format!(
+                "a database error interrupted the run ({cause}); queued again to go on from its checkpoint"
+            );
+            return requeue(ctx, &run, &message).await;
+        }
         Err(error) => {
             tracing::error!(run_id = %run_id, %error, "sync run failed");
             (
@@ -68,17 +75,10 @@ pub async fn run_once(ctx: &SyncContext, shutdown: &CancellationToken) -> Result
         }
     };
     if state == "cancelled" && shutdown.is_cancelled() {
-        match runs::release_run(&ctx.pool, &lease).await {
-            Ok(Some(released)) => {
-                tracing::info!(run_id = %run_id, "sync run queued again for another worker: this server is stopping");
-                return Ok(Outcome::Ran {
-                    run_id,
-                    state: released.state,
-                });
-            }
-            Ok(None) => {}
-            Err(Error::LeaseLost { .. }) => return taken_over(ctx, &run).await,
-            Err(error) => return Err(error),
+        tracing::info!(run_id = %run_id, "sync run stopped: this server is stopping");
+        let message = "stopped by a server shutdown; queued again to go on from its checkpoint";
+        if let outcome @ Outcome::Ran { .. } = requeue(ctx, &run, message).await? {
+            return Ok(outcome);
         }
     }
     let finished = match runs::finish_run(&ctx.pool, &lease, state, &message).await {
@@ -98,6 +98,42 @@ pub async fn run_once(ctx: &SyncContext, shutdown: &CancellationToken) -> Result
     })
 }
 
+/// Claims of one run after which a database error fails it rather than
+/// queueing it again.
+const MAX_CLAIMS: i64 = 5;
+
+/// Puts the run back in the queue with its checkpoint and `message`, noted
+/// in its log; `Idle` when an operator asked to cancel it (the caller ends it).
+async fn requeue(ctx: &SyncContext, run: &runs::RunRecord, message: &str) -> Result<Outcome> {
+    match runs::release_run(&ctx.pool, &run.lease(), message).await {
+        Ok(Some(released)) => {
+            note(ctx, run, message).await?;
+            Ok(Outcome::Ran {
+                run_id: released.run_id,
+                state: released.state,
+            })
+        }
+        Ok(None) => Ok(Outcome::Idle),
+        Err(Error::LeaseLost { .. }) => taken_over(ctx, run).await,
+        Err(error) => Err(error),
+    }
+}
+
+/// Writes one completed `Sync Run` log of the run.
+async fn note(ctx: &SyncContext, run: &runs::RunRecord, note: &str) -> Result<()> {
+    let logger = RunLogger::new(ctx.pool.clone(), &run.run_id, &run.requested_by, Vec::new());
+    logger
+        .log(Step {
+            name: RUN_STEP,
+            record_id: "",
+            description: note.to_string(),
+            status: StepStatus::Completed,
+            error: None,
+        })
+        .await?;
+    logger.flush().await
+}
+
 /// Notes in the run's log that this worker lost it and stopped.
 async fn taken_over(ctx: &SyncContext, run: &runs::RunRecord) -> Result<Outcome> {
     let note = format!(
@@ -105,17 +141,7 @@ async fn taken_over(ctx: &SyncContext, run: &runs::RunRecord) -> Result<Outcome>
         ctx.worker_id
     );
     tracing::warn!(run_id = %run.run_id, worker = %ctx.worker_id, "sync run taken over by another worker; this worker stopped it");
-    let logger = RunLogger::new(ctx.pool.clone(), &run.run_id, &run.requested_by, Vec::new());
-    logger
-        .log(Step {
-            name: RUN_STEP,
-            record_id: "",
-            description: note,
-            status: StepStatus::Completed,
-            error: None,
-        })
-        .await?;
-    logger.flush().await?;
+    self::note(ctx, run, &note).await?;
     Ok(Outcome::TakenOver {
         run_id: run.run_id.clone(),
     })
