@@ -171,6 +171,14 @@ impl App {
         let closing_streams = CancellationToken::new();
         let stopped_accepting = stop_accepting(shutdown.clone(), health, closing_streams.clone());
         let grace = Duration::from_secs(self.lifecycle.shutdown_grace_secs);
+        if !tls && !self.local_addr().ip().is_loopback() {
+            tracing::warn!(
+                address = %self.local_addr(),
+                "the gRPC listener serves plaintext on a non-loopback address: API tokens and \
+                 credentials cross the network in clear; set FNOSYNC_TLS_CERT and FNOSYNC_TLS_KEY, \
+                 or listen on 127.0.0.1 behind a TLS-terminating proxy"
+            );
+        }
         tracing::info!(address = %self.local_addr(), tls, workers = self.workers, "fnosync is serving");
         let serving = server
             .layer(CloseStreamsLayer::new(closing_streams))
@@ -268,12 +276,23 @@ struct ServerKeys {
     http: reqwest::Client,
 }
 
+/// The shortest bootstrap admin token the server takes.
+const MIN_BOOTSTRAP_TOKEN_CHARS: usize = 32;
+
 impl ServerKeys {
     fn from_options(options: &ServerOptions) -> anyhow::Result<Self> {
         let master_key = options.master_key.as_ref().context(
             "FNOSYNC_MASTER_KEY is not set: the server refuses to store secrets without it \
              (`fnosync master-key generate` makes one)",
         )?;
+        if let Some(token) = &options.bootstrap_admin_token {
+            let length = token.expose_secret().trim().chars().count();
+            anyhow::ensure!(
+                length >= MIN_BOOTSTRAP_TOKEN_CHARS,
+                "FNOSYNC_BOOTSTRAP_ADMIN_TOKEN is {length} characters long: an admin token must \
+                 have at least {MIN_BOOTSTRAP_TOKEN_CHARS} random characters"
+            );
+        }
         Ok(Self {
             secret_box: SecretBox::from_master_key(master_key).map_err(anyhow::Error::msg)?,
             license_verifier: LicenseVerifier::new(options.license_public_key.as_deref())

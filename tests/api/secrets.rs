@@ -196,6 +196,28 @@ async fn the_server_refuses_to_start_without_a_master_key() {
     assert!(stderr.contains("FNOSYNC_MASTER_KEY is not set"), "{stderr}");
 }
 
+#[tokio::test]
+async fn the_server_refuses_a_bootstrap_token_shorter_than_32_characters() {
+    let output = tokio::process::Command::new(workspace_binary("fnosync"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env(
+            "FNOSYNC_DATABASE_URL",
+            std::env::var("DATABASE_URL").expect("DATABASE_URL"),
+        )
+        .env("FNOSYNC_MASTER_KEY", fnosync_server::crypto::generate_key())
+        .env("FNOSYNC_BOOTSTRAP_ADMIN_TOKEN", "admin-please")
+        .output()
+        .await
+        .expect("run");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("FNOSYNC_BOOTSTRAP_ADMIN_TOKEN is 12 characters long"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("admin-please"), "the token is not echoed");
+}
+
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn wrong_credentials_are_refused_and_nothing_is_saved(pool: PgPool) {
     // Arrange

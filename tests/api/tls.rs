@@ -272,3 +272,46 @@ async fn serve_refuses_to_start_with_half_or_unusable_tls_settings() {
         );
     }
 }
+
+/// Starts the binary on `listen` without TLS and returns what it logged up
+/// to "fnosync is serving".
+async fn log_until_serving(pool: &PgPool, listen: &str) -> String {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(fnosync_tests::workspace_binary("fnosync"))
+        .args(["serve", "--listen", listen])
+        .env(
+            "FNOSYNC_DATABASE_URL",
+            fnosync_tests::database_url(pool).await,
+        )
+        .env("FNOSYNC_MASTER_KEY", fnosync_server::crypto::generate_key())
+        .env("FNOSYNC_WORKERS", "0")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn fnosync");
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut log = String::new();
+    while let Some(line) = lines.next_line().await.expect("read") {
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains("fnosync is serving") {
+            break;
+        }
+    }
+    child.kill().await.expect("stop the server");
+    log
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn plaintext_on_a_non_loopback_address_is_warned_about_and_on_loopback_not(pool: PgPool) {
+    let wide = log_until_serving(&pool, "0.0.0.0:0").await;
+    let local = log_until_serving(&pool, "127.0.0.1:0").await;
+    assert!(
+        wide.contains("serves plaintext on a non-loopback address"),
+        "{wide}"
+    );
+    assert!(
+        !local.contains("serves plaintext on a non-loopback address"),
+        "{local}"
+    );
+}
