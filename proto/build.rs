@@ -3,6 +3,13 @@
 
 use std::path::PathBuf;
 
+/// Messages with a password, a key or a token in them.
+const SECRET_MESSAGES: [&str; 3] = [
+    ".fnosync.v1.SetFnoConnectionRequest",
+    ".fnosync.v1.SetSalesforceConnectionRequest",
+    ".fnosync.v1.CreateApiTokenResponse",
+];
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let proto_dir = PathBuf::from("fnosync/v1");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&proto_dir)?
@@ -20,9 +27,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let descriptor_bytes = prost::Message::encode_to_vec(&descriptors);
     std::fs::write(out_dir.join("fnosync_descriptor.bin"), descriptor_bytes)?;
 
+    // Messages that carry secrets get a Debug of their own (src/lib.rs) that
+    // leaves them out.
     tonic_prost_build::configure()
         .build_server(true)
         .build_client(true)
+        .skip_debug(SECRET_MESSAGES)
         .compile_fds(descriptors)?;
     Ok(())
 }

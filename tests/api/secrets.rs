@@ -263,3 +263,41 @@ async fn wrong_credentials_are_refused_and_nothing_is_saved(pool: PgPool) {
         .expect("count");
     assert_eq!(stored.0, 0);
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_stored_secret_that_shows_up_in_synced_data_is_masked_in_the_transaction_logs(
+    pool: PgPool,
+) {
+    // Arrange: an account whose name holds the FNO password.
+    let app = TestApp::spawn(pool).await;
+    app.connect_sandboxes().await;
+    app.submit_license().await;
+    let (account, _, _) = fnosync_tests::seed_sales_order(
+        &app.salesforce,
+        serde_json::json!({ "Name": format!("Leaky {FNO_PASSWORD} Corp") }),
+        &[],
+        serde_json::json!({}),
+        &[fnosync_tests::LineSpec::permanent("SF01demo", 1.0)],
+    );
+    let operator = app.operator().await;
+
+    // Act
+    let run = fnosync_tests::sync_and_wait(&operator, &account).await;
+    let logs = fnosync_tests::logs_of(&operator, &run.run_id).await;
+
+    // Assert
+    assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    let account_log = logs
+        .iter()
+        .find(|log| log.salesforce_record_id == account && log.name == "Account Creation/Update")
+        .expect("the account's log");
+    assert!(
+        account_log.description.contains("Leaky ******** Corp"),
+        "{account_log:?}"
+    );
+    assert!(
+        logs.iter()
+            .all(|log| !format!("{log:?}").contains(FNO_PASSWORD)),
+        "{logs:#?}"
+    );
+}

@@ -59,6 +59,32 @@ pub fn salesforce_config(
     }
 }
 
+/// Every stored secret of both connections (and each long line of a
+/// many-line one, such as a PEM key), for the transaction logs to mask.
+pub async fn stored_secrets(pool: &sqlx::PgPool, secret_box: &SecretBox) -> Result<Vec<String>> {
+    let mut texts = Vec::new();
+    for system in [System::Fno, System::Salesforce] {
+        let Some(Value::Object(secrets)) =
+            connections::open_secrets(pool, secret_box, system).await?
+        else {
+            continue;
+        };
+        for value in secrets.values().filter_map(Value::as_str) {
+            texts.push(value.to_string());
+            if value.contains('\n') {
+                texts.extend(
+                    value
+                        .lines()
+                        .map(str::trim)
+                        .filter(|line| line.len() >= 16)
+                        .map(str::to_string),
+                );
+            }
+        }
+    }
+    Ok(texts)
+}
+
 /// Builds the FNO client of the stored connection.
 pub async fn stored_fno_client(
     pool: &sqlx::PgPool,

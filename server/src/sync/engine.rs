@@ -3,7 +3,8 @@
 
 use tokio_util::sync::CancellationToken;
 
-use super::clients::{stored_fno_client, stored_salesforce_client};
+use super::clients::{stored_fno_client, stored_salesforce_client, stored_secrets};
+use super::logger::RunLogger;
 use super::mapping::Mappings;
 use super::pass::{Pass, Progress};
 use super::{batch, crm_to_fno, SyncContext};
@@ -72,6 +73,7 @@ pub async fn execute(
         Ok(client) => client,
         Err(error) => return Ok(Ended::failed(error.to_string())),
     };
+    let secrets = stored_secrets(&ctx.pool, &ctx.secret_box).await?;
     let mappings = Mappings::load(&ctx.pool).await?;
     let filters = filters::get_filters(&ctx.pool).await?;
     // A batch run taken over from its checkpoint keeps its counters; the
@@ -82,7 +84,16 @@ pub async fn execute(
         }
         _ => Progress::default(),
     };
-    let mut pass = Pass::new(ctx, run, (sf, fno), (mappings, filters), progress, shutdown);
+    let logger = RunLogger::new(ctx.pool.clone(), &run.run_id, &run.requested_by, secrets);
+    let mut pass = Pass::new(
+        ctx,
+        run,
+        (sf, fno),
+        (mappings, filters),
+        logger,
+        progress,
+        shutdown,
+    );
     let ended = match run.kind.as_str() {
         "one_time" => crm_to_fno::sync_account(&mut pass).await?,
         _ => batch::sync_window(&mut pass).await?,

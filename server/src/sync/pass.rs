@@ -94,11 +94,12 @@ impl<'a> Pass<'a> {
         run: &'a RunRecord,
         clients: (SalesforceClient, FnoClient),
         (mappings, filters): (Mappings, Filters),
+        logger: RunLogger,
         progress: Progress,
         shutdown: &'a CancellationToken,
     ) -> Self {
         Self {
-            logger: RunLogger::new(ctx.pool.clone(), &run.run_id, &run.requested_by, Vec::new()),
+            logger,
             ctx,
             run,
             sf: clients.0,
