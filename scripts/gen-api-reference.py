@@ -68,7 +68,7 @@ class RoleRule:
     def from_server(cls) -> "RoleRule":
         """Reads the table from server/src/auth.rs, so the reference follows the server."""
         source = AUTH_RS.read_text()
-        rows = re.findall(r'\("/([\w.]+)/(\w+)", Needs\((\w+)\)\)', source)
+        rows = re.findall(r'\(\s*"/([\w.]+)/(\w+)",\s*Needs\((\w+)\),?\s*\)', source)
         if not rows:
             sys.exit(
                 f"cannot read the method roles from {AUTH_RS.relative_to(REPO_ROOT)}: "

@@ -2,8 +2,10 @@
 //! bearer token, looks up its hash, and checks the role the method needs.
 //! Health and reflection are open; every other path needs a token.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use sqlx::PgPool;
@@ -71,6 +73,8 @@ pub const METHODS: &[(&str, Access)] = &[
     ("/fnosync.v1.AdminService/ListPageLayouts", Needs(Viewer)),
     ("/fnosync.v1.AdminService/UpdatePageLayouts", Needs(Admin)),
     ("/fnosync.v1.AdminService/CreateApiToken", Needs(Admin)),
+    ("/fnosync.v1.AdminService/ListApiTokens", Needs(Admin)),
+    ("/fnosync.v1.AdminService/RevokeApiToken", Needs(Admin)),
     ("/fnosync.v1.FilterService/GetFilters", Needs(Viewer)),
     ("/fnosync.v1.FilterService/UpdateFilters", Needs(Admin)),
     (
@@ -151,16 +155,48 @@ pub fn required_role(path: &str) -> Option<Role> {
 /// The metrics label of paths that are not methods of the server.
 const UNKNOWN_METHOD: &str = "unknown";
 
+/// How often a token's last use is written: a call presenting it later than
+/// this after the last write notes it again.
+const LAST_USE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Checks a request's `authorization` header against the stored tokens.
 #[derive(Clone)]
 pub struct Authenticator {
     pool: PgPool,
+    /// When this process last wrote each valid token's last use.
+    noted: Arc<Mutex<HashMap<uuid::Uuid, std::time::Instant>>>,
 }
 
 impl Authenticator {
     /// Builds an authenticator over the token store.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            noted: Default::default(),
+        }
+    }
+
+    /// Writes the token's last use when it was not written for a minute,
+    /// beside the call rather than before it.
+    fn note_use(&self, token_id: uuid::Uuid) {
+        let due = {
+            let mut noted = self.noted.lock().unwrap_or_else(|p| p.into_inner());
+            let due = noted
+                .get(&token_id)
+                .is_none_or(|at| at.elapsed() >= LAST_USE_EVERY);
+            if due {
+                noted.insert(token_id, std::time::Instant::now());
+            }
+            due
+        };
+        if due {
+            let pool = self.pool.clone();
+            tokio::spawn(async move {
+                if let Err(error) = tokens::note_used(&pool, token_id).await {
+                    tracing::warn!(%error, "cannot note a token's last use");
+                }
+            });
+        }
     }
 
     /// Returns the principal for `path`, or the status to answer with.
@@ -194,6 +230,7 @@ impl Authenticator {
                 Status::unavailable("cannot check the token now")
             })?
             .ok_or_else(|| Status::unauthenticated("invalid token"))?;
+        self.note_use(record.token_id);
         let role = Role::parse(&record.role).unwrap_or(Role::Viewer);
         if role < required {
             return Err(Status::permission_denied(format!(

@@ -51,3 +51,107 @@ async fn an_admin_creates_a_token_that_works_with_its_role_only(pool: PgPool) {
     assert_eq!(reads.code, 0, "the new token reads: {reads:?}");
     assert_eq!(writes.code, 4, "a viewer cannot cancel: {writes:?}");
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn tokens_are_listed_without_their_text_and_a_revoked_one_is_refused(pool: PgPool) {
+    // Arrange: a viewer token made and used once.
+    let app = TestApp::spawn(pool.clone()).await;
+    let created = ctl(
+        &app,
+        &app.admin_token,
+        &[
+            "--output",
+            "json",
+            "token",
+            "create",
+            "--role",
+            "viewer",
+            "--name",
+            "wallboard",
+        ],
+    )
+    .await;
+    let token = created.json()["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let used = ctl(&app, &token, &["sites", "list"]).await;
+    let used_at = fnosync_tests::eventually(std::time::Duration::from_secs(10), || async {
+        sqlx::query_scalar::<_, Option<chrono::DateTime<chrono::Utc>>>(
+            "SELECT last_used_at FROM api_tokens WHERE name = 'wallboard'",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("token")
+    })
+    .await;
+
+    // Act
+    let listed = ctl(
+        &app,
+        &app.admin_token,
+        &["--output", "json", "token", "list"],
+    )
+    .await;
+    let by_viewer = ctl(&app, &app.viewer_token, &["token", "list"]).await;
+    let revoked = ctl(
+        &app,
+        &app.admin_token,
+        &["token", "revoke", "--name", "wallboard"],
+    )
+    .await;
+    let after = ctl(&app, &token, &["sites", "list"]).await;
+    let unknown = ctl(
+        &app,
+        &app.admin_token,
+        &["token", "revoke", "--name", "wallboard"],
+    )
+    .await;
+    let last_admin = ctl(
+        &app,
+        &app.admin_token,
+        &["token", "revoke", "--name", "test-admin"],
+    )
+    .await;
+
+    // Assert
+    assert_eq!(used.code, 0, "{used:?}");
+    assert_eq!(listed.code, 0, "{listed:?}");
+    let lines: Vec<serde_json::Value> = listed
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("json line"))
+        .collect();
+    let wallboard = lines
+        .iter()
+        .find(|t| t["name"] == "wallboard")
+        .expect("listed");
+    assert_eq!(wallboard["role"], "viewer");
+    assert!(wallboard["create_time"].is_string(), "{wallboard}");
+    assert_eq!(
+        wallboard["last_use_time"]
+            .as_str()
+            .map(|t| t.parse::<chrono::DateTime<chrono::Utc>>().expect("time")),
+        Some(used_at),
+        "{wallboard}"
+    );
+    assert!(
+        !listed.stdout.contains(&token),
+        "a token's text is never listed"
+    );
+    assert!(!listed.stdout.contains("fns_"), "{listed:?}");
+    assert_eq!(
+        by_viewer.code, 4,
+        "listing needs the admin role: {by_viewer:?}"
+    );
+    assert_eq!(revoked.code, 0, "{revoked:?}");
+    assert!(revoked.stdout.contains("wallboard"), "{revoked:?}");
+    assert_eq!(after.code, 4, "a revoked token is refused: {after:?}");
+    assert!(after.stderr.contains("invalid token"), "{after:?}");
+    assert_eq!(unknown.code, 2, "{unknown:?}");
+    assert_eq!(last_admin.code, 2, "{last_admin:?}");
+    assert!(
+        last_admin.stderr.contains("only admin token"),
+        "{last_admin:?}"
+    );
+}

@@ -161,6 +161,21 @@ impl AdminApi {
 }
 
 /// The role a token is created with; unspecified or unknown is refused.
+fn token_listing(token: tokens::TokenListing) -> pb::ApiToken {
+    let role = match Role::parse(&token.role) {
+        Some(Role::Admin) => pb::ApiTokenRole::Admin,
+        Some(Role::Operator) => pb::ApiTokenRole::Operator,
+        Some(Role::Viewer) => pb::ApiTokenRole::Viewer,
+        None => pb::ApiTokenRole::Unspecified,
+    };
+    pb::ApiToken {
+        name: token.name,
+        role: role as i32,
+        create_time: Some(convert::timestamp(token.created_at)),
+        last_use_time: token.last_used_at.map(convert::timestamp),
+    }
+}
+
 fn token_role(role: i32) -> Option<Role> {
     match pb::ApiTokenRole::try_from(role).ok()? {
         pb::ApiTokenRole::Viewer => Some(Role::Viewer),
@@ -292,6 +307,33 @@ impl AdminService for AdminApi {
             token,
             name: record.name,
             role: request.role,
+        }))
+    }
+
+    async fn list_api_tokens(
+        &self,
+        _request: Request<pb::ListApiTokensRequest>,
+    ) -> RpcResult<pb::ListApiTokensResponse> {
+        let listed = tokens::list_tokens(&self.ctx.pool).await;
+        respond(listed.map(|tokens| pb::ListApiTokensResponse {
+            tokens: tokens.into_iter().map(token_listing).collect(),
+        }))
+    }
+
+    async fn revoke_api_token(
+        &self,
+        request: Request<pb::RevokeApiTokenRequest>,
+    ) -> RpcResult<pb::RevokeApiTokenResponse> {
+        let name = request.into_inner().name.trim().to_string();
+        if name.is_empty() {
+            return Err(Error::invalid("name", "name the token to revoke").into());
+        }
+        let revoked = tokens::revoke_token(&self.ctx.pool, &name).await;
+        if let Ok(token) = &revoked {
+            tracing::info!(name = %token.name, role = %token.role, "api token revoked");
+        }
+        respond(revoked.map(|token| pb::RevokeApiTokenResponse {
+            token: Some(token_listing(token)),
         }))
     }
 

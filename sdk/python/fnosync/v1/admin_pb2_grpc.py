@@ -107,6 +107,16 @@ class AdminServiceStub:
                 request_serializer=fnosync_dot_v1_dot_admin__pb2.CreateApiTokenRequest.SerializeToString,
                 response_deserializer=fnosync_dot_v1_dot_admin__pb2.CreateApiTokenResponse.FromString,
                 _registered_method=True)
+        self.ListApiTokens = channel.unary_unary(
+                '/fnosync.v1.AdminService/ListApiTokens',
+                request_serializer=fnosync_dot_v1_dot_admin__pb2.ListApiTokensRequest.SerializeToString,
+                response_deserializer=fnosync_dot_v1_dot_admin__pb2.ListApiTokensResponse.FromString,
+                _registered_method=True)
+        self.RevokeApiToken = channel.unary_unary(
+                '/fnosync.v1.AdminService/RevokeApiToken',
+                request_serializer=fnosync_dot_v1_dot_admin__pb2.RevokeApiTokenRequest.SerializeToString,
+                response_deserializer=fnosync_dot_v1_dot_admin__pb2.RevokeApiTokenResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -214,6 +224,22 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListApiTokens(self, request, context):
+        """Lists the API tokens with their roles and when they were created and last
+        used (to the minute). Never the tokens themselves.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeApiToken(self, request, context):
+        """Revokes an API token by name: calls with it are refused from then on.
+        The last admin token cannot be revoked.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -286,6 +312,16 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.CreateApiToken,
                     request_deserializer=fnosync_dot_v1_dot_admin__pb2.CreateApiTokenRequest.FromString,
                     response_serializer=fnosync_dot_v1_dot_admin__pb2.CreateApiTokenResponse.SerializeToString,
+            ),
+            'ListApiTokens': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApiTokens,
+                    request_deserializer=fnosync_dot_v1_dot_admin__pb2.ListApiTokensRequest.FromString,
+                    response_serializer=fnosync_dot_v1_dot_admin__pb2.ListApiTokensResponse.SerializeToString,
+            ),
+            'RevokeApiToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeApiToken,
+                    request_deserializer=fnosync_dot_v1_dot_admin__pb2.RevokeApiTokenRequest.FromString,
+                    response_serializer=fnosync_dot_v1_dot_admin__pb2.RevokeApiTokenResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -669,6 +705,60 @@ class AdminService:
             '/fnosync.v1.AdminService/CreateApiToken',
             fnosync_dot_v1_dot_admin__pb2.CreateApiTokenRequest.SerializeToString,
             fnosync_dot_v1_dot_admin__pb2.CreateApiTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApiTokens(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fnosync.v1.AdminService/ListApiTokens',
+            fnosync_dot_v1_dot_admin__pb2.ListApiTokensRequest.SerializeToString,
+            fnosync_dot_v1_dot_admin__pb2.ListApiTokensResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeApiToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fnosync.v1.AdminService/RevokeApiToken',
+            fnosync_dot_v1_dot_admin__pb2.RevokeApiTokenRequest.SerializeToString,
+            fnosync_dot_v1_dot_admin__pb2.RevokeApiTokenResponse.FromString,
             options,
             channel_credentials,
             insecure,
