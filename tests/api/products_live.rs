@@ -125,3 +125,44 @@ async fn the_schema_status_lists_the_connector_fields_per_object(pool: PgPool) {
         "{objects:?}"
     );
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn repeated_schema_status_reads_describe_salesforce_once_a_minute(pool: PgPool) {
+    // Arrange
+    let app = TestApp::spawn(pool).await;
+    app.connect_sandboxes().await;
+    let viewer = app.viewer().await;
+    let read = || async {
+        viewer
+            .admin()
+            .get_salesforce_schema_status(proto::GetSalesforceSchemaStatusRequest {})
+            .await
+            .expect("schema")
+            .into_inner()
+    };
+    let first = read().await;
+    let (logins, describes) = (
+        app.salesforce.call_count("oauth.token"),
+        app.salesforce.call_count("describe"),
+    );
+
+    // Act: nine more reads, four of them at the same time.
+    for _ in 0..5 {
+        read().await;
+    }
+    let together = futures::future::join_all((0..4).map(|_| read())).await;
+
+    // Assert
+    assert!(describes >= 4, "the first read described the objects");
+    assert_eq!(
+        app.salesforce.call_count("describe"),
+        describes,
+        "no describe again"
+    );
+    assert_eq!(
+        app.salesforce.call_count("oauth.token"),
+        logins,
+        "no log-in again"
+    );
+    assert!(together.iter().all(|status| *status == first));
+}

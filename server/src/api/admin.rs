@@ -14,15 +14,31 @@ use crate::store::connections::System;
 use crate::store::{layouts, licenses, remote_sites, tokens};
 use crate::sync::clients::stored_salesforce_client;
 
+/// How long a schema status read from Salesforce is answered again.
+const SCHEMA_STATUS_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The last schema status read, with when and for which stored connection.
+struct SchemaStatusRead {
+    read_at: std::time::Instant,
+    connection: chrono::DateTime<chrono::Utc>,
+    status: pb::GetSalesforceSchemaStatusResponse,
+}
+
 /// Serves `fnosync.v1.AdminService`.
 pub struct AdminApi {
     ctx: ApiContext,
+    /// Holds the last schema status; callers meanwhile wait for the one read
+    /// under way rather than starting their own.
+    schema_status: tokio::sync::Mutex<Option<SchemaStatusRead>>,
 }
 
 impl AdminApi {
     /// Builds the service.
     pub fn new(ctx: ApiContext) -> Self {
-        Self { ctx }
+        Self {
+            ctx,
+            schema_status: Default::default(),
+        }
     }
 
     async fn create_site(
@@ -96,6 +112,37 @@ impl AdminApi {
             licenses::save_license(&self.ctx.pool, &record.license_key, &claims).await?;
         }
         license::license_info(&self.ctx).await
+    }
+
+    /// The schema status, read from Salesforce at most once a minute for the
+    /// stored connection (a changed connection is read at once), so repeated
+    /// calls spend no more of the org's API requests.
+    async fn cached_schema_status(&self) -> Result<pb::GetSalesforceSchemaStatusResponse> {
+        let connection = crate::store::connections::get_connection(
+            &self.ctx.pool,
+            System::Salesforce,
+        )
+        .await?
+        .map(|record| record.updated_at)
+        .ok_or_else(|| {
+            Error::FailedPrecondition(
+                "the Salesforce connection is not configured: set it with SetSalesforceConnection"
+                    .into(),
+            )
+        })?;
+        let mut cached = self.schema_status.lock().await;
+        if let Some(read) = cached.as_ref().filter(|read| {
+            read.connection == connection && read.read_at.elapsed() < SCHEMA_STATUS_TTL
+        }) {
+            return Ok(read.status.clone());
+        }
+        let status = self.schema_status().await?;
+        *cached = Some(SchemaStatusRead {
+            read_at: std::time::Instant::now(),
+            connection,
+            status: status.clone(),
+        });
+        Ok(status)
     }
 
     async fn schema_status(&self) -> Result<pb::GetSalesforceSchemaStatusResponse> {
@@ -371,7 +418,7 @@ impl AdminService for AdminApi {
             ))
             .into());
         }
-        respond(self.schema_status().await)
+        respond(self.cached_schema_status().await)
     }
 
     async fn list_page_layouts(

@@ -197,6 +197,8 @@ class AdminServiceServicer:
 
     def GetSalesforceSchemaStatus(self, request, context):
         """Tells which connector fields exist in the Salesforce org and which are missing, per object.
+        The answer is read from Salesforce at most once a minute (at once after the
+        Salesforce connection changed); calls in between get the same answer.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
