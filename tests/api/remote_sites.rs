@@ -135,3 +135,76 @@ async fn remote_site_urls_must_be_https_and_names_unique(pool: PgPool) {
         duplicate.message()
     );
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn inputs_past_their_limits_are_refused_naming_the_field(pool: PgPool) {
+    // Arrange
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let long_description = "d".repeat(1_001);
+
+    // Act
+    let site = admin
+        .admin()
+        .create_remote_site(proto::CreateRemoteSiteRequest {
+            description: long_description.clone(),
+            ..create("Big", "https://big.example.com")
+        })
+        .await
+        .expect_err("description too long");
+    admin
+        .admin()
+        .create_remote_site(create("Small", "https://small.example.com"))
+        .await
+        .expect("a site");
+    let update = admin
+        .admin()
+        .update_remote_site(proto::UpdateRemoteSiteRequest {
+            name: "Small".into(),
+            description: Some(long_description),
+            ..Default::default()
+        })
+        .await
+        .expect_err("description too long");
+    let stages = admin
+        .filters()
+        .update_filters(proto::UpdateFiltersRequest {
+            filters: Some(proto::Filters {
+                pre_condition_stages: (0..51).map(|n| format!("Stage {n}")).collect(),
+                post_condition_state: proto::EntitlementState::Draft as i32,
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect_err("too many stages");
+    let layouts = admin
+        .admin()
+        .update_page_layouts(proto::UpdatePageLayoutsRequest {
+            page_layouts: (0..201)
+                .map(|n| proto::PageLayout {
+                    sf_object: proto::SalesforceObject::Account as i32,
+                    layout_name: format!("Layout {n}"),
+                    ..Default::default()
+                })
+                .collect(),
+        })
+        .await
+        .expect_err("too many layouts");
+
+    // Assert
+    for (status, field, says) in [
+        (&site, "description", "at most 1000"),
+        (&update, "description", "at most 1000"),
+        (&stages, "filters.pre_condition_stages", "at most 50"),
+        (&layouts, "page_layouts", "at most 200"),
+    ] {
+        assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+        let violations = field_violations(status);
+        assert!(
+            violations
+                .iter()
+                .any(|(f, d)| f == field && d.contains(says)),
+            "{violations:?}"
+        );
+    }
+}

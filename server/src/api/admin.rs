@@ -8,11 +8,17 @@ use super::convert::{self, sf_object_to_proto};
 use super::{connections, license, respond, ApiContext, RpcResult};
 use crate::auth::Role;
 use crate::domain::mapping::SfObject;
-use crate::domain::remote_site::{normalize_url, validate_name};
+use crate::domain::remote_site::{normalize_url, validate_description, validate_name};
 use crate::error::{Error, Result, Violations};
 use crate::store::connections::System;
 use crate::store::{layouts, licenses, remote_sites, tokens};
 use crate::sync::clients::stored_salesforce_client;
+
+/// Most page layouts one `UpdatePageLayouts` call changes.
+const MAX_LAYOUT_CHANGES: usize = 200;
+
+/// Longest page layout name Salesforce allows.
+const MAX_LAYOUT_NAME_LEN: usize = 255;
 
 /// How long a schema status read from Salesforce is answered again.
 const SCHEMA_STATUS_TTL: std::time::Duration = std::time::Duration::from_secs(60);
@@ -48,6 +54,10 @@ impl AdminApi {
         let mut violations = Violations::default();
         violations.check("name", validate_name(&request.name));
         let url = violations.check("url", normalize_url(&request.url));
+        violations.check(
+            "description",
+            validate_description(request.description.trim()),
+        );
         violations.into_result()?;
         let record = remote_sites::insert_remote_site(
             &self.ctx.pool,
@@ -68,6 +78,10 @@ impl AdminApi {
             Some(url) => Some(normalize_url(url).map_err(|e| Error::invalid("url", e))?),
             None => None,
         };
+        if let Some(description) = request.description.as_deref() {
+            validate_description(description.trim())
+                .map_err(|e| Error::invalid("description", e))?;
+        }
         let record = remote_sites::update_remote_site(
             &self.ctx.pool,
             &request.name,
@@ -118,18 +132,16 @@ impl AdminApi {
     /// stored connection (a changed connection is read at once), so repeated
     /// calls spend no more of the org's API requests.
     async fn cached_schema_status(&self) -> Result<pb::GetSalesforceSchemaStatusResponse> {
-        let connection = crate::store::connections::get_connection(
-            &self.ctx.pool,
-            System::Salesforce,
-        )
-        .await?
-        .map(|record| record.updated_at)
-        .ok_or_else(|| {
-            Error::FailedPrecondition(
+        let connection =
+            crate::store::connections::get_connection(&self.ctx.pool, System::Salesforce)
+                .await?
+                .map(|record| record.updated_at)
+                .ok_or_else(|| {
+                    Error::FailedPrecondition(
                 "the Salesforce connection is not configured: set it with SetSalesforceConnection"
                     .into(),
             )
-        })?;
+                })?;
         let mut cached = self.schema_status.lock().await;
         if let Some(read) = cached.as_ref().filter(|read| {
             read.connection == connection && read.read_at.elapsed() < SCHEMA_STATUS_TTL
@@ -188,12 +200,27 @@ impl AdminApi {
     }
 
     async fn update_layouts(&self, changes: Vec<pb::PageLayout>) -> Result<Vec<pb::PageLayout>> {
+        if changes.len() > MAX_LAYOUT_CHANGES {
+            return Err(Error::invalid(
+                "page_layouts",
+                format!(
+                    "names {} layouts; at most {MAX_LAYOUT_CHANGES} are changed in one call",
+                    changes.len()
+                ),
+            ));
+        }
         let mut tx = self.ctx.pool.begin().await?;
         for (index, change) in changes.iter().enumerate() {
             let object = convert::sf_object(
                 &format!("page_layouts[{index}].sf_object"),
                 change.sf_object,
             )?;
+            if change.layout_name.chars().count() > MAX_LAYOUT_NAME_LEN {
+                return Err(Error::invalid(
+                    format!("page_layouts[{index}].layout_name"),
+                    format!("must be at most {MAX_LAYOUT_NAME_LEN} characters"),
+                ));
+            }
             layouts::set_layout(
                 &mut *tx,
                 object,
@@ -207,7 +234,7 @@ impl AdminApi {
     }
 }
 
-/// The role a token is created with; unspecified or unknown is refused.
+/// A stored token as the API shows it.
 fn token_listing(token: tokens::TokenListing) -> pb::ApiToken {
     let role = match Role::parse(&token.role) {
         Some(Role::Admin) => pb::ApiTokenRole::Admin,
@@ -223,6 +250,7 @@ fn token_listing(token: tokens::TokenListing) -> pb::ApiToken {
     }
 }
 
+/// The role a token is created with; unspecified or unknown is refused.
 fn token_role(role: i32) -> Option<Role> {
     match pb::ApiTokenRole::try_from(role).ok()? {
         pb::ApiTokenRole::Viewer => Some(Role::Viewer),

@@ -41,10 +41,19 @@ pub struct Filters {
 /// Longest stage name Salesforce allows (picklist values are at most 255 characters).
 pub const MAX_STAGE_LEN: usize = 255;
 
+/// Most stages the pre-condition may name (they all go into one SOQL `IN`).
+pub const MAX_STAGES: usize = 50;
+
 /// Checks and trims the pre-condition stages: at least one, none blank, none twice.
 pub fn validate_stages(stages: &[String]) -> Result<Vec<String>, String> {
     if stages.is_empty() {
         return Err("must name at least one opportunity stage".into());
+    }
+    if stages.len() > MAX_STAGES {
+        return Err(format!(
+            "names {} stages; at most {MAX_STAGES} are accepted",
+            stages.len()
+        ));
     }
     let mut seen = Vec::with_capacity(stages.len());
     for stage in stages {
@@ -68,6 +77,14 @@ pub fn validate_stages(stages: &[String]) -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn more_stages_than_the_limit_are_refused() {
+        let stages: Vec<String> = (0..=MAX_STAGES).map(|n| format!("Stage {n}")).collect();
+        let refused = validate_stages(&stages).expect_err("too many");
+        assert!(refused.contains("at most 50"), "{refused}");
+        assert!(validate_stages(&stages[..MAX_STAGES]).is_ok());
+    }
 
     #[test]
     fn stages_are_trimmed_and_checked() {

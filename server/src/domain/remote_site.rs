@@ -32,6 +32,20 @@ pub fn validate_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Longest accepted remote-site description.
+pub const MAX_DESCRIPTION_LEN: usize = 1_000;
+
+/// Checks a remote-site description (free text, bounded).
+pub fn validate_description(description: &str) -> Result<(), String> {
+    let length = description.chars().count();
+    if length > MAX_DESCRIPTION_LEN {
+        return Err(format!(
+            "is {length} characters long; at most {MAX_DESCRIPTION_LEN} are accepted"
+        ));
+    }
+    Ok(())
+}
+
 /// Checks and normalises a remote-site URL: https, a host, no credentials,
 /// query or fragment; the trailing slash is dropped.
 pub fn normalize_url(text: &str) -> Result<String, String> {
