@@ -23,6 +23,8 @@ use crate::health::{monitor_database, ServingHealth};
 use crate::license::LicenseVerifier;
 use crate::outbound::{build_http_client, OutboundHttp};
 use crate::shutdown::CloseStreamsLayer;
+use crate::store::notifications::{Notifications, RUN_CHANNEL};
+use crate::store::tx_logs::LOG_CHANNEL;
 use crate::store::{self, tokens};
 use crate::sync::scheduler::run_scheduler;
 use crate::sync::worker::run_worker;
@@ -95,6 +97,8 @@ impl App {
             pool,
             secret_box: keys.secret_box,
             license_verifier: keys.license_verifier,
+            notifications: Notifications::new(&[RUN_CHANNEL, LOG_CHANNEL]),
+            tails: Default::default(),
         };
         Ok(Self {
             ctx,
@@ -126,6 +130,7 @@ impl App {
             pool: self.ctx.pool.clone(),
             secret_box: self.ctx.secret_box.clone(),
             outbound: self.ctx.outbound.clone(),
+            notifications: self.ctx.notifications.clone(),
             worker_id: format!("{host}-{}-{index}", std::process::id()),
             lease: self.run_lease,
             budget_floor: self.budget_floor,
@@ -195,6 +200,12 @@ impl App {
         shutdown: &CancellationToken,
     ) -> TaskTracker {
         let tracker = TaskTracker::new();
+        tracker.spawn(
+            self.ctx
+                .notifications
+                .clone()
+                .listen(self.ctx.pool.clone(), shutdown.clone()),
+        );
         for index in 0..self.workers {
             let ctx = self.sync_context(index);
             tracker.spawn(run_worker(ctx, shutdown.clone()));

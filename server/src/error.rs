@@ -34,6 +34,9 @@ pub enum Error {
     /// The caller did not present a valid token.
     #[error("{0}")]
     Unauthenticated(String),
+    /// The caller holds as much of a bounded resource as it may.
+    #[error("{0}")]
+    ResourceExhausted(String),
     /// A remote system did not answer as it should.
     #[error("{0}")]
     Unavailable(String),
@@ -130,6 +133,7 @@ impl From<Error> for Status {
             Error::FailedPrecondition(_) => Status::failed_precondition(message),
             Error::PermissionDenied(_) => Status::permission_denied(message),
             Error::Unauthenticated(_) => Status::unauthenticated(message),
+            Error::ResourceExhausted(_) => Status::resource_exhausted(message),
             Error::Unavailable(_) => Status::unavailable(message),
             Error::Unimplemented(_) => Status::unimplemented(message),
             Error::LeaseLost { .. } => Status::aborted(message),

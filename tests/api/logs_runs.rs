@@ -227,3 +227,99 @@ async fn tailing_resumes_after_a_log_number_and_follows_new_logs(pool: PgPool) {
     assert_eq!(next.log_number, format!("TL-{seq:05}"));
     assert_eq!(next.name, "Entitlement Creation/Update");
 }
+
+/// Opens a following tail of every log with `client`.
+async fn follow(
+    client: &fnosync_client::FnosyncClient,
+) -> tonic::Streaming<proto::TailTransactionLogsResponse> {
+    client
+        .logs()
+        .tail_transaction_logs(proto::TailTransactionLogsRequest {
+            follow: true,
+            ..Default::default()
+        })
+        .await
+        .expect("follow")
+        .into_inner()
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn more_followers_than_database_connections_all_follow_a_sync_to_its_end(pool: PgPool) {
+    // Arrange: twelve following tails; the server's pool has five connections.
+    let app = TestApp::spawn(pool).await;
+    app.connect_sandboxes().await;
+    app.submit_license().await;
+    let (viewer, operator) = (app.viewer().await, app.operator().await);
+    let mut tails = Vec::new();
+    for n in 0..12 {
+        tails.push(follow(if n % 2 == 0 { &viewer } else { &operator }).await);
+    }
+
+    // Act
+    let run = fnosync_tests::sync_and_wait(&operator, &app.demo_account_id()).await;
+    let expected: Vec<String> = fnosync_tests::logs_of(&operator, &run.run_id)
+        .await
+        .into_iter()
+        .map(|log| log.log_number)
+        .rev()
+        .collect();
+    let mut seen = Vec::new();
+    for tail in &mut tails {
+        let mut numbers = Vec::new();
+        while numbers.len() < expected.len() {
+            let item = tokio::time::timeout(std::time::Duration::from_secs(30), tail.next())
+                .await
+                .expect("the tail goes on")
+                .expect("open")
+                .expect("ok");
+            numbers.push(item.transaction_log.expect("log").log_number);
+        }
+        seen.push(numbers);
+    }
+
+    // Assert
+    assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    assert!(expected.len() >= 3, "{expected:?}");
+    for numbers in seen {
+        assert_eq!(numbers, expected, "every tail saw every log, in order");
+    }
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn one_token_may_hold_eight_tails_and_a_closed_one_frees_its_place(pool: PgPool) {
+    // Arrange
+    let app = TestApp::spawn(pool).await;
+    let viewer = app.viewer().await;
+    let mut tails = Vec::new();
+    for _ in 0..8 {
+        tails.push(follow(&viewer).await);
+    }
+
+    // Act
+    let ninth = viewer
+        .logs()
+        .tail_transaction_logs(proto::TailTransactionLogsRequest {
+            follow: true,
+            ..Default::default()
+        })
+        .await
+        .expect_err("a ninth tail");
+    let other_token = follow(&app.operator().await).await;
+    drop(tails.pop());
+    let again = fnosync_tests::eventually(std::time::Duration::from_secs(10), || async {
+        viewer
+            .logs()
+            .tail_transaction_logs(proto::TailTransactionLogsRequest {
+                follow: true,
+                ..Default::default()
+            })
+            .await
+            .ok()
+    })
+    .await;
+
+    // Assert
+    assert_eq!(ninth.code(), Code::ResourceExhausted, "{ninth:?}");
+    assert!(ninth.message().contains("close one"), "{ninth:?}");
+    drop((other_token, again, tails));
+}

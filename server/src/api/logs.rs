@@ -1,16 +1,19 @@
 //! `TransactionLogService`: listing, reading and tailing transaction logs.
 
+use std::collections::HashMap;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fnosync_proto::v1 as pb;
 use futures::Stream;
 use pb::transaction_log_service_server::TransactionLogService;
-use sqlx::postgres::PgListener;
+use tokio::sync::watch;
 use tonic::{Request, Response, Status};
 
 use super::convert::{self, from_timestamp, lookup_db, LOG_STATUSES};
 use super::{respond, ApiContext, RpcResult};
+use crate::auth::principal;
 use crate::error::{Error, Result};
 use crate::store::page_token;
 use crate::store::tx_logs::{self, LogFilter};
@@ -18,6 +21,55 @@ use crate::store::tx_logs::{self, LogFilter};
 /// Serves `fnosync.v1.TransactionLogService`.
 pub struct LogsApi {
     ctx: ApiContext,
+}
+
+/// Most log tails one token may have open at once.
+pub const MAX_TAILS_PER_TOKEN: usize = 8;
+
+/// The log tails open in this process, per token name.
+#[derive(Clone, Default)]
+pub struct OpenTails(Arc<Mutex<HashMap<String, usize>>>);
+
+/// One open tail, counted until it is dropped (when its stream ends or the
+/// client goes away).
+pub struct TailSlot {
+    tails: OpenTails,
+    token: String,
+}
+
+impl OpenTails {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts a new tail of `token`, refused past [`MAX_TAILS_PER_TOKEN`].
+    pub fn open(&self, token: &str) -> Result<TailSlot> {
+        let mut open = self.lock();
+        let count = open.entry(token.to_string()).or_default();
+        if *count >= MAX_TAILS_PER_TOKEN {
+            return Err(Error::ResourceExhausted(format!(
+                "token {token:?} has {MAX_TAILS_PER_TOKEN} log tails open, the most one token \
+                 may have: close one before opening another"
+            )));
+        }
+        *count += 1;
+        Ok(TailSlot {
+            tails: self.clone(),
+            token: token.to_string(),
+        })
+    }
+}
+
+impl Drop for TailSlot {
+    fn drop(&mut self) {
+        let mut open = self.tails.lock();
+        if let Some(count) = open.get_mut(&self.token) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.token);
+            }
+        }
+    }
 }
 
 /// Logs read per query while tailing.
@@ -109,6 +161,7 @@ impl TransactionLogService for LogsApi {
         &self,
         request: Request<pb::TailTransactionLogsRequest>,
     ) -> RpcResult<Self::TailTransactionLogsStream> {
+        let slot = self.ctx.tails.open(&principal(&request)?.name)?;
         let request = request.into_inner();
         let after = match non_empty(&request.after_log_number) {
             Some(text) => parse_log_number("after_log_number", &text)?,
@@ -119,20 +172,20 @@ impl TransactionLogService for LogsApi {
             status: lookup_db(&LOG_STATUSES, request.status),
             ..LogFilter::default()
         };
-        // Listen before the first read, so no log written in between is missed.
-        let listener = if request.follow {
-            let mut listener = PgListener::connect_with(&self.ctx.pool)
-                .await
-                .map_err(Error::from)?;
-            listener
-                .listen(tx_logs::LOG_CHANNEL)
-                .await
-                .map_err(Error::from)?;
-            Some(listener)
-        } else {
-            None
+        // Wait for announcements before the first read, so no log written
+        // in between is missed.
+        let announced = request
+            .follow
+            .then(|| self.ctx.notifications.subscribe(tx_logs::LOG_CHANNEL));
+        let state = TailState {
+            pool: self.ctx.pool.clone(),
+            filter,
+            after,
+            announced,
+            buffer: Default::default(),
+            _slot: slot,
         };
-        let stream = tail_stream(self.ctx.pool.clone(), filter, after, listener);
+        let stream = tail_stream(state);
         Ok(Response::new(Box::pin(stream)))
     }
 }
@@ -141,24 +194,16 @@ struct TailState {
     pool: sqlx::PgPool,
     filter: LogFilter,
     after: i64,
-    listener: Option<PgListener>,
+    /// Following: moves when new logs are announced.
+    announced: Option<watch::Receiver<u64>>,
     buffer: std::collections::VecDeque<tx_logs::TxLogRecord>,
+    _slot: TailSlot,
 }
 
-/// Streams logs after `after` in order; with a listener, waits for new ones.
+/// Streams logs after `after` in order; following, waits for new ones.
 fn tail_stream(
-    pool: sqlx::PgPool,
-    filter: LogFilter,
-    after: i64,
-    listener: Option<PgListener>,
+    state: TailState,
 ) -> impl Stream<Item = Result<pb::TailTransactionLogsResponse, Status>> + Send {
-    let state = TailState {
-        pool,
-        filter,
-        after,
-        listener,
-        buffer: Default::default(),
-    };
     futures::stream::unfold(Some(state), |state| async move {
         let mut state = state?;
         loop {
@@ -172,9 +217,13 @@ fn tail_stream(
             match tx_logs::logs_after(&state.pool, &state.filter, state.after, TAIL_BATCH).await {
                 Err(error) => return Some((Err(Status::from(error)), None)),
                 Ok(records) if records.is_empty() => {
-                    let listener = state.listener.as_mut()?;
-                    // Either a notification or the safety interval: both lead to a new read.
-                    let _ = tokio::time::timeout(TAIL_SAFETY_INTERVAL, listener.recv()).await;
+                    let announced = state.announced.as_mut()?;
+                    // Either an announcement or the safety interval: both lead to a new read.
+                    if let Ok(Err(_)) =
+                        tokio::time::timeout(TAIL_SAFETY_INTERVAL, announced.changed()).await
+                    {
+                        return None;
+                    }
                 }
                 Ok(records) => state.buffer.extend(records),
             }

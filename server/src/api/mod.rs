@@ -20,6 +20,7 @@ use sqlx::PgPool;
 use crate::crypto::SecretBox;
 use crate::license::LicenseVerifier;
 use crate::outbound::OutboundHttp;
+use crate::store::notifications::Notifications;
 
 /// What every service needs: the store and the server's keys.
 #[derive(Clone)]
@@ -32,6 +33,10 @@ pub struct ApiContext {
     pub license_verifier: LicenseVerifier,
     /// Outbound HTTP limited to the remote sites.
     pub outbound: OutboundHttp,
+    /// The process's notification listener (new logs).
+    pub notifications: Notifications,
+    /// Open log tails per token.
+    pub tails: logs::OpenTails,
 }
 
 /// Builds every fnosync service, ready to be added to a tonic router.

@@ -9,6 +9,7 @@ pub mod layouts;
 pub mod licenses;
 pub mod links;
 pub mod mappings;
+pub mod notifications;
 pub mod page_token;
 pub mod products;
 pub mod remote_sites;

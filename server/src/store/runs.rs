@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
+use super::notifications::RUN_CHANNEL;
 use crate::error::{Error, Result};
 
 /// A stored run.
@@ -181,7 +182,8 @@ pub async fn insert_run_on(db: &mut sqlx::PgConnection, run: &NewRun<'_>) -> Res
         .fetch_optional(&mut *db)
         .await?;
         if let Some(record) = inserted {
-            sqlx::query("SELECT pg_notify('fnosync_runs', $1)")
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(RUN_CHANNEL)
                 .bind(&record.run_id)
                 .execute(&mut *db)
                 .await?;
@@ -382,7 +384,8 @@ pub async fn release_run(
     .fetch_optional(pool)
     .await?;
     if released.is_some() {
-        sqlx::query("SELECT pg_notify('fnosync_runs', $1)")
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(RUN_CHANNEL)
             .bind(&lease.run_id)
             .execute(pool)
             .await?;

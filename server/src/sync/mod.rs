@@ -29,6 +29,7 @@ use sqlx::PgPool;
 
 use crate::crypto::SecretBox;
 use crate::outbound::OutboundHttp;
+use crate::store::notifications::Notifications;
 
 /// What the engine needs from the server.
 #[derive(Clone)]
@@ -39,6 +40,8 @@ pub struct SyncContext {
     pub secret_box: SecretBox,
     /// Outbound HTTP limited to the remote sites.
     pub outbound: OutboundHttp,
+    /// The process's notification listener (new runs).
+    pub notifications: Notifications,
     /// This worker's identity, stored on the runs it claims.
     pub worker_id: String,
     /// How long a claimed run stays with this worker without progress.

@@ -1,10 +1,10 @@
 //! Workers: each claims the next queued run (`FOR UPDATE SKIP LOCKED`, so
 //! replicas never share one), carries it out and records how it ended. An
-//! idle worker waits for a `fnosync_runs` notification or a short tick.
+//! idle worker waits for a new run to be announced (see
+//! [`crate::store::notifications`]) or a short tick.
 
 use std::time::Duration;
 
-use sqlx::postgres::PgListener;
 use tokio_util::sync::CancellationToken;
 
 use super::batch::RUN_STEP;
@@ -12,6 +12,7 @@ use super::engine;
 use super::logger::{RunLogger, Step, StepStatus};
 use super::SyncContext;
 use crate::error::{Error, Result};
+use crate::store::notifications::RUN_CHANNEL;
 use crate::store::{self, claims, runs};
 use crate::telemetry_metrics::{LAST_SCHEDULED_SUCCESS, QUEUE_DEPTH, SYNC_RUNS};
 
@@ -178,36 +179,16 @@ async fn heartbeat(
 /// Runs a worker until `shutdown`: it carries out runs one after another and
 /// waits for new ones when idle.
 pub async fn run_worker(ctx: SyncContext, shutdown: CancellationToken) {
-    let mut listener = match PgListener::connect_with(&ctx.pool).await {
-        Ok(mut listener) => match listener.listen("fnosync_runs").await {
-            Ok(()) => Some(listener),
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for new runs; polling instead");
-                None
-            }
-        },
-        Err(error) => {
-            tracing::warn!(%error, "cannot listen for new runs; polling instead");
-            None
-        }
-    };
+    let mut announced = ctx.notifications.subscribe(RUN_CHANNEL);
     while !shutdown.is_cancelled() {
         match run_once(&ctx, &shutdown).await {
             Ok(Outcome::Ran { .. } | Outcome::TakenOver { .. }) => continue,
             Ok(Outcome::Idle) => {}
             Err(error) => tracing::warn!(%error, "worker step failed; retrying"),
         }
-        let notified = async {
-            match listener.as_mut() {
-                Some(listener) => {
-                    let _ = listener.recv().await;
-                }
-                None => std::future::pending::<()>().await,
-            }
-        };
         tokio::select! {
             _ = shutdown.cancelled() => break,
-            _ = notified => {}
+            _ = announced.changed() => {}
             _ = tokio::time::sleep(IDLE_TICK) => {}
         }
     }
