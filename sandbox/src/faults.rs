@@ -30,6 +30,11 @@ pub struct FaultSettings {
     pub drop_next: u32,
     /// The next N calls get a malformed (truncated) response body.
     pub malformed_next: u32,
+    /// The next N calls get a well-formed answer larger than any client
+    /// should read ([`OVERSIZED_BODY_BYTES`]).
+    pub oversized_next: u32,
+    /// The next N calls get an answer nested [`NESTED_DEPTH`] levels deep.
+    pub nested_next: u32,
     /// Only calls whose operation name contains this text are affected; all when empty.
     pub operation_filter: String,
 }
@@ -45,6 +50,34 @@ pub enum Injected {
     Drop,
     /// Answer with a truncated, unparseable body.
     Malformed,
+    /// Answer with a body of [`OVERSIZED_BODY_BYTES`].
+    Oversized,
+    /// Answer with elements or arrays nested [`NESTED_DEPTH`] levels deep.
+    Nested,
+}
+
+/// Size of an oversized answer: 80 MiB, past the 64 MiB a careful client reads.
+pub const OVERSIZED_BODY_BYTES: usize = 80 * 1024 * 1024;
+
+/// Depth of a nested answer: deep enough to overflow a recursive reader's stack.
+pub const NESTED_DEPTH: usize = 200_000;
+
+/// An oversized answer: `open`, then blanks up to [`OVERSIZED_BODY_BYTES`], then `close`.
+pub fn oversized_body(open: &str, close: &str) -> Vec<u8> {
+    let mut body = Vec::with_capacity(OVERSIZED_BODY_BYTES);
+    body.extend_from_slice(open.as_bytes());
+    body.resize(OVERSIZED_BODY_BYTES - close.len(), b' ');
+    body.extend_from_slice(close.as_bytes());
+    body
+}
+
+/// A nested answer: `open` and `close` repeated [`NESTED_DEPTH`] times around `inner`.
+pub fn nested_body(open: &str, inner: &str, close: &str) -> String {
+    format!(
+        "{}{inner}{}",
+        open.repeat(NESTED_DEPTH),
+        close.repeat(NESTED_DEPTH)
+    )
 }
 
 /// A closed gate: how many calls it holds, and whether it is open.
@@ -144,6 +177,12 @@ impl Faults {
         } else if settings.malformed_next > 0 {
             settings.malformed_next -= 1;
             Injected::Malformed
+        } else if settings.oversized_next > 0 {
+            settings.oversized_next -= 1;
+            Injected::Oversized
+        } else if settings.nested_next > 0 {
+            settings.nested_next -= 1;
+            Injected::Nested
         } else if settings.fail_next > 0 {
             settings.fail_next -= 1;
             Injected::Fail(status)

@@ -25,6 +25,40 @@ pub enum OutboundError {
     Store(#[source] crate::error::Error),
 }
 
+/// The largest answer body fnosync reads from a remote system: far above a
+/// full page of either API (2,000 Salesforce rows with their children, an
+/// FNO page of 2,000 line items), so only a broken or hostile peer reaches it.
+pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Why an answer's body could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    /// The body was cut or the connection failed.
+    #[error(transparent)]
+    Transport(#[from] reqwest::Error),
+    /// The body is larger than [`MAX_RESPONSE_BYTES`]; reading stopped there.
+    #[error("the answer is larger than {} MiB, the most fnosync reads", MAX_RESPONSE_BYTES >> 20)]
+    TooLarge,
+}
+
+/// Reads an answer's body, at most [`MAX_RESPONSE_BYTES`] of it.
+pub async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, BodyError> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_RESPONSE_BYTES as u64)
+    {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// Builds the shared HTTP client with the extra trusted CA certificates.
 pub fn build_http_client(
     extra_ca_certs: &[PathBuf],

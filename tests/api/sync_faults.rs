@@ -471,3 +471,59 @@ async fn a_cancelled_run_stops_between_records(pool: PgPool) {
         "no entitlement after the cancel"
     );
 }
+
+/// Every log of the run, with its error log, as one text.
+async fn logs_text(app: &TestApp, run_id: &str) -> String {
+    format!("{:?}", logs_of(&app.operator().await, run_id).await)
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn oversized_and_deeply_nested_answers_fail_their_call_cleanly(pool: PgPool) {
+    // Arrange
+    let app = ready_app(pool).await;
+    let (account, _) = seed_simple(&app, "Huge Corp");
+    let operator = app.operator().await;
+    let fault = |settings: FaultSettings| FaultSettings {
+        operation_filter: "createAccount".into(),
+        ..settings
+    };
+
+    // Act: FNO answers every account creation too large, then nested too deep;
+    // then Salesforce answers its queries too large.
+    app.fno.faults().set(fault(FaultSettings {
+        oversized_next: 10,
+        ..Default::default()
+    }));
+    let oversized = sync_and_wait(&operator, &account).await;
+    app.fno.faults().set(fault(FaultSettings {
+        nested_next: 10,
+        ..Default::default()
+    }));
+    let nested = sync_and_wait(&operator, &account).await;
+    app.fno.faults().set(FaultSettings::default());
+    app.salesforce.set_faults(FaultSettings {
+        oversized_next: 10,
+        operation_filter: "query".into(),
+        ..Default::default()
+    });
+    let unread = sync_and_wait(&operator, &account).await;
+    app.salesforce.set_faults(FaultSettings::default());
+    let after = sync_and_wait(&operator, &account).await;
+
+    // Assert
+    for (run, says) in [
+        (&oversized, "larger than 64 MiB"),
+        (&nested, "nested deeper than 64 levels"),
+        (&unread, "larger than 64 MiB"),
+    ] {
+        assert_ne!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+        let text = format!("{run:?} {}", logs_text(&app, &run.run_id).await);
+        assert!(text.contains(says), "{says}: {text}");
+    }
+    assert_eq!(
+        after.state,
+        proto::SyncRunState::Completed as i32,
+        "{after:?}"
+    );
+    assert_eq!(entitlement_count(&app), 1);
+}

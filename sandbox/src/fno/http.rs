@@ -18,7 +18,7 @@ use super::service::{self, Ctx, Kind, Page};
 use super::soap::{self, SoapFault, FAULT_CLIENT, FAULT_SERVER_USER};
 use super::wsdl::rewrite_location;
 use super::Shared;
-use crate::faults::Injected;
+use crate::faults::{self, Injected};
 
 const XML_CONTENT_TYPE: &str = "text/xml; charset=utf-8";
 /// Counter key of requests that are not well-formed SOAP.
@@ -85,6 +85,19 @@ pub async fn post_service(
                 xml.get(..cut).unwrap_or_default().to_string(),
             )
         }
+        Injected::Oversized => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, XML_CONTENT_TYPE)],
+            faults::oversized_body(SOAP_OPEN, SOAP_CLOSE),
+        )
+            .into_response(),
+        Injected::Nested => xml_response(
+            StatusCode::OK,
+            format!(
+                "{SOAP_OPEN}{}{SOAP_CLOSE}",
+                faults::nested_body("<x>", "", "</x>")
+            ),
+        ),
         _ => xml_response(StatusCode::OK, xml),
     }
 }
@@ -127,6 +140,10 @@ pub async fn list_services() -> Response {
     page.push_str("</ul>");
     ([(header::CONTENT_TYPE, "text/html")], page).into_response()
 }
+
+/// The envelope around the oversized and nested fault answers.
+const SOAP_OPEN: &str = r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>"#;
+const SOAP_CLOSE: &str = "</soapenv:Body></soapenv:Envelope>";
 
 fn xml_response(status: StatusCode, xml: String) -> Response {
     (status, [(header::CONTENT_TYPE, XML_CONTENT_TYPE)], xml).into_response()

@@ -82,6 +82,18 @@ pub async fn token(State(app): State<App>, headers: HeaderMap, body: Bytes) -> R
             ))
             .await
         }
+        Injected::Oversized => {
+            return super::rest::with_body(
+                json_response(StatusCode::OK, &json!({})),
+                crate::faults::oversized_body("{", "}"),
+            )
+        }
+        Injected::Nested => {
+            return super::rest::with_body(
+                json_response(StatusCode::OK, &json!({})),
+                crate::faults::nested_body("[", "", "]").into_bytes(),
+            )
+        }
         Injected::None => {}
     }
     let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();

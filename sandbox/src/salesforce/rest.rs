@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::errors::{json_response, ApiError};
 use super::limits::{parse_version, LIMIT_INFO_HEADER};
 use super::state::App;
-use crate::faults::Injected;
+use crate::faults::{self, Injected};
 
 /// Who calls and with which API version; put in the request by the gate.
 #[derive(Clone, Debug)]
@@ -123,10 +123,29 @@ pub async fn gate(State(app): State<App>, mut request: Request, next: Next) -> R
         user_id: session.user_id,
     });
     let response = with_limit_info(&app, next.run(request).await);
-    if injected == Injected::Malformed {
-        return garble(response).await;
+    match injected {
+        Injected::Malformed => garble(response).await,
+        Injected::Oversized => with_body(
+            response,
+            faults::oversized_body(r#"{"totalSize":0,"done":true,"records":["#, "]}"),
+        ),
+        Injected::Nested => with_body(response, faults::nested_body("[", "", "]").into_bytes()),
+        _ => response,
     }
-    response
+}
+
+/// The answer with its body replaced by a JSON `body` (a fault's).
+pub fn with_body(response: Response, body: Vec<u8>) -> Response {
+    let (mut parts, _) = response.into_parts();
+    if parts.status == StatusCode::NO_CONTENT {
+        parts.status = StatusCode::OK;
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(super::errors::JSON_CONTENT_TYPE),
+    );
+    Response::from_parts(parts, Body::from(body))
 }
 
 fn bearer_token(request: &Request) -> Result<&str, ApiError> {
@@ -195,7 +214,7 @@ pub fn dropped_connection() -> Response {
 
 /// Cuts the body of an answer in half (the write, if any, has happened).
 pub async fn garble(response: Response) -> Response {
-    let (mut parts, body) = response.into_parts();
+    let (parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX)
         .await
         .unwrap_or_default();
@@ -204,15 +223,7 @@ pub async fn garble(response: Response) -> Response {
     } else {
         bytes.slice(..bytes.len() / 2)
     };
-    if parts.status == StatusCode::NO_CONTENT {
-        parts.status = StatusCode::OK;
-    }
-    parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(super::errors::JSON_CONTENT_TYPE),
-    );
-    Response::from_parts(parts, Body::from(cut))
+    with_body(Response::from_parts(parts, Body::empty()), cut.to_vec())
 }
 
 /// Names the operation of a data route, as counted and matched by fault filters.

@@ -18,7 +18,7 @@ use super::soap::{
     SERVICES_PATH, SOAP_ACTION,
 };
 use super::xml::{Element, XmlWriter};
-use crate::outbound::OutboundHttp;
+use crate::outbound::{read_body, BodyError, OutboundHttp};
 use crate::telemetry_metrics::{record_remote_call, SYSTEM_FNO};
 
 const SOAP_ACTION_HEADER: &str = "SOAPAction";
@@ -207,7 +207,13 @@ async fn exchange(operation: &Operation, request: RequestBuilder) -> Result<Elem
     };
     let response = request.send().await.map_err(transport)?;
     let status = response.status().as_u16();
-    let body = response.bytes().await.map_err(transport)?;
+    let body = read_body(response).await.map_err(|error| match error {
+        BodyError::Transport(source) => transport(source),
+        too_large @ BodyError::TooLarge => FnoError::Malformed {
+            operation: operation.name,
+            detail: too_large.to_string(),
+        },
+    })?;
     debug!(status, bytes = body.len(), "fno call answered");
     read_response(operation, status, &body)
 }

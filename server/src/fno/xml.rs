@@ -35,7 +35,13 @@ pub enum XmlError {
     /// No complete root element.
     #[error("premature end of document")]
     Incomplete,
+    /// Elements nested deeper than [`MAX_DEPTH`]: no SOAP answer does that.
+    #[error("elements nested deeper than {MAX_DEPTH} levels")]
+    TooDeep,
 }
+
+/// The deepest nesting of elements read; FNO's answers stay far below it.
+pub const MAX_DEPTH: usize = 64;
 
 impl Element {
     /// Returns the first child named `name`.
@@ -100,6 +106,9 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
         let (namespace, event) = reader.read_resolved_event().map_err(syntax)?;
         match event {
             Event::DocType(_) => return Err(XmlError::Doctype),
+            Event::Start(_) if stack.len() + nil_depth >= MAX_DEPTH => {
+                return Err(XmlError::TooDeep)
+            }
             Event::Start(_) if nil_depth > 0 => nil_depth += 1,
             Event::End(_) if nil_depth > 0 => nil_depth -= 1,
             Event::Empty(_) | Event::Text(_) | Event::CData(_) if nil_depth > 0 => {}
@@ -290,6 +299,21 @@ impl XmlWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deeply_nested_document_is_refused_without_building_it() {
+        let depth = 200_000;
+        let xml = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
+        assert_eq!(parse(xml.as_bytes()), Err(XmlError::TooDeep));
+        let nested_nil = format!(
+            "<r xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><n xsi:nil=\"true\">{}{}</n></r>",
+            "<a>".repeat(depth),
+            "</a>".repeat(depth)
+        );
+        assert_eq!(parse(nested_nil.as_bytes()), Err(XmlError::TooDeep));
+        let fine = format!("{}{}", "<a>".repeat(MAX_DEPTH), "</a>".repeat(MAX_DEPTH));
+        assert!(parse(fine.as_bytes()).is_ok());
+    }
 
     #[test]
     fn parse_decodes_escaped_text_as_data() {

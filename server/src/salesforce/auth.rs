@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use super::error::SalesforceError;
-use crate::outbound::OutboundHttp;
+use crate::outbound::{read_body, OutboundHttp};
 use crate::telemetry_metrics::{record_remote_call, SYSTEM_SALESFORCE};
 
 /// Path of the OAuth token endpoint under the login URL.
@@ -164,10 +164,9 @@ async fn exchange_token(request: reqwest::RequestBuilder) -> Result<Session, Sal
         .await
         .map_err(|e| SalesforceError::transport(OPERATION, e))?;
     let status = response.status().as_u16();
-    let body = response
-        .bytes()
+    let body = read_body(response)
         .await
-        .map_err(|e| SalesforceError::transport(OPERATION, e))?;
+        .map_err(|e| SalesforceError::body(OPERATION, e))?;
     if status != 200 {
         return Err(SalesforceError::from_login_response(status, &body));
     }

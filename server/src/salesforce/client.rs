@@ -16,7 +16,7 @@ use super::auth::{login, SalesforceConfig, Session};
 use super::error::SalesforceError;
 use super::limits::ApiBudget;
 use super::retry::RetryPolicy;
-use crate::outbound::OutboundHttp;
+use crate::outbound::{read_body, OutboundHttp};
 use crate::telemetry_metrics::{record_remote_call, SYSTEM_SALESFORCE};
 
 /// Where a request goes.
@@ -251,10 +251,9 @@ impl SalesforceClient {
             .map_err(|e| SalesforceError::transport(operation, e))?;
         self.shared.budget.observe(response.headers());
         let status = response.status();
-        let bytes = response
-            .bytes()
+        let bytes = read_body(response)
             .await
-            .map_err(|e| SalesforceError::transport(operation, e))?;
+            .map_err(|e| SalesforceError::body(operation, e))?;
         debug!(
             operation,
             status = status.as_u16(),

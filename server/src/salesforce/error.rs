@@ -188,6 +188,14 @@ impl SalesforceError {
         Self::Transport { operation, source }
     }
 
+    /// An answer whose body could not be read: cut, or too large.
+    pub(crate) fn body(operation: &'static str, error: crate::outbound::BodyError) -> Self {
+        match error {
+            crate::outbound::BodyError::Transport(source) => Self::transport(operation, source),
+            too_large => Self::decode(operation, too_large),
+        }
+    }
+
     pub(crate) fn decode(operation: &'static str, reason: impl ToString) -> Self {
         Self::Decode {
             operation,
