@@ -24,6 +24,7 @@ use crate::license::LicenseVerifier;
 use crate::outbound::{build_http_client, OutboundHttp};
 use crate::shutdown::CloseStreamsLayer;
 use crate::store::notifications::{Notifications, RUN_CHANNEL};
+use crate::store::retention::Retention;
 use crate::store::tx_logs::LOG_CHANNEL;
 use crate::store::{self, tokens};
 use crate::sync::scheduler::run_scheduler;
@@ -44,6 +45,8 @@ pub struct App {
     budget_check: Duration,
     sync_concurrency: usize,
     sync_page_size: u32,
+    retention: Retention,
+    purge_interval: Duration,
 }
 
 impl App {
@@ -113,6 +116,11 @@ impl App {
             budget_check: Duration::from_secs(options.budget_check_secs.max(1)),
             sync_concurrency: options.sync_concurrency.max(1),
             sync_page_size: options.sync_page_size.clamp(1, 2000),
+            retention: Retention {
+                runs_and_logs: chrono::Duration::days(options.retention_days.into()),
+                idempotency_keys: chrono::Duration::hours(options.idempotency_key_hours.into()),
+            },
+            purge_interval: Duration::from_secs(options.purge_interval_secs.max(1)),
         })
     }
 
@@ -215,6 +223,12 @@ impl App {
             self.scheduler_tick,
             shutdown.clone(),
         ));
+        tracker.spawn(crate::retention::run_purge(
+            self.ctx.pool.clone(),
+            self.retention,
+            self.purge_interval,
+            shutdown.clone(),
+        ));
         let interval = Duration::from_millis(self.lifecycle.db_health_interval_ms.max(10));
         tracker.spawn(monitor_database(
             health.clone(),
@@ -296,6 +310,17 @@ impl ServerKeys {
             "FNOSYNC_MASTER_KEY is not set: the server refuses to store secrets without it \
              (`fnosync master-key generate` makes one)",
         )?;
+        anyhow::ensure!(
+            options.retention_days >= 1,
+            "FNOSYNC_RETENTION_DAYS is {}: keep runs and logs for 1 day at least",
+            options.retention_days
+        );
+        anyhow::ensure!(
+            options.idempotency_key_hours >= 24,
+            "FNOSYNC_IDEMPOTENCY_KEY_HOURS is {}: idempotency keys are kept for 24 hours at least, \
+             so a client's retry within a day is always recognised",
+            options.idempotency_key_hours
+        );
         if let Some(token) = &options.bootstrap_admin_token {
             let length = token.expose_secret().trim().chars().count();
             anyhow::ensure!(

@@ -136,6 +136,19 @@ pub struct ServerOptions {
     /// the run checkpoints after each page, and its memory is bounded by it.
     #[arg(long, env = "FNOSYNC_SYNC_PAGE_SIZE", default_value_t = 2000)]
     pub sync_page_size: u32,
+
+    /// Days ended runs are kept with their transaction and error logs.
+    #[arg(long, env = "FNOSYNC_RETENTION_DAYS", default_value_t = 90)]
+    pub retention_days: u32,
+
+    /// Hours an idempotency key is kept (a repeated request within them gets
+    /// the first answer); 24 at least.
+    #[arg(long, env = "FNOSYNC_IDEMPOTENCY_KEY_HOURS", default_value_t = 24)]
+    pub idempotency_key_hours: u32,
+
+    /// How often the purge of what is older than the retention runs, in seconds.
+    #[arg(long, env = "FNOSYNC_PURGE_INTERVAL_SECS", default_value_t = 3600)]
+    pub purge_interval_secs: u64,
 }
 
 /// How to reach PostgreSQL.

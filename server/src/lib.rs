@@ -13,6 +13,7 @@ pub mod fno;
 pub mod health;
 pub mod license;
 pub mod outbound;
+pub mod retention;
 pub mod salesforce;
 pub mod shutdown;
 pub mod store;

@@ -24,6 +24,7 @@ mod products_layouts;
 mod products_live;
 mod python_sdk;
 mod remote_sites;
+mod retention;
 mod schedules;
 mod secrets;
 mod sync_batch;

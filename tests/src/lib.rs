@@ -94,6 +94,9 @@ impl TestApp {
             budget_check_secs: 1,
             sync_concurrency: 4,
             sync_page_size: 200,
+            retention_days: 90,
+            idempotency_key_hours: 24,
+            purge_interval_secs: 3600,
         };
         tune(&mut options);
         let mut role_tokens = Vec::new();

@@ -13,6 +13,7 @@ pub mod notifications;
 pub mod page_token;
 pub mod products;
 pub mod remote_sites;
+pub mod retention;
 pub mod runs;
 pub mod schedules;
 pub mod tokens;
