@@ -16,13 +16,14 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 use fnosync_client::{proto, FnosyncClient};
+use fnosync_demo::workload::{
+    create_schedule, fire_schedule, scheduled_run, seed, state_name, watch_to_end, Shape,
+};
 use fnosync_demo::{server, setup};
 use fnosync_sandbox::faults::FaultSettings;
 use fnosync_sandbox::fno::FnoSandbox;
 use fnosync_sandbox::salesforce::SalesforceSandbox;
 use fnosync_sandbox::tls::SandboxCa;
-use serde_json::json;
-use tokio_stream::StreamExt;
 
 /// Benchmarks the scheduled sync against the sandboxes.
 #[derive(Parser, Debug)]
@@ -57,6 +58,16 @@ struct Cli {
     concurrency: usize,
 }
 
+impl Cli {
+    fn shape(&self) -> Shape {
+        Shape {
+            accounts: self.accounts,
+            opportunities: self.opportunities,
+            lines: self.lines,
+        }
+    }
+}
+
 /// What one run took.
 struct Measured {
     run: proto::SyncRun,
@@ -79,7 +90,7 @@ async fn main() -> anyhow::Result<()> {
     salesforce.set_api_limit(100_000_000, 0);
 
     let seeding = Instant::now();
-    seed(&salesforce, &cli)?;
+    seed(&salesforce, cli.shape())?;
     let orders = (cli.accounts * cli.opportunities) as f64;
     println!(
         "seeded {} accounts x {} opportunities x {} lines ({} orders, {} lines) in {:.1} s",
@@ -235,87 +246,6 @@ fn remaining_quantities_right(salesforce: &SalesforceSandbox, fno: &FnoSandbox) 
     (right, lines.len())
 }
 
-/// Seeds the accounts, each with a contact and its Closed Won opportunities.
-fn seed(salesforce: &SalesforceSandbox, cli: &Cli) -> anyhow::Result<()> {
-    let first = |object: &str, field: &str, value: serde_json::Value| {
-        salesforce
-            .find(object, field, &value)
-            .first()
-            .and_then(|r| r["Id"].as_str().map(str::to_string))
-            .with_context(|| format!("the sandbox has no {object} with {field} {value}"))
-    };
-    let book = first("Pricebook2", "Name", json!("Standard Price Book"))?;
-    let product = first("Product2", "ProductCode", json!("SF01demo"))?;
-    let entry = first("PricebookEntry", "Product2Id", json!(product))?;
-    let failed = |e: fnosync_sandbox::salesforce::errors::ApiError| anyhow::anyhow!("{e:?}");
-    for n in 0..cli.accounts {
-        let account = salesforce
-            .insert(
-                "Account",
-                json!({ "Name": format!("Bench Account {n:05}") }),
-            )
-            .map_err(failed)?;
-        salesforce
-            .insert(
-                "Contact",
-                json!({
-                    "AccountId": account, "FirstName": "Pat", "LastName": format!("Buyer {n:05}"),
-                    "Email": format!("pat.buyer{n:05}@bench.example.com"),
-                }),
-            )
-            .map_err(failed)?;
-        for o in 0..cli.opportunities {
-            let opportunity = salesforce
-                .insert(
-                    "Opportunity",
-                    json!({
-                        "AccountId": account, "Name": format!("Bench Order {n:05}-{o}"),
-                        "StageName": "Prospecting", "CloseDate": "2026-12-31", "Pricebook2Id": book,
-                    }),
-                )
-                .map_err(failed)?;
-            for l in 0..cli.lines {
-                salesforce
-                    .insert(
-                        "OpportunityLineItem",
-                        json!({
-                            "OpportunityId": opportunity, "PricebookEntryId": entry,
-                            "Quantity": 1 + l, "UnitPrice": 100,
-                            "FNO__Start_Date_Option__c": "Use First Activation Date",
-                            "FNO__Expiration_Date_Option__c": "Permanent",
-                        }),
-                    )
-                    .map_err(failed)?;
-            }
-            salesforce
-                .update(
-                    "Opportunity",
-                    &opportunity,
-                    json!({ "StageName": "Closed Won" }),
-                )
-                .map_err(failed)?;
-        }
-    }
-    Ok(())
-}
-
-async fn create_schedule(client: &FnosyncClient) -> anyhow::Result<()> {
-    client
-        .schedules()
-        .create_schedule(proto::CreateScheduleRequest {
-            timing: Some(proto::create_schedule_request::Timing::Daily(
-                proto::DailyTiming {
-                    time_of_day: "02:00".into(),
-                    time_zone: "UTC".into(),
-                },
-            )),
-            request_id: String::new(),
-        })
-        .await
-        .context("CreateSchedule")?;
-    Ok(())
-}
-
 /// Makes the schedule due, waits for scheduled run number `count` to end and
 /// returns what it took.
 async fn measure(
@@ -328,38 +258,9 @@ async fn measure(
     salesforce.reset_counts();
     fno.reset_counts();
     let started = Instant::now();
-    // The benchmark cannot wait for 02:00: it moves the next fire time to now.
-    sqlx::query("UPDATE schedules SET next_fire_at = now()")
-        .execute(pool)
-        .await?;
-    let run = loop {
-        let runs = client
-            .sync()
-            .list_sync_runs(proto::ListSyncRunsRequest {
-                kind: proto::SyncKind::Scheduled as i32,
-                ..Default::default()
-            })
-            .await?
-            .into_inner()
-            .runs;
-        if runs.len() >= count {
-            break runs[0].clone();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let mut events = client
-        .sync()
-        .watch_sync_run(proto::WatchSyncRunRequest {
-            run_id: run.run_id.clone(),
-        })
-        .await?
-        .into_inner();
-    let mut last = run;
-    while let Some(event) = events.next().await {
-        if let Some(run) = event?.run {
-            last = run;
-        }
-    }
+    fire_schedule(pool).await?;
+    let run = scheduled_run(client, count).await?;
+    let last = watch_to_end(client, run).await?;
     let wall = started.elapsed();
     let salesforce_counts = salesforce.call_counts();
     let fno_counts = fno.counts();
@@ -377,16 +278,6 @@ async fn measure(
         fno_writes: fno.write_call_count(),
         by_operation,
     })
-}
-
-fn state_name(run: &proto::SyncRun) -> String {
-    proto::SyncRunState::try_from(run.state)
-        .map(|s| {
-            s.as_str_name()
-                .trim_start_matches("SYNC_RUN_STATE_")
-                .to_lowercase()
-        })
-        .unwrap_or_default()
 }
 
 /// The process's peak resident memory in KiB, from `/proc` (Linux).

@@ -53,6 +53,11 @@ impl Service {
         self.child.wait().await
     }
 
+    /// Kills the process at once (SIGKILL), as a crash would, and waits for it.
+    pub async fn kill(&mut self) {
+        let _ = self.child.kill().await;
+    }
+
     /// Asks the service to stop (SIGTERM) and waits for it.
     pub async fn stop(&mut self) {
         if let Some(pid) = self.child.id() {

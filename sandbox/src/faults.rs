@@ -35,6 +35,12 @@ pub struct FaultSettings {
     pub oversized_next: u32,
     /// The next N calls get an answer nested [`NESTED_DEPTH`] levels deep.
     pub nested_next: u32,
+    /// Share of calls (0.0 to 1.0) that get one fault picked at random among
+    /// HTTP 500, HTTP 503, a dropped connection and a stall of `stall_ms`.
+    pub chaos_rate: f64,
+    /// How long a stalled call waits before it is served (the write, if any,
+    /// then happens after the client may have given up); 30,000 when 0.
+    pub stall_ms: u64,
     /// Only calls whose operation name contains this text are affected; all when empty.
     pub operation_filter: String,
 }
@@ -54,6 +60,22 @@ pub enum Injected {
     Oversized,
     /// Answer with elements or arrays nested [`NESTED_DEPTH`] levels deep.
     Nested,
+}
+
+impl Injected {
+    /// The name the fault is counted under; `None` serves normally.
+    fn kind(self) -> Option<&'static str> {
+        Some(match self {
+            Self::None => return None,
+            Self::Fail(500) => "HTTP 500",
+            Self::Fail(503) => "HTTP 503",
+            Self::Fail(_) => "HTTP error",
+            Self::Drop => "dropped connection",
+            Self::Malformed => "malformed answer",
+            Self::Oversized => "oversized answer",
+            Self::Nested => "nested answer",
+        })
+    }
 }
 
 /// Size of an oversized answer: 80 MiB, past the 64 MiB a careful client reads.
@@ -121,6 +143,7 @@ impl Drop for Gate {
 pub struct Faults {
     settings: Mutex<FaultSettings>,
     counts: Mutex<BTreeMap<String, u64>>,
+    injected: Mutex<BTreeMap<&'static str, u64>>,
     gates: Mutex<Vec<(String, Arc<GateState>)>>,
 }
 
@@ -156,7 +179,27 @@ impl Faults {
         if latency > 0 {
             tokio::time::sleep(Duration::from_millis(latency)).await;
         }
+        if let Some(kind) = injected.kind() {
+            self.note_injected(kind);
+        }
         injected
+    }
+
+    /// Counts a fault of `kind` acted out (a sandbox's own kinds too).
+    pub fn note_injected(&self, kind: &'static str) {
+        *self.lock_injected().entry(kind).or_default() += 1;
+    }
+
+    /// Returns how many faults of each kind were acted out since start or
+    /// the last [`Self::reset_counts`].
+    pub fn injected(&self) -> BTreeMap<&'static str, u64> {
+        self.lock_injected().clone()
+    }
+
+    fn lock_injected(&self) -> std::sync::MutexGuard<'_, BTreeMap<&'static str, u64>> {
+        self.injected
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn decide(&self, operation: &str) -> (u64, Injected) {
@@ -190,6 +233,23 @@ impl Faults {
             && rand::thread_rng().gen::<f64>() < settings.failure_rate
         {
             Injected::Fail(status)
+        } else if settings.chaos_rate > 0.0
+            && rand::thread_rng().gen::<f64>() < settings.chaos_rate
+        {
+            match rand::thread_rng().gen_range(0..4) {
+                0 => Injected::Fail(500),
+                1 => Injected::Fail(503),
+                2 => Injected::Drop,
+                _ => {
+                    self.note_injected("stalled call");
+                    let stall = if settings.stall_ms == 0 {
+                        30_000
+                    } else {
+                        settings.stall_ms
+                    };
+                    return (latency + stall, Injected::None);
+                }
+            }
         } else {
             Injected::None
         };
@@ -216,9 +276,10 @@ impl Faults {
         self.lock_counts().get(operation).copied().unwrap_or(0)
     }
 
-    /// Sets every counter back to zero.
+    /// Sets every counter back to zero, the faults acted out too.
     pub fn reset_counts(&self) {
         self.lock_counts().clear();
+        self.lock_injected().clear();
     }
 
     fn lock_gates(&self) -> std::sync::MutexGuard<'_, Vec<(String, Arc<GateState>)>> {

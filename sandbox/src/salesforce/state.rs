@@ -58,8 +58,13 @@ impl AppState {
 
     /// Consumes one `UNABLE_TO_LOCK_ROW` failure if any is pending.
     pub fn take_lock_row_failure(&self) -> bool {
-        self.lock_row_failures
+        let taken = self
+            .lock_row_failures
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
-            .is_ok()
+            .is_ok();
+        if taken {
+            self.faults.note_injected("UNABLE_TO_LOCK_ROW");
+        }
+        taken
     }
 }
