@@ -180,11 +180,15 @@ async fn main() -> anyhow::Result<()> {
         if !matches!(state.as_str(), "queued" | "running" | "paused") {
             break state;
         }
-        let due = kills.len() < cli.kills && done >= total * (kills.len() as i64 + 1) / (cli.kills as i64 + 1);
+        let due = kills.len() < cli.kills
+            && done >= total * (kills.len() as i64 + 1) / (cli.kills as i64 + 1);
         if let (true, Some(worker)) = (due, worker) {
             if let Some(index) = replica_of(&replicas, &worker) {
                 replicas[index].kill().await;
-                kills.push(format!("replica {} at {done} of {total} records", index + 1));
+                kills.push(format!(
+                    "replica {} at {done} of {total} records",
+                    index + 1
+                ));
                 replicas[index] = server::start(&launch(index), &keys).await?;
             }
         }
@@ -231,7 +235,10 @@ async fn main() -> anyhow::Result<()> {
         replica.stop().await;
     }
 
-    println!("\nfaults injected (fault rate {:.0} %):", cli.fault_rate * 100.0);
+    println!(
+        "\nfaults injected (fault rate {:.0} %):",
+        cli.fault_rate * 100.0
+    );
     for (kind, n) in &faults {
         println!("  {kind:<36} {n:>7}");
     }
@@ -253,7 +260,12 @@ async fn main() -> anyhow::Result<()> {
         faulted_wall.as_secs_f64()
     );
     for run in &catch_up {
-        println!("catch-up run {}: {} ({})", run.run_id, state_name(run), run.message);
+        println!(
+            "catch-up run {}: {} ({})",
+            run.run_id,
+            state_name(run),
+            run.message
+        );
     }
     println!(
         "orders {}: synced {}, duplicates {}, missing {}, wrong lines {}, write-backs missing {}; wall time {:.1} s",
@@ -312,7 +324,10 @@ fn check(salesforce: &SalesforceSandbox, fno: &FnoSandbox) -> Check {
     });
     let mut lines_of: HashMap<String, Vec<serde_json::Value>> = HashMap::new();
     for line in salesforce.records("OpportunityLineItem") {
-        let order = line["OpportunityId"].as_str().unwrap_or_default().to_string();
+        let order = line["OpportunityId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         lines_of.entry(order).or_default().push(line);
     }
     let mut check = Check::default();
@@ -349,7 +364,11 @@ fn check(salesforce: &SalesforceSandbox, fno: &FnoSandbox) -> Check {
         let written = order[sf::ENTITLEMENT_ID].as_str() == Some(entitlement.as_str())
             && lines.iter().all(|line| {
                 line[sf::ACTIVATION_ID].as_str()
-                    == Some(in_fno[line["Id"].as_str().unwrap_or_default()][0].1.as_str())
+                    == Some(
+                        in_fno[line["Id"].as_str().unwrap_or_default()][0]
+                            .1
+                            .as_str(),
+                    )
             });
         if !written {
             check.write_backs_missing += 1;

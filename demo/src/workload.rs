@@ -150,7 +150,10 @@ pub async fn scheduled_run(client: &FnosyncClient, count: usize) -> anyhow::Resu
 }
 
 /// Follows a run with `WatchSyncRun` until it ends; returns its last state.
-pub async fn watch_to_end(client: &FnosyncClient, run: proto::SyncRun) -> anyhow::Result<proto::SyncRun> {
+pub async fn watch_to_end(
+    client: &FnosyncClient,
+    run: proto::SyncRun,
+) -> anyhow::Result<proto::SyncRun> {
     let mut events = client
         .sync()
         .watch_sync_run(proto::WatchSyncRunRequest {

@@ -24,6 +24,9 @@ pub struct FaultSettings {
     pub failure_rate: f64,
     /// The next N calls fail with `failure_status`, then calls succeed again.
     pub fail_next: u32,
+    /// The first N calls the filter admits are served before `drop_next`,
+    /// `malformed_next`, `oversized_next`, `nested_next` and `fail_next` apply.
+    pub pass_first: u32,
     /// HTTP status of injected failures (500 or 503); 500 when 0.
     pub failure_status: u16,
     /// The next N calls drop the connection without a complete response.
@@ -209,6 +212,10 @@ impl Faults {
             return (0, Injected::None);
         }
         let latency = settings.latency_ms;
+        if settings.pass_first > 0 {
+            settings.pass_first -= 1;
+            return (latency, Injected::None);
+        }
         let status = if settings.failure_status == 0 {
             500
         } else {
@@ -233,8 +240,7 @@ impl Faults {
             && rand::thread_rng().gen::<f64>() < settings.failure_rate
         {
             Injected::Fail(status)
-        } else if settings.chaos_rate > 0.0
-            && rand::thread_rng().gen::<f64>() < settings.chaos_rate
+        } else if settings.chaos_rate > 0.0 && rand::thread_rng().gen::<f64>() < settings.chaos_rate
         {
             match rand::thread_rng().gen_range(0..4) {
                 0 => Injected::Fail(500),

@@ -223,3 +223,61 @@ async fn a_run_pauses_under_the_budget_floor_and_goes_on_when_budget_returns(poo
     );
     assert!(demo_line(&app)[sf::ACTIVATION_ID].is_string());
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_create_call_that_keeps_failing_fails_only_its_own_accounts(pool: PgPool) {
+    // Arrange: 29 more accounts (30 with the guide's), so the accounts go in
+    // two create calls; FNO serves the first and keeps failing the second.
+    let app = ready_app(pool).await;
+    for n in 0..29 {
+        fnosync_tests::seed_sales_order(
+            &app.salesforce,
+            json!({ "Name": format!("Chunk Corp {n:02}") }),
+            &[],
+            json!({}),
+            &[fnosync_tests::LineSpec::permanent("SF01demo", 1.0)],
+        );
+    }
+    app.fno
+        .faults()
+        .set(fnosync_sandbox::faults::FaultSettings {
+            pass_first: 1,
+            fail_next: 100,
+            operation_filter: "createAccount".into(),
+            ..Default::default()
+        });
+    let operator = app.operator().await;
+
+    // Act
+    let run = start_immediate(
+        &operator,
+        proto::start_immediate_sync_request::Window::LastHours(1),
+    )
+    .await;
+    let ended = watch_until_end(&operator, run).await;
+
+    // Assert: the first call's 25 accounts are in FNO with their orders;
+    // the second call was tried again on its own and its 5 accounts failed.
+    let logs = fnosync_tests::logs_of(&operator, &ended.run_id).await;
+    let accounts = |status: proto::TransactionStatus| {
+        logs.iter()
+            .filter(|l| l.name == "Account Creation/Update" && l.status == status as i32)
+            .count()
+    };
+    assert_eq!(
+        accounts(proto::TransactionStatus::Completed),
+        25,
+        "{ended:?}"
+    );
+    assert_eq!(
+        accounts(proto::TransactionStatus::Failed) + accounts(proto::TransactionStatus::Error),
+        5,
+        "{ended:?}"
+    );
+    let calls = app.fno.call_count("createAccount");
+    assert!(
+        (3..=6).contains(&calls),
+        "the second call alone was retried: {calls} calls"
+    );
+    assert_eq!(app.fno.store().read(|s| s.entitlements.len()), 25);
+}

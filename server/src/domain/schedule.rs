@@ -46,6 +46,9 @@ fn error(field: &'static str, description: impl Into<String>) -> TimingError {
     }
 }
 
+/// Longest cron expression accepted.
+pub const MAX_EXPRESSION_LEN: usize = 200;
+
 /// Parses an IANA time zone; empty means UTC.
 pub fn parse_time_zone(text: &str) -> Result<Tz, TimingError> {
     if text.trim().is_empty() {
@@ -76,9 +79,16 @@ impl Timing {
         })
     }
 
-    /// Builds a cron timing from a five-field expression and a zone.
+    /// Builds a cron timing from a five-field expression (at most
+    /// [`MAX_EXPRESSION_LEN`] characters) and a zone.
     pub fn cron(expression: &str, time_zone: &str) -> Result<Self, TimingError> {
         let expression = expression.trim();
+        if expression.chars().count() > MAX_EXPRESSION_LEN {
+            return Err(error(
+                "expression",
+                format!("must be at most {MAX_EXPRESSION_LEN} characters"),
+            ));
+        }
         if expression.split_whitespace().count() != 5 {
             return Err(error(
                 "expression",
@@ -179,6 +189,14 @@ mod tests {
         assert_eq!(first, utc(2026, 10, 25, 0, 30));
         let second = timing.next_fire_after(first).expect("next");
         assert_eq!(second, utc(2026, 10, 26, 1, 30));
+    }
+
+    #[test]
+    fn a_cron_expression_past_the_limit_is_refused() {
+        let long = format!("{} * * * *", vec!["1"; 150].join(","));
+        let refused = Timing::cron(&long, "UTC").expect_err("too long");
+        assert_eq!(refused.field, "expression");
+        assert!(refused.description.contains("at most 200"), "{refused:?}");
     }
 
     #[test]

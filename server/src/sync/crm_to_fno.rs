@@ -13,6 +13,7 @@ use crate::error::Result;
 use crate::fno::operations::CREATE_ACCOUNT;
 use crate::fno::{
     retry, user_failure, Account, Address, BatchOutcome, CreateMode, FnoError, ItemFailure, User,
+    MAX_WRITE_RECORDS,
 };
 use crate::salesforce::{fields, AccountWithContacts, RecordUpdate, SalesOrder, SfRecord};
 use crate::store::links::{self, LinkRecord};
@@ -296,6 +297,36 @@ async fn record_round<T>(
     Ok(taken)
 }
 
+/// Sends the changed records of a round in create calls of
+/// [`MAX_WRITE_RECORDS`], each call retried on its own (the creates are
+/// `CREATE_OR_UPDATE`, so a call sent again after a lost answer only
+/// updates), and records each call's outcome: a call that still fails fails
+/// its own records only. Returns the positions in `changed` FNO took.
+async fn send_in_calls<'r, T, F, Fut>(
+    pass: &mut Pass<'_>,
+    step: &str,
+    kinds: (&str, &str),
+    changed: &[Outgoing<'r, T>],
+    send: F,
+    keys: (impl Fn(&T) -> String + Copy, impl Fn(&T) -> String + Copy),
+) -> Result<Vec<usize>>
+where
+    T: Clone,
+    F: Fn(Vec<T>) -> Fut,
+    Fut:
+        std::future::Future<Output = std::result::Result<Vec<(usize, Option<FnoError>)>, FnoError>>,
+{
+    let mut taken = Vec::new();
+    for (number, chunk) in changed.chunks(MAX_WRITE_RECORDS).enumerate() {
+        let items: Vec<T> = chunk.iter().map(|c| c.fno.clone()).collect();
+        let outcome = retry::with_backoff(&pass.retry, || send(items.clone())).await;
+        let offset = number * MAX_WRITE_RECORDS;
+        let chunk_taken = record_round(pass, step, kinds, chunk, outcome, keys).await?;
+        taken.extend(chunk_taken.into_iter().map(|i| i + offset));
+    }
+    Ok(taken)
+}
+
 /// Pairs a batch outcome with the records sent: each position with its failure, if any.
 fn by_position<T>(
     count: usize,
@@ -335,28 +366,26 @@ async fn apply_accounts(pass: &mut Pass<'_>, records: Vec<&SfRecord>) -> Result<
         a.id.as_str()
     })
     .await?;
-    let accounts: Vec<Account> = changed.iter().map(|c| c.fno.clone()).collect();
     let fno = pass.fno.clone();
-    let outcome = if accounts.is_empty() {
-        Ok(Vec::new())
-    } else {
-        retry::with_backoff(&pass.retry, || {
-            fno.create_accounts(&accounts, CreateMode::CreateOrUpdate)
-        })
-        .await
-        .map(|outcome| {
-            by_position(accounts.len(), outcome, |failure| FnoError::Rejected {
-                operation: CREATE_ACCOUNT.name,
-                reason: failure.reason.clone(),
-            })
-        })
-    };
-    let taken = record_round(
+    let taken = send_in_calls(
         pass,
         ACCOUNT_STEP,
         ("Account", "account"),
         &changed,
-        outcome,
+        |accounts: Vec<Account>| {
+            let fno = fno.clone();
+            async move {
+                let outcome = fno
+                    .create_accounts(&accounts, CreateMode::CreateOrUpdate)
+                    .await?;
+                Ok(by_position(accounts.len(), outcome, |failure| {
+                    FnoError::Rejected {
+                        operation: CREATE_ACCOUNT.name,
+                        reason: failure.reason.clone(),
+                    }
+                }))
+            }
+        },
         (|a: &Account| a.id.clone(), |_: &Account| String::new()),
     )
     .await?;
@@ -409,29 +438,27 @@ async fn apply_users(pass: &mut Pass<'_>, contacts: Vec<(&SfRecord, &str)>) -> R
     if changed.is_empty() {
         return Ok(());
     }
-    let users: Vec<User> = changed.iter().map(|c| c.fno.clone()).collect();
     let fno = pass.fno.clone();
-    let outcome = retry::with_backoff(&pass.retry, || {
-        fno.create_users(&users, CreateMode::CreateOrUpdate)
-    })
-    .await
-    .map(|outcome| {
-        by_position(users.len(), outcome, |failure| {
-            user_failure(&users[failure.index], failure)
-        })
-    });
     let account_of = |user: &User| {
         user.account_roles
             .first()
             .map(|r| r.account_id.clone())
             .unwrap_or_default()
     };
-    record_round(
+    send_in_calls(
         pass,
         CONTACT_STEP,
         ("Contact", "user"),
         &changed,
-        outcome,
+        |users: Vec<User>| {
+            let fno = fno.clone();
+            async move {
+                let outcome = fno.create_users(&users, CreateMode::CreateOrUpdate).await?;
+                Ok(by_position(users.len(), outcome, |failure| {
+                    user_failure(&users[failure.index], failure)
+                }))
+            }
+        },
         (|u: &User| u.user_name.clone(), account_of),
     )
     .await?;
