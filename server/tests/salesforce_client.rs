@@ -449,6 +449,22 @@ async fn a_503_is_retried_and_the_query_succeeds(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
+async fn the_first_log_in_of_a_run_is_retried_after_a_dropped_connection(pool: PgPool) {
+    let h = Harness::start(pool).await;
+    let client = h.client();
+    h.sandbox.set_faults(FaultSettings {
+        drop_next: 1,
+        operation_filter: "oauth.token".into(),
+        ..FaultSettings::default()
+    });
+
+    let user = client.user_id().await.expect("retried to success");
+
+    assert!(user.is_some_and(|id| id.starts_with("005")));
+    assert_eq!(h.sandbox.call_count("oauth.token"), 2);
+}
+
+#[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
 async fn a_bad_query_is_not_retried_and_keeps_the_error_code(pool: PgPool) {
     let h = Harness::start(pool).await;
     let client = h.client();

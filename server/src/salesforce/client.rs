@@ -152,7 +152,7 @@ impl SalesforceClient {
     /// segment of the session's identity URL; logs in when needed. `None`
     /// when the login answer carried no identity URL.
     pub async fn user_id(&self) -> Result<Option<String>, SalesforceError> {
-        let session = self.session().await?;
+        let session = self.retry.run("login", || self.session()).await?;
         Ok(session
             .identity_url
             .as_deref()
