@@ -527,3 +527,60 @@ async fn oversized_and_deeply_nested_answers_fail_their_call_cleanly(pool: PgPoo
     );
     assert_eq!(entitlement_count(&app), 1);
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_create_fno_never_answered_is_not_sent_again_by_that_run_and_the_next_run_has_one(
+    pool: PgPool,
+) {
+    // Arrange: fnosync waits 1 s for an answer; FNO holds the create.
+    let app = TestApp::spawn_with_options(pool, |options| options.http_timeout_secs = 1).await;
+    app.connect_sandboxes().await;
+    app.submit_license().await;
+    let (account, opportunity) = seed_simple(&app, "Silent Corp");
+    let gate = app.fno.faults().close_gate("createSimpleEntitlement");
+    let operator = app.operator().await;
+
+    // Act: the run gives up waiting; then FNO lets the held call go on and
+    // the next run syncs the account.
+    let first = sync_and_wait(&operator, &account).await;
+    let held = gate.held();
+    gate.open();
+    let second = sync_and_wait(&operator, &account).await;
+
+    // Assert
+    assert_eq!(held, 1, "the first run sent the create once");
+    assert_ne!(
+        first.state,
+        proto::SyncRunState::Completed as i32,
+        "{first:?}"
+    );
+    let deferred = logs_of(&operator, &first.run_id)
+        .await
+        .into_iter()
+        .find(|log| {
+            log.salesforce_record_id == opportunity && log.name == "Entitlement Creation/Update"
+        })
+        .expect("the order's log");
+    assert!(
+        deferred.description.contains("does not send it again"),
+        "{deferred:?}"
+    );
+    assert_eq!(
+        second.state,
+        proto::SyncRunState::Completed as i32,
+        "{second:?}"
+    );
+    assert_eq!(entitlement_count(&app), 1, "one entitlement for the order");
+    let entitlement = app
+        .fno
+        .store()
+        .read(|s| s.entitlements[0].entitlement_id.clone());
+    let written = app
+        .salesforce
+        .record("Opportunity", &opportunity)
+        .expect("opportunity");
+    assert_eq!(
+        written[sf::ENTITLEMENT_ID].as_str(),
+        Some(entitlement.as_str())
+    );
+}

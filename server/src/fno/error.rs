@@ -101,6 +101,14 @@ impl FnoError {
         }
     }
 
+    /// Tells whether FNO may still carry the call out although no answer
+    /// came: the request may have reached FNO before the connection failed
+    /// or the client stopped waiting (anything but a failure to connect).
+    /// A write that failed so may land later, after a look-up found nothing.
+    pub fn may_still_land(&self) -> bool {
+        matches!(self, Self::Transport { source, .. } if !source.is_connect())
+    }
+
     /// Returns FNO's reason string when FNO refused the request itself.
     pub fn fno_reason(&self) -> Option<&str> {
         match self {

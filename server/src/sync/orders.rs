@@ -11,7 +11,7 @@ use super::lines::build_line;
 use super::order_links::{
     line_link, order_link, queue_line_write_back, queue_write_back, save_line_link, save_link,
 };
-use super::pass::{fingerprint, Pass, SALESFORCE_COMPONENT};
+use super::pass::{fingerprint, Pass, FNO_COMPONENT, SALESFORCE_COMPONENT};
 use super::renewals;
 use super::rules;
 use crate::domain::mapping::SfObject;
@@ -258,6 +258,7 @@ async fn create_chunk(pass: &mut Pass<'_>, chunk: &[PendingCreate]) -> Result<()
             }
             Err(error) => error,
         };
+        let uncertain = error.may_still_land().then(|| error.to_string());
         if let Err(error) =
             retry::wait_or_give_up(&pass.retry, error, &mut attempt, pass.retry.max_attempts).await
         {
@@ -269,14 +270,37 @@ async fn create_chunk(pass: &mut Pass<'_>, chunk: &[PendingCreate]) -> Result<()
         let mut still = Vec::new();
         for i in todo {
             let query = LineItemQuery::by_order(&chunk[i].order.opportunity.id, None);
-            match fno.find_line_items(&query).await.map(adopted) {
-                Ok(Some(created)) => finish_created(pass, &chunk[i], &created).await?,
+            match (fno.find_line_items(&query).await.map(adopted), &uncertain) {
+                (Ok(Some(created)), _) => finish_created(pass, &chunk[i], &created).await?,
+                (Ok(None), Some(reason)) => defer_created(pass, &chunk[i], reason).await?,
                 _ => still.push(i),
             }
         }
         todo = still;
     }
     Ok(())
+}
+
+/// Logs and counts an entitlement whose create call got no answer and that
+/// FNO does not show yet: the call may still land, so it is not sent again
+/// in this run. Its intent stays, and the next run looks the order up before
+/// it creates it.
+async fn defer_created(pass: &mut Pass<'_>, item: &PendingCreate, reason: &str) -> Result<()> {
+    let note = format!(
+        "FNO did not answer the create call ({reason}) and does not show the entitlement yet; \
+         it may still create it, so this run does not send it again: the next run looks the \
+         order up in FNO and adopts or creates it. sent: {}",
+        item.sent
+    );
+    pass.failed_step(
+        ENTITLEMENT_STEP,
+        &item.order.opportunity.id,
+        FNO_COMPONENT,
+        reason.to_string(),
+        note,
+    )
+    .await?;
+    finish_order(pass, &item.order, item.lines.len(), None).await
 }
 
 /// Records, logs and counts an entitlement FNO created.
