@@ -157,7 +157,7 @@ async fn main() -> anyhow::Result<()> {
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 salesforce.fail_next_writes_with_lock_row(1);
                 tick += 1;
-                if tick % 10 == 0 {
+                if tick.is_multiple_of(10) {
                     salesforce.expire_sessions();
                     expired.fetch_add(1, Ordering::Relaxed);
                 }
