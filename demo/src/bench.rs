@@ -41,31 +41,15 @@ struct Cli {
     /// Address of the gRPC server.
     #[arg(long, default_value = "127.0.0.1:50061")]
     listen: SocketAddr,
-    /// Accounts to seed.
-    #[arg(long, default_value_t = 1000)]
-    accounts: usize,
-    /// Closed Won opportunities per account.
-    #[arg(long, default_value_t = 3)]
-    opportunities: usize,
-    /// Line items per opportunity.
-    #[arg(long, default_value_t = 3)]
-    lines: usize,
+    /// The seeded workload.
+    #[command(flatten)]
+    shape: Shape,
     /// Latency each sandbox adds to every call, in milliseconds.
     #[arg(long, default_value_t = 20)]
     latency_ms: u64,
     /// Accounts the run syncs at the same time (`FNOSYNC_SYNC_CONCURRENCY`).
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
-}
-
-impl Cli {
-    fn shape(&self) -> Shape {
-        Shape {
-            accounts: self.accounts,
-            opportunities: self.opportunities,
-            lines: self.lines,
-        }
-    }
 }
 
 /// What one run took.
@@ -90,15 +74,15 @@ async fn main() -> anyhow::Result<()> {
     salesforce.set_api_limit(100_000_000, 0);
 
     let seeding = Instant::now();
-    seed(&salesforce, cli.shape())?;
-    let orders = (cli.accounts * cli.opportunities) as f64;
+    seed(&salesforce, cli.shape)?;
+    let orders = (cli.shape.accounts * cli.shape.opportunities) as f64;
     println!(
         "seeded {} accounts x {} opportunities x {} lines ({} orders, {} lines) in {:.1} s",
-        cli.accounts,
-        cli.opportunities,
-        cli.lines,
+        cli.shape.accounts,
+        cli.shape.opportunities,
+        cli.shape.lines,
         orders,
-        cli.accounts * cli.opportunities * cli.lines,
+        cli.shape.accounts * cli.shape.opportunities * cli.shape.lines,
         seeding.elapsed().as_secs_f64()
     );
 

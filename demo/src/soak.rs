@@ -49,15 +49,9 @@ struct Cli {
     /// Addresses of the two replicas.
     #[arg(long, default_values_t = [SocketAddr::from(([127, 0, 0, 1], 50071)), SocketAddr::from(([127, 0, 0, 1], 50072))], num_args = 2)]
     listen: Vec<SocketAddr>,
-    /// Accounts to seed.
-    #[arg(long, default_value_t = 1000)]
-    accounts: usize,
-    /// Closed Won opportunities per account.
-    #[arg(long, default_value_t = 3)]
-    opportunities: usize,
-    /// Line items per opportunity.
-    #[arg(long, default_value_t = 3)]
-    lines: usize,
+    /// The seeded workload.
+    #[command(flatten)]
+    shape: Shape,
     /// Share of the sandboxes' calls that get a fault (0.0 to 1.0).
     #[arg(long, default_value_t = 0.2)]
     fault_rate: f64,
@@ -89,11 +83,7 @@ fn faulty(cli: &Cli) -> FaultSettings {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let shape = Shape {
-        accounts: cli.accounts,
-        opportunities: cli.opportunities,
-        lines: cli.lines,
-    };
+    let shape = cli.shape;
     std::fs::create_dir_all(&cli.state_dir)?;
     let ca = SandboxCa::generate()?;
     let ca_path = cli.state_dir.join("sandbox-ca.pem");

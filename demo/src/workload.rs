@@ -11,13 +11,16 @@ use serde_json::json;
 use tokio_stream::StreamExt;
 
 /// The size of a seeded workload.
-#[derive(Clone, Copy, Debug)]
+#[derive(clap::Args, Clone, Copy, Debug)]
 pub struct Shape {
-    /// Accounts.
+    /// Accounts to seed.
+    #[arg(long, default_value_t = 1000)]
     pub accounts: usize,
     /// Closed Won opportunities per account.
+    #[arg(long, default_value_t = 3)]
     pub opportunities: usize,
     /// Line items per opportunity.
+    #[arg(long, default_value_t = 3)]
     pub lines: usize,
 }
 

@@ -7,11 +7,7 @@ use tonic::Code;
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn calls_without_or_with_a_wrong_token_are_unauthenticated(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let channel = tonic::transport::Endpoint::from_shared(app.url())
-        .expect("url")
-        .connect()
-        .await
-        .expect("connect");
+    let channel = app.anonymous_channel().await;
     let mut anonymous = proto::admin_service_client::AdminServiceClient::new(channel);
     let missing = anonymous
         .list_remote_sites(proto::ListRemoteSitesRequest {})
@@ -166,11 +162,7 @@ async fn call_without_token(channel: &tonic::transport::Channel, path: &str) -> 
 async fn every_method_of_the_api_refuses_a_call_without_a_token(pool: PgPool) {
     // Arrange
     let app = TestApp::spawn(pool).await;
-    let channel = tonic::transport::Endpoint::from_shared(app.url())
-        .expect("url")
-        .connect()
-        .await
-        .expect("connect");
+    let channel = app.anonymous_channel().await;
     let methods = api_methods();
 
     // Act
@@ -193,11 +185,7 @@ async fn token_less_calls_to_ten_thousand_paths_add_no_metric_series(pool: PgPoo
     // Arrange: the metrics are the process's, shared with the other tests,
     // so the series of the paths called here are told by their names.
     let app = TestApp::spawn(pool).await;
-    let channel = tonic::transport::Endpoint::from_shared(app.url())
-        .expect("url")
-        .connect()
-        .await
-        .expect("connect");
+    let channel = app.anonymous_channel().await;
     let unknown_calls = |text: &str| {
         text.lines()
             .find(|line| {
@@ -208,13 +196,13 @@ async fn token_less_calls_to_ten_thousand_paths_add_no_metric_series(pool: PgPoo
             .and_then(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
             .unwrap_or_default()
     };
-    let before = unknown_calls(&scrape_metrics(&app).await);
+    let before = unknown_calls(&app.scrape_metrics().await);
 
     // Act
     for n in 0..10_000 {
         call_without_token(&channel, &format!("/fnosync.v1.Probe/Path{n}")).await;
     }
-    let text = scrape_metrics(&app).await;
+    let text = app.scrape_metrics().await;
 
     // Assert
     assert!(
@@ -226,13 +214,4 @@ async fn token_less_calls_to_ten_thousand_paths_add_no_metric_series(pool: PgPoo
         .filter(|line| line.contains("Probe/Path"))
         .count();
     assert_eq!(per_path, 0, "no series per path");
-}
-
-async fn scrape_metrics(app: &TestApp) -> String {
-    reqwest::get(format!("http://{}/metrics", app.metrics_addr))
-        .await
-        .expect("scrape")
-        .text()
-        .await
-        .expect("body")
 }

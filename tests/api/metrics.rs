@@ -4,15 +4,6 @@ use fnosync_server::MIGRATOR;
 use fnosync_tests::{sync_and_wait, TestApp};
 use sqlx::PgPool;
 
-async fn scrape(app: &TestApp) -> String {
-    reqwest::get(format!("http://{}/metrics", app.metrics_addr))
-        .await
-        .expect("scrape")
-        .text()
-        .await
-        .expect("body")
-}
-
 /// Returns the value of the series `name{labels…}` whose labels include all
 /// of `labels` (the exporter may add others, such as `quantile`).
 fn series_value(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
@@ -37,7 +28,7 @@ async fn metrics_count_rpcs_runs_and_steps_after_a_sync(pool: PgPool) {
 
     // Act
     let run = sync_and_wait(&app.operator().await, &account).await;
-    let text = scrape(&app).await;
+    let text = app.scrape_metrics().await;
 
     // Assert
     assert_eq!(run.state, proto::SyncRunState::Completed as i32);
@@ -69,7 +60,7 @@ async fn metrics_count_remote_calls_errors_and_latency_by_system_and_operation(p
 
     // Act
     let run = sync_and_wait(&app.operator().await, &account).await;
-    let text = scrape(&app).await;
+    let text = app.scrape_metrics().await;
 
     // Assert
     assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");

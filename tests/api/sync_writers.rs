@@ -7,7 +7,9 @@ use std::time::Duration;
 use fnosync_client::proto;
 use fnosync_server::store::runs;
 use fnosync_server::MIGRATOR;
-use fnosync_tests::{eventually, logs_of, seed_sales_order, start_sync, watch_until_end};
+use fnosync_tests::{
+    assert_completed, eventually, logs_of, seed_sales_order, start_sync, watch_until_end,
+};
 use fnosync_tests::{LineSpec, TestApp};
 use serde_json::json;
 use sqlx::PgPool;
@@ -69,16 +71,8 @@ async fn two_one_time_syncs_of_one_account_create_its_entitlement_once(pool: PgP
 
     // Assert
     assert_eq!(waiting.salesforce_record_id, account, "{waiting:?}");
-    assert_eq!(
-        first.state,
-        proto::SyncRunState::Completed as i32,
-        "{first:?}"
-    );
-    assert_eq!(
-        second.state,
-        proto::SyncRunState::Completed as i32,
-        "{second:?}"
-    );
+    assert_completed(&first, "records synced");
+    assert_completed(&second, "");
     assert_eq!(
         app.fno.store().read(|s| s.entitlements.len()),
         1,

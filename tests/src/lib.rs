@@ -151,6 +151,25 @@ impl TestApp {
         self._ca_file.path()
     }
 
+    /// A channel to the server that sends no token.
+    pub async fn anonymous_channel(&self) -> tonic::transport::Channel {
+        tonic::transport::Endpoint::from_shared(self.url())
+            .expect("url")
+            .connect()
+            .await
+            .expect("connect")
+    }
+
+    /// The server's Prometheus metrics as text.
+    pub async fn scrape_metrics(&self) -> String {
+        reqwest::get(format!("http://{}/metrics", self.metrics_addr))
+            .await
+            .expect("scrape")
+            .text()
+            .await
+            .expect("body")
+    }
+
     /// Returns the server URL.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)

@@ -270,10 +270,13 @@ async fn create_chunk(pass: &mut Pass<'_>, chunk: &[PendingCreate]) -> Result<()
         let mut still = Vec::new();
         for i in todo {
             let query = LineItemQuery::by_order(&chunk[i].order.opportunity.id, None);
-            match (fno.find_line_items(&query).await.map(adopted), &uncertain) {
+            let found = retry::with_backoff(&pass.retry, || fno.find_line_items(&query)).await;
+            match (found.map(adopted), &uncertain) {
                 (Ok(Some(created)), _) => finish_created(pass, &chunk[i], &created).await?,
+                (Ok(None), None) => still.push(i),
                 (Ok(None), Some(reason)) => defer_created(pass, &chunk[i], reason).await?,
-                _ => still.push(i),
+                // Without an answer FNO may hold it or not: never send it blind.
+                (Err(error), _) => defer_created(pass, &chunk[i], &error.to_string()).await?,
             }
         }
         todo = still;
@@ -282,9 +285,9 @@ async fn create_chunk(pass: &mut Pass<'_>, chunk: &[PendingCreate]) -> Result<()
 }
 
 /// Logs and counts an entitlement whose create call got no answer and that
-/// FNO does not show yet: the call may still land, so it is not sent again
-/// in this run. Its intent stays, and the next run looks the order up before
-/// it creates it.
+/// FNO does not show yet (or that could not be looked up): the call may
+/// still land, so it is not sent again in this run. Its intent stays, and
+/// the next run looks the order up before it creates it.
 async fn defer_created(pass: &mut Pass<'_>, item: &PendingCreate, reason: &str) -> Result<()> {
     let note = format!(
         "FNO did not answer the create call ({reason}) and does not show the entitlement yet; \
