@@ -47,6 +47,7 @@ pub struct App {
     sync_page_size: u32,
     retention: Retention,
     purge_interval: Duration,
+    in_flight: Duration,
 }
 
 impl App {
@@ -121,6 +122,7 @@ impl App {
                 idempotency_keys: chrono::Duration::hours(options.idempotency_key_hours.into()),
             },
             purge_interval: Duration::from_secs(options.purge_interval_secs.max(1)),
+            in_flight: Duration::from_secs(2 * options.http_timeout_secs + 5),
         })
     }
 
@@ -144,6 +146,7 @@ impl App {
             budget_floor: self.budget_floor,
             budget_check: self.budget_check,
             concurrency: self.sync_concurrency,
+            in_flight: self.in_flight,
             page_size: self.sync_page_size,
         }
     }

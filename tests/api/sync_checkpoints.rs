@@ -191,6 +191,7 @@ async fn a_replica_killed_mid_run_leaves_the_rest_to_another_from_the_checkpoint
     fnosync_tests::slow_down(app.fno.faults(), "createSimpleEntitlement", 700);
     let settings = [
         ("FNOSYNC_RUN_LEASE_SECS", "5"),
+        ("FNOSYNC_HTTP_TIMEOUT_SECS", "2"),
         ("FNOSYNC_WORKERS", "1"),
         ("FNOSYNC_SYNC_PAGE_SIZE", "1"),
         ("FNOSYNC_SYNC_CONCURRENCY", "1"),

@@ -29,7 +29,11 @@ async fn a_server_killed_before_the_write_back_leaves_no_duplicate_after_restart
     );
     // The write-back hangs, so the run is caught between FNO and Salesforce.
     fnosync_tests::slow_down(app.salesforce.faults(), "composite.sobjects", 120_000);
-    let lease = [("FNOSYNC_RUN_LEASE_SECS", "5"), ("FNOSYNC_WORKERS", "1")];
+    let lease = [
+        ("FNOSYNC_RUN_LEASE_SECS", "5"),
+        ("FNOSYNC_HTTP_TIMEOUT_SECS", "2"),
+        ("FNOSYNC_WORKERS", "1"),
+    ];
     let mut first = spawn_server_process(&app, &lease).await;
     let operator = app.operator().await;
     let run = fnosync_tests::start_sync(&operator, &account).await;

@@ -267,3 +267,72 @@ async fn a_run_hit_by_a_permanent_database_error_fails_with_the_reason(pool: PgP
     let (_, _, token, _) = run_row(&app.pool, &ended.run_id).await;
     assert_eq!(token, 1, "not queued again");
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn an_order_whose_create_may_still_be_in_flight_is_looked_up_after_it_could_land(
+    pool: PgPool,
+) {
+    // Arrange: a run that died left the order's intent just now (its create
+    // sent); fnosync waits 1 s for an answer, so a create lands within 7 s.
+    let app = TestApp::spawn_with_options(pool, |options| {
+        options.workers = 1;
+        options.http_timeout_secs = 1;
+    })
+    .await;
+    app.connect_sandboxes().await;
+    app.submit_license().await;
+    let (account, opportunity, lines) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "In Flight Corp" }),
+        &[],
+        json!({}),
+        &[LineSpec::permanent("SF01demo", 2.0)],
+    );
+    sqlx::query(
+        "INSERT INTO sync_links (sf_object, salesforce_id, fno_kind) VALUES ('Opportunity', $1, 'entitlement')",
+    )
+    .bind(&opportunity)
+    .execute(&app.pool)
+    .await
+    .expect("intent");
+    let operator = app.operator().await;
+
+    // Act: while the run waits, the dead run's create lands in FNO.
+    let run = start_sync(&operator, &account).await;
+    eventually(Duration::from_secs(30), || async {
+        logs_of(&operator, &run.run_id)
+            .await
+            .into_iter()
+            .find(|log| log.description.contains("may still be under way in FNO"))
+    })
+    .await;
+    app.fno.store().update(|state| {
+        let line = fnosync_sandbox::fno::LineItem {
+            activation_id: "ACT-LANDED".into(),
+            order_id: Some(opportunity.clone()),
+            order_line_number: Some(lines[0].clone()),
+            number_of_copies: 2,
+            ..Default::default()
+        };
+        state.entitlements.push(fnosync_sandbox::fno::Entitlement {
+            entitlement_id: "ENT-LANDED".into(),
+            state: "DRAFT".into(),
+            line_items: vec![line],
+            ..Default::default()
+        });
+    });
+    let ended = watch_until_end(&operator, run).await;
+
+    // Assert: the landed entitlement is adopted, none is made again.
+    assert_completed(&ended, "");
+    assert_eq!(app.fno.store().read(|s| s.entitlements.len()), 1);
+    assert_eq!(app.fno.call_count("createSimpleEntitlement"), 0);
+    let written = app
+        .salesforce
+        .record("Opportunity", &opportunity)
+        .expect("opportunity");
+    assert_eq!(
+        written[fnosync_sandbox::salesforce::fields::ENTITLEMENT_ID],
+        "ENT-LANDED"
+    );
+}

@@ -41,6 +41,7 @@ use crate::faults::Faults;
 use crate::tls::SandboxCa;
 use crate::web::{serve_https, RunningServer};
 
+pub use order_model::{Entitlement, LineItem};
 pub use seed::SeedOptions;
 pub use service::{MAX_QUERY_BATCH, MAX_WRITE_RECORDS, MISSING_FIELD};
 pub use state::FnoState;

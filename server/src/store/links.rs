@@ -84,6 +84,42 @@ pub async fn save_links(db: impl PgExecutor<'_>, links: &[LinkRecord]) -> Result
     Ok(())
 }
 
+/// Stamps the intents (links without an FNO ID yet) of `salesforce_ids` with
+/// the time now: each time their create call is sent.
+pub async fn stamp_intents(
+    db: impl PgExecutor<'_>,
+    sf_object: &str,
+    salesforce_ids: &[String],
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE sync_links SET updated_at = now() \
+         WHERE sf_object = $1 AND salesforce_id = ANY($2) AND fno_id = ''",
+    )
+    .bind(sf_object)
+    .bind(salesforce_ids)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// How long ago the intent of a record was last stamped; `None` when the
+/// record has no intent.
+pub async fn intent_age(
+    db: impl PgExecutor<'_>,
+    sf_object: &str,
+    salesforce_id: &str,
+) -> Result<Option<std::time::Duration>> {
+    let seconds: Option<f64> = sqlx::query_scalar(
+        "SELECT EXTRACT(EPOCH FROM now() - updated_at)::float8 FROM sync_links \
+         WHERE sf_object = $1 AND salesforce_id = $2 AND fno_id = ''",
+    )
+    .bind(sf_object)
+    .bind(salesforce_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(seconds.map(|s| std::time::Duration::from_secs_f64(s.max(0.0))))
+}
+
 /// Reads the links of `salesforce_ids` of one object, with what fnosync last
 /// wrote back onto each record (empty when nothing yet), in one statement.
 pub async fn get_links(

@@ -52,6 +52,11 @@ pub struct SyncContext {
     pub budget_check: Duration,
     /// Accounts a scheduled or immediate run syncs at the same time.
     pub concurrency: usize,
+    /// How long after its last send an entitlement create may still land in
+    /// FNO (twice the HTTP timeout and a margin): a run does not look up an
+    /// order whose intent is younger, so a create still in flight from a
+    /// run that died is found rather than made again.
+    pub in_flight: Duration,
     /// Changed records read per page (and per checkpoint).
     pub page_size: u32,
 }

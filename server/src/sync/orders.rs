@@ -237,6 +237,11 @@ async fn create_chunk(pass: &mut Pass<'_>, chunk: &[PendingCreate]) -> Result<()
     while !todo.is_empty() {
         let entitlements: Vec<NewEntitlement> =
             todo.iter().map(|&i| chunk[i].entitlement.clone()).collect();
+        let orders: Vec<String> = todo
+            .iter()
+            .map(|&i| chunk[i].order.opportunity.id.clone())
+            .collect();
+        links::stamp_intents(&pass.ctx.pool, "Opportunity", &orders).await?;
         let error = match fno.create_entitlements(&entitlements).await {
             Ok(outcome) => {
                 for failure in outcome.failed {
@@ -282,6 +287,31 @@ async fn create_chunk(pass: &mut Pass<'_>, chunk: &[PendingCreate]) -> Result<()
         todo = still;
     }
     Ok(())
+}
+
+/// Waits until the order's intent is older than a create can be in flight
+/// (`ctx.in_flight`), noting the wait in the log; `false` when the run was
+/// stopped meanwhile.
+async fn wait_out_in_flight(pass: &mut Pass<'_>, order: &str) -> Result<bool> {
+    let Some(age) = links::intent_age(&pass.ctx.pool, "Opportunity", order).await? else {
+        return Ok(true);
+    };
+    let Some(left) = pass.ctx.in_flight.checked_sub(age) else {
+        return Ok(true);
+    };
+    let note = format!(
+        "a create of this order was sent {:.1} s ago and may still be under way in FNO: \
+         this run waits {:.1} s before it looks the order up",
+        age.as_secs_f64(),
+        left.as_secs_f64()
+    );
+    pass.completed(ENTITLEMENT_STEP, order, note).await?;
+    pass.logger.flush().await?;
+    tokio::select! {
+        _ = pass.shutdown.cancelled() => return Ok(false),
+        _ = tokio::time::sleep(left) => {}
+    }
+    Ok(!pass.is_cancelled())
 }
 
 /// Logs and counts an entitlement whose create call got no answer and that
@@ -437,7 +467,11 @@ async fn send_entitlement(
     if link.is_none() {
         return Ok(Sent::Create(print, sent));
     }
-    // Only an intent: FNO may have it already from a run that died.
+    // Only an intent: FNO may have it already from a run that died, or get
+    // it still from a create that run sent last.
+    if !wait_out_in_flight(pass, &opportunity.id).await? {
+        return Ok(Sent::Done(None));
+    }
     let fno = pass.fno.clone();
     let query = LineItemQuery::by_order(&opportunity.id, None);
     let existing = match retry::with_backoff(&pass.retry, || fno.find_line_items(&query)).await {
