@@ -107,24 +107,25 @@ async fn main() -> anyhow::Result<()> {
         ("FNOSYNC_RUN_LEASE_SECS", "5".to_string()),
         ("FNOSYNC_HTTP_TIMEOUT_SECS", "3".to_string()),
     ];
-    let dirs: Vec<PathBuf> = ["replica-1", "replica-2"]
-        .iter()
-        .map(|name| cli.state_dir.join(name))
+    // A folder per start of a replica, so a killed replica's log stays.
+    let dirs: Vec<PathBuf> = (0..2 + cli.kills)
+        .map(|start| cli.state_dir.join(format!("start-{}", start + 1)))
         .collect();
     for dir in &dirs {
+        let _ = std::fs::remove_dir_all(dir);
         std::fs::create_dir_all(dir)?;
     }
-    let launch = |index: usize| Launch {
+    let launch = |index: usize, start: usize| Launch {
         binary: &cli.fnosync_bin,
         database_url: &cli.database_url,
         listen: &cli.listen[index],
         ca_path: &ca_path,
-        state_dir: &dirs[index],
+        state_dir: &dirs[start],
         env: &env,
     };
     let mut replicas: Vec<Service> = Vec::new();
     for index in 0..2 {
-        replicas.push(server::start(&launch(index), &keys).await?);
+        replicas.push(server::start(&launch(index, index), &keys).await?);
     }
     let client = FnosyncClient::connect(format!("http://{}", cli.listen[0]), &keys.admin_token)
         .await
@@ -179,7 +180,8 @@ async fn main() -> anyhow::Result<()> {
                     "replica {} at {done} of {total} records",
                     index + 1
                 ));
-                replicas[index] = server::start(&launch(index), &keys).await?;
+                let start = 1 + kills.len();
+                replicas[index] = server::start(&launch(index, start), &keys).await?;
             }
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -224,6 +226,7 @@ async fn main() -> anyhow::Result<()> {
     for replica in &mut replicas {
         replica.stop().await;
     }
+    let retries = retries_logged(&dirs);
 
     println!(
         "\nfaults injected (fault rate {:.0} %):",
@@ -233,8 +236,8 @@ async fn main() -> anyhow::Result<()> {
         println!("  {kind:<36} {n:>7}");
     }
     println!(
-        "calls under faults: Salesforce {}, FNO {} (retries included)",
-        calls.0, calls.1
+        "calls under faults: Salesforce {}, FNO {} (retries included); retries logged by the replicas: Salesforce {}, FNO {}",
+        calls.0, calls.1, retries.0, retries.1
     );
     println!(
         "replicas killed and started again: {}",
@@ -276,6 +279,17 @@ async fn main() -> anyhow::Result<()> {
         cli.state_dir.display()
     );
     Ok(())
+}
+
+/// The retries the replicas logged (Salesforce, FNO), over every start's log.
+fn retries_logged(dirs: &[PathBuf]) -> (usize, usize) {
+    let mut retries = (0, 0);
+    for dir in dirs {
+        let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
+        retries.0 += log.matches("salesforce call failed, retrying").count();
+        retries.1 += log.matches("fno call failed, retrying").count();
+    }
+    retries
 }
 
 /// The replica whose process runs `worker` (`host-pid-index`).
