@@ -14,6 +14,7 @@ pub mod health;
 pub mod license;
 pub mod outbound;
 pub mod retention;
+pub mod retry;
 pub mod salesforce;
 pub mod shutdown;
 pub mod store;

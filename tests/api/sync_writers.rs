@@ -138,11 +138,11 @@ async fn a_worker_whose_run_was_taken_over_does_not_end_it(pool: PgPool) {
     assert!(!ended, "the stale worker did not end the run");
     let stale = runs::finish_run(
         &app.pool,
-        &runs::Lease {
+        &fnosync_server::domain::run::Lease {
             run_id: run.run_id.clone(),
             token: first_token,
         },
-        "completed",
+        fnosync_server::domain::run::RunState::Completed,
         "",
     )
     .await;

@@ -6,34 +6,27 @@ use serde_json::json;
 
 use super::convert::timestamp;
 use super::ApiContext;
-use crate::domain::remote_site::normalize_url;
-use crate::error::{Error, Result, Violations};
+use crate::domain::connection::{
+    FnoInput, FnoSettings, SalesforceFlow, SalesforceInput, SalesforceSettings,
+};
+use crate::error::{Error, Result};
 use crate::fno::FnoClient;
 use crate::salesforce::SalesforceClient;
 use crate::store::connections::{self, ConnectionRecord, NewConnection, System};
 use crate::sync::clients;
 use secrecy::SecretString;
 
-/// Salesforce REST API version used when none is given.
-pub const DEFAULT_SALESFORCE_API_VERSION: &str = "v62.0";
-
-const FLOWS: [(&str, pb::SalesforceAuthFlow); 3] = [
+const FLOWS: [(SalesforceFlow, pb::SalesforceAuthFlow); 3] = [
     (
-        "username_password",
+        SalesforceFlow::UsernamePassword,
         pb::SalesforceAuthFlow::UsernamePassword,
     ),
     (
-        "client_credentials",
+        SalesforceFlow::ClientCredentials,
         pb::SalesforceAuthFlow::ClientCredentials,
     ),
-    ("jwt_bearer", pb::SalesforceAuthFlow::JwtBearer),
+    (SalesforceFlow::JwtBearer, pb::SalesforceAuthFlow::JwtBearer),
 ];
-
-fn required(violations: &mut Violations, field: &str, value: &str) {
-    if value.trim().is_empty() {
-        violations.add(field, "is required");
-    }
-}
 
 async fn check_url_allowed(ctx: &ApiContext, field: &str, url: &str) -> Result<()> {
     ctx.outbound.check_allowed(url).await.map_err(|_| {
@@ -49,18 +42,17 @@ pub async fn set_fno(
     ctx: &ApiContext,
     request: pb::SetFnoConnectionRequest,
 ) -> Result<pb::ConnectionStatus> {
-    let mut violations = Violations::default();
-    let url = violations.check("tenant_url", normalize_url(&request.tenant_url));
-    required(&mut violations, "user_name", &request.user_name);
-    required(&mut violations, "password", &request.password);
-    violations.into_result()?;
-    let url = url.unwrap_or_default();
-    check_url_allowed(ctx, "tenant_url", &url).await?;
+    let given = FnoSettings::parse(FnoInput {
+        tenant_url: &request.tenant_url,
+        user_name: &request.user_name,
+        password: &request.password,
+    })?;
+    check_url_allowed(ctx, "tenant_url", &given.tenant_url).await?;
     let client = FnoClient::new(
         ctx.outbound.clone(),
-        &url,
-        request.user_name.trim(),
-        SecretString::from(request.password.clone()),
+        &given.tenant_url,
+        &given.user_name,
+        SecretString::from(given.password.clone()),
     );
     client
         .verify_credentials()
@@ -71,11 +63,11 @@ pub async fn set_fno(
         &ctx.secret_box,
         NewConnection {
             system: System::Fno,
-            url: &url,
-            user_name: request.user_name.trim(),
+            url: &given.tenant_url,
+            user_name: &given.user_name,
             flow: "",
             settings: json!({}),
-            secrets: json!({ "password": request.password }),
+            secrets: given.secrets(),
             verified: true,
         },
     )
@@ -89,58 +81,27 @@ pub async fn set_salesforce(
     ctx: &ApiContext,
     request: pb::SetSalesforceConnectionRequest,
 ) -> Result<pb::ConnectionStatus> {
-    let mut violations = Violations::default();
-    let url = violations.check("login_url", normalize_url(&request.login_url));
-    required(&mut violations, "client_id", &request.client_id);
-    let flow = FLOWS
-        .iter()
-        .find(|(_, f)| *f as i32 == request.flow)
-        .map(|(name, f)| (*name, *f));
-    match flow.map(|(_, f)| f) {
-        Some(pb::SalesforceAuthFlow::UsernamePassword) => {
-            required(&mut violations, "client_secret", &request.client_secret);
-            required(&mut violations, "user_name", &request.user_name);
-            required(&mut violations, "password", &request.password);
-        }
-        Some(pb::SalesforceAuthFlow::ClientCredentials) => {
-            required(&mut violations, "client_secret", &request.client_secret);
-        }
-        Some(pb::SalesforceAuthFlow::JwtBearer) => {
-            required(&mut violations, "user_name", &request.user_name);
-            if !request.private_key_pem.trim_start().starts_with("-----BEGIN") {
-                violations.add("private_key_pem", "must be a PEM private key for the JWT bearer flow");
-            }
-        }
-        _ => violations.add(
-            "flow",
-            "must be SALESFORCE_AUTH_FLOW_USERNAME_PASSWORD, SALESFORCE_AUTH_FLOW_CLIENT_CREDENTIALS \
-             or SALESFORCE_AUTH_FLOW_JWT_BEARER",
-        ),
-    }
-    let api_version = if request.api_version.is_empty() {
-        DEFAULT_SALESFORCE_API_VERSION.to_string()
-    } else {
-        request.api_version.clone()
-    };
-    if !is_api_version(&api_version) {
-        violations.add("api_version", "must look like v62.0");
-    }
-    violations.into_result()?;
-    let url = url.unwrap_or_default();
-    check_url_allowed(ctx, "login_url", &url).await?;
-    let flow_name = flow.map(|(name, _)| name).unwrap_or_default();
-    let settings = json!({ "client_id": request.client_id.trim(), "api_version": api_version });
-    let secrets = json!({
-        "client_secret": request.client_secret,
-        "password": request.password,
-        "private_key_pem": request.private_key_pem,
-    });
+    let given = SalesforceSettings::parse(SalesforceInput {
+        login_url: &request.login_url,
+        flow: FLOWS
+            .iter()
+            .find(|(_, proto)| *proto as i32 == request.flow)
+            .map(|(flow, _)| *flow),
+        client_id: &request.client_id,
+        client_secret: &request.client_secret,
+        user_name: &request.user_name,
+        password: &request.password,
+        private_key_pem: &request.private_key_pem,
+        api_version: &request.api_version,
+    })?;
+    check_url_allowed(ctx, "login_url", &given.login_url).await?;
+    let flow = given.flow.as_str();
     let config = clients::salesforce_config(
-        &url,
-        flow_name,
-        request.user_name.trim(),
-        &settings,
-        &secrets,
+        &given.login_url,
+        flow,
+        &given.user_name,
+        &given.settings(),
+        &given.secrets(),
     );
     SalesforceClient::new(ctx.outbound.clone(), config)
         .verify_credentials()
@@ -151,28 +112,17 @@ pub async fn set_salesforce(
         &ctx.secret_box,
         NewConnection {
             system: System::Salesforce,
-            url: &url,
-            user_name: request.user_name.trim(),
-            flow: flow_name,
-            settings,
-            secrets,
+            url: &given.login_url,
+            user_name: &given.user_name,
+            flow,
+            settings: given.settings(),
+            secrets: given.secrets(),
             verified: true,
         },
     )
     .await?;
-    tracing::info!(url = %record.url, flow = flow_name, "salesforce connection saved");
+    tracing::info!(url = %record.url, flow, "salesforce connection saved");
     Ok(status(System::Salesforce, Some(record)))
-}
-
-fn is_api_version(text: &str) -> bool {
-    text.strip_prefix('v')
-        .and_then(|rest| rest.split_once('.'))
-        .is_some_and(|(major, minor)| {
-            !major.is_empty()
-                && !minor.is_empty()
-                && major.chars().all(|c| c.is_ascii_digit())
-                && minor.chars().all(|c| c.is_ascii_digit())
-        })
 }
 
 /// Reads the status of one connection.
@@ -201,10 +151,9 @@ fn status(system: System, record: Option<ConnectionRecord>) -> pb::ConnectionSta
         "failed" => (pb::ConnectionState::Failed, "verification failed"),
         _ => (pb::ConnectionState::NotVerified, "not verified"),
     };
-    let flow = FLOWS
-        .iter()
-        .find(|(name, _)| *name == record.flow)
-        .map(|(_, f)| *f as i32)
+    let flow = SalesforceFlow::parse(&record.flow)
+        .and_then(|flow| FLOWS.iter().find(|(f, _)| *f == flow))
+        .map(|(_, proto)| *proto as i32)
         .unwrap_or(0);
     pb::ConnectionStatus {
         system: proto_system as i32,

@@ -6,8 +6,9 @@ use fnosync_proto::v1 as pb;
 
 use crate::domain::filters::EntitlementState;
 use crate::domain::mapping::{DataType, EntityType, SfObject};
+use crate::domain::run::{Run, RunKind, RunState};
 use crate::error::Error;
-use crate::store::{mappings, remote_sites, runs, schedules, tx_logs};
+use crate::store::{mappings, remote_sites, schedules, tx_logs};
 
 /// Converts a time to a protobuf timestamp.
 pub fn timestamp(time: DateTime<Utc>) -> prost_types::Timestamp {
@@ -208,24 +209,24 @@ pub fn schedule(record: schedules::ScheduleRecord) -> pb::Schedule {
 }
 
 /// Database names of run kinds with their proto values.
-pub const RUN_KINDS: [(&str, pb::SyncKind); 3] = [
-    ("one_time", pb::SyncKind::OneTime),
-    ("scheduled", pb::SyncKind::Scheduled),
-    ("immediate", pb::SyncKind::Immediate),
+pub const RUN_KINDS: [(RunKind, pb::SyncKind); 3] = [
+    (RunKind::OneTime, pb::SyncKind::OneTime),
+    (RunKind::Scheduled, pb::SyncKind::Scheduled),
+    (RunKind::Immediate, pb::SyncKind::Immediate),
 ];
 
 /// Database names of run states with their proto values.
-pub const RUN_STATES: [(&str, pb::SyncRunState); 7] = [
-    ("queued", pb::SyncRunState::Queued),
-    ("running", pb::SyncRunState::Running),
-    ("completed", pb::SyncRunState::Completed),
+pub const RUN_STATES: [(RunState, pb::SyncRunState); 7] = [
+    (RunState::Queued, pb::SyncRunState::Queued),
+    (RunState::Running, pb::SyncRunState::Running),
+    (RunState::Completed, pb::SyncRunState::Completed),
     (
-        "completed_with_failures",
+        RunState::CompletedWithFailures,
         pb::SyncRunState::CompletedWithFailures,
     ),
-    ("failed", pb::SyncRunState::Failed),
-    ("cancelled", pb::SyncRunState::Cancelled),
-    ("paused", pb::SyncRunState::Paused),
+    (RunState::Failed, pb::SyncRunState::Failed),
+    (RunState::Cancelled, pb::SyncRunState::Cancelled),
+    (RunState::Paused, pb::SyncRunState::Paused),
 ];
 
 /// Database names of log statuses with their proto values.
@@ -244,29 +245,44 @@ pub fn lookup_proto<P: Copy + Into<i32>>(table: &[(&str, P)], name: &str) -> i32
         .unwrap_or(0)
 }
 
-/// Maps a proto value to its stored name through a table; `None` when unset or unknown.
-pub fn lookup_db<P: Copy + Into<i32>>(
-    table: &[(&'static str, P)],
-    value: i32,
-) -> Option<&'static str> {
+/// Maps a proto value to its stored value through a table; `None` when unset or unknown.
+pub fn lookup_db<K: Copy, P: Copy + Into<i32>>(table: &[(K, P)], value: i32) -> Option<K> {
     table
         .iter()
         .find(|(_, proto)| (*proto).into() == value)
         .map(|(db, _)| *db)
 }
 
+/// The proto value of a run kind.
+pub fn run_kind(kind: RunKind) -> pb::SyncKind {
+    RUN_KINDS
+        .into_iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, proto)| proto)
+        .unwrap_or_default()
+}
+
+/// The proto value of a run state.
+pub fn run_state(state: RunState) -> pb::SyncRunState {
+    RUN_STATES
+        .into_iter()
+        .find(|(s, _)| *s == state)
+        .map(|(_, proto)| proto)
+        .unwrap_or_default()
+}
+
 /// Converts a stored run.
-pub fn sync_run(record: runs::RunRecord) -> pb::SyncRun {
+pub fn sync_run(record: Run) -> pb::SyncRun {
     pb::SyncRun {
         run_id: record.run_id,
-        kind: lookup_proto(&RUN_KINDS, &record.kind),
-        state: lookup_proto(&RUN_STATES, &record.state),
+        kind: run_kind(record.kind).into(),
+        state: run_state(record.state).into(),
         account_id: record.account_id,
         window_start_time: record.window_start.map(timestamp),
         window_end_time: record.window_end.map(timestamp),
-        records_total: record.records_total,
-        records_done: record.records_done,
-        records_failed: record.records_failed,
+        records_total: record.counters.total,
+        records_done: record.counters.done,
+        records_failed: record.counters.failed,
         requested_by: record.requested_by,
         message: record.message,
         create_time: Some(timestamp(record.created_at)),

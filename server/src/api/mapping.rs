@@ -6,10 +6,12 @@ use tonic::Request;
 
 use super::convert;
 use super::{respond, ApiContext, RpcResult};
-use crate::domain::mapping::{validate_attribute_name, validate_sf_field, SfObject};
-use crate::error::{Error, Result, Violations};
+use crate::domain::mapping::{
+    validate_sf_field, CustomAttribute, CustomAttributeInput, GivenObject, SfObject,
+};
+use crate::error::{Error, Result};
 use crate::store::idempotency;
-use crate::store::mappings::{self, NewCustomAttribute};
+use crate::store::mappings;
 
 /// Serves `fnosync.v1.MappingService`.
 pub struct MappingApi {
@@ -66,69 +68,25 @@ impl MappingApi {
         &self,
         request: pb::CreateCustomAttributeRequest,
     ) -> Result<pb::CreateCustomAttributeResponse> {
-        let attribute = request
+        let given = request
             .custom_attribute
             .ok_or_else(|| Error::invalid("custom_attribute", "is required"))?;
-        let mut violations = Violations::default();
-        violations.check(
-            "custom_attribute.name",
-            validate_attribute_name(&attribute.name),
-        );
-        let entity_type = convert::entity_type(attribute.entity_type);
-        let object = match entity_type {
-            None => {
-                violations.add("custom_attribute.entity_type", "is required");
-                None
-            }
-            Some(entity) => violations.check("custom_attribute.entity_type", entity.sf_object()),
-        };
-        if let (Some(object), true) = (object, attribute.sf_object != 0) {
-            if convert::sf_object("custom_attribute.sf_object", attribute.sf_object).ok()
-                != Some(object)
-            {
-                violations.add(
-                    "custom_attribute.sf_object",
-                    format!(
-                        "must be {} for this entity type (or left unset)",
-                        object.api_name()
-                    ),
-                );
-            }
-        }
-        let data_type = convert::data_type(attribute.data_type);
-        if data_type.is_none() {
-            violations.add(
-                "custom_attribute.data_type",
-                "must be NUMBER, TEXT, LONG_TEXT, BOOLEAN or DATE",
-            );
-        }
-        violations.check(
-            "custom_attribute.sf_field",
-            validate_sf_field(attribute.sf_field.trim()),
-        );
-        violations.into_result()?;
-        let (Some(entity_type), Some(sf_object), Some(data_type)) =
-            (entity_type, object, data_type)
-        else {
-            return Err(Error::Internal(anyhow::anyhow!(
-                "validated fields are missing"
-            )));
-        };
-        let mut tx = self.ctx.pool.begin().await?;
-        let record = mappings::insert_custom_attribute(
-            &mut tx,
-            NewCustomAttribute {
-                name: &attribute.name,
-                entity_type,
-                data_type,
-                editable: attribute.editable,
-                required: attribute.required,
-                active: attribute.active,
-                sf_object,
-                sf_field: attribute.sf_field.trim(),
+        let attribute = CustomAttribute::parse(CustomAttributeInput {
+            name: &given.name,
+            entity_type: convert::entity_type(given.entity_type),
+            sf_object: match given.sf_object {
+                0 => GivenObject::Unset,
+                value => convert::sf_object("custom_attribute.sf_object", value)
+                    .map_or(GivenObject::Unknown, GivenObject::Known),
             },
-        )
-        .await?;
+            data_type: convert::data_type(given.data_type),
+            sf_field: &given.sf_field,
+            editable: given.editable,
+            required: given.required,
+            active: given.active,
+        })?;
+        let mut tx = self.ctx.pool.begin().await?;
+        let record = mappings::insert_custom_attribute(&mut tx, &attribute).await?;
         tx.commit().await?;
         Ok(pb::CreateCustomAttributeResponse {
             custom_attribute: Some(convert::custom_attribute(record)),

@@ -2,8 +2,6 @@
 //! and the "Include in FlexNet Operations Sync" flag, which lives on the
 //! Salesforce product and is mirrored in PostgreSQL.
 
-use std::collections::HashMap;
-
 use fnosync_proto::v1 as pb;
 use pb::product_service_server::ProductService;
 use tonic::Request;
@@ -11,10 +9,10 @@ use tonic::Request;
 use super::convert::timestamp;
 use super::{connections, respond, ApiContext, RpcResult};
 use crate::error::{Error, Result};
-use crate::salesforce::{fields, ProductFilter, SalesforceClient};
+use crate::salesforce::{fields, Product, ProductFilter, SalesforceClient};
 use crate::store::products::{self, ProductRecord};
 use crate::sync::clients::{stored_fno_client, stored_salesforce_client};
-use crate::sync::rules::{product_problems, ProductFacts};
+use crate::sync::rules::{product_problems, PartCatalog, ProductFacts};
 
 /// Serves `fnosync.v1.ProductService`.
 pub struct ProductApi {
@@ -58,6 +56,39 @@ fn stored_product(record: ProductRecord) -> pb::Product {
     }
 }
 
+/// Judges one Salesforce product against FNO's part numbers with the rules
+/// the sync applies to its lines.
+fn live_product(product: Product, catalog: &PartCatalog) -> pb::Product {
+    let code = product.product_code.clone().unwrap_or_default();
+    let candidates = catalog.candidates(&code);
+    let exact = candidates.iter().find(|(part, _)| *part == code);
+    let facts = ProductFacts {
+        product_code: product.product_code.as_deref(),
+        active: product.is_active,
+        included: product.include_in_sync,
+        fno_candidates: candidates.iter().map(|(p, d)| (p.as_str(), *d)).collect(),
+    };
+    let problems = product_problems(&facts);
+    pb::Product {
+        salesforce_product_id: product.id,
+        name: product.name,
+        product_code: code.clone(),
+        sync_included: product.include_in_sync,
+        salesforce_active: product.is_active,
+        fno_exists: !candidates.is_empty(),
+        fno_part_number: exact
+            .or(candidates.first())
+            .map(|(p, _)| p.clone())
+            .unwrap_or_default(),
+        fno_deployed: exact.is_some_and(|(_, deployed)| *deployed),
+        code_matches_part_number: exact.is_some(),
+        readiness_known: true,
+        ready: problems.is_empty(),
+        problems,
+        update_time: None,
+    }
+}
+
 impl ProductApi {
     /// Builds the service.
     pub fn new(ctx: ApiContext) -> Self {
@@ -65,9 +96,11 @@ impl ProductApi {
     }
 
     async fn connected(&self) -> Result<bool> {
-        Ok(connections::require_verified_connections(&self.ctx)
-            .await
-            .is_ok())
+        match connections::require_verified_connections(&self.ctx).await {
+            Ok(()) => Ok(true),
+            Err(Error::FailedPrecondition(_)) => Ok(false),
+            Err(error) => Err(error),
+        }
     }
 
     async fn salesforce(&self) -> Result<SalesforceClient> {
@@ -91,48 +124,10 @@ impl ProductApi {
             .list_products()
             .await
             .map_err(|e| unavailable("FNO", &e))?;
-        let squash = |text: &str| text.split_whitespace().collect::<String>().to_lowercase();
-        let mut parts: HashMap<String, Vec<(String, bool)>> = HashMap::new();
-        for product in &fno_products {
-            for part in &product.part_numbers {
-                parts
-                    .entry(squash(part))
-                    .or_default()
-                    .push((part.clone(), product.is_deployed()));
-            }
-        }
+        let catalog = PartCatalog::of_products(&fno_products);
         Ok(sf_products
             .into_iter()
-            .map(|product| {
-                let code = product.product_code.clone().unwrap_or_default();
-                let candidates = parts.get(&squash(&code)).cloned().unwrap_or_default();
-                let exact = candidates.iter().find(|(part, _)| *part == code);
-                let facts = ProductFacts {
-                    product_code: product.product_code.as_deref(),
-                    active: product.is_active,
-                    included: product.include_in_sync,
-                    fno_candidates: candidates.iter().map(|(p, d)| (p.as_str(), *d)).collect(),
-                };
-                let problems = product_problems(&facts);
-                pb::Product {
-                    salesforce_product_id: product.id,
-                    name: product.name,
-                    product_code: code.clone(),
-                    sync_included: product.include_in_sync,
-                    salesforce_active: product.is_active,
-                    fno_exists: !candidates.is_empty(),
-                    fno_part_number: exact
-                        .or(candidates.first())
-                        .map(|(p, _)| p.clone())
-                        .unwrap_or_default(),
-                    fno_deployed: exact.is_some_and(|(_, deployed)| *deployed),
-                    code_matches_part_number: exact.is_some(),
-                    readiness_known: true,
-                    ready: problems.is_empty(),
-                    problems,
-                    update_time: None,
-                }
-            })
+            .map(|product| live_product(product, &catalog))
             .collect())
     }
 

@@ -16,6 +16,7 @@ use super::convert::{self, lookup_db, RUN_KINDS, RUN_STATES};
 use super::product::validate_salesforce_id;
 use super::{connections, license, respond, ApiContext, RpcResult};
 use crate::auth::principal;
+use crate::domain::run::{Run, RunKind};
 use crate::error::{Error, Result};
 use crate::store::{idempotency, page_token, runs, schedules};
 
@@ -140,13 +141,6 @@ impl SyncApi {
 
 type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::WatchSyncRunResponse, Status>> + Send>>;
 
-fn is_terminal(state: &str) -> bool {
-    matches!(
-        state,
-        "completed" | "completed_with_failures" | "failed" | "cancelled"
-    )
-}
-
 #[tonic::async_trait]
 impl SyncService for SyncApi {
     async fn sync_account(
@@ -161,7 +155,7 @@ impl SyncService for SyncApi {
         self.require_ready().await?;
         let queue = || async {
             let new_run = runs::NewRun {
-                kind: "one_time",
+                kind: RunKind::OneTime,
                 account_id,
                 window: None,
                 requested_by: &requested_by,
@@ -195,7 +189,7 @@ impl SyncService for SyncApi {
         self.require_ready().await?;
         let queue = || async {
             let new_run = runs::NewRun {
-                kind: "immediate",
+                kind: RunKind::Immediate,
                 account_id: "",
                 window: Some(window),
                 requested_by: &requested_by,
@@ -241,10 +235,11 @@ impl SyncService for SyncApi {
     ) -> RpcResult<pb::CancelSyncRunResponse> {
         let run_id = request.into_inner().run_id;
         let run = runs::get_run(&self.ctx.pool, &run_id).await?;
-        if is_terminal(&run.state) {
+        if run.state.is_terminal() {
             return Err(Error::FailedPrecondition(format!(
                 "run {} has ended ({}); nothing to cancel",
-                run.run_id, run.state
+                run.run_id,
+                run.state.as_str()
             ))
             .into());
         }
@@ -282,12 +277,12 @@ impl SyncService for SyncApi {
 /// Streams a run each time it changes, until it ends or the client leaves.
 fn async_stream_of_runs(
     pool: sqlx::PgPool,
-    first: runs::RunRecord,
+    first: Run,
 ) -> impl Stream<Item = Result<pb::WatchSyncRunResponse, Status>> + Send {
     futures::stream::unfold(Some((pool, first, true)), |state| async move {
         let (pool, last, is_first) = state?;
         if is_first {
-            let next = (!is_terminal(&last.state)).then(|| (pool, last.clone(), false));
+            let next = (!last.state.is_terminal()).then(|| (pool, last.clone(), false));
             let item = pb::WatchSyncRunResponse {
                 run: Some(convert::sync_run(last)),
             };
@@ -298,9 +293,10 @@ fn async_stream_of_runs(
             match runs::get_run(&pool, &last.run_id).await {
                 Err(error) => return Some((Err(Status::from(error)), None)),
                 Ok(current)
-                    if current.records_done != last.records_done || current.state != last.state =>
+                    if current.counters.done != last.counters.done
+                        || current.state != last.state =>
                 {
-                    let next = (!is_terminal(&current.state))
+                    let next = (!current.state.is_terminal())
                         .then(|| (pool.clone(), current.clone(), false));
                     let item = pb::WatchSyncRunResponse {
                         run: Some(convert::sync_run(current)),

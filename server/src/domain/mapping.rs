@@ -216,9 +216,179 @@ pub fn validate_attribute_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The object a custom attribute is asked for, as given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GivenObject {
+    /// Left unset: the entity type's object.
+    Unset,
+    /// A Salesforce object the connector knows.
+    Known(SfObject),
+    /// A value the connector does not know.
+    Unknown,
+}
+
+/// A custom attribute mapping as an administrator gives it.
+#[derive(Clone, Copy, Debug)]
+pub struct CustomAttributeInput<'a> {
+    /// FNO attribute name.
+    pub name: &'a str,
+    /// FNO entity type; `None` when unset or unknown.
+    pub entity_type: Option<EntityType>,
+    /// The Salesforce object.
+    pub sf_object: GivenObject,
+    /// Data type; `None` when unset or unknown.
+    pub data_type: Option<DataType>,
+    /// Salesforce field that feeds it.
+    pub sf_field: &'a str,
+    /// Editable in FNO.
+    pub editable: bool,
+    /// Required in FNO.
+    pub required: bool,
+    /// Active in FNO.
+    pub active: bool,
+}
+
+/// A valid custom attribute mapping: a supported entity type, its own
+/// Salesforce object, a data type and a well-formed field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomAttribute {
+    /// FNO attribute name.
+    pub name: String,
+    /// FNO entity type (a supported one).
+    pub entity_type: EntityType,
+    /// The entity's Salesforce object.
+    pub sf_object: SfObject,
+    /// Data type.
+    pub data_type: DataType,
+    /// Salesforce field that feeds it, trimmed.
+    pub sf_field: String,
+    /// Editable in FNO.
+    pub editable: bool,
+    /// Required in FNO.
+    pub required: bool,
+    /// Active in FNO.
+    pub active: bool,
+}
+
+impl CustomAttribute {
+    /// Checks every field, naming each one that is wrong (under `custom_attribute.`).
+    pub fn parse(input: CustomAttributeInput<'_>) -> crate::error::Result<Self> {
+        let mut violations = crate::error::Violations::default();
+        violations.check("custom_attribute.name", validate_attribute_name(input.name));
+        let object = match input.entity_type {
+            None => {
+                violations.add("custom_attribute.entity_type", "is required");
+                None
+            }
+            Some(entity) => violations.check("custom_attribute.entity_type", entity.sf_object()),
+        };
+        if let Some(object) = object {
+            if !matches!(input.sf_object, GivenObject::Unset)
+                && input.sf_object != GivenObject::Known(object)
+            {
+                violations.add(
+                    "custom_attribute.sf_object",
+                    format!(
+                        "must be {} for this entity type (or left unset)",
+                        object.api_name()
+                    ),
+                );
+            }
+        }
+        if input.data_type.is_none() {
+            violations.add(
+                "custom_attribute.data_type",
+                "must be NUMBER, TEXT, LONG_TEXT, BOOLEAN or DATE",
+            );
+        }
+        let sf_field = input.sf_field.trim();
+        violations.check("custom_attribute.sf_field", validate_sf_field(sf_field));
+        violations.into_result()?;
+        match (input.entity_type, object, input.data_type) {
+            (Some(entity_type), Some(sf_object), Some(data_type)) => Ok(Self {
+                name: input.name.to_string(),
+                entity_type,
+                sf_object,
+                data_type,
+                sf_field: sf_field.to_string(),
+                editable: input.editable,
+                required: input.required,
+                active: input.active,
+            }),
+            _ => Err(crate::error::Error::Internal(anyhow::anyhow!(
+                "a custom attribute passed its checks without its types"
+            ))),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn field_errors(input: CustomAttributeInput<'_>) -> Vec<String> {
+        match CustomAttribute::parse(input) {
+            Err(crate::error::Error::InvalidArgument(violations)) => {
+                violations.into_iter().map(|v| v.field).collect()
+            }
+            Err(other) => panic!("not a field error: {other}"),
+            Ok(_) => Vec::new(),
+        }
+    }
+
+    const REGION: CustomAttributeInput<'static> = CustomAttributeInput {
+        name: "Region",
+        entity_type: Some(EntityType::Account),
+        sf_object: GivenObject::Unset,
+        data_type: Some(DataType::Text),
+        sf_field: " Region__c ",
+        editable: true,
+        required: false,
+        active: true,
+    };
+
+    #[test]
+    fn a_custom_attribute_takes_its_entity_types_object() {
+        let parsed = CustomAttribute::parse(REGION).expect("valid");
+        assert_eq!(parsed.sf_object, SfObject::Account);
+        assert_eq!(parsed.sf_field, "Region__c");
+        let matching = CustomAttributeInput {
+            sf_object: GivenObject::Known(SfObject::Account),
+            ..REGION
+        };
+        assert!(field_errors(matching).is_empty());
+    }
+
+    #[test]
+    fn a_custom_attribute_names_each_wrong_field() {
+        let wrong = CustomAttributeInput {
+            name: "1st",
+            sf_object: GivenObject::Known(SfObject::Contact),
+            data_type: None,
+            sf_field: "",
+            ..REGION
+        };
+        assert_eq!(
+            field_errors(wrong),
+            [
+                "custom_attribute.name",
+                "custom_attribute.sf_object",
+                "custom_attribute.data_type",
+                "custom_attribute.sf_field"
+            ]
+        );
+        let unknown = CustomAttributeInput {
+            entity_type: None,
+            sf_object: GivenObject::Unknown,
+            ..REGION
+        };
+        assert_eq!(field_errors(unknown), ["custom_attribute.entity_type"]);
+        let unsupported = CustomAttributeInput {
+            entity_type: Some(EntityType::Product),
+            ..REGION
+        };
+        assert_eq!(field_errors(unsupported), ["custom_attribute.entity_type"]);
+    }
 
     #[test]
     fn sf_fields_accept_standard_custom_and_relationship_names() {

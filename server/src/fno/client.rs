@@ -13,9 +13,9 @@ use tracing::{debug, instrument};
 use super::batch::{BatchOutcome, MAX_QUERY_PAGE, MAX_WRITE_RECORDS};
 use super::error::FnoError;
 use super::operations::Operation;
+use super::services::ServiceVersions;
 use super::soap::{
-    read_response, request_envelope, ServiceVersions, CONTENT_TYPE as SOAP_CONTENT_TYPE,
-    SERVICES_PATH, SOAP_ACTION,
+    read_response, request_envelope, CONTENT_TYPE as SOAP_CONTENT_TYPE, SERVICES_PATH, SOAP_ACTION,
 };
 use super::xml::{Element, XmlWriter};
 use crate::outbound::{read_body, BodyError, OutboundHttp};

@@ -1,17 +1,9 @@
 //! Failures of FNO calls, classified but not acted upon: `disposition()` says
-//! whether a retry can help, the retry policy in `retry.rs` decides. FNO's
+//! whether a retry can help, the retry policy (`crate::retry`) decides. FNO's
 //! reason strings are kept verbatim; no credential ever enters a message.
 
 use crate::outbound::OutboundError;
-
-/// What a caller may do about a failed call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Disposition {
-    /// Transient: the same call may succeed later.
-    Retry,
-    /// Permanent: sending the same request again gives the same answer.
-    Fail,
-}
+use crate::retry::{Classified, Disposition};
 
 /// One record of a batch that FNO refused, with FNO's reason.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,6 +74,12 @@ fn describe_unauthorized(status: u16) -> String {
             .to_string()
     } else {
         format!("FNO rejected the user name or password (HTTP {status})")
+    }
+}
+
+impl Classified for FnoError {
+    fn disposition(&self) -> Disposition {
+        FnoError::disposition(self)
     }
 }
 

@@ -17,7 +17,7 @@ mod error;
 mod model;
 pub mod operations;
 mod products;
-pub mod retry;
+pub mod services;
 pub mod soap;
 mod users;
 mod xml;
@@ -31,11 +31,10 @@ pub use entitlement_model::{
     NewEntitlement, NewLineItem, RenewedLine, StartDate,
 };
 pub use entitlement_query::{EntitlementQuery, LineItemQuery};
-pub use error::{Disposition, FnoError, ItemFailure};
+pub use error::{FnoError, ItemFailure};
 pub use model::{
     Account, AccountLink, AccountRecord, AccountRoles, AccountType, Address, AttributeValue,
     CustomAttribute, PartNumber, Product, User, UserRecord, UserStatus, PORTAL_ADMIN_ROLE,
 };
-pub use retry::RetryPolicy;
-pub use soap::{ServiceEndpoint, ServiceVersions};
+pub use services::{ServiceEndpoint, ServiceVersions};
 pub use users::{user_failure, CreatedUser};

@@ -2,7 +2,7 @@
 //! root names of request and response, which often differ from the
 //! operation's name (fno-soap.md §3). Every operation's SOAP action is empty.
 
-use super::soap::Service;
+use super::services::Service;
 
 /// One SOAP operation: its name and the Body roots of request and response,
 /// which often differ from the name (fno-soap.md §3).

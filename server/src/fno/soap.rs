@@ -1,7 +1,7 @@
-//! SOAP 1.1 framing of FNO calls: services and their namespaces, operations
-//! with their Body root names, the request envelope, and the reading of a
-//! response into its Body root, a fault or a malformed-response error.
-//! Nothing here knows the content of a particular operation.
+//! SOAP 1.1 framing of FNO calls: the request envelope of an operation, and
+//! the reading of a response into its Body root, a fault or a
+//! malformed-response error. Nothing here knows the content of a particular
+//! operation.
 
 use super::error::FnoError;
 use super::operations::Operation;
@@ -15,81 +15,6 @@ pub const SOAP_ACTION: &str = "\"\"";
 pub const CONTENT_TYPE: &str = "text/xml; charset=utf-8";
 /// Path under the tenant URL where the services live.
 pub const SERVICES_PATH: &str = "/flexnet/services/";
-
-/// Namespace of UserAcctHierarchyService v3.
-pub const USER_ACCT_V3_NS: &str = "urn:v3.webservices.operations.flexnet.com";
-/// Namespace of EntitlementOrderService v4.
-pub const ENTITLEMENT_ORDER_V4_NS: &str = "urn:v4.webservices.operations.flexnet.com";
-/// Namespace of ProductPackagingService v2.
-pub const PRODUCT_PACKAGING_V2_NS: &str = "urn:v2.webservices.operations.flexnet.com";
-
-/// The FNO services the client calls.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Service {
-    /// Accounts and users.
-    UserAcct,
-    /// Entitlements and line items.
-    EntitlementOrder,
-    /// Products and part numbers.
-    ProductPackaging,
-}
-
-/// Where one service lives below `/flexnet/services/` and the namespace of its messages.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ServiceEndpoint {
-    /// Path below `/flexnet/services/`, e.g. `v4/EntitlementOrderService`.
-    pub path: String,
-    /// Target namespace of the service's messages.
-    pub namespace: String,
-}
-
-impl ServiceEndpoint {
-    fn new(path: &str, namespace: &str) -> Self {
-        Self {
-            path: path.to_string(),
-            namespace: namespace.to_string(),
-        }
-    }
-}
-
-/// The service versions a client uses; the reference calls these "current"
-/// (UserAcct v3, EOS v4, PPS v2) and advises keeping them configurable.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ServiceVersions {
-    /// UserAcctHierarchyService.
-    pub user_acct: ServiceEndpoint,
-    /// EntitlementOrderService.
-    pub entitlement_order: ServiceEndpoint,
-    /// ProductPackagingService.
-    pub product_packaging: ServiceEndpoint,
-}
-
-impl Default for ServiceVersions {
-    fn default() -> Self {
-        Self {
-            user_acct: ServiceEndpoint::new("v3/UserAcctHierarchyService", USER_ACCT_V3_NS),
-            entitlement_order: ServiceEndpoint::new(
-                "v4/EntitlementOrderService",
-                ENTITLEMENT_ORDER_V4_NS,
-            ),
-            product_packaging: ServiceEndpoint::new(
-                "v2/ProductPackagingService",
-                PRODUCT_PACKAGING_V2_NS,
-            ),
-        }
-    }
-}
-
-impl ServiceVersions {
-    /// Returns the endpoint of `service`.
-    pub fn endpoint(&self, service: Service) -> &ServiceEndpoint {
-        match service {
-            Service::UserAcct => &self.user_acct,
-            Service::EntitlementOrder => &self.entitlement_order,
-            Service::ProductPackaging => &self.product_packaging,
-        }
-    }
-}
 
 /// Wraps `inner` in the operation's request root and a SOAP 1.1 envelope.
 /// The root declares the service namespace as default namespace, so every
@@ -179,8 +104,9 @@ fn excerpt(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fno::error::Disposition;
     use crate::fno::operations::GET_USERS_QUERY;
+    use crate::fno::services::USER_ACCT_V3_NS;
+    use crate::retry::Disposition;
 
     fn envelope(inner: &str) -> String {
         format!(

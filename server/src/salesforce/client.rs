@@ -15,8 +15,8 @@ use tracing::{debug, info};
 use super::auth::{login, SalesforceConfig, Session};
 use super::error::SalesforceError;
 use super::limits::ApiBudget;
-use super::retry::RetryPolicy;
 use crate::outbound::{read_body, OutboundHttp};
+use crate::retry::RetryPolicy;
 use crate::telemetry_metrics::{record_remote_call, SYSTEM_SALESFORCE};
 
 /// Where a request goes.
@@ -152,7 +152,7 @@ impl SalesforceClient {
     /// segment of the session's identity URL; logs in when needed. `None`
     /// when the login answer carried no identity URL.
     pub async fn user_id(&self) -> Result<Option<String>, SalesforceError> {
-        let session = self.retry.run("login", || self.session()).await?;
+        let session = self.retry.run(|| self.session()).await?;
         Ok(session
             .identity_url
             .as_deref()
@@ -175,9 +175,7 @@ impl SalesforceClient {
         retryable: bool,
     ) -> Result<Option<Value>, SalesforceError> {
         if retryable {
-            self.retry
-                .run(request.operation, || self.send(&request))
-                .await
+            self.retry.run(|| self.send(&request)).await
         } else {
             self.send(&request).await
         }

@@ -6,6 +6,7 @@
 use serde::Deserialize;
 
 use crate::outbound::OutboundError;
+use crate::retry::{Classified, Disposition};
 
 /// `errorCode` of an expired or unknown session (reference §1.3).
 pub const INVALID_SESSION_ID: &str = "INVALID_SESSION_ID";
@@ -15,15 +16,6 @@ pub const REQUEST_LIMIT_EXCEEDED: &str = "REQUEST_LIMIT_EXCEEDED";
 pub const UNABLE_TO_LOCK_ROW: &str = "UNABLE_TO_LOCK_ROW";
 /// Most characters of a non-JSON body kept in an error.
 const MAX_BODY_EXCERPT: usize = 300;
-
-/// What the caller should do about a failure.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Disposition {
-    /// Transient: the same call may succeed after a pause.
-    Retry,
-    /// Permanent for this call: retrying will not help.
-    Fail,
-}
 
 /// One entry of Salesforce's error array `[{"message","errorCode","fields"}]`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -105,6 +97,12 @@ fn describe_items(errors: &[ApiErrorItem]) -> String {
         .map(|e| format!("{}: {}", e.error_code, e.message))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+impl Classified for SalesforceError {
+    fn disposition(&self) -> Disposition {
+        SalesforceError::disposition(self)
+    }
 }
 
 impl SalesforceError {

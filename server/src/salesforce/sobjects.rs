@@ -171,7 +171,9 @@ impl SalesforceClient {
             if locked.is_empty() {
                 break;
             }
-            tokio::time::sleep(self.retry_policy().delay(attempt)).await;
+            if !self.retry_policy().pause(attempt).await {
+                break;
+            }
             let again: Vec<RecordUpdate> = locked.iter().map(|&i| batch[i].clone()).collect();
             let retried = self.send_collection_update(&again).await?;
             for (index, result) in locked.into_iter().zip(retried) {
@@ -230,7 +232,14 @@ impl SalesforceClient {
                 if status == Some(200) {
                     return parse_collection_results(body, batch);
                 }
-                let errors: Vec<RecordError> = serde_json::from_value(body).unwrap_or_default();
+                let errors: Vec<RecordError> =
+                    serde_json::from_value(body.clone()).unwrap_or_else(|_| {
+                        vec![RecordError {
+                            status_code: format!("HTTP {}", status.unwrap_or_default()),
+                            message: format!("the composite subrequest failed: {body}"),
+                            fields: Vec::new(),
+                        }]
+                    });
                 Ok(batch
                     .iter()
                     .map(|record| RecordResult {

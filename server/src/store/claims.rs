@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::runs::Lease;
+use crate::domain::run::Lease;
 use crate::error::{Error, Result};
 
 /// A claim held by `holder`, the condition under which another run may not

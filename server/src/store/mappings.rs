@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-use crate::domain::mapping::{DataType, EntityType, SfObject};
+use crate::domain::mapping::{CustomAttribute, EntityType, SfObject};
 use crate::error::{is_constraint_violation, Error, Result};
 
 /// A stored field mapping.
@@ -114,30 +114,10 @@ const ATTRIBUTE_SELECT: &str = "SELECT a.name, a.entity_type, a.data_type, a.edi
      a.active, a.sf_object, COALESCE(m.sf_field, '') AS sf_field, a.created_at \
      FROM custom_attributes a LEFT JOIN field_mappings m ON m.custom_attribute_id = a.custom_attribute_id";
 
-/// A custom attribute to register.
-pub struct NewCustomAttribute<'a> {
-    /// Attribute name.
-    pub name: &'a str,
-    /// Entity type (supported ones only).
-    pub entity_type: EntityType,
-    /// Data type.
-    pub data_type: DataType,
-    /// Editable in FNO.
-    pub editable: bool,
-    /// Required in FNO.
-    pub required: bool,
-    /// Active in FNO.
-    pub active: bool,
-    /// The entity's Salesforce object.
-    pub sf_object: SfObject,
-    /// Salesforce field that feeds it.
-    pub sf_field: &'a str,
-}
-
 /// Registers an attribute and adds its custom mapping, in one transaction.
 pub async fn insert_custom_attribute(
     tx: &mut PgConnection,
-    attribute: NewCustomAttribute<'_>,
+    attribute: &CustomAttribute,
 ) -> Result<CustomAttributeRecord> {
     let id = Uuid::new_v4();
     sqlx::query(
@@ -145,7 +125,7 @@ pub async fn insert_custom_attribute(
          editable, required, active, sf_object) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(id)
-    .bind(attribute.name)
+    .bind(&attribute.name)
     .bind(attribute.entity_type.as_db())
     .bind(attribute.data_type.as_db())
     .bind(attribute.editable)
@@ -170,8 +150,8 @@ pub async fn insert_custom_attribute(
          custom_attribute_id, position) VALUES ($1, $2, $3, $4, 'custom', $5, $6, 1000)",
     )
     .bind(attribute.sf_object.as_db())
-    .bind(attribute.name)
-    .bind(attribute.sf_field)
+    .bind(&attribute.name)
+    .bind(&attribute.sf_field)
     .bind(attribute.required)
     .bind(attribute.editable)
     .bind(id)

@@ -4,71 +4,78 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
 use super::notifications::RUN_CHANNEL;
+use crate::domain::run::{Lease, Run, RunCounters, RunKind, RunState};
 use crate::error::{Error, Result};
 
-/// A stored run.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct RunRecord {
-    /// Task ID.
-    pub run_id: String,
-    /// `one_time`, `scheduled` or `immediate`.
-    pub kind: String,
-    /// State name as stored.
-    pub state: String,
-    /// One-time: the account.
-    pub account_id: String,
-    /// Immediate: window start.
-    pub window_start: Option<DateTime<Utc>>,
-    /// Immediate: window end.
-    pub window_end: Option<DateTime<Utc>>,
-    /// Records to process.
-    pub records_total: i64,
-    /// Records processed.
-    pub records_done: i64,
-    /// Records failed.
-    pub records_failed: i64,
-    /// Who started it.
-    pub requested_by: String,
-    /// Why it failed or paused.
-    pub message: String,
-    /// Queued at.
-    pub created_at: DateTime<Utc>,
-    /// Started at.
-    pub started_at: Option<DateTime<Utc>>,
-    /// Ended at.
-    pub ended_at: Option<DateTime<Utc>>,
-    /// Scheduled and immediate runs: where the last worker got to.
-    pub checkpoint: Option<serde_json::Value>,
-    /// Grows by one at each claim: the claiming worker's fence.
-    pub lease_token: i64,
+/// A row of `sync_runs`, as read; see [`Run`] for what it means.
+#[derive(sqlx::FromRow)]
+struct RunRow {
+    run_id: String,
+    kind: String,
+    state: String,
+    account_id: String,
+    window_start: Option<DateTime<Utc>>,
+    window_end: Option<DateTime<Utc>>,
+    records_total: i64,
+    records_done: i64,
+    records_failed: i64,
+    requested_by: String,
+    message: String,
+    created_at: DateTime<Utc>,
+    started_at: Option<DateTime<Utc>>,
+    ended_at: Option<DateTime<Utc>>,
+    checkpoint: Option<serde_json::Value>,
+    lease_token: i64,
 }
 
-impl RunRecord {
-    /// The lease its worker holds the run with, as claimed.
-    pub fn lease(&self) -> Lease {
-        Lease {
-            run_id: self.run_id.clone(),
-            token: self.lease_token,
-        }
+impl TryFrom<RunRow> for Run {
+    type Error = Error;
+
+    fn try_from(row: RunRow) -> Result<Self> {
+        let unknown = |what: &str, name: &str| {
+            Error::Internal(anyhow::anyhow!(
+                "sync run {} has an unknown {what} {name:?}",
+                row.run_id
+            ))
+        };
+        let kind = RunKind::parse(&row.kind).ok_or_else(|| unknown("kind", &row.kind))?;
+        let state = RunState::parse(&row.state).ok_or_else(|| unknown("state", &row.state))?;
+        Ok(Run {
+            kind,
+            state,
+            counters: RunCounters {
+                total: row.records_total,
+                done: row.records_done,
+                failed: row.records_failed,
+            },
+            run_id: row.run_id,
+            account_id: row.account_id,
+            window_start: row.window_start,
+            window_end: row.window_end,
+            requested_by: row.requested_by,
+            message: row.message,
+            created_at: row.created_at,
+            started_at: row.started_at,
+            ended_at: row.ended_at,
+            checkpoint: row.checkpoint,
+            lease_token: row.lease_token,
+        })
     }
 }
 
-/// A worker's hold on a run: every write of the run's state carries it and
-/// is refused ([`Error::LeaseLost`]) once another worker has claimed the run.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Lease {
-    /// The run.
-    pub run_id: String,
-    /// The token of the claim.
-    pub token: i64,
+/// The error of a write refused because another worker claimed the run.
+fn lost(lease: &Lease) -> Error {
+    Error::LeaseLost {
+        run_id: lease.run_id.clone(),
+    }
 }
 
-impl Lease {
-    fn lost(&self) -> Error {
-        Error::LeaseLost {
-            run_id: self.run_id.clone(),
-        }
-    }
+fn one(row: RunRow) -> Result<Run> {
+    Run::try_from(row)
+}
+
+fn maybe(row: Option<RunRow>) -> Result<Option<Run>> {
+    row.map(Run::try_from).transpose()
 }
 
 const COLUMNS: &str = "run_id, kind, state, account_id, window_start, window_end, records_total, \
@@ -76,23 +83,24 @@ const COLUMNS: &str = "run_id, kind, state, account_id, window_start, window_end
                        started_at, ended_at, checkpoint, lease_token";
 
 /// Reads one run; unknown is `NotFound`.
-pub async fn get_run(db: impl PgExecutor<'_>, run_id: &str) -> Result<RunRecord> {
-    sqlx::query_as::<_, RunRecord>(&format!(
+pub async fn get_run(db: impl PgExecutor<'_>, run_id: &str) -> Result<Run> {
+    sqlx::query_as::<_, RunRow>(&format!(
         "SELECT {COLUMNS} FROM sync_runs WHERE run_id = $1"
     ))
     .bind(run_id)
     .fetch_optional(db)
     .await?
     .ok_or_else(|| Error::not_found("sync run", run_id))
+    .and_then(one)
 }
 
 /// Filters of `list_runs`.
 #[derive(Clone, Debug, Default)]
 pub struct RunFilter {
     /// Only this kind.
-    pub kind: Option<&'static str>,
+    pub kind: Option<RunKind>,
     /// Only this state.
-    pub state: Option<&'static str>,
+    pub state: Option<RunState>,
     /// Only runs whose task ID sorts before this one (the page cursor).
     pub before_run_id: Option<String>,
 }
@@ -102,27 +110,32 @@ pub async fn list_runs(
     db: impl PgExecutor<'_>,
     filter: &RunFilter,
     limit: i64,
-) -> Result<Vec<RunRecord>> {
-    Ok(sqlx::query_as::<_, RunRecord>(&format!(
+) -> Result<Vec<Run>> {
+    sqlx::query_as::<_, RunRow>(&format!(
         "SELECT {COLUMNS} FROM sync_runs WHERE ($1::text IS NULL OR kind = $1) \
          AND ($2::text IS NULL OR state = $2) AND ($3::text IS NULL OR run_id < $3) \
          ORDER BY run_id DESC LIMIT $4"
     ))
-    .bind(filter.kind)
-    .bind(filter.state)
+    .bind(filter.kind.map(RunKind::as_str))
+    .bind(filter.state.map(RunState::as_str))
     .bind(filter.before_run_id.as_deref())
     .bind(limit)
     .fetch_all(db)
-    .await?)
+    .await?
+    .into_iter()
+    .map(one)
+    .collect()
 }
 
 /// Returns the newest run, if any.
-pub async fn latest_run(db: impl PgExecutor<'_>) -> Result<Option<RunRecord>> {
-    Ok(sqlx::query_as::<_, RunRecord>(&format!(
-        "SELECT {COLUMNS} FROM sync_runs ORDER BY run_id DESC LIMIT 1"
-    ))
-    .fetch_optional(db)
-    .await?)
+pub async fn latest_run(db: impl PgExecutor<'_>) -> Result<Option<Run>> {
+    maybe(
+        sqlx::query_as::<_, RunRow>(&format!(
+            "SELECT {COLUMNS} FROM sync_runs ORDER BY run_id DESC LIMIT 1"
+        ))
+        .fetch_optional(db)
+        .await?,
+    )
 }
 
 /// Counts runs queued since `since`.
@@ -137,8 +150,8 @@ pub async fn count_runs_since(db: impl PgExecutor<'_>, since: DateTime<Utc>) -> 
 
 /// A run to queue.
 pub struct NewRun<'a> {
-    /// `one_time`, `scheduled` or `immediate`.
-    pub kind: &'static str,
+    /// What starts it.
+    pub kind: RunKind,
     /// One-time: the account.
     pub account_id: &'a str,
     /// Immediate: the window.
@@ -159,22 +172,22 @@ pub fn task_id(now: DateTime<Utc>, attempt: u32) -> String {
 }
 
 /// Queues a run under a fresh task ID and wakes the workers.
-pub async fn insert_run(pool: &sqlx::PgPool, run: &NewRun<'_>) -> Result<RunRecord> {
+pub async fn insert_run(pool: &sqlx::PgPool, run: &NewRun<'_>) -> Result<Run> {
     let mut connection = pool.acquire().await?;
     insert_run_on(&mut connection, run).await
 }
 
 /// Queues a run on a connection or in a transaction of the caller; inside a
 /// transaction the workers are woken when it commits.
-pub async fn insert_run_on(db: &mut sqlx::PgConnection, run: &NewRun<'_>) -> Result<RunRecord> {
+pub async fn insert_run_on(db: &mut sqlx::PgConnection, run: &NewRun<'_>) -> Result<Run> {
     let now = Utc::now();
     for attempt in 1..=1000 {
-        let inserted = sqlx::query_as::<_, RunRecord>(&format!(
+        let inserted = sqlx::query_as::<_, RunRow>(&format!(
             "INSERT INTO sync_runs (run_id, kind, account_id, window_start, window_end, requested_by) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (run_id) DO NOTHING RETURNING {COLUMNS}"
         ))
         .bind(task_id(now, attempt))
-        .bind(run.kind)
+        .bind(run.kind.as_str())
         .bind(run.account_id)
         .bind(run.window.map(|w| w.0))
         .bind(run.window.map(|w| w.1))
@@ -187,7 +200,7 @@ pub async fn insert_run_on(db: &mut sqlx::PgConnection, run: &NewRun<'_>) -> Res
                 .bind(&record.run_id)
                 .execute(&mut *db)
                 .await?;
-            return Ok(record);
+            return one(record);
         }
     }
     Err(Error::Internal(anyhow::anyhow!(
@@ -201,20 +214,22 @@ pub async fn claim_run(
     pool: &sqlx::PgPool,
     worker_id: &str,
     lease_secs: f64,
-) -> Result<Option<RunRecord>> {
-    Ok(sqlx::query_as::<_, RunRecord>(&format!(
-        "UPDATE sync_runs SET state = 'running', started_at = COALESCE(started_at, now()), \
+) -> Result<Option<Run>> {
+    maybe(
+        sqlx::query_as::<_, RunRow>(&format!(
+            "UPDATE sync_runs SET state = 'running', started_at = COALESCE(started_at, now()), \
          worker_id = $1, lease_until = now() + make_interval(secs => $2), \
          lease_token = lease_token + 1 \
          WHERE run_id = (SELECT run_id FROM sync_runs \
              WHERE state = 'queued' OR (state IN ('running', 'paused') AND lease_until < now()) \
              ORDER BY created_at, run_id LIMIT 1 FOR UPDATE SKIP LOCKED) \
          RETURNING {COLUMNS}"
-    ))
-    .bind(worker_id)
-    .bind(lease_secs)
-    .fetch_optional(pool)
-    .await?)
+        ))
+        .bind(worker_id)
+        .bind(lease_secs)
+        .fetch_optional(pool)
+        .await?,
+    )
 }
 
 /// What operators asked of a running run.
@@ -230,7 +245,7 @@ pub struct Requests {
 pub async fn record_progress(
     pool: &sqlx::PgPool,
     lease: &Lease,
-    progress: (i64, i64, i64),
+    counters: RunCounters,
     lease_secs: f64,
 ) -> Result<Requests> {
     let row: Option<(bool, bool)> = sqlx::query_as(
@@ -240,13 +255,13 @@ pub async fn record_progress(
     )
     .bind(&lease.run_id)
     .bind(lease.token)
-    .bind(progress.0)
-    .bind(progress.1)
-    .bind(progress.2)
+    .bind(counters.total)
+    .bind(counters.done)
+    .bind(counters.failed)
     .bind(lease_secs)
     .fetch_optional(pool)
     .await?;
-    let (cancel, budget_override) = row.ok_or_else(|| lease.lost())?;
+    let (cancel, budget_override) = row.ok_or_else(|| lost(lease))?;
     Ok(Requests {
         cancel,
         budget_override,
@@ -270,7 +285,7 @@ pub async fn renew_lease(pool: &sqlx::PgPool, lease: &Lease, lease_secs: f64) ->
 
 fn fenced(done: sqlx::postgres::PgQueryResult, lease: &Lease) -> Result<()> {
     if done.rows_affected() == 0 {
-        return Err(lease.lost());
+        return Err(lost(lease));
     }
     Ok(())
 }
@@ -345,8 +360,8 @@ pub async fn count_accounts(pool: &sqlx::PgPool, run_id: &str) -> Result<(i64, i
 
 /// Lets a run paused for the Salesforce API budget go on under the floor.
 /// Only a paused run can be resumed.
-pub async fn request_resume(pool: &sqlx::PgPool, run_id: &str) -> Result<RunRecord> {
-    let resumed = sqlx::query_as::<_, RunRecord>(&format!(
+pub async fn request_resume(pool: &sqlx::PgPool, run_id: &str) -> Result<Run> {
+    let resumed = sqlx::query_as::<_, RunRow>(&format!(
         "UPDATE sync_runs SET budget_override = TRUE WHERE run_id = $1 AND state = 'paused' \
          RETURNING {COLUMNS}"
     ))
@@ -354,12 +369,12 @@ pub async fn request_resume(pool: &sqlx::PgPool, run_id: &str) -> Result<RunReco
     .fetch_optional(pool)
     .await?;
     match resumed {
-        Some(run) => Ok(run),
+        Some(run) => one(run),
         None => {
             let run = get_run(pool, run_id).await?;
             Err(Error::FailedPrecondition(format!(
                 "run {run_id} is {}, not paused: only a run paused for the Salesforce API budget can be resumed",
-                run.state
+                run.state.as_str()
             )))
         }
     }
@@ -369,12 +384,8 @@ pub async fn request_resume(pool: &sqlx::PgPool, run_id: &str) -> Result<RunReco
 /// that may pass) back in the queue with `message`, with its checkpoint, for
 /// a worker to go on with; `None` when an operator asked to cancel it (it
 /// then ends cancelled). Its account claims go with the lease.
-pub async fn release_run(
-    pool: &sqlx::PgPool,
-    lease: &Lease,
-    message: &str,
-) -> Result<Option<RunRecord>> {
-    let released = sqlx::query_as::<_, RunRecord>(&format!(
+pub async fn release_run(pool: &sqlx::PgPool, lease: &Lease, message: &str) -> Result<Option<Run>> {
+    let released = sqlx::query_as::<_, RunRow>(&format!(
         "UPDATE sync_runs SET state = 'queued', worker_id = NULL, lease_until = NULL, message = $3 \
          WHERE run_id = $1 AND lease_token = $2 AND NOT cancel_requested RETURNING {COLUMNS}"
     ))
@@ -391,9 +402,9 @@ pub async fn release_run(
             .await?;
     }
     if released.is_none() && get_run(pool, &lease.run_id).await?.lease_token != lease.token {
-        return Err(lease.lost());
+        return Err(lost(lease));
     }
-    Ok(released)
+    maybe(released)
 }
 
 /// Ends a run in a final state with a message, while its worker holds the
@@ -401,26 +412,27 @@ pub async fn release_run(
 pub async fn finish_run(
     pool: &sqlx::PgPool,
     lease: &Lease,
-    state: &str,
+    state: RunState,
     message: &str,
-) -> Result<RunRecord> {
-    sqlx::query_as::<_, RunRecord>(&format!(
+) -> Result<Run> {
+    sqlx::query_as::<_, RunRow>(&format!(
         "UPDATE sync_runs SET state = $3, message = $4, ended_at = now(), lease_until = NULL \
          WHERE run_id = $1 AND lease_token = $2 RETURNING {COLUMNS}"
     ))
     .bind(&lease.run_id)
     .bind(lease.token)
-    .bind(state)
+    .bind(state.as_str())
     .bind(message)
     .fetch_optional(pool)
     .await?
-    .ok_or_else(|| lease.lost())
+    .ok_or_else(|| lost(lease))
+    .and_then(one)
 }
 
 /// Asks a run to stop: a queued run is cancelled at once, a running one
 /// between records. Returns the run as it is after the request.
-pub async fn request_cancel(pool: &sqlx::PgPool, run_id: &str) -> Result<RunRecord> {
-    sqlx::query_as::<_, RunRecord>(&format!(
+pub async fn request_cancel(pool: &sqlx::PgPool, run_id: &str) -> Result<Run> {
+    sqlx::query_as::<_, RunRow>(&format!(
         "UPDATE sync_runs SET cancel_requested = TRUE, \
          state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE state END, \
          ended_at = CASE WHEN state = 'queued' THEN now() ELSE ended_at END \
@@ -430,6 +442,7 @@ pub async fn request_cancel(pool: &sqlx::PgPool, run_id: &str) -> Result<RunReco
     .fetch_optional(pool)
     .await?
     .ok_or_else(|| Error::not_found("sync run", run_id))
+    .and_then(one)
 }
 
 /// Marks a running run paused (or running again) with a message, and
@@ -448,7 +461,14 @@ pub async fn set_paused(
     )
     .bind(&lease.run_id)
     .bind(lease.token)
-    .bind(if paused { "paused" } else { "running" })
+    .bind(
+        if paused {
+            RunState::Paused
+        } else {
+            RunState::Running
+        }
+        .as_str(),
+    )
     .bind(message)
     .bind(lease_secs)
     .execute(pool)

@@ -168,3 +168,49 @@ pub async fn delete_schedule(db: impl PgExecutor<'_>) -> Result<()> {
 fn missing() -> Error {
     Error::not_found("schedule", SCHEDULE_NAME)
 }
+
+/// Locks the schedule when it is due and not paused, in the caller's
+/// transaction; `None` when it is not due, or another replica holds it
+/// (`SKIP LOCKED`: replicas do not wait on each other).
+pub async fn lock_due(db: &mut sqlx::PgConnection) -> Result<Option<ScheduleRecord>> {
+    Ok(sqlx::query_as::<_, ScheduleRecord>(&format!(
+        "SELECT {COLUMNS} FROM schedules \
+         WHERE name = $1 AND NOT paused AND next_fire_at <= now() FOR UPDATE SKIP LOCKED"
+    ))
+    .bind(SCHEDULE_NAME)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Notes that the schedule fired now and fires next at `next`.
+pub async fn record_fire(db: &mut sqlx::PgConnection, next: Option<DateTime<Utc>>) -> Result<()> {
+    sqlx::query("UPDATE schedules SET last_fire_at = now(), next_fire_at = $2 WHERE name = $1")
+        .bind(SCHEDULE_NAME)
+        .bind(next)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Reads the watermark of the scheduled sync: the end of the window of its
+/// last run without failures.
+pub async fn watermark(db: impl PgExecutor<'_>) -> Result<Option<DateTime<Utc>>> {
+    let row: Option<(Option<DateTime<Utc>>,)> =
+        sqlx::query_as("SELECT watermark FROM schedules WHERE name = $1")
+            .bind(SCHEDULE_NAME)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.and_then(|(w,)| w))
+}
+
+/// Moves the watermark forward to `to` (never back).
+pub async fn advance_watermark(db: impl PgExecutor<'_>, to: DateTime<Utc>) -> Result<()> {
+    sqlx::query(
+        "UPDATE schedules SET watermark = GREATEST(COALESCE(watermark, $2), $2) WHERE name = $1",
+    )
+    .bind(SCHEDULE_NAME)
+    .bind(to)
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -11,31 +11,40 @@
 //! accounts change and a run taken over by another worker goes on from its
 //! last page. Each account is synced at most once per run.
 
+use super::logger::steps::RUN_STEP;
 use chrono::{Duration, Utc};
 use futures::stream::{FuturesUnordered, StreamExt};
 
 use super::changes::{self, Checkpoint, Phase, Window};
+use super::read::{read_accounts, AccountRead};
 use std::collections::{HashMap, HashSet};
 
-use super::crm_to_fno::{
-    apply_accounts_and_users, read_accounts, sync_read_account, AccountOutcome, AccountRead,
-    FnoAccounts,
-};
-use super::engine::Ended;
-use super::orders::{self, PendingCreate};
+use super::crm_to_fno::{apply_accounts_and_users, sync_read_account, AccountOutcome, FnoAccounts};
+use super::orders;
 use super::pass::{Pass, SALESFORCE_COMPONENT};
-use super::{budget, claims, echo, fno_to_crm, scheduler, write_back};
+use super::plan::PendingCreate;
+use super::{budget, claims, echo, fno_to_crm, write_back};
+use crate::domain::run::Ended;
+use crate::domain::run::{RunKind, RunState};
 use crate::error::Result;
 use crate::salesforce::RecordUpdate;
-use crate::store::runs;
+use crate::store::{runs, schedules};
 
 /// Overlap with the previous window, so records written while a run was
 /// reading (with an older timestamp) are not missed; a record seen twice is
 /// simply found unchanged.
 pub const LOOKBACK: Duration = Duration::minutes(5);
 
-/// Step name of the run's own notes (resumed from a checkpoint).
-pub const RUN_STEP: &str = "Sync Run";
+/// How a stage of a run left it.
+#[derive(Debug)]
+enum Flow {
+    /// Done; the run goes on.
+    GoOn,
+    /// An operator or a shutdown stopped the run.
+    Cancelled,
+    /// Salesforce could not be read: the run fails with the reason.
+    Failed(String),
+}
 
 /// Carries out a scheduled or immediate run.
 pub async fn sync_window(pass: &mut Pass<'_>) -> Result<Ended> {
@@ -57,9 +66,9 @@ pub async fn sync_window(pass: &mut Pass<'_>) -> Result<Ended> {
             continue;
         }
         match sync_changed_accounts(pass, window, &mut checkpoint).await? {
-            Ok(true) => {}
-            Ok(false) => return Ok(Ended::cancelled()),
-            Err(reason) => return Ok(Ended::failed(reason)),
+            Flow::GoOn => {}
+            Flow::Cancelled => return Ok(Ended::cancelled()),
+            Flow::Failed(reason) => return Ok(Ended::failed(reason)),
         }
         checkpoint.phase = match phase {
             Phase::Opportunities => Phase::LineItems,
@@ -73,18 +82,18 @@ pub async fn sync_window(pass: &mut Pass<'_>) -> Result<Ended> {
     }
     let (accounts, failed_accounts) =
         runs::count_accounts(&pass.ctx.pool, &pass.run.run_id).await?;
-    let (_, done, failed) = pass.counters();
-    if pass.run.kind == "scheduled" && failed == 0 && failed_accounts == 0 {
-        scheduler::advance_watermark(&pass.ctx.pool, window.end).await?;
+    let counters = pass.counters();
+    if pass.run.kind == RunKind::Scheduled && counters.failed == 0 && failed_accounts == 0 {
+        schedules::advance_watermark(&pass.ctx.pool, window.end).await?;
     }
-    if failed_accounts > 0 && done == 0 {
+    if failed_accounts > 0 && counters.done == 0 {
         return Ok(Ended::failed(format!(
             "{failed_accounts} account(s) could not be synced; see the transaction logs"
         )));
     }
-    let mut ended = Ended::from_counters(pass.counters());
+    let mut ended = Ended::from_counters(counters);
     if failed_accounts > 0 {
-        ended.state = "completed_with_failures";
+        ended.state = RunState::CompletedWithFailures;
     }
     ended.message = format!(
         "{accounts} account(s) changed in the window; {}",
@@ -95,13 +104,13 @@ pub async fn sync_window(pass: &mut Pass<'_>) -> Result<Ended> {
 
 async fn window(pass: &Pass<'_>) -> Result<Window> {
     let run = pass.run;
-    if run.kind == "immediate" {
+    if run.kind == RunKind::Immediate {
         return Ok(Window {
             start: run.window_start,
             end: run.window_end.unwrap_or_else(Utc::now),
         });
     }
-    let watermark = scheduler::watermark(&pass.ctx.pool).await?;
+    let watermark = schedules::watermark(&pass.ctx.pool).await?;
     Ok(Window {
         start: watermark.map(|w| w - LOOKBACK),
         end: run.created_at,
@@ -109,13 +118,12 @@ async fn window(pass: &Pass<'_>) -> Result<Window> {
 }
 
 /// Syncs, page by page, the accounts with records of the checkpoint's phase
-/// changed in the window. `Ok(false)` when the run was cancelled; `Err` with
-/// a reason when Salesforce could not be read.
+/// changed in the window.
 async fn sync_changed_accounts(
     pass: &mut Pass<'_>,
     window: Window,
     checkpoint: &mut Checkpoint,
-) -> Result<std::result::Result<bool, String>> {
+) -> Result<Flow> {
     loop {
         let page =
             match changes::next_page(pass, checkpoint.phase, window, checkpoint.after.as_ref())
@@ -123,7 +131,7 @@ async fn sync_changed_accounts(
             {
                 Ok(page) => page,
                 Err(error) => {
-                    return Ok(Err(format!(
+                    return Ok(Flow::Failed(format!(
                         "cannot read the changed orders from Salesforce: {error}"
                     )))
                 }
@@ -132,7 +140,7 @@ async fn sync_changed_accounts(
         let done = runs::accounts_done(&pass.ctx.pool, &pass.run.run_id, &accounts).await?;
         let to_sync: Vec<String> = accounts.into_iter().filter(|a| !done.contains(a)).collect();
         match sync_page(pass, to_sync).await? {
-            Ok(true) => {}
+            Flow::GoOn => {}
             other => return Ok(other),
         }
         let last_page = page.len() < pass.ctx.page_size as usize;
@@ -141,7 +149,7 @@ async fn sync_changed_accounts(
             checkpoint.save(pass).await?;
         }
         if last_page {
-            return Ok(Ok(true));
+            return Ok(Flow::GoOn);
         }
     }
 }
@@ -153,27 +161,24 @@ const MAX_ROUNDS: usize = 3;
 /// Syncs the accounts of one page, those no other run holds first, then the
 /// others as they come free (see [`claims`]); each claimed set as
 /// [`sync_claimed`] does, given back once recorded.
-async fn sync_page(
-    pass: &mut Pass<'_>,
-    accounts: Vec<String>,
-) -> Result<std::result::Result<bool, String>> {
+async fn sync_page(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flow> {
     let mut waiting = accounts;
     let mut noted = HashSet::new();
     while !waiting.is_empty() {
         let claimed = claims::take(pass, &waiting, &mut noted).await?;
         if claimed.is_empty() {
-            return Ok(Ok(false));
+            return Ok(Flow::Cancelled);
         }
         let taken: HashSet<&String> = claimed.iter().collect();
         waiting.retain(|account| !taken.contains(account));
         let synced = sync_claimed(pass, claimed.clone()).await;
         claims::give_back(pass, &claimed).await?;
         match synced? {
-            Ok(true) => {}
+            Flow::GoOn => {}
             other => return Ok(other),
         }
     }
-    Ok(Ok(true))
+    Ok(Flow::GoOn)
 }
 
 /// Syncs claimed accounts of one page: reads them all at once, sends their
@@ -185,21 +190,18 @@ async fn sync_page(
 /// read and the write-back would be hidden behind it: the orders written
 /// back are read again, and an account whose orders changed meanwhile is
 /// synced again in another round.
-async fn sync_claimed(
-    pass: &mut Pass<'_>,
-    accounts: Vec<String>,
-) -> Result<std::result::Result<bool, String>> {
+async fn sync_claimed(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flow> {
     let mut pending = accounts;
     for round in 1..=MAX_ROUNDS {
         if pending.is_empty() {
             break;
         }
         if pass.is_cancelled() || !budget::wait_for_budget(pass).await? {
-            return Ok(Ok(false));
+            return Ok(Flow::Cancelled);
         }
         let reads = match read_accounts(pass, &pending).await {
             Ok(reads) => reads,
-            Err(reason) => return Ok(Err(reason)),
+            Err(reason) => return Ok(Flow::Failed(reason)),
         };
         let read_orders = echo::OrdersRead::of(reads.values());
         let fno_accounts = apply_accounts_and_users(pass, &reads).await?;
@@ -210,11 +212,11 @@ async fn sync_claimed(
         pass.flush().await?;
         runs::mark_accounts_done(&pass.ctx.pool, &pass.run.lease(), &synced).await?;
         if !finished {
-            return Ok(Ok(false));
+            return Ok(Flow::Cancelled);
         }
         pending = match read_orders.changed_since(pass, &written).await {
             Ok(changed) => changed,
-            Err(reason) => return Ok(Err(reason)),
+            Err(reason) => return Ok(Flow::Failed(reason)),
         };
         for account in &pending {
             let note = if round < MAX_ROUNDS {
@@ -237,7 +239,7 @@ async fn sync_claimed(
             }
         }
     }
-    Ok(Ok(true))
+    Ok(Flow::GoOn)
 }
 
 /// Syncs the read accounts, at most `ctx.concurrency` at once, gathering

@@ -4,6 +4,7 @@
 //! when the budget is back (at Salesforce's daily reset, or when an
 //! administrator raises the limit) or stops when it is cancelled.
 
+use super::logger::steps::BUDGET_STEP;
 use tokio::time::sleep;
 
 use super::pass::{Pass, SALESFORCE_COMPONENT};
@@ -12,9 +13,6 @@ use crate::store::runs;
 
 /// How often a paused run reads operators' requests.
 const REQUEST_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// Step name of budget pauses.
-pub const BUDGET_STEP: &str = "Salesforce API Budget";
 
 /// Tells whether the run should pause: the last reading of the remaining
 /// budget is under the floor and no operator resumed the run past it.
@@ -53,7 +51,7 @@ pub async fn wait_for_budget(pass: &mut Pass<'_>) -> Result<bool> {
         // Operators' requests (cancel, resume) are read every second; the
         // budget itself every `budget_check`, with one cheap call.
         tokio::select! {
-            _ = pass.shutdown.cancelled() => return Ok(false),
+            _ = pass.stop.cancelled() => return Ok(false),
             _ = sleep(REQUEST_CHECK.min(pass.ctx.budget_check)) => {}
         }
         pass.record_progress_only().await?;
@@ -61,7 +59,9 @@ pub async fn wait_for_budget(pass: &mut Pass<'_>) -> Result<bool> {
             return Ok(false);
         }
         if last_reading.elapsed() >= pass.ctx.budget_check {
-            let _ = pass.sf.limits().await;
+            if let Err(error) = pass.sf.limits().await {
+                tracing::warn!(%error, "cannot read the Salesforce API budget; the last reading stands");
+            }
             last_reading = tokio::time::Instant::now();
         }
         let remaining = pass.sf.api_remaining().unwrap_or(u64::MAX);

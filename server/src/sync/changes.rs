@@ -46,9 +46,18 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
-    /// Reads the checkpoint stored on a run; `None` when it has none (or an unreadable one).
+    /// Reads the checkpoint stored on a run; `None` when it has none, or an
+    /// unreadable one (logged: the run then starts over, which the
+    /// fingerprints make safe).
     pub fn of(stored: Option<&serde_json::Value>) -> Option<Self> {
-        stored.and_then(|value| serde_json::from_value(value.clone()).ok())
+        let value = stored?;
+        match serde_json::from_value(value.clone()) {
+            Ok(checkpoint) => Some(checkpoint),
+            Err(error) => {
+                tracing::warn!(%error, %value, "unreadable checkpoint; the run starts over");
+                None
+            }
+        }
     }
 
     /// Stored form.

@@ -4,10 +4,10 @@
 //! the others first, then waits for the rest, so no run holds accounts while
 //! it waits for others and two runs never wait for each other.
 
+use super::logger::steps::RUN_STEP;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use super::batch::RUN_STEP;
 use super::pass::Pass;
 use crate::error::Result;
 use crate::store::claims;
@@ -44,7 +44,7 @@ pub async fn take(
             return Ok(claimed);
         }
         tokio::select! {
-            _ = pass.shutdown.cancelled() => return Ok(Vec::new()),
+            _ = pass.stop.cancelled() => return Ok(Vec::new()),
             _ = tokio::time::sleep(WAIT_TICK) => {}
         }
         pass.record_progress_only().await?;

@@ -5,18 +5,21 @@ use secrecy::SecretString;
 use serde_json::Value;
 
 use crate::crypto::SecretBox;
+use crate::domain::connection::SalesforceFlow;
 use crate::error::{Error, Result};
 use crate::fno::{FnoClient, FnoError};
 use crate::outbound::OutboundHttp;
 use crate::salesforce::{OAuthFlow, SalesforceClient, SalesforceConfig, SalesforceError};
 use crate::store::connections::{self, System};
 
-/// The stored flow names with the client's flows.
-const FLOWS: [(&str, OAuthFlow); 3] = [
-    ("username_password", OAuthFlow::UsernamePassword),
-    ("client_credentials", OAuthFlow::ClientCredentials),
-    ("jwt_bearer", OAuthFlow::JwtBearer),
-];
+/// The client's flow of a stored flow.
+fn oauth_flow(flow: SalesforceFlow) -> OAuthFlow {
+    match flow {
+        SalesforceFlow::UsernamePassword => OAuthFlow::UsernamePassword,
+        SalesforceFlow::ClientCredentials => OAuthFlow::ClientCredentials,
+        SalesforceFlow::JwtBearer => OAuthFlow::JwtBearer,
+    }
+}
 
 fn secret(secrets: &Value, key: &str) -> SecretString {
     SecretString::from(
@@ -45,10 +48,8 @@ pub fn salesforce_config(
     };
     SalesforceConfig {
         login_url: login_url.to_string(),
-        flow: FLOWS
-            .iter()
-            .find(|(name, _)| *name == flow)
-            .map(|(_, f)| *f)
+        flow: SalesforceFlow::parse(flow)
+            .map(oauth_flow)
             .unwrap_or_default(),
         client_id: text("client_id"),
         client_secret: secret(secrets, "client_secret"),

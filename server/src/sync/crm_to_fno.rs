@@ -2,26 +2,23 @@
 //! sold-to accounts), its contacts as users, its sales orders as
 //! entitlements, then the IDs FNO assigned written back to Salesforce.
 
+use super::logger::steps::{ACCOUNT_STEP, CONTACT_STEP};
+use super::read::{read_accounts, AccountRead};
 use std::collections::{BTreeMap, HashMap};
 
-use super::engine::Ended;
 use super::mapping::value_text;
 use super::pass::{fingerprint, Pass, SALESFORCE_COMPONENT};
 use super::{claims, orders, rules, write_back};
 use crate::domain::mapping::SfObject;
+use crate::domain::run::Ended;
 use crate::error::Result;
 use crate::fno::operations::CREATE_ACCOUNT;
 use crate::fno::{
-    retry, user_failure, Account, Address, BatchOutcome, CreateMode, FnoError, ItemFailure, User,
+    user_failure, Account, Address, BatchOutcome, CreateMode, FnoError, ItemFailure, User,
     MAX_WRITE_RECORDS,
 };
-use crate::salesforce::{fields, AccountWithContacts, RecordUpdate, SalesOrder, SfRecord};
+use crate::salesforce::{fields, RecordUpdate, SfRecord};
 use crate::store::links::{self, LinkRecord};
-
-/// Step names of the transaction log (spec §9).
-pub const ACCOUNT_STEP: &str = "Account Creation/Update";
-/// Step name of users.
-pub const CONTACT_STEP: &str = "Contact Creation/Update";
 
 /// How the sync of one account ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,51 +31,6 @@ pub enum AccountOutcome {
     Failed(String),
     /// The run was cancelled while it was processed.
     Cancelled,
-}
-
-/// What the read stage brings of one account: the account with its
-/// contacts (`None` when Salesforce has no such account) and its sales orders.
-#[derive(Clone, Debug, Default)]
-pub struct AccountRead {
-    /// The account and its contacts.
-    pub account: Option<AccountWithContacts>,
-    /// Its opportunities in the pre-condition stages, with line items.
-    pub orders: Vec<SalesOrder>,
-}
-
-/// Reads the accounts with their contacts and sales orders, two queries per
-/// 200 accounts whatever their record counts. `Err` with a reason when
-/// Salesforce could not be read.
-pub async fn read_accounts(
-    pass: &Pass<'_>,
-    account_ids: &[String],
-) -> std::result::Result<HashMap<String, AccountRead>, String> {
-    let extra = pass.mappings.extra_fields();
-    let stages = &pass.filters.pre_condition_stages;
-    let accounts = pass
-        .sf
-        .read_accounts_with_contacts(account_ids, &extra)
-        .await
-        .map_err(|error| format!("cannot read the accounts from Salesforce: {error}"))?;
-    let orders = pass
-        .sf
-        .read_sales_orders(account_ids, stages, &extra)
-        .await
-        .map_err(|error| format!("cannot read the sales orders from Salesforce: {error}"))?;
-    let mut reads: HashMap<String, AccountRead> = HashMap::new();
-    for account in accounts {
-        let id = account.account.id.clone();
-        reads.entry(id).or_default().account = Some(account);
-    }
-    for order in orders {
-        let owner = order.opportunity.text("AccountId").unwrap_or_default();
-        reads
-            .entry(owner.to_string())
-            .or_default()
-            .orders
-            .push(order);
-    }
-    Ok(reads)
 }
 
 /// Carries out the one-time sync of the run's account, once no other run
@@ -319,7 +271,7 @@ where
     let mut taken = Vec::new();
     for (number, chunk) in changed.chunks(MAX_WRITE_RECORDS).enumerate() {
         let items: Vec<T> = chunk.iter().map(|c| c.fno.clone()).collect();
-        let outcome = retry::with_backoff(&pass.retry, || send(items.clone())).await;
+        let outcome = pass.retry.run(|| send(items.clone())).await;
         let offset = number * MAX_WRITE_RECORDS;
         let chunk_taken = record_round(pass, step, kinds, chunk, outcome, keys).await?;
         taken.extend(chunk_taken.into_iter().map(|i| i + offset));

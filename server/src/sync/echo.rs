@@ -12,8 +12,8 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::crm_to_fno::AccountRead;
 use super::pass::Pass;
+use super::read::AccountRead;
 use crate::salesforce::{fields, RecordUpdate, SalesOrder};
 
 /// Fields the connector writes itself or Salesforce stamps on every write:

@@ -6,6 +6,7 @@
 //! FNO lines that came from no Salesforce line are logged and left alone;
 //! values fnosync wrote there last (Salesforce holds them) are not sent again.
 
+use super::logger::steps::SALESFORCE_UPDATE_STEP;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -14,16 +15,13 @@ use super::changes::Checkpoint;
 use super::pass::Pass;
 use super::write_back;
 use crate::error::Result;
-use crate::fno::{retry, LineItemQuery};
+use crate::fno::LineItemQuery;
 use crate::salesforce::{fields, RecordUpdate};
 use crate::store::links::{self, LinkRecord};
 
 /// Salesforce lines gathered before they are written back: what one
 /// `composite` call carries.
 const WRITE_BACK_BATCH: usize = 1_000;
-
-/// Step name of the FNO to Salesforce direction.
-pub const FNO_UPDATE_STEP: &str = "Salesforce Update";
 
 /// Writes back the activation IDs and remaining quantities of every line FNO
 /// changed since `start`, from the checkpoint's page on. `false` when the
@@ -44,13 +42,20 @@ pub async fn update_salesforce(
             return Ok(false);
         }
         page += 1;
-        let read =
-            retry::with_backoff(&pass.retry, || fno.find_line_items_page(&query, page)).await;
+        let read = pass
+            .retry
+            .run(|| fno.find_line_items_page(&query, page))
+            .await;
         let (changed, last) = match read {
             Ok(found) => found,
             Err(error) => {
-                pass.fno_failure(FNO_UPDATE_STEP, "", &error, "line items changed in FNO")
-                    .await?;
+                pass.fno_failure(
+                    SALESFORCE_UPDATE_STEP,
+                    "",
+                    &error,
+                    "line items changed in FNO",
+                )
+                .await?;
                 pass.add_failure();
                 // What the pages read so far found still goes to Salesforce.
                 write_back::send(pass).await?;
@@ -79,7 +84,7 @@ pub async fn update_salesforce(
                     line.activation_id,
                     line.entitlement_id.as_deref().unwrap_or_default()
                 );
-                pass.completed(FNO_UPDATE_STEP, "", note).await?;
+                pass.completed(SALESFORCE_UPDATE_STEP, "", note).await?;
                 continue;
             };
             let remaining = line.remaining_copies.or(line.number_of_copies);

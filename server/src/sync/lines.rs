@@ -2,10 +2,9 @@
 //! FNO part numbers looked up once per run) and the date options of spec §5.
 
 use super::pass::Pass;
-use super::rules::{self, LineDates, ProductFacts};
+use super::rules::{self, LineDates, PartCatalog, ProductFacts, RuleViolation};
 use crate::domain::mapping::SfObject;
-use crate::error::Result;
-use crate::fno::{retry, NewLineItem};
+use crate::fno::NewLineItem;
 use crate::salesforce::{fields, LineItem, SfRecord};
 
 fn date(record: &SfRecord, field: &str) -> Option<chrono::NaiveDate> {
@@ -14,17 +13,43 @@ fn date(record: &SfRecord, field: &str) -> Option<chrono::NaiveDate> {
         .and_then(|t| chrono::NaiveDate::parse_from_str(t.get(..10).unwrap_or(t), "%Y-%m-%d").ok())
 }
 
-/// Checks a line against spec §3 and §5 and builds what FNO gets; a broken
-/// rule is `Err((field, reason))`.
+/// Why a line cannot be sent: the Salesforce field at fault and the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineRefused {
+    /// The field, e.g. `Product2` or `FNO__Start_Date__c`.
+    pub field: String,
+    /// Why, in words an administrator can act on.
+    pub reason: String,
+}
+
+impl LineRefused {
+    fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl From<RuleViolation> for LineRefused {
+    fn from(violation: RuleViolation) -> Self {
+        Self::new(violation.field, violation.reason)
+    }
+}
+
+/// Checks a line against spec §3 and §5 and builds what FNO gets.
 pub async fn build_line(
     pass: &mut Pass<'_>,
     opportunity: &SfRecord,
     line: &LineItem,
-) -> Result<Result<NewLineItem, (String, String)>> {
+) -> Result<NewLineItem, LineRefused> {
     let record = &line.record;
     let code = line.product_code().map(str::to_string);
     let fno_part = match &code {
-        Some(code) => part_number_state(pass, code).await?,
+        Some(code) => match part_number_state(pass, code).await {
+            Ok(state) => state,
+            Err(reason) => return Err(LineRefused::new("Product2", reason)),
+        },
         None => None,
     };
     let product = line.product.as_ref();
@@ -38,7 +63,7 @@ pub async fn build_line(
             .collect(),
     };
     if let Some(problem) = rules::product_problems(&facts).into_iter().next() {
-        return Ok(Err(("Product2".into(), problem)));
+        return Err(LineRefused::new("Product2", problem));
     }
     let dates = LineDates {
         start_option: record.text(fields::START_DATE_OPTION),
@@ -48,29 +73,23 @@ pub async fn build_line(
         term: record.number(fields::EXPIRATION_TERM),
         term_unit: record.text(fields::EXPIRATION_TERM_OPTION),
     };
-    let start = match rules::start_date(&dates) {
-        Ok(start) => start,
-        Err(v) => return Ok(Err((v.field.into(), v.reason))),
-    };
-    let expiration = match rules::expiration(&dates) {
-        Ok(expiration) => expiration,
-        Err(v) => return Ok(Err((v.field.into(), v.reason))),
-    };
+    let start = rules::start_date(&dates)?;
+    let expiration = rules::expiration(&dates)?;
     let copies = line.quantity().unwrap_or_default();
     if copies < 1.0 || copies.fract() != 0.0 {
-        return Ok(Err((
-            "Quantity".into(),
+        return Err(LineRefused::new(
+            "Quantity",
             format!("must be a whole number of at least 1, got {copies}"),
-        )));
+        ));
     }
     let attributes = match pass
         .mappings
         .custom_attributes(SfObject::OpportunityLineItem, record)
     {
         Ok(attributes) => attributes,
-        Err(violation) => return Ok(Err(violation)),
+        Err((field, reason)) => return Err(LineRefused::new(field, reason)),
     };
-    Ok(Ok(NewLineItem {
+    Ok(NewLineItem {
         activation_id: None,
         description: pass
             .mappings
@@ -83,12 +102,17 @@ pub async fn build_line(
         start,
         expiration,
         attributes,
-    }))
+    })
 }
 
 /// Looks up the FNO part number for a Product Code: FNO's own spelling of it
-/// (FNO may match case-insensitively) and whether its product is deployed.
-async fn part_number_state(pass: &mut Pass<'_>, code: &str) -> Result<Option<(String, bool)>> {
+/// (FNO may match case-insensitively) and whether its product is deployed;
+/// `None` when FNO has none. `Err` with the reason when FNO could not be
+/// asked (not kept: the next line with the code asks again).
+async fn part_number_state(
+    pass: &mut Pass<'_>,
+    code: &str,
+) -> Result<Option<(String, bool)>, String> {
     let known = pass
         .part_numbers
         .lock()
@@ -99,13 +123,14 @@ async fn part_number_state(pass: &mut Pass<'_>, code: &str) -> Result<Option<(St
         return Ok(known);
     }
     let fno = pass.fno.clone();
-    let found = retry::with_backoff(&pass.retry, || fno.find_part_number(code)).await;
+    let found = pass.retry.run(|| fno.find_part_number(code)).await;
     let state = match found {
         Ok(Some(part)) => Some((part.part_id.clone(), part.is_ready())),
-        Ok(None) => near_part_number(pass, code).await,
+        Ok(None) => near_part_number(pass, code).await?,
         Err(error) => {
-            tracing::warn!(%error, code, "part number lookup failed");
-            None
+            return Err(format!(
+                "cannot look up the part number {code:?} in FNO: {error}"
+            ))
         }
     };
     pass.part_numbers
@@ -117,28 +142,16 @@ async fn part_number_state(pass: &mut Pass<'_>, code: &str) -> Result<Option<(St
 
 /// Finds a part number that equals `code` but for case and whitespace, so the
 /// log can say why the exact lookup failed. The product list is read once per run.
-async fn near_part_number(pass: &Pass<'_>, code: &str) -> Option<(String, bool)> {
-    let all_parts = pass
+async fn near_part_number(pass: &Pass<'_>, code: &str) -> Result<Option<(String, bool)>, String> {
+    let catalog = pass
         .all_parts
-        .get_or_init(|| async {
+        .get_or_try_init(|| async {
             let fno = pass.fno.clone();
-            let products = retry::with_backoff(&pass.retry, || fno.list_products())
-                .await
-                .unwrap_or_default();
+            let products = pass.retry.run(|| fno.list_products()).await;
             products
-                .iter()
-                .flat_map(|p| {
-                    p.part_numbers
-                        .iter()
-                        .map(move |part| (part.clone(), p.is_deployed()))
-                })
-                .collect()
+                .map(|products| PartCatalog::of_products(&products))
+                .map_err(|error| format!("cannot read the product list from FNO: {error}"))
         })
-        .await;
-    let squash = |text: &str| text.split_whitespace().collect::<String>().to_lowercase();
-    let wanted = squash(code);
-    all_parts
-        .iter()
-        .find(|(part, _)| squash(part) == wanted)
-        .cloned()
+        .await?;
+    Ok(catalog.candidates(code).first().cloned())
 }

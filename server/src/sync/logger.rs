@@ -7,6 +7,26 @@ use crate::error::Result;
 use crate::store::tx_logs::{self, NewErrorLog, NewTxLog};
 use crate::telemetry_metrics::SYNC_STEPS;
 
+/// Step names of the transaction log (spec §9), one per kind of record.
+pub mod steps {
+    /// The run's own notes (taken over, resumed, changed while written back).
+    pub const RUN_STEP: &str = "Sync Run";
+    /// FNO accounts.
+    pub const ACCOUNT_STEP: &str = "Account Creation/Update";
+    /// FNO users of contacts.
+    pub const CONTACT_STEP: &str = "Contact Creation/Update";
+    /// Entitlements of opportunities.
+    pub const ENTITLEMENT_STEP: &str = "Entitlement Creation/Update";
+    /// Entitlement lines of opportunity line items.
+    pub const LINE_STEP: &str = "LineItem Creation/Update";
+    /// Renewal lines of a renewal opportunity.
+    pub const RENEWAL_STEP: &str = "RenewalLineItem Creation";
+    /// Write-backs to Salesforce, in both directions.
+    pub const SALESFORCE_UPDATE_STEP: &str = "Salesforce Update";
+    /// Pauses and resumes for the Salesforce API budget.
+    pub const BUDGET_STEP: &str = "Salesforce API Budget";
+}
+
 /// Outcome of a step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StepStatus {

@@ -17,6 +17,8 @@ pub mod mapping;
 pub mod order_links;
 pub mod orders;
 pub mod pass;
+pub mod plan;
+pub mod read;
 pub mod renewals;
 pub mod rules;
 pub mod scheduler;

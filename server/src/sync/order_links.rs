@@ -3,8 +3,9 @@
 //! and the remaining quantities to Salesforce.
 
 use super::pass::Pass;
+use crate::domain::run::RunKind;
 use crate::error::Result;
-use crate::fno::{retry, LineItemQuery};
+use crate::fno::LineItemQuery;
 use crate::salesforce::{fields, RecordUpdate, SalesOrder, SfRecord};
 use crate::store::links::{self, LinkRecord};
 
@@ -127,14 +128,22 @@ async fn line_states(
         .line_items
         .iter()
         .all(|l| l.record.text(fields::ACTIVATION_ID).is_some());
-    if pass.run.kind != "one_time" && shown {
+    if pass.run.kind != RunKind::OneTime && shown {
         return Vec::new();
     }
     let fno = pass.fno.clone();
     let query = LineItemQuery::by_entitlement(entitlement_id);
-    let found = retry::with_backoff(&pass.retry, || fno.find_line_items(&query))
-        .await
-        .unwrap_or_default();
+    let found = match pass.retry.run(|| fno.find_line_items(&query)).await {
+        Ok(found) => found,
+        Err(error) => {
+            tracing::warn!(
+                entitlement = entitlement_id,
+                %error,
+                "cannot read the entitlement's lines from FNO: their activation IDs are not written back in this run"
+            );
+            Vec::new()
+        }
+    };
     found
         .into_iter()
         .filter_map(|l| {

@@ -4,31 +4,28 @@
 //! `orderLineNumber` = line item Id), so FNO itself can tell whether an
 //! order was already sent, even after a crash before the link was saved.
 
-use std::collections::BTreeMap;
+use super::logger::steps::{ENTITLEMENT_STEP, LINE_STEP};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::lines::build_line;
+use super::lines::{build_line, LineRefused};
 use super::order_links::{
     line_link, order_link, queue_line_write_back, queue_write_back, save_line_link, save_link,
 };
 use super::pass::{fingerprint, Pass, FNO_COMPONENT, SALESFORCE_COMPONENT};
+use super::plan::PendingCreate;
 use super::renewals;
 use super::rules;
 use crate::domain::mapping::SfObject;
 use crate::error::Result;
 use crate::fno::operations::CREATE_SIMPLE_ENTITLEMENT;
 use crate::fno::{
-    retry, ChannelPartner, CreatedEntitlement, CreatedLine, EntitlementUpdate, LineItemQuery,
+    ChannelPartner, CreatedEntitlement, CreatedLine, EntitlementUpdate, LineItemQuery,
     LineItemUpdate, NewEntitlement, NewLineItem,
 };
 use crate::fno::{FnoError, MAX_WRITE_RECORDS};
 use crate::salesforce::{fields, SalesOrder, SfRecord};
 use crate::store::links::{self, LinkRecord};
-
-/// Step name of entitlements.
-pub const ENTITLEMENT_STEP: &str = "Entitlement Creation/Update";
-/// Step name of line items.
-pub const LINE_STEP: &str = "LineItem Creation/Update";
 
 /// FNO's tier key of distributors (the partner that sold to the end customer).
 pub const PARTNER_TIER: &str = "bo.constants.partnertiernames.tier1";
@@ -63,9 +60,9 @@ pub async fn sync_order(
     let opportunity = &order.opportunity;
     let mut lines = Vec::new();
     for line in &order.line_items {
-        match build_line(pass, opportunity, line).await? {
+        match build_line(pass, opportunity, line).await {
             Ok(new_line) => lines.push((line.record.id.clone(), new_line)),
-            Err((field, reason)) => {
+            Err(LineRefused { field, reason }) => {
                 let message = format!(
                     "line {} of opportunity {}: {field}: {reason}; the line was not sent",
                     line.record.id, opportunity.id
@@ -187,17 +184,6 @@ async fn finish_order(
     Ok(())
 }
 
-/// A new entitlement planned by an account's pass, created with those of the
-/// whole page in [`create_pending`].
-#[derive(Clone, Debug)]
-pub struct PendingCreate {
-    order: SalesOrder,
-    entitlement: NewEntitlement,
-    lines: Vec<(String, NewLineItem)>,
-    print: String,
-    sent: String,
-}
-
 /// What became of an entitlement: sent (its ID, `None` when it failed), or
 /// to be created with the page's other new entitlements (fingerprint, log text).
 enum Sent {
@@ -264,9 +250,7 @@ async fn create_chunk(pass: &mut Pass<'_>, chunk: &[PendingCreate]) -> Result<()
             Err(error) => error,
         };
         let uncertain = error.may_still_land().then(|| error.to_string());
-        if let Err(error) =
-            retry::wait_or_give_up(&pass.retry, error, &mut attempt, pass.retry.max_attempts).await
-        {
+        if let Err(error) = pass.retry.wait_or_give_up(error, &mut attempt).await {
             for &i in &todo {
                 fail_created(pass, &chunk[i], &error).await?;
             }
@@ -275,7 +259,7 @@ async fn create_chunk(pass: &mut Pass<'_>, chunk: &[PendingCreate]) -> Result<()
         let mut still = Vec::new();
         for i in todo {
             let query = LineItemQuery::by_order(&chunk[i].order.opportunity.id, None);
-            let found = retry::with_backoff(&pass.retry, || fno.find_line_items(&query)).await;
+            let found = pass.retry.run(|| fno.find_line_items(&query)).await;
             match (found.map(adopted), &uncertain) {
                 (Ok(Some(created)), _) => finish_created(pass, &chunk[i], &created).await?,
                 (Ok(None), None) => still.push(i),
@@ -308,7 +292,7 @@ async fn wait_out_in_flight(pass: &mut Pass<'_>, order: &str) -> Result<bool> {
     pass.completed(ENTITLEMENT_STEP, order, note).await?;
     pass.logger.flush().await?;
     tokio::select! {
-        _ = pass.shutdown.cancelled() => return Ok(false),
+        _ = pass.stop.cancelled() => return Ok(false),
         _ = tokio::time::sleep(left) => {}
     }
     Ok(!pass.is_cancelled())
@@ -474,7 +458,7 @@ async fn send_entitlement(
     }
     let fno = pass.fno.clone();
     let query = LineItemQuery::by_order(&opportunity.id, None);
-    let existing = match retry::with_backoff(&pass.retry, || fno.find_line_items(&query)).await {
+    let existing = match pass.retry.run(|| fno.find_line_items(&query)).await {
         Ok(found) => found,
         Err(error) => {
             pass.fno_failure(ENTITLEMENT_STEP, &opportunity.id, &error, &sent)
@@ -513,9 +497,10 @@ async fn send_entitlement(
             Ok(adopted(fno.find_line_items(query).await?))
         }
     };
-    let created =
-        retry::create_with_lookup(&pass.retry, lookup, || fno.create_entitlement(entitlement))
-            .await;
+    let created = pass
+        .retry
+        .create_with_lookup(lookup, || fno.create_entitlement(entitlement))
+        .await;
     match created {
         Ok(created) => {
             record_created(pass, opportunity, &created, lines, &print).await?;
@@ -577,18 +562,31 @@ async fn update_entitlement(
         channel_partners: None,
         attributes: entitlement.attributes.clone(),
     };
-    let mut result = retry::with_backoff(&pass.retry, || fno.update_entitlement(&header)).await;
+    let line_ids: Vec<String> = lines.iter().map(|(id, _)| id.clone()).collect();
+    let line_links: HashMap<String, LinkRecord> =
+        links::get_links(&pass.ctx.pool, "OpportunityLineItem", &line_ids)
+            .await?
+            .into_iter()
+            .map(|(link, _)| (link.salesforce_id.clone(), link))
+            .collect();
+    let mut result = pass.retry.run(|| fno.update_entitlement(&header)).await;
+    let mut sent_lines = Vec::new();
     for (sf_line, new_line) in lines {
         if result.is_err() {
             break;
         }
-        result = send_line(pass, entitlement_id, sf_line, new_line).await;
+        let link = line_links.get(sf_line).filter(|l| !l.fno_id.is_empty());
+        match send_line(pass, entitlement_id, (sf_line, new_line), link).await {
+            Ok(saved) => sent_lines.extend(saved),
+            Err(error) => result = Err(error),
+        }
     }
+    links::save_links(&pass.ctx.pool, &sent_lines).await?;
     if result.is_ok() && entitlement.state == crate::fno::EntitlementState::Deployed {
-        result = retry::with_backoff(&pass.retry, || {
-            fno.set_entitlement_state(entitlement_id, entitlement.state)
-        })
-        .await;
+        result = pass
+            .retry
+            .run(|| fno.set_entitlement_state(entitlement_id, entitlement.state))
+            .await;
     }
     match result {
         Ok(()) => {
@@ -609,21 +607,18 @@ async fn update_entitlement(
     }
 }
 
-/// Updates a line that FNO has, or adds it; unchanged lines are not sent.
+/// Updates a line that FNO has (its stored `link`), or adds it; unchanged
+/// lines are not sent. Returns the line's link to save once it was sent.
 async fn send_line(
-    pass: &mut Pass<'_>,
+    pass: &Pass<'_>,
     entitlement_id: &str,
-    sf_line: &str,
-    line: &NewLineItem,
-) -> Result<(), crate::fno::FnoError> {
+    (sf_line, line): (&str, &NewLineItem),
+    link: Option<&LinkRecord>,
+) -> Result<Option<LinkRecord>, FnoError> {
     let print = fingerprint(line);
-    let link = links::get_link(&pass.ctx.pool, "OpportunityLineItem", sf_line)
-        .await
-        .ok()
-        .flatten();
-    let fno = pass.fno.clone();
-    match link.filter(|l| !l.fno_id.is_empty()) {
-        Some(link) if link.fingerprint == print => Ok(()),
+    let fno = &pass.fno;
+    match link {
+        Some(link) if link.fingerprint == print => Ok(None),
         Some(link) => {
             let update = LineItemUpdate {
                 entitlement_id: entitlement_id.to_string(),
@@ -637,25 +632,21 @@ async fn send_line(
                 expiration: Some(line.expiration),
                 attributes: line.attributes.clone(),
             };
-            retry::with_backoff(&pass.retry, || fno.update_line_item(&update)).await?;
-            let _ = save_line_link(pass, sf_line, &link.fno_id, entitlement_id, &print).await;
-            Ok(())
+            pass.retry.run(|| fno.update_line_item(&update)).await?;
+            Ok(Some(line_link(
+                sf_line,
+                &link.fno_id,
+                entitlement_id,
+                &print,
+            )))
         }
         None => {
             let created = fno
                 .add_line_items(entitlement_id, std::slice::from_ref(line), false)
                 .await?;
-            if let Some(created_line) = created.first() {
-                let _ = save_line_link(
-                    pass,
-                    sf_line,
-                    &created_line.activation_id,
-                    entitlement_id,
-                    &print,
-                )
-                .await;
-            }
-            Ok(())
+            Ok(created.first().map(|created_line| {
+                line_link(sf_line, &created_line.activation_id, entitlement_id, &print)
+            }))
         }
     }
 }

@@ -11,13 +11,16 @@ use tokio_util::sync::CancellationToken;
 
 use super::logger::{RunLogger, Step, StepStatus};
 use super::mapping::Mappings;
-use super::orders::PendingCreate;
+use super::plan::PendingCreate;
+use super::rules::PartCatalog;
 use super::SyncContext;
 use crate::domain::filters::Filters;
+use crate::domain::run::{Run, RunCounters};
 use crate::error::Result;
-use crate::fno::{FnoClient, FnoError, RetryPolicy};
+use crate::fno::{FnoClient, FnoError};
+use crate::retry::RetryPolicy;
 use crate::salesforce::{RecordUpdate, SalesforceClient};
-use crate::store::runs::{self, RunRecord};
+use crate::store::runs;
 
 /// Component names in error logs.
 pub const FNO_COMPONENT: &str = "FNO";
@@ -30,7 +33,6 @@ pub struct Progress {
     total: AtomicI64,
     done: AtomicI64,
     failed: AtomicI64,
-    cancelled: AtomicBool,
     budget_override: AtomicBool,
     last_saved: Mutex<Option<std::time::Instant>>,
 }
@@ -41,11 +43,11 @@ const SAVE_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 
 impl Progress {
     /// Starts from counters saved by an earlier worker of the run.
-    pub fn resume((total, done, failed): (i64, i64, i64)) -> Self {
+    pub fn resume(counters: RunCounters) -> Self {
         let progress = Self::default();
-        progress.total.store(total, Ordering::Relaxed);
-        progress.done.store(done, Ordering::Relaxed);
-        progress.failed.store(failed, Ordering::Relaxed);
+        progress.total.store(counters.total, Ordering::Relaxed);
+        progress.done.store(counters.done, Ordering::Relaxed);
+        progress.failed.store(counters.failed, Ordering::Relaxed);
         progress
     }
 }
@@ -59,7 +61,7 @@ pub struct Pass<'a> {
     /// The engine's context.
     pub ctx: &'a SyncContext,
     /// The run.
-    pub run: &'a RunRecord,
+    pub run: &'a Run,
     /// Salesforce client.
     pub sf: SalesforceClient,
     /// FNO client.
@@ -68,7 +70,7 @@ pub struct Pass<'a> {
     pub mappings: Mappings,
     /// Filters read at the start.
     pub filters: Filters,
-    /// Retries of FNO reads and updates.
+    /// Retries of FNO reads and updates; its waits end when `stop` fires.
     pub retry: RetryPolicy,
     /// Transaction log writer.
     pub logger: RunLogger,
@@ -76,14 +78,15 @@ pub struct Pass<'a> {
     pub write_back: Vec<RecordUpdate>,
     /// New entitlements planned, created with the page's others.
     pub pending_creates: Vec<PendingCreate>,
-    /// Stops the run between records.
-    pub shutdown: &'a CancellationToken,
+    /// Fires when the server shuts down or an operator cancels the run:
+    /// the run stops between records, and every wait of the run ends.
+    pub stop: CancellationToken,
     /// Part numbers looked up in this run.
     pub part_numbers: PartNumbers,
     /// Lines created by this pass: Salesforce line Id to (activation ID, copies).
     pub fresh_lines: HashMap<String, (String, i64)>,
     /// Every FNO part number with whether its product is deployed, read once when needed.
-    pub all_parts: Arc<tokio::sync::OnceCell<Vec<(String, bool)>>>,
+    pub all_parts: Arc<tokio::sync::OnceCell<PartCatalog>>,
     progress: Arc<Progress>,
 }
 
@@ -91,25 +94,28 @@ impl<'a> Pass<'a> {
     /// Starts a pass; `progress` holds the run's counters.
     pub fn new(
         ctx: &'a SyncContext,
-        run: &'a RunRecord,
+        run: &'a Run,
         clients: (SalesforceClient, FnoClient),
         (mappings, filters): (Mappings, Filters),
         logger: RunLogger,
         progress: Progress,
-        shutdown: &'a CancellationToken,
+        shutdown: &CancellationToken,
     ) -> Self {
+        let stop = shutdown.child_token();
         Self {
             logger,
             ctx,
             run,
-            sf: clients.0,
+            sf: clients
+                .0
+                .with_retry_policy(RetryPolicy::default().stopped_by(stop.clone())),
             fno: clients.1,
             mappings,
             filters,
-            retry: RetryPolicy::default(),
+            retry: RetryPolicy::default().stopped_by(stop.clone()),
             write_back: Vec::new(),
             pending_creates: Vec::new(),
-            shutdown,
+            stop,
             part_numbers: Default::default(),
             all_parts: Default::default(),
             fresh_lines: Default::default(),
@@ -132,7 +138,7 @@ impl<'a> Pass<'a> {
             logger: self.logger.clone(),
             write_back: Vec::new(),
             pending_creates: Vec::new(),
-            shutdown: self.shutdown,
+            stop: self.stop.clone(),
             part_numbers: self.part_numbers.clone(),
             fresh_lines: HashMap::new(),
             all_parts: self.all_parts.clone(),
@@ -145,18 +151,18 @@ impl<'a> Pass<'a> {
         self.progress.total.fetch_add(records, Ordering::Relaxed);
     }
 
-    /// Returns (total, done, failed).
-    pub fn counters(&self) -> (i64, i64, i64) {
-        (
-            self.progress.total.load(Ordering::Relaxed),
-            self.progress.done.load(Ordering::Relaxed),
-            self.progress.failed.load(Ordering::Relaxed),
-        )
+    /// Returns the run's counters so far.
+    pub fn counters(&self) -> RunCounters {
+        RunCounters {
+            total: self.progress.total.load(Ordering::Relaxed),
+            done: self.progress.done.load(Ordering::Relaxed),
+            failed: self.progress.failed.load(Ordering::Relaxed),
+        }
     }
 
     /// Tells whether an operator cancelled the run or the server is stopping.
     pub fn is_cancelled(&self) -> bool {
-        self.progress.cancelled.load(Ordering::Relaxed) || self.shutdown.is_cancelled()
+        self.stop.is_cancelled()
     }
 
     /// Tells whether an operator resumed the run past the Salesforce API budget floor.
@@ -218,7 +224,7 @@ impl<'a> Pass<'a> {
         )
         .await?;
         if requests.cancel {
-            self.progress.cancelled.store(true, Ordering::Relaxed);
+            self.stop.cancel();
         }
         if requests.budget_override {
             self.progress.budget_override.store(true, Ordering::Relaxed);

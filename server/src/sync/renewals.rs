@@ -3,16 +3,13 @@
 //! instead of creating an entitlement. Each new line is matched to a line of
 //! the renewed entitlement with the same part number.
 
+use super::logger::steps::{LINE_STEP, RENEWAL_STEP};
 use super::order_links::record_line_link;
-use super::orders::LINE_STEP;
 use super::pass::{fingerprint, Pass, SALESFORCE_COMPONENT};
 use crate::error::Result;
-use crate::fno::{retry, LineItemQuery, LineRenewal, NewLineItem};
+use crate::fno::{LineItemQuery, LineRenewal, NewLineItem};
 use crate::salesforce::{fields, RecordUpdate, SfRecord};
 use crate::store::links::{self, LinkRecord};
-
-/// Step name of renewals.
-pub const RENEWAL_STEP: &str = "RenewalLineItem Creation";
 
 /// Returns the Salesforce Id of the opportunity `opportunity` renews, if any.
 pub fn renewed_opportunity(opportunity: &SfRecord) -> Option<String> {
@@ -63,7 +60,7 @@ pub async fn renew(
     }
     let fno = pass.fno.clone();
     let query = LineItemQuery::by_entitlement(&entitlement_id);
-    let existing = match retry::with_backoff(&pass.retry, || fno.find_line_items(&query)).await {
+    let existing = match pass.retry.run(|| fno.find_line_items(&query)).await {
         Ok(existing) => existing,
         Err(error) => {
             pass.fno_failure(

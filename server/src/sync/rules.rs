@@ -2,10 +2,12 @@
 //! expiration options of a line item (spec §5), the entitlement state table,
 //! account types (spec §4) and product readiness (spec §3). No I/O here.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 
 use crate::domain::filters::EntitlementState as FilterState;
-use crate::fno::{AccountType, DurationUnit, EntitlementState, Expiration, StartDate};
+use crate::fno::{AccountType, DurationUnit, EntitlementState, Expiration, Product, StartDate};
 
 /// A rule a record breaks: the field and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -212,6 +214,43 @@ pub struct ProductFacts<'a> {
     pub fno_candidates: Vec<(&'a str, bool)>,
 }
 
+/// FNO's part numbers with whether their product is deployed, indexed the
+/// way the readiness rule compares them with a Product Code: ignoring case
+/// and whitespace, so that a near miss can be named.
+#[derive(Clone, Debug, Default)]
+pub struct PartCatalog {
+    by_squashed: HashMap<String, Vec<(String, bool)>>,
+}
+
+impl PartCatalog {
+    /// Indexes the part numbers of FNO's products.
+    pub fn of_products(products: &[Product]) -> Self {
+        let mut by_squashed: HashMap<String, Vec<(String, bool)>> = HashMap::new();
+        for product in products {
+            for part in &product.part_numbers {
+                by_squashed
+                    .entry(squash(part))
+                    .or_default()
+                    .push((part.clone(), product.is_deployed()));
+            }
+        }
+        Self { by_squashed }
+    }
+
+    /// The part numbers that equal `code` but for case and whitespace, with
+    /// whether their product is deployed.
+    pub fn candidates(&self, code: &str) -> &[(String, bool)] {
+        self.by_squashed
+            .get(&squash(code))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+}
+
+fn squash(text: &str) -> String {
+    text.split_whitespace().collect::<String>().to_lowercase()
+}
+
 /// Why a product's lines cannot sync (spec §3); empty when it is ready.
 pub fn product_problems(facts: &ProductFacts<'_>) -> Vec<String> {
     let mut problems = Vec::new();
@@ -354,6 +393,28 @@ mod tests {
             AccountType::ChannelPartner
         );
         assert_eq!(account_type(None), AccountType::Customer);
+    }
+
+    #[test]
+    fn the_part_catalog_finds_codes_but_for_case_and_whitespace() {
+        let product = |part: &str, state: &str| Product {
+            unique_id: format!("id-{part}"),
+            name: part.to_string(),
+            version: None,
+            state: state.to_string(),
+            part_numbers: vec![part.to_string()],
+            license_models: Vec::new(),
+        };
+        let catalog = PartCatalog::of_products(&[
+            product("CAD-Pro 2", "DEPLOYED"),
+            product("SIM-1", "DRAFT"),
+        ]);
+        assert_eq!(
+            catalog.candidates("cad-pro2"),
+            [("CAD-Pro 2".to_string(), true)]
+        );
+        assert_eq!(catalog.candidates("SIM-1"), [("SIM-1".to_string(), false)]);
+        assert!(catalog.candidates("CAD").is_empty());
     }
 
     #[test]

@@ -3,14 +3,15 @@
 //! idle worker waits for a new run to be announced (see
 //! [`crate::store::notifications`]) or a short tick.
 
+use super::logger::steps::RUN_STEP;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::batch::RUN_STEP;
 use super::engine;
 use super::logger::{RunLogger, Step, StepStatus};
 use super::SyncContext;
+use crate::domain::run::{Run, RunKind, RunState};
 use crate::error::{Error, Result};
 use crate::store::notifications::RUN_CHANNEL;
 use crate::store::{self, claims, runs};
@@ -32,7 +33,7 @@ pub enum Outcome {
         /// The run's task ID.
         run_id: String,
         /// Its final state.
-        state: String,
+        state: RunState,
     },
 }
 
@@ -51,7 +52,7 @@ pub async fn run_once(ctx: &SyncContext, shutdown: &CancellationToken) -> Result
     };
     let run_id = run.run_id.clone();
     let lease = run.lease();
-    let span = tracing::info_span!("sync_run", run_id = %run_id, kind = %run.kind);
+    let span = tracing::info_span!("sync_run", run_id = %run_id, kind = run.kind.as_str());
     let stop = shutdown.child_token();
     let result = tokio::select! {
         result = tracing::Instrument::instrument(engine::execute(ctx, &run, &stop), span) => result,
@@ -70,12 +71,12 @@ pub async fn run_once(ctx: &SyncContext, shutdown: &CancellationToken) -> Result
         Err(error) => {
             tracing::error!(run_id = %run_id, %error, "sync run failed");
             (
-                "failed",
+                RunState::Failed,
                 format!("the run stopped on an unexpected error: {error}"),
             )
         }
     };
-    if state == "cancelled" && shutdown.is_cancelled() {
+    if state == RunState::Cancelled && shutdown.is_cancelled() {
         tracing::info!(run_id = %run_id, "sync run stopped: this server is stopping");
         let message = "stopped by a server shutdown; queued again to go on from its checkpoint";
         if let outcome @ Outcome::Ran { .. } = requeue(ctx, &run, message).await? {
@@ -88,15 +89,19 @@ pub async fn run_once(ctx: &SyncContext, shutdown: &CancellationToken) -> Result
         Err(error) => return Err(error),
     };
     claims::release_all(&ctx.pool, &run_id).await?;
-    metrics::counter!(SYNC_RUNS, "kind" => finished.kind.clone(), "outcome" => state).increment(1);
-    if finished.kind == "scheduled" && state == "completed" {
+    metrics::counter!(SYNC_RUNS, "kind" => finished.kind.as_str(), "outcome" => state.as_str())
+        .increment(1);
+    if finished.kind == RunKind::Scheduled && state == RunState::Completed {
         metrics::gauge!(LAST_SCHEDULED_SUCCESS).set(chrono::Utc::now().timestamp() as f64);
     }
-    tracing::info!(run_id = %run_id, state, done = finished.records_done, failed = finished.records_failed, "sync run ended");
-    Ok(Outcome::Ran {
-        run_id,
-        state: state.to_string(),
-    })
+    tracing::info!(
+        run_id = %run_id,
+        state = state.as_str(),
+        done = finished.counters.done,
+        failed = finished.counters.failed,
+        "sync run ended"
+    );
+    Ok(Outcome::Ran { run_id, state })
 }
 
 /// Claims of one run after which a database error fails it rather than
@@ -105,7 +110,7 @@ const MAX_CLAIMS: i64 = 5;
 
 /// Puts the run back in the queue with its checkpoint and `message`, noted
 /// in its log; `Idle` when an operator asked to cancel it (the caller ends it).
-async fn requeue(ctx: &SyncContext, run: &runs::RunRecord, message: &str) -> Result<Outcome> {
+async fn requeue(ctx: &SyncContext, run: &Run, message: &str) -> Result<Outcome> {
     match runs::release_run(&ctx.pool, &run.lease(), message).await {
         Ok(Some(released)) => {
             note(ctx, run, message).await?;
@@ -121,7 +126,7 @@ async fn requeue(ctx: &SyncContext, run: &runs::RunRecord, message: &str) -> Res
 }
 
 /// Writes one completed `Sync Run` log of the run.
-async fn note(ctx: &SyncContext, run: &runs::RunRecord, note: &str) -> Result<()> {
+async fn note(ctx: &SyncContext, run: &Run, note: &str) -> Result<()> {
     let logger = RunLogger::new(ctx.pool.clone(), &run.run_id, &run.requested_by, Vec::new());
     logger
         .log(Step {
@@ -136,7 +141,7 @@ async fn note(ctx: &SyncContext, run: &runs::RunRecord, note: &str) -> Result<()
 }
 
 /// Notes in the run's log that this worker lost it and stopped.
-async fn taken_over(ctx: &SyncContext, run: &runs::RunRecord) -> Result<Outcome> {
+async fn taken_over(ctx: &SyncContext, run: &Run) -> Result<Outcome> {
     let note = format!(
         "worker {} stopped: another worker took the run over after this one's lease ran out",
         ctx.worker_id
@@ -154,7 +159,7 @@ async fn taken_over(ctx: &SyncContext, run: &runs::RunRecord) -> Result<Outcome>
 /// the next beat.
 async fn heartbeat(
     ctx: &SyncContext,
-    lease: &runs::Lease,
+    lease: &crate::domain::run::Lease,
     stop: &CancellationToken,
 ) -> std::convert::Infallible {
     let beat = ctx.lease / 3;

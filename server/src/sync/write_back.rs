@@ -2,14 +2,12 @@
 //! collection calls of up to 200 records, and logs each record's outcome;
 //! what was written is noted on the links, so that it is not written again.
 
+use super::logger::steps::SALESFORCE_UPDATE_STEP;
 use std::collections::BTreeMap;
 
 use super::pass::{Pass, SALESFORCE_COMPONENT};
 use crate::error::Result;
 use crate::store::links;
-
-/// Step name of the write-back.
-pub const SALESFORCE_UPDATE_STEP: &str = "Salesforce Update";
 
 /// Sends the queued updates and logs each result.
 pub async fn send(pass: &mut Pass<'_>) -> Result<()> {
