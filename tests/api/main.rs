@@ -34,5 +34,6 @@ mod sync_faults;
 mod sync_flow;
 mod sync_preconditions;
 mod sync_rules;
+mod sync_runs;
 mod sync_writers;
 mod tls;
