@@ -1,6 +1,7 @@
 //! Accounts: creating and finding them, partial batches, and paged queries.
 
-use fnosync_server::fno::{Account, AccountType, CreateMode, Disposition, FnoError};
+use fnosync_server::fno::{Account, AccountType, CreateMode, FnoError};
+use fnosync_server::retry::Disposition;
 use sqlx::PgPool;
 
 use crate::harness::{account, start_default};

@@ -1,8 +1,9 @@
 //! Checking the credentials and the remote site before any call.
 
 use fnosync_sandbox::fno::Options;
-use fnosync_server::fno::{Disposition, FnoError};
+use fnosync_server::fno::FnoError;
 use fnosync_server::outbound::OutboundError;
+use fnosync_server::retry::Disposition;
 use sqlx::PgPool;
 
 use crate::harness::{start, start_default, PASSWORD};

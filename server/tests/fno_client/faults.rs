@@ -2,8 +2,8 @@
 //! create whose answer is lost.
 
 use fnosync_sandbox::faults::FaultSettings;
-use fnosync_server::fno::retry::{create_with_lookup, with_backoff};
-use fnosync_server::fno::{Disposition, FnoError, LineItemQuery, RetryPolicy, ServiceVersions};
+use fnosync_server::fno::{FnoError, LineItemQuery, ServiceVersions};
+use fnosync_server::retry::{Disposition, RetryPolicy};
 use sqlx::PgPool;
 
 use crate::harness::{account, entitlement, line, start_default};
@@ -23,11 +23,10 @@ async fn a_500_is_retried_until_success(pool: PgPool) {
         ..FaultSettings::default()
     });
     fno.sandbox.reset_counts();
-    with_backoff(&RetryPolicy::immediate(3), || {
-        fno.client.verify_credentials()
-    })
-    .await
-    .expect("retried");
+    RetryPolicy::immediate(3)
+        .run(|| fno.client.verify_credentials())
+        .await
+        .expect("retried");
     assert_eq!(fno.sandbox.call_count("getAccountsQuery"), 2);
 }
 
@@ -38,10 +37,9 @@ async fn a_soap_fault_for_a_bad_request_is_not_retried(pool: PgPool) {
     services.entitlement_order.namespace = "urn:v9.webservices.operations.flexnet.com".into();
     let misconfigured = fno.client.clone().with_services(services);
     let query = LineItemQuery::by_order("006OPP", None);
-    let result = with_backoff(&RetryPolicy::immediate(3), || {
-        misconfigured.find_line_items(&query)
-    })
-    .await;
+    let result = RetryPolicy::immediate(3)
+        .run(|| misconfigured.find_line_items(&query))
+        .await;
     let error = result.expect_err("fault");
     assert!(
         matches!(&error, FnoError::Fault { code, .. } if code.ends_with("Client")),
@@ -73,13 +71,16 @@ async fn a_create_whose_answer_is_lost_is_not_sent_twice(pool: PgPool) {
             .client
             .find_line_items(&LineItemQuery::by_order("006LOST", Some("00k1")))
             .await?;
-        Ok(lines
-            .into_iter()
-            .next()
-            .and_then(|line| line.entitlement_id))
+        Ok::<_, FnoError>(
+            lines
+                .into_iter()
+                .next()
+                .and_then(|line| line.entitlement_id),
+        )
     };
     let create = || async { Ok(fno.client.create_entitlement(&order).await?.entitlement_id) };
-    let id = create_with_lookup(&RetryPolicy::immediate(3), lookup, create)
+    let id = RetryPolicy::immediate(3)
+        .create_with_lookup(lookup, create)
         .await
         .expect("created once");
     assert_eq!(fno.sandbox.call_count("createSimpleEntitlement"), 1);

@@ -10,8 +10,9 @@ use fnosync_sandbox::salesforce::auth::{
 use fnosync_sandbox::salesforce::{Options, SalesforceSandbox};
 use fnosync_sandbox::tls::SandboxCa;
 use fnosync_server::outbound::{build_http_client, OutboundHttp};
+use fnosync_server::retry::RetryPolicy;
 use fnosync_server::salesforce::{
-    OAuthFlow, RetryPolicy, SalesforceClient, SalesforceConfig, DEFAULT_API_VERSION,
+    OAuthFlow, SalesforceClient, SalesforceConfig, DEFAULT_API_VERSION,
 };
 use fnosync_server::store::remote_sites::insert_remote_site;
 use secrecy::SecretString;
@@ -70,6 +71,7 @@ impl Harness {
             max_attempts: 3,
             base_delay: Duration::from_millis(5),
             max_delay: Duration::from_millis(20),
+            ..RetryPolicy::default()
         })
     }
 
