@@ -1,9 +1,10 @@
 //! Fault switches and per-operation call counters shared by both sandboxes.
 //! A handler calls `Faults::enter(operation)` first: it counts the call, waits
 //! the configured latency, and says whether to fail, drop or garble this call.
-//! A gate (`Faults::close_gate`) holds every call of an operation until the
-//! test that closed it opens it, and tells the test when a call is held: the
-//! way to act "while a call is in flight" without timing.
+//! A gate (`Faults::close_gate`, or `close_gate_after` to let the first
+//! calls through) holds the calls of an operation until the test that
+//! closed it opens it, and tells the test when a call is held: the way to
+//! act "while a call is in flight" without timing.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -105,10 +106,27 @@ pub fn nested_body(open: &str, inner: &str, close: &str) -> String {
     )
 }
 
-/// A closed gate: how many calls it holds, and whether it is open.
+/// A closed gate: how many calls it lets through first, how many it holds,
+/// and whether it is open.
 struct GateState {
+    pass_first: Mutex<u64>,
     held: watch::Sender<u64>,
     open: watch::Sender<bool>,
+}
+
+impl GateState {
+    /// Whether this call is held: it is, once the first calls went through.
+    fn holds_next(&self) -> bool {
+        let mut left = self
+            .pass_first
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if *left > 0 {
+            *left -= 1;
+            return false;
+        }
+        true
+    }
 }
 
 /// The test's side of a gate closed on an operation.
@@ -154,7 +172,14 @@ impl Faults {
     /// Closes a gate on every operation whose name is `operation`: such calls
     /// are counted, then held until the returned gate is opened (or dropped).
     pub fn close_gate(&self, operation: &str) -> Gate {
+        self.close_gate_after(operation, 0)
+    }
+
+    /// Closes a gate on `operation` that lets its next `passed` calls through
+    /// and holds every later one: the way to stop a run at its n-th call.
+    pub fn close_gate_after(&self, operation: &str, passed: u64) -> Gate {
         let state = Arc::new(GateState {
+            pass_first: Mutex::new(passed),
             held: watch::channel(0).0,
             open: watch::channel(false).0,
         });
@@ -174,6 +199,9 @@ impl Faults {
             .map(|(_, state)| state.clone())
             .collect();
         for gate in gates {
+            if *gate.open.borrow() || !gate.holds_next() {
+                continue;
+            }
             let mut open = gate.open.subscribe();
             gate.held.send_modify(|count| *count += 1);
             let _ = open.wait_for(|open| *open).await;
@@ -328,6 +356,33 @@ mod tests {
         assert_eq!(held.await.expect("call ends"), Injected::None);
         assert_eq!(gate.held(), 1);
         assert_eq!(faults.count("createAccount"), 1);
+    }
+
+    #[tokio::test]
+    async fn a_gate_after_two_calls_holds_the_third() {
+        let faults = Arc::new(Faults::default());
+        let gate = faults.close_gate_after("createSimpleEntitlement", 2);
+        assert_eq!(
+            faults.enter("createSimpleEntitlement").await,
+            Injected::None
+        );
+        assert_eq!(
+            faults.enter("createSimpleEntitlement").await,
+            Injected::None
+        );
+        assert_eq!(gate.held(), 0);
+        let third = {
+            let faults = faults.clone();
+            tokio::spawn(async move { faults.enter("createSimpleEntitlement").await })
+        };
+
+        gate.wait_held().await;
+        assert!(!third.is_finished());
+        gate.open();
+
+        assert_eq!(third.await.expect("call ends"), Injected::None);
+        assert_eq!(gate.held(), 1);
+        assert_eq!(faults.count("createSimpleEntitlement"), 3);
     }
 
     #[tokio::test]

@@ -6,11 +6,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use fnosync_client::{proto, FnosyncClient};
-use fnosync_sandbox::faults::FaultSettings;
 use fnosync_sandbox::salesforce::fields as sf;
 use fnosync_server::MIGRATOR;
 use fnosync_tests::{
-    assert_completed, create_daily_schedule, eventually, get_run, logs_of, make_schedule_due,
+    assert_completed, create_daily_schedule, get_run, logs_of, make_schedule_due,
     next_scheduled_run, seed_sales_order, spawn_server_process, start_immediate,
     wait_for_run_state_change, watch_until_end, LineSpec, TestApp,
 };
@@ -178,7 +177,7 @@ async fn a_record_modified_while_a_run_writes_is_synced_again_by_that_run_not_lo
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn a_replica_killed_mid_run_leaves_the_rest_to_another_from_the_checkpoint(pool: PgPool) {
     // Arrange: runs go to server processes that read one record per page and
-    // sync one account at a time; entitlement creation is slow.
+    // sync one account at a time; the third entitlement create is held.
     let app = TestApp::spawn_with_workers(pool.clone(), 0).await;
     app.connect_sandboxes().await;
     app.submit_license().await;
@@ -188,7 +187,10 @@ async fn a_replica_killed_mid_run_leaves_the_rest_to_another_from_the_checkpoint
             seed_stamped(&app, &format!("Checkpoint Corp {n}"), &stamp)
         })
         .collect();
-    fnosync_tests::slow_down(app.fno.faults(), "createSimpleEntitlement", 700);
+    let gate = app
+        .fno
+        .faults()
+        .close_gate_after("createSimpleEntitlement", 2);
     let settings = [
         ("FNOSYNC_RUN_LEASE_SECS", "5"),
         ("FNOSYNC_HTTP_TIMEOUT_SECS", "2"),
@@ -200,18 +202,21 @@ async fn a_replica_killed_mid_run_leaves_the_rest_to_another_from_the_checkpoint
     let operator = app.operator().await;
     let run = start_immediate(&operator, one_day("2026-01-15")).await;
 
-    // Act: once two accounts are synced, kill the replica and start another.
-    let done_before_kill: Vec<String> = eventually(Duration::from_secs(60), || async {
-        let done: Vec<(String,)> =
-            sqlx::query_as("SELECT account_id FROM sync_run_accounts WHERE run_id = $1")
-                .bind(&run.run_id)
-                .fetch_all(&pool)
-                .await
-                .ok()?;
-        (done.len() >= 2).then(|| done.into_iter().map(|(id,)| id).collect())
-    })
-    .await;
+    // Act: once the third account's create is held (two accounts are
+    // synced), kill the replica, open the gate and start another.
+    gate.wait_held().await;
+    let done_before_kill: Vec<String> = sqlx::query_as::<_, (String,)>(
+        "SELECT account_id FROM sync_run_accounts WHERE run_id = $1",
+    )
+    .bind(&run.run_id)
+    .fetch_all(&pool)
+    .await
+    .expect("accounts done")
+    .into_iter()
+    .map(|(id,)| id)
+    .collect();
     first.child.kill().await.expect("kill");
+    gate.open();
     let _second = spawn_server_process(&app, &settings).await;
     let ended = wait_for_run_state_change(
         &operator,
@@ -339,7 +344,7 @@ async fn a_replica_stopped_with_sigterm_hands_its_run_back_to_the_queue(pool: Pg
         let stamp = format!("2026-01-15T12:00:0{n}.000+0000");
         seed_stamped(&app, &format!("Handover Corp {n}"), &stamp);
     }
-    fnosync_tests::slow_down(app.fno.faults(), "createSimpleEntitlement", 700);
+    let gate = app.fno.faults().close_gate("createSimpleEntitlement");
     let settings = [
         ("FNOSYNC_WORKERS", "1"),
         ("FNOSYNC_SYNC_PAGE_SIZE", "1"),
@@ -348,18 +353,21 @@ async fn a_replica_stopped_with_sigterm_hands_its_run_back_to_the_queue(pool: Pg
     let mut first = spawn_server_process(&app, &settings).await;
     let operator = app.operator().await;
     let run = start_immediate(&operator, one_day("2026-01-15")).await;
-    fnosync_tests::wait_until_called(|| app.fno.call_count("createSimpleEntitlement")).await;
+    gate.wait_held().await;
+    let mut health = health_watch(&first.address).await;
 
-    // Act: stop the replica the way an orchestrator does.
+    // Act: stop the replica the way an orchestrator does while its first
+    // create is held; once it says it is stopping, let the create finish.
     let pid = first.child.id().expect("pid");
     let stopped = std::process::Command::new("kill")
         .args(["-TERM", &pid.to_string()])
         .status()
         .expect("kill");
     assert!(stopped.success());
+    wait_not_serving(&mut health).await;
+    gate.open();
     let exit = first.child.wait().await.expect("exit");
     let handed_back = get_run(&operator, &run.run_id).await.expect("run");
-    app.fno.faults().set(FaultSettings::default());
     let _second = spawn_server_process(&app, &settings).await;
     let ended = wait_for_run_state_change(
         &operator,
@@ -382,4 +390,39 @@ async fn a_replica_stopped_with_sigterm_hands_its_run_back_to_the_queue(pool: Pg
     );
     assert_completed(&ended, "3 account(s) changed");
     assert_eq!(app.fno.store().read(|s| s.entitlements.len()), 3);
+}
+
+/// Watches the health of the server process at `address`.
+async fn health_watch(address: &str) -> tonic::Streaming<tonic_health::pb::HealthCheckResponse> {
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+        .expect("endpoint")
+        .connect()
+        .await
+        .expect("connect");
+    tonic_health::pb::health_client::HealthClient::new(channel)
+        .watch(tonic_health::pb::HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .expect("watch")
+        .into_inner()
+}
+
+/// Reads health updates until the server reports NOT_SERVING (it is stopping).
+async fn wait_not_serving(health: &mut tonic::Streaming<tonic_health::pb::HealthCheckResponse>) {
+    let not_serving = tonic_health::pb::health_check_response::ServingStatus::NotServing as i32;
+    let reached = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Ok(Some(update)) = health.message().await {
+            if update.status == not_serving {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(
+        reached,
+        Ok(true),
+        "the server reports NOT_SERVING once stopping"
+    );
 }

@@ -1,7 +1,6 @@
 use std::time::Duration;
 
 use fnosync_client::{proto, FnosyncClient};
-use fnosync_sandbox::faults::FaultSettings;
 use fnosync_sandbox::salesforce::fields as sf;
 use fnosync_server::MIGRATOR;
 use fnosync_tests::{
@@ -27,8 +26,8 @@ async fn a_server_killed_before_the_write_back_leaves_no_duplicate_after_restart
         json!({}),
         &[LineSpec::permanent("SF01demo", 3.0)],
     );
-    // The write-back hangs, so the run is caught between FNO and Salesforce.
-    fnosync_tests::slow_down(app.salesforce.faults(), "composite.sobjects", 120_000);
+    // The write-back is held, so the run is caught between FNO and Salesforce.
+    let gate = app.salesforce.faults().close_gate("composite.sobjects");
     let lease = [
         ("FNOSYNC_RUN_LEASE_SECS", "5"),
         ("FNOSYNC_HTTP_TIMEOUT_SECS", "2"),
@@ -37,16 +36,16 @@ async fn a_server_killed_before_the_write_back_leaves_no_duplicate_after_restart
     let mut first = spawn_server_process(&app, &lease).await;
     let operator = app.operator().await;
     let run = fnosync_tests::start_sync(&operator, &account).await;
-    fnosync_tests::wait_until_called(|| app.salesforce.call_count("composite.sobjects")).await;
+    gate.wait_held().await;
     assert_eq!(
         app.fno.store().read(|s| s.entitlements.len()),
         1,
         "FNO has the entitlement"
     );
 
-    // Act: kill the process mid-run, lift the fault, start another process.
+    // Act: kill the process mid-run, open the gate, start another process.
     first.child.kill().await.expect("kill");
-    app.salesforce.set_faults(FaultSettings::default());
+    gate.open();
     let second = spawn_server_process(&app, &lease).await;
     let client = FnosyncClient::connect(format!("http://{}", second.address), &app.operator_token)
         .await

@@ -24,4 +24,4 @@ pub use runs::{
 pub use sandboxes::FNO_PASSWORD;
 pub use schedules::{create_daily_schedule, make_schedule_due, next_scheduled_run, scheduled_runs};
 pub use seed::{add_opportunity, seed_sales_order, LineSpec};
-pub use wait::{eventually, slow_down, wait_until_called};
+pub use wait::eventually;

@@ -23,8 +23,7 @@ impl OverviewApi {
 
     async fn overview(&self) -> Result<pb::GetOverviewResponse> {
         let since = Utc::now() - Duration::hours(24);
-        let (completed_logs, failed_logs, error_logs) =
-            tx_logs::count_logs_since(&self.ctx.pool, since).await?;
+        let logs = tx_logs::count_logs_since(&self.ctx.pool, since).await?;
         Ok(pb::GetOverviewResponse {
             license: Some(license::license_info(&self.ctx).await?),
             fno: Some(connections::get_status(&self.ctx, System::Fno).await?),
@@ -37,9 +36,9 @@ impl OverviewApi {
                 .map(convert::sync_run),
             last_24_hours: Some(pb::RecentCounts {
                 runs: runs::count_runs_since(&self.ctx.pool, since).await?,
-                completed_logs,
-                failed_logs,
-                error_logs,
+                completed_logs: logs.completed,
+                failed_logs: logs.failed,
+                error_logs: logs.error,
             }),
         })
     }

@@ -14,6 +14,7 @@ pub mod page_token;
 pub mod products;
 pub mod remote_sites;
 pub mod retention;
+pub mod run_accounts;
 pub mod runs;
 pub mod schedules;
 pub mod tokens;

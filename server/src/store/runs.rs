@@ -269,21 +269,23 @@ pub async fn record_progress(
 }
 
 /// Extends the lease of a run its worker still holds: the heartbeat of a
-/// run in progress, whatever its records are doing.
-pub async fn renew_lease(pool: &sqlx::PgPool, lease: &Lease, lease_secs: f64) -> Result<()> {
-    let renewed = sqlx::query(
+/// run in progress, whatever its records are doing. Tells whether an
+/// operator asked to cancel the run.
+pub async fn renew_lease(pool: &sqlx::PgPool, lease: &Lease, lease_secs: f64) -> Result<bool> {
+    let renewed: Option<(bool,)> = sqlx::query_as(
         "UPDATE sync_runs SET lease_until = GREATEST(lease_until, now() + make_interval(secs => $3)) \
-         WHERE run_id = $1 AND lease_token = $2 AND state IN ('running', 'paused')",
+         WHERE run_id = $1 AND lease_token = $2 AND state IN ('running', 'paused') \
+         RETURNING cancel_requested",
     )
     .bind(&lease.run_id)
     .bind(lease.token)
     .bind(lease_secs)
-    .execute(pool)
+    .fetch_optional(pool)
     .await?;
-    fenced(renewed, lease)
+    renewed.map(|(cancel,)| cancel).ok_or_else(|| lost(lease))
 }
 
-fn fenced(done: sqlx::postgres::PgQueryResult, lease: &Lease) -> Result<()> {
+pub(super) fn fenced(done: sqlx::postgres::PgQueryResult, lease: &Lease) -> Result<()> {
     if done.rows_affected() == 0 {
         return Err(lost(lease));
     }
@@ -304,58 +306,6 @@ pub async fn save_checkpoint(
             .execute(pool)
             .await?;
     fenced(saved, lease)
-}
-
-/// Of `accounts`, returns those the run has already synced.
-pub async fn accounts_done(
-    pool: &sqlx::PgPool,
-    run_id: &str,
-    accounts: &[String],
-) -> Result<std::collections::HashSet<String>> {
-    let done: Vec<(String,)> = sqlx::query_as(
-        "SELECT account_id FROM sync_run_accounts WHERE run_id = $1 AND account_id = ANY($2)",
-    )
-    .bind(run_id)
-    .bind(accounts)
-    .fetch_all(pool)
-    .await?;
-    Ok(done.into_iter().map(|(id,)| id).collect())
-}
-
-/// Notes accounts as synced in the run, each with whether it failed, in one
-/// statement, while its worker holds the lease.
-pub async fn mark_accounts_done(
-    pool: &sqlx::PgPool,
-    lease: &Lease,
-    accounts: &[(String, bool)],
-) -> Result<()> {
-    if accounts.is_empty() {
-        return Ok(());
-    }
-    let (ids, failed): (Vec<String>, Vec<bool>) = accounts.iter().cloned().unzip();
-    let marked = sqlx::query(
-        "INSERT INTO sync_run_accounts (run_id, account_id, failed) \
-         SELECT $1, account_id, failed FROM unnest($3::text[], $4::bool[]) AS a(account_id, failed) \
-         WHERE EXISTS (SELECT 1 FROM sync_runs WHERE run_id = $1 AND lease_token = $2) \
-         ON CONFLICT (run_id, account_id) DO UPDATE SET failed = EXCLUDED.failed, done_at = now()",
-    )
-    .bind(&lease.run_id)
-    .bind(lease.token)
-    .bind(&ids)
-    .bind(&failed)
-    .execute(pool)
-    .await?;
-    fenced(marked, lease)
-}
-
-/// Counts the accounts the run synced and those it could not.
-pub async fn count_accounts(pool: &sqlx::PgPool, run_id: &str) -> Result<(i64, i64)> {
-    Ok(sqlx::query_as(
-        "SELECT count(*), count(*) FILTER (WHERE failed) FROM sync_run_accounts WHERE run_id = $1",
-    )
-    .bind(run_id)
-    .fetch_one(pool)
-    .await?)
 }
 
 /// Lets a run paused for the Salesforce API budget go on under the floor.

@@ -128,14 +128,23 @@ pub async fn get_log(db: impl PgExecutor<'_>, seq: i64) -> Result<TxLogRecord> {
         .ok_or_else(|| Error::not_found("transaction log", log_number(seq)))
 }
 
-/// Counts logs per status written since `since`: (completed, failed, error).
-pub async fn count_logs_since(
-    db: impl PgExecutor<'_>,
-    since: DateTime<Utc>,
-) -> Result<(i64, i64, i64)> {
-    Ok(sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE status = 'completed'), \
-         count(*) FILTER (WHERE status = 'failed'), count(*) FILTER (WHERE status = 'error') \
+/// Logs per status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct LogCounts {
+    /// Completed steps.
+    pub completed: i64,
+    /// Failed steps (API issues, data errors, external factors).
+    pub failed: i64,
+    /// Unexpected errors.
+    pub error: i64,
+}
+
+/// Counts logs per status written since `since`.
+pub async fn count_logs_since(db: impl PgExecutor<'_>, since: DateTime<Utc>) -> Result<LogCounts> {
+    Ok(sqlx::query_as::<_, LogCounts>(
+        "SELECT count(*) FILTER (WHERE status = 'completed') AS completed, \
+         count(*) FILTER (WHERE status = 'failed') AS failed, \
+         count(*) FILTER (WHERE status = 'error') AS error \
          FROM transaction_logs WHERE created_at >= $1",
     )
     .bind(since)

@@ -19,16 +19,17 @@ use super::changes::{self, Checkpoint, Phase, Window};
 use super::read::{read_accounts, AccountRead};
 use std::collections::{HashMap, HashSet};
 
-use super::crm_to_fno::{apply_accounts_and_users, sync_read_account, AccountOutcome, FnoAccounts};
-use super::orders;
+use super::accounts::{apply_accounts_and_users, FnoAccounts};
+use super::crm_to_fno::{sync_read_account, AccountOutcome};
+
 use super::pass::{Pass, SALESFORCE_COMPONENT};
 use super::plan::PendingCreate;
-use super::{budget, claims, echo, fno_to_crm, write_back};
+use super::{budget, claims, creates, echo, fno_to_crm, write_back};
 use crate::domain::run::Ended;
 use crate::domain::run::{RunKind, RunState};
 use crate::error::Result;
 use crate::salesforce::RecordUpdate;
-use crate::store::{runs, schedules};
+use crate::store::{run_accounts, schedules};
 
 /// Overlap with the previous window, so records written while a run was
 /// reading (with an older timestamp) are not missed; a record seen twice is
@@ -51,7 +52,9 @@ pub async fn sync_window(pass: &mut Pass<'_>) -> Result<Ended> {
     let window = window(pass).await?;
     let mut checkpoint = match Checkpoint::of(pass.run.checkpoint.as_ref()) {
         Some(checkpoint) => {
-            let (synced, _) = runs::count_accounts(&pass.ctx.pool, &pass.run.run_id).await?;
+            let synced = run_accounts::count_accounts(&pass.ctx.pool, &pass.run.run_id)
+                .await?
+                .synced;
             let note = format!(
                 "taken over by {}: going on from the last checkpoint ({:?}), {synced} account(s) already synced",
                 pass.ctx.worker_id, checkpoint.phase
@@ -80,8 +83,8 @@ pub async fn sync_window(pass: &mut Pass<'_>) -> Result<Ended> {
     if !fno_to_crm::update_salesforce(pass, window.start, &mut checkpoint).await? {
         return Ok(Ended::cancelled());
     }
-    let (accounts, failed_accounts) =
-        runs::count_accounts(&pass.ctx.pool, &pass.run.run_id).await?;
+    let accounts = run_accounts::count_accounts(&pass.ctx.pool, &pass.run.run_id).await?;
+    let (failed_accounts, accounts) = (accounts.failed, accounts.synced);
     let counters = pass.counters();
     if pass.run.kind == RunKind::Scheduled && counters.failed == 0 && failed_accounts == 0 {
         schedules::advance_watermark(&pass.ctx.pool, window.end).await?;
@@ -137,7 +140,7 @@ async fn sync_changed_accounts(
                 }
             };
         let accounts = changes::accounts_of(&page);
-        let done = runs::accounts_done(&pass.ctx.pool, &pass.run.run_id, &accounts).await?;
+        let done = run_accounts::accounts_done(&pass.ctx.pool, &pass.run.run_id, &accounts).await?;
         let to_sync: Vec<String> = accounts.into_iter().filter(|a| !done.contains(a)).collect();
         match sync_page(pass, to_sync).await? {
             Flow::GoOn => {}
@@ -206,11 +209,11 @@ async fn sync_claimed(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flow
         let read_orders = echo::OrdersRead::of(reads.values());
         let fno_accounts = apply_accounts_and_users(pass, &reads).await?;
         let (synced, finished) = sync_accounts(pass, pending, reads, &fno_accounts).await?;
-        orders::create_pending(pass).await?;
+        creates::create_pending(pass).await?;
         let written = read_orders.accounts_written_back(&pass.write_back);
         write_back::send(pass).await?;
         pass.flush().await?;
-        runs::mark_accounts_done(&pass.ctx.pool, &pass.run.lease(), &synced).await?;
+        run_accounts::mark_accounts_done(&pass.ctx.pool, &pass.run.lease(), &synced).await?;
         if !finished {
             return Ok(Flow::Cancelled);
         }

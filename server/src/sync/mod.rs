@@ -2,11 +2,13 @@
 //! out against Salesforce and FNO, writing a transaction log for every step.
 //! Nothing here speaks gRPC.
 
+pub mod accounts;
 pub mod batch;
 pub mod budget;
 pub mod changes;
 pub mod claims;
 pub mod clients;
+pub mod creates;
 pub mod crm_to_fno;
 pub mod echo;
 pub mod engine;
@@ -22,6 +24,7 @@ pub mod read;
 pub mod renewals;
 pub mod rules;
 pub mod scheduler;
+pub mod updates;
 pub mod worker;
 pub mod write_back;
 

@@ -5,27 +5,25 @@
 //! order was already sent, even after a crash before the link was saved.
 
 use super::logger::steps::{ENTITLEMENT_STEP, LINE_STEP};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::lines::{build_line, LineRefused};
 use super::order_links::{
-    line_link, order_link, queue_line_write_back, queue_write_back, save_line_link, save_link,
+    line_link, order_link, queue_line_write_back, queue_write_back, save_line_link,
 };
-use super::pass::{fingerprint, Pass, FNO_COMPONENT, SALESFORCE_COMPONENT};
+use super::pass::{fingerprint, Pass, SALESFORCE_COMPONENT};
 use super::plan::PendingCreate;
 use super::renewals;
 use super::rules;
+use super::updates;
 use crate::domain::mapping::SfObject;
 use crate::error::Result;
-use crate::fno::operations::CREATE_SIMPLE_ENTITLEMENT;
 use crate::fno::{
-    ChannelPartner, CreatedEntitlement, CreatedLine, EntitlementUpdate, LineItemQuery,
-    LineItemUpdate, NewEntitlement, NewLineItem,
+    ChannelPartner, CreatedEntitlement, CreatedLine, LineItemQuery, NewEntitlement, NewLineItem,
 };
-use crate::fno::{FnoError, MAX_WRITE_RECORDS};
 use crate::salesforce::{fields, SalesOrder, SfRecord};
-use crate::store::links::{self, LinkRecord};
+use crate::store::links::{self};
 
 /// FNO's tier key of distributors (the partner that sold to the end customer).
 pub const PARTNER_TIER: &str = "bo.constants.partnertiernames.tier1";
@@ -167,7 +165,7 @@ pub async fn sync_order(
 }
 
 /// Counts an order and its lines done and queues its write-back.
-async fn finish_order(
+pub(super) async fn finish_order(
     pass: &mut Pass<'_>,
     order: &SalesOrder,
     lines: usize,
@@ -189,88 +187,6 @@ async fn finish_order(
 enum Sent {
     Done(Option<String>),
     Create(String, String),
-}
-
-/// The entitlements round of a page: records the intent of every new
-/// entitlement in one statement, then creates them in calls of 25 with their
-/// lines, taking the entitlement and activation IDs from FNO's answers. A
-/// refused entitlement fails alone, with FNO's reason; a call that fails as a
-/// whole fails its entitlements, whose intents make the next run look them up
-/// by order before it creates them again.
-pub async fn create_pending(pass: &mut Pass<'_>) -> Result<()> {
-    let pending = std::mem::take(&mut pass.pending_creates);
-    if pending.is_empty() {
-        return Ok(());
-    }
-    let intents: Vec<LinkRecord> = pending
-        .iter()
-        .map(|p| order_link(&p.order.opportunity, "", &p.print))
-        .collect();
-    links::save_links(&pass.ctx.pool, &intents).await?;
-    for chunk in pending.chunks(MAX_WRITE_RECORDS) {
-        create_chunk(pass, chunk).await?;
-    }
-    Ok(())
-}
-
-/// Creates up to 25 entitlements in one call. When the call fails with a
-/// transient error, the orders are looked up in FNO (the answer may have been
-/// lost after FNO made them) and only those FNO lacks are sent again.
-async fn create_chunk(pass: &mut Pass<'_>, chunk: &[PendingCreate]) -> Result<()> {
-    let fno = pass.fno.clone();
-    let mut todo: Vec<usize> = (0..chunk.len()).collect();
-    let mut attempt = 1;
-    while !todo.is_empty() {
-        let entitlements: Vec<NewEntitlement> =
-            todo.iter().map(|&i| chunk[i].entitlement.clone()).collect();
-        let orders: Vec<String> = todo
-            .iter()
-            .map(|&i| chunk[i].order.opportunity.id.clone())
-            .collect();
-        links::stamp_intents(&pass.ctx.pool, "Opportunity", &orders).await?;
-        let error = match fno.create_entitlements(&entitlements).await {
-            Ok(outcome) => {
-                for failure in outcome.failed {
-                    let Some(item) = todo.get(failure.index).map(|&i| &chunk[i]) else {
-                        continue;
-                    };
-                    let error = FnoError::Rejected {
-                        operation: CREATE_SIMPLE_ENTITLEMENT.name,
-                        reason: failure.reason,
-                    };
-                    fail_created(pass, item, &error).await?;
-                }
-                for created in outcome.succeeded {
-                    if let Some(item) = todo.get(created.index).map(|&i| &chunk[i]) {
-                        finish_created(pass, item, &created).await?;
-                    }
-                }
-                return Ok(());
-            }
-            Err(error) => error,
-        };
-        let uncertain = error.may_still_land().then(|| error.to_string());
-        if let Err(error) = pass.retry.wait_or_give_up(error, &mut attempt).await {
-            for &i in &todo {
-                fail_created(pass, &chunk[i], &error).await?;
-            }
-            return Ok(());
-        }
-        let mut still = Vec::new();
-        for i in todo {
-            let query = LineItemQuery::by_order(&chunk[i].order.opportunity.id, None);
-            let found = pass.retry.run(|| fno.find_line_items(&query)).await;
-            match (found.map(adopted), &uncertain) {
-                (Ok(Some(created)), _) => finish_created(pass, &chunk[i], &created).await?,
-                (Ok(None), None) => still.push(i),
-                (Ok(None), Some(reason)) => defer_created(pass, &chunk[i], reason).await?,
-                // Without an answer FNO may hold it or not: never send it blind.
-                (Err(error), _) => defer_created(pass, &chunk[i], &error.to_string()).await?,
-            }
-        }
-        todo = still;
-    }
-    Ok(())
 }
 
 /// Waits until the order's intent is older than a create can be in flight
@@ -298,61 +214,9 @@ async fn wait_out_in_flight(pass: &mut Pass<'_>, order: &str) -> Result<bool> {
     Ok(!pass.is_cancelled())
 }
 
-/// Logs and counts an entitlement whose create call got no answer and that
-/// FNO does not show yet (or that could not be looked up): the call may
-/// still land, so it is not sent again in this run. Its intent stays, and
-/// the next run looks the order up before it creates it.
-async fn defer_created(pass: &mut Pass<'_>, item: &PendingCreate, reason: &str) -> Result<()> {
-    let note = format!(
-        "FNO did not answer the create call ({reason}) and does not show the entitlement yet; \
-         it may still create it, so this run does not send it again: the next run looks the \
-         order up in FNO and adopts or creates it. sent: {}",
-        item.sent
-    );
-    pass.failed_step(
-        ENTITLEMENT_STEP,
-        &item.order.opportunity.id,
-        FNO_COMPONENT,
-        reason.to_string(),
-        note,
-    )
-    .await?;
-    finish_order(pass, &item.order, item.lines.len(), None).await
-}
-
-/// Records, logs and counts an entitlement FNO created.
-async fn finish_created(
-    pass: &mut Pass<'_>,
-    item: &PendingCreate,
-    created: &CreatedEntitlement,
-) -> Result<()> {
-    let opportunity = &item.order.opportunity;
-    record_created(pass, opportunity, created, &item.lines, &item.print).await?;
-    pass.completed(
-        ENTITLEMENT_STEP,
-        &opportunity.id,
-        format!("created {} ({})", created.entitlement_id, item.sent),
-    )
-    .await?;
-    let id = Some(created.entitlement_id.clone());
-    finish_order(pass, &item.order, item.lines.len(), id).await
-}
-
-/// Logs and counts an entitlement FNO did not create.
-async fn fail_created(pass: &mut Pass<'_>, item: &PendingCreate, error: &FnoError) -> Result<()> {
-    pass.fno_failure(
-        ENTITLEMENT_STEP,
-        &item.order.opportunity.id,
-        error,
-        &item.sent,
-    )
-    .await?;
-    finish_order(pass, &item.order, item.lines.len(), None).await
-}
-
 /// Saves the links of a created entitlement and its lines, and notes its
 /// lines' activation IDs and copies for the write-back.
-async fn record_created(
+pub(super) async fn record_created(
     pass: &mut Pass<'_>,
     opportunity: &SfRecord,
     created: &CreatedEntitlement,
@@ -436,7 +300,7 @@ async fn send_entitlement(
             .await?;
             return Ok(Sent::Done(Some(link.fno_id.clone())));
         }
-        return update_entitlement(
+        return updates::update_entitlement(
             pass,
             opportunity,
             &link.fno_id,
@@ -472,7 +336,7 @@ async fn send_entitlement(
                 save_line_link(pass, sf_line, &line.activation_id, parent, "").await?;
             }
         }
-        return update_entitlement(
+        return updates::update_entitlement(
             pass,
             opportunity,
             &entitlement_id,
@@ -521,7 +385,7 @@ async fn send_entitlement(
 }
 
 /// Turns the lines FNO already has for an order into the answer of a create.
-fn adopted(found: Vec<crate::fno::LineItemRecord>) -> Option<CreatedEntitlement> {
+pub(super) fn adopted(found: Vec<crate::fno::LineItemRecord>) -> Option<CreatedEntitlement> {
     let entitlement_id = found.iter().find_map(|l| l.entitlement_id.clone())?;
     let lines = found
         .into_iter()
@@ -540,113 +404,4 @@ fn adopted(found: Vec<crate::fno::LineItemRecord>) -> Option<CreatedEntitlement>
         unique_id: None,
         lines,
     })
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn update_entitlement(
-    pass: &mut Pass<'_>,
-    opportunity: &SfRecord,
-    entitlement_id: &str,
-    entitlement: &NewEntitlement,
-    lines: &[(String, NewLineItem)],
-    print: &str,
-    sent: &str,
-) -> Result<Option<String>> {
-    let fno = pass.fno.clone();
-    let header = EntitlementUpdate {
-        entitlement_id: entitlement_id.to_string(),
-        description: entitlement.description.clone(),
-        sold_to: entitlement.sold_to.clone(),
-        ship_to_email: entitlement.ship_to_email.clone(),
-        ship_to_address: entitlement.ship_to_address.clone(),
-        channel_partners: None,
-        attributes: entitlement.attributes.clone(),
-    };
-    let line_ids: Vec<String> = lines.iter().map(|(id, _)| id.clone()).collect();
-    let line_links: HashMap<String, LinkRecord> =
-        links::get_links(&pass.ctx.pool, "OpportunityLineItem", &line_ids)
-            .await?
-            .into_iter()
-            .map(|(link, _)| (link.salesforce_id.clone(), link))
-            .collect();
-    let mut result = pass.retry.run(|| fno.update_entitlement(&header)).await;
-    let mut sent_lines = Vec::new();
-    for (sf_line, new_line) in lines {
-        if result.is_err() {
-            break;
-        }
-        let link = line_links.get(sf_line).filter(|l| !l.fno_id.is_empty());
-        match send_line(pass, entitlement_id, (sf_line, new_line), link).await {
-            Ok(saved) => sent_lines.extend(saved),
-            Err(error) => result = Err(error),
-        }
-    }
-    links::save_links(&pass.ctx.pool, &sent_lines).await?;
-    if result.is_ok() && entitlement.state == crate::fno::EntitlementState::Deployed {
-        result = pass
-            .retry
-            .run(|| fno.set_entitlement_state(entitlement_id, entitlement.state))
-            .await;
-    }
-    match result {
-        Ok(()) => {
-            save_link(pass, opportunity, entitlement_id, print).await?;
-            pass.completed(
-                ENTITLEMENT_STEP,
-                &opportunity.id,
-                format!("updated {entitlement_id} ({sent})"),
-            )
-            .await?;
-            Ok(Some(entitlement_id.to_string()))
-        }
-        Err(error) => {
-            pass.fno_failure(ENTITLEMENT_STEP, &opportunity.id, &error, sent)
-                .await?;
-            Ok(None)
-        }
-    }
-}
-
-/// Updates a line that FNO has (its stored `link`), or adds it; unchanged
-/// lines are not sent. Returns the line's link to save once it was sent.
-async fn send_line(
-    pass: &Pass<'_>,
-    entitlement_id: &str,
-    (sf_line, line): (&str, &NewLineItem),
-    link: Option<&LinkRecord>,
-) -> Result<Option<LinkRecord>, FnoError> {
-    let print = fingerprint(line);
-    let fno = &pass.fno;
-    match link {
-        Some(link) if link.fingerprint == print => Ok(None),
-        Some(link) => {
-            let update = LineItemUpdate {
-                entitlement_id: entitlement_id.to_string(),
-                activation_id: link.fno_id.clone(),
-                description: line.description.clone(),
-                part_number: Some(line.part_number.clone()),
-                order_id: line.order_id.clone(),
-                order_line_number: line.order_line_number.clone(),
-                number_of_copies: Some(line.number_of_copies),
-                start: Some(line.start),
-                expiration: Some(line.expiration),
-                attributes: line.attributes.clone(),
-            };
-            pass.retry.run(|| fno.update_line_item(&update)).await?;
-            Ok(Some(line_link(
-                sf_line,
-                &link.fno_id,
-                entitlement_id,
-                &print,
-            )))
-        }
-        None => {
-            let created = fno
-                .add_line_items(entitlement_id, std::slice::from_ref(line), false)
-                .await?;
-            Ok(created.first().map(|created_line| {
-                line_link(sf_line, &created_line.activation_id, entitlement_id, &print)
-            }))
-        }
-    }
 }

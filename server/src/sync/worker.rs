@@ -154,8 +154,9 @@ async fn taken_over(ctx: &SyncContext, run: &Run) -> Result<Outcome> {
 }
 
 /// Renews the run's lease every third of its length until the run ends;
-/// when another worker has claimed the run, stops it (`stop`) and waits for
-/// it to wind down. A failed renewal (the database away) is tried again at
+/// when an operator cancelled the run or another worker has claimed it,
+/// stops it (`stop`, which also ends any wait of the run) and waits for it
+/// to wind down. A failed renewal (the database away) is tried again at
 /// the next beat.
 async fn heartbeat(
     ctx: &SyncContext,
@@ -169,7 +170,11 @@ async fn heartbeat(
             _ = tokio::time::sleep(beat) => {}
         }
         match runs::renew_lease(&ctx.pool, lease, ctx.lease.as_secs_f64()).await {
-            Ok(()) => {}
+            Ok(false) => {}
+            Ok(true) => {
+                tracing::info!(run_id = %lease.run_id, "an operator cancelled the run; stopping it");
+                stop.cancel();
+            }
             Err(Error::LeaseLost { .. }) => {
                 tracing::warn!(run_id = %lease.run_id, "the run's lease was lost to another worker; stopping it");
                 stop.cancel();

@@ -1,0 +1,148 @@
+//! The entitlements round of a page: every new entitlement the page's
+//! accounts planned, created in calls of 25 with their lines, the IDs taken
+//! from FNO's answers. A create whose answer was lost is looked up by its
+//! order before it is sent again, never sent blind.
+
+use super::logger::steps::ENTITLEMENT_STEP;
+use super::order_links::order_link;
+use super::orders::{adopted, finish_order, record_created};
+use super::pass::{Pass, FNO_COMPONENT};
+use super::plan::PendingCreate;
+use crate::error::Result;
+use crate::fno::operations::CREATE_SIMPLE_ENTITLEMENT;
+use crate::fno::{CreatedEntitlement, FnoError, LineItemQuery, NewEntitlement, MAX_WRITE_RECORDS};
+use crate::store::links::{self, LinkRecord};
+
+/// The entitlements round of a page: records the intent of every new
+/// entitlement in one statement, then creates them in calls of 25 with their
+/// lines, taking the entitlement and activation IDs from FNO's answers. A
+/// refused entitlement fails alone, with FNO's reason; a call that fails as a
+/// whole fails its entitlements, whose intents make the next run look them up
+/// by order before it creates them again.
+pub async fn create_pending(pass: &mut Pass<'_>) -> Result<()> {
+    let pending = std::mem::take(&mut pass.pending_creates);
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let intents: Vec<LinkRecord> = pending
+        .iter()
+        .map(|p| order_link(&p.order.opportunity, "", &p.print))
+        .collect();
+    links::save_links(&pass.ctx.pool, &intents).await?;
+    for chunk in pending.chunks(MAX_WRITE_RECORDS) {
+        create_chunk(pass, chunk).await?;
+    }
+    Ok(())
+}
+
+/// Creates up to 25 entitlements in one call. When the call fails with a
+/// transient error, the orders are looked up in FNO (the answer may have been
+/// lost after FNO made them) and only those FNO lacks are sent again.
+async fn create_chunk(pass: &mut Pass<'_>, chunk: &[PendingCreate]) -> Result<()> {
+    let fno = pass.fno.clone();
+    let mut todo: Vec<usize> = (0..chunk.len()).collect();
+    let mut attempt = 1;
+    while !todo.is_empty() {
+        let entitlements: Vec<NewEntitlement> =
+            todo.iter().map(|&i| chunk[i].entitlement.clone()).collect();
+        let orders: Vec<String> = todo
+            .iter()
+            .map(|&i| chunk[i].order.opportunity.id.clone())
+            .collect();
+        links::stamp_intents(&pass.ctx.pool, "Opportunity", &orders).await?;
+        let error = match fno.create_entitlements(&entitlements).await {
+            Ok(outcome) => {
+                for failure in outcome.failed {
+                    let Some(item) = todo.get(failure.index).map(|&i| &chunk[i]) else {
+                        continue;
+                    };
+                    let error = FnoError::Rejected {
+                        operation: CREATE_SIMPLE_ENTITLEMENT.name,
+                        reason: failure.reason,
+                    };
+                    fail_created(pass, item, &error).await?;
+                }
+                for created in outcome.succeeded {
+                    if let Some(item) = todo.get(created.index).map(|&i| &chunk[i]) {
+                        finish_created(pass, item, &created).await?;
+                    }
+                }
+                return Ok(());
+            }
+            Err(error) => error,
+        };
+        let uncertain = error.may_still_land().then(|| error.to_string());
+        if let Err(error) = pass.retry.wait_or_give_up(error, &mut attempt).await {
+            for &i in &todo {
+                fail_created(pass, &chunk[i], &error).await?;
+            }
+            return Ok(());
+        }
+        let mut still = Vec::new();
+        for i in todo {
+            let query = LineItemQuery::by_order(&chunk[i].order.opportunity.id, None);
+            let found = pass.retry.run(|| fno.find_line_items(&query)).await;
+            match (found.map(adopted), &uncertain) {
+                (Ok(Some(created)), _) => finish_created(pass, &chunk[i], &created).await?,
+                (Ok(None), None) => still.push(i),
+                (Ok(None), Some(reason)) => defer_created(pass, &chunk[i], reason).await?,
+                // Without an answer FNO may hold it or not: never send it blind.
+                (Err(error), _) => defer_created(pass, &chunk[i], &error.to_string()).await?,
+            }
+        }
+        todo = still;
+    }
+    Ok(())
+}
+
+/// Logs and counts an entitlement whose create call got no answer and that
+/// FNO does not show yet (or that could not be looked up): the call may
+/// still land, so it is not sent again in this run. Its intent stays, and
+/// the next run looks the order up before it creates it.
+async fn defer_created(pass: &mut Pass<'_>, item: &PendingCreate, reason: &str) -> Result<()> {
+    let note = format!(
+        "FNO did not answer the create call ({reason}) and does not show the entitlement yet; \
+         it may still create it, so this run does not send it again: the next run looks the \
+         order up in FNO and adopts or creates it. sent: {}",
+        item.sent
+    );
+    pass.failed_step(
+        ENTITLEMENT_STEP,
+        &item.order.opportunity.id,
+        FNO_COMPONENT,
+        reason.to_string(),
+        note,
+    )
+    .await?;
+    finish_order(pass, &item.order, item.lines.len(), None).await
+}
+
+/// Records, logs and counts an entitlement FNO created.
+async fn finish_created(
+    pass: &mut Pass<'_>,
+    item: &PendingCreate,
+    created: &CreatedEntitlement,
+) -> Result<()> {
+    let opportunity = &item.order.opportunity;
+    record_created(pass, opportunity, created, &item.lines, &item.print).await?;
+    pass.completed(
+        ENTITLEMENT_STEP,
+        &opportunity.id,
+        format!("created {} ({})", created.entitlement_id, item.sent),
+    )
+    .await?;
+    let id = Some(created.entitlement_id.clone());
+    finish_order(pass, &item.order, item.lines.len(), id).await
+}
+
+/// Logs and counts an entitlement FNO did not create.
+async fn fail_created(pass: &mut Pass<'_>, item: &PendingCreate, error: &FnoError) -> Result<()> {
+    pass.fno_failure(
+        ENTITLEMENT_STEP,
+        &item.order.opportunity.id,
+        error,
+        &item.sent,
+    )
+    .await?;
+    finish_order(pass, &item.order, item.lines.len(), None).await
+}
