@@ -30,6 +30,7 @@ mod secrets;
 mod sync_batch;
 mod sync_checkpoints;
 mod sync_crash;
+mod sync_crash_points;
 mod sync_faults;
 mod sync_flow;
 mod sync_preconditions;

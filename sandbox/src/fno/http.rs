@@ -25,10 +25,23 @@ const XML_CONTENT_TYPE: &str = "text/xml; charset=utf-8";
 pub const INVALID_REQUEST: &str = "invalidRequest";
 const SERVICES_PREFIX: &str = "/flexnet/services/";
 
-/// Handles `POST /flexnet/services/{*path}`.
+/// Handles `POST /flexnet/services/{*path}`. A call runs to its end even
+/// when the client leaves before the answer, as on a real server: a create
+/// held at a gate while its caller died still takes effect once let go.
 pub async fn post_service(
     State(shared): State<Arc<Shared>>,
     Path(path): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    tokio::spawn(serve_post(shared, path, headers, body))
+        .await
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+async fn serve_post(
+    shared: Arc<Shared>,
+    path: String,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {

@@ -73,8 +73,16 @@ impl IntoResponse for Reply {
 /// Message of `INVALID_SESSION_ID`.
 pub const SESSION_EXPIRED: &str = "Session expired or invalid";
 
-/// The REST gate (an axum middleware on the data routes).
-pub async fn gate(State(app): State<App>, mut request: Request, next: Next) -> Response {
+/// The REST gate (an axum middleware on the data routes). A call runs to
+/// its end even when the client leaves before the answer, as on a real
+/// server: a write held at a gate while its caller died still lands.
+pub async fn gate(State(app): State<App>, request: Request, next: Next) -> Response {
+    tokio::spawn(serve_gated(app, request, next))
+        .await
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+async fn serve_gated(app: App, mut request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()

@@ -211,6 +211,9 @@ async fn sync_claimed(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flow
         let (synced, finished) = sync_accounts(pass, pending, reads, &fno_accounts).await?;
         creates::create_pending(pass).await?;
         let written = read_orders.accounts_written_back(&pass.write_back);
+        // What FNO took is logged before the write-back: a run that dies
+        // while Salesforce is written keeps the logs of its FNO writes.
+        pass.logger.flush().await?;
         write_back::send(pass).await?;
         pass.flush().await?;
         run_accounts::mark_accounts_done(&pass.ctx.pool, &pass.run.lease(), &synced).await?;
