@@ -426,3 +426,63 @@ async fn wait_not_serving(health: &mut tonic::Streaming<tonic_health::pb::Health
         "the server reports NOT_SERVING once stopping"
     );
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_line_changed_alone_is_found_by_its_own_change_and_synced(pool: PgPool) {
+    // Arrange: an account synced by the run of the 14th.
+    let app = TestApp::spawn(pool).await;
+    app.connect_sandboxes().await;
+    app.submit_license().await;
+    let account = seed_stamped(&app, "Line Change Corp", "2026-01-14T12:00:00.000+0000");
+    let operator = app.operator().await;
+    let first = watch_until_end(
+        &operator,
+        start_immediate(&operator, one_day("2026-01-14")).await,
+    )
+    .await;
+    let line_id = app
+        .salesforce
+        .find("OpportunityLineItem", "Quantity", &json!(2.0))
+        .first()
+        .and_then(|line| line["Id"].as_str().map(str::to_string))
+        .expect("the seeded line");
+
+    // Act: on the 15th a person changes only the line's quantity.
+    app.salesforce
+        .update("OpportunityLineItem", &line_id, json!({ "Quantity": 7 }))
+        .expect("change the quantity");
+    app.salesforce
+        .set_field(
+            "OpportunityLineItem",
+            &line_id,
+            "SystemModstamp",
+            json!("2026-01-15T09:00:00.000+0000"),
+        )
+        .expect("stamp");
+    let second = watch_until_end(
+        &operator,
+        start_immediate(&operator, one_day("2026-01-15")).await,
+    )
+    .await;
+
+    // Assert
+    assert_completed(&first, "1 account(s) changed");
+    assert_completed(&second, "1 account(s) changed");
+    assert_eq!(
+        account_syncs(&operator, &second.run_id).await.get(&account),
+        Some(&1)
+    );
+    let line = app
+        .salesforce
+        .record("OpportunityLineItem", &line_id)
+        .expect("line");
+    let activation_id = line[sf::ACTIVATION_ID].as_str().expect("activation id");
+    let copies = app.fno.store().read(|s| {
+        s.entitlements
+            .iter()
+            .flat_map(|e| e.line_items.iter())
+            .find(|l| l.activation_id == activation_id)
+            .map(|l| l.number_of_copies)
+    });
+    assert_eq!(copies, Some(7), "FNO has the line's new quantity");
+}

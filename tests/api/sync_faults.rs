@@ -219,7 +219,7 @@ async fn oversized_and_deeply_nested_answers_fail_their_call_cleanly(pool: PgPoo
     };
 
     // Act: FNO answers every account creation too large, then nested too deep;
-    // then Salesforce answers its queries too large.
+    // then Salesforce answers its reads (one composite call of queries) too large.
     app.fno.faults().set(fault(FaultSettings {
         oversized_next: 10,
         ..Default::default()
@@ -233,7 +233,7 @@ async fn oversized_and_deeply_nested_answers_fail_their_call_cleanly(pool: PgPoo
     app.fno.faults().set(FaultSettings::default());
     app.salesforce.set_faults(FaultSettings {
         oversized_next: 10,
-        operation_filter: "query".into(),
+        operation_filter: "composite".into(),
         ..Default::default()
     });
     let unread = sync_and_wait(&operator, &account).await;

@@ -43,18 +43,19 @@ async fn an_account_with_3_contacts_5_orders_and_20_lines_takes_few_api_calls(po
     let sf_calls: u64 = app.salesforce.call_counts().values().sum();
     let fno_calls: u64 = app.fno.counts().values().sum();
     assert_eq!(
-        app.salesforce.call_count("query"),
-        2,
-        "account with contacts, orders with lines"
+        app.salesforce.call_count("composite"),
+        1,
+        "one composite call of two queries: account with contacts, orders with lines"
     );
+    assert_eq!(app.salesforce.call_count("query"), 0);
     assert_eq!(
         app.salesforce.call_count("composite.sobjects"),
         1,
         "one write-back call for 26 records"
     );
     assert!(
-        sf_calls <= 4,
-        "Salesforce calls: {:?}",
+        sf_calls <= 3,
+        "Salesforce calls (log-in, read, write-back): {:?}",
         app.salesforce.call_counts()
     );
     // One create call for the account, one for its users and one for its

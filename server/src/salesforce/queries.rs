@@ -190,39 +190,72 @@ pub fn products_soql(ids: Option<&[String]>) -> Result<Soql, SalesforceError> {
 }
 
 impl SalesforceClient {
-    /// Reads accounts with their contacts, one call per 200 accounts (and
+    /// Reads accounts with their contacts, one query per 200 accounts (and
     /// per 2,000 rows); accounts that do not exist are not in the answer.
     pub async fn read_accounts_with_contacts(
         &self,
         account_ids: &[String],
         extra: &ExtraFields,
     ) -> Result<Vec<AccountWithContacts>, SalesforceError> {
-        let mut accounts = Vec::with_capacity(account_ids.len());
-        for chunk in account_ids.chunks(MAX_IDS_PER_QUERY) {
-            let soql = accounts_with_contacts_soql(chunk, extra)?;
-            for record in self.query(&soql).await? {
-                accounts.push(AccountWithContacts::from_json(&record)?);
-            }
-        }
+        let (accounts, _) = self
+            .read_accounts_and_orders(account_ids, None, extra)
+            .await?;
         Ok(accounts)
     }
 
     /// Reads the opportunities in `stages` of the accounts, with their line
-    /// items and products: one call per 200 accounts (and per 2,000 rows).
+    /// items and products: one query per 200 accounts (and per 2,000 rows).
     pub async fn read_sales_orders(
         &self,
         account_ids: &[String],
         stages: &[String],
         extra: &ExtraFields,
     ) -> Result<Vec<SalesOrder>, SalesforceError> {
-        let mut orders = Vec::new();
-        for chunk in account_ids.chunks(MAX_IDS_PER_QUERY) {
-            let soql = sales_orders_soql(chunk, stages, extra)?;
-            for record in self.query(&soql).await? {
-                orders.push(SalesOrder::from_json(&record)?);
+        let soqls = account_ids
+            .chunks(MAX_IDS_PER_QUERY)
+            .map(|chunk| sales_orders_soql(chunk, stages, extra))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.query_many(&soqls)
+            .await?
+            .iter()
+            .flatten()
+            .map(SalesOrder::from_json)
+            .collect()
+    }
+
+    /// Reads the accounts with their contacts and, when `stages` are given,
+    /// their opportunities in those stages with line items and products:
+    /// one query of each kind per 200 accounts, up to five queries in one
+    /// `composite` call.
+    pub async fn read_accounts_and_orders(
+        &self,
+        account_ids: &[String],
+        stages: Option<&[String]>,
+        extra: &ExtraFields,
+    ) -> Result<(Vec<AccountWithContacts>, Vec<SalesOrder>), SalesforceError> {
+        let chunks: Vec<&[String]> = account_ids.chunks(MAX_IDS_PER_QUERY).collect();
+        let mut soqls = chunks
+            .iter()
+            .map(|chunk| accounts_with_contacts_soql(chunk, extra))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(stages) = stages {
+            for chunk in &chunks {
+                soqls.push(sales_orders_soql(chunk, stages, extra)?);
             }
         }
-        Ok(orders)
+        let results = self.query_many(&soqls).await?;
+        let (account_results, order_results) = results.split_at(chunks.len());
+        let accounts = account_results
+            .iter()
+            .flatten()
+            .map(AccountWithContacts::from_json)
+            .collect::<Result<Vec<_>, _>>()?;
+        let orders = order_results
+            .iter()
+            .flatten()
+            .map(SalesOrder::from_json)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((accounts, orders))
     }
 
     /// Reads products: all of them, or the given ids in chunks of 200 per call.

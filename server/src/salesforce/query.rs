@@ -16,6 +16,10 @@ use super::soql::Soql;
 pub const QUERY_OPTIONS_HEADER: &str = "Sforce-Query-Options";
 const QUERY: &str = "query";
 const QUERY_MORE: &str = "query.more";
+const COMPOSITE_QUERY: &str = "composite.query";
+/// Most queries one `composite` call may carry (Salesforce allows five
+/// sObject Collections or query subrequests per call).
+pub const MAX_COMPOSITE_QUERIES: usize = 5;
 
 /// One page of a query result.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -114,6 +118,95 @@ impl SalesforceClient {
             };
             Ok(Some((page, next)))
         })
+    }
+
+    /// Runs several queries and returns every record of each, in order: up
+    /// to [`MAX_COMPOSITE_QUERIES`] travel in one `composite` call (one API
+    /// request), then each result's further pages are fetched as usual. A
+    /// query Salesforce refused fails the whole read with its error.
+    pub async fn query_many(&self, soqls: &[Soql]) -> Result<Vec<Vec<Value>>, SalesforceError> {
+        let options = QueryOptions::default();
+        let mut results = Vec::with_capacity(soqls.len());
+        for group in soqls.chunks(MAX_COMPOSITE_QUERIES) {
+            if let [soql] = group {
+                results.push(self.query(soql).await?);
+                continue;
+            }
+            for first in self.composite_first_pages(group).await? {
+                let mut page = first;
+                let mut records = Vec::new();
+                loop {
+                    for record in &mut page.records {
+                        self.complete_children(record, &options).await?;
+                    }
+                    records.append(&mut page.records);
+                    match (page.done, page.next_records_url.take()) {
+                        (false, Some(url)) => page = self.query_more(&url, &options).await?,
+                        _ => break,
+                    }
+                }
+                results.push(records);
+            }
+        }
+        Ok(results)
+    }
+
+    /// Sends up to five queries as the subrequests of one `composite` call
+    /// and returns the first page of each.
+    async fn composite_first_pages(
+        &self,
+        soqls: &[Soql],
+    ) -> Result<Vec<QueryPage>, SalesforceError> {
+        let version = &self.config().api_version;
+        let subrequests: Vec<Value> = soqls
+            .iter()
+            .enumerate()
+            .map(|(index, soql)| {
+                let q: String =
+                    url::form_urlencoded::byte_serialize(soql.as_str().as_bytes()).collect();
+                serde_json::json!({
+                    "method": "GET",
+                    "url": format!("/services/data/v{version}/query?q={q}"),
+                    "referenceId": format!("query{index}"),
+                })
+            })
+            .collect();
+        let request = ApiRequest::new(
+            COMPOSITE_QUERY,
+            reqwest::Method::POST,
+            Target::Data("composite".into()),
+        )
+        .json(serde_json::json!({ "allOrNone": false, "compositeRequest": subrequests }));
+        let body = self
+            .call(request, true)
+            .await?
+            .ok_or_else(|| SalesforceError::decode(COMPOSITE_QUERY, "empty answer"))?;
+        let responses = body
+            .get("compositeResponse")
+            .and_then(Value::as_array)
+            .filter(|responses| responses.len() == soqls.len())
+            .ok_or_else(|| {
+                SalesforceError::decode(COMPOSITE_QUERY, "no compositeResponse per subrequest")
+            })?;
+        responses
+            .iter()
+            .map(|response| {
+                let status = response
+                    .get("httpStatusCode")
+                    .and_then(Value::as_u64)
+                    .unwrap_or_default();
+                let body = response.get("body").cloned().unwrap_or(Value::Null);
+                if status == 200 {
+                    return QueryPage::from_json(body);
+                }
+                let status = u16::try_from(status).unwrap_or(500);
+                Err(SalesforceError::from_response(
+                    QUERY,
+                    status,
+                    body.to_string().as_bytes(),
+                ))
+            })
+            .collect()
     }
 
     /// Fetches the first page of `soql`.

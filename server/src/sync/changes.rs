@@ -128,12 +128,34 @@ pub async fn next_page(
     }
     // Records last changed by the integration user are the echo of a
     // write-back (see `echo`): what changed them is already synced.
-    if let Some(user) = pass.sf.user_id().await? {
+    let user = pass.sf.user_id().await?;
+    if let Some(user) = &user {
         terms.push(Condition::compare(
             "LastModifiedById",
             Operator::Ne,
             user.as_str(),
         ));
+    }
+    if phase == Phase::LineItems {
+        // The lines of an opportunity the opportunities phase read (changed
+        // in the window, not by the integration user) were synced with it.
+        let opportunity_stamp = "Opportunity.SystemModstamp";
+        let mut not_read = vec![Condition::compare(
+            opportunity_stamp,
+            Operator::Ge,
+            end_bound,
+        )];
+        if let Some(start) = window.start {
+            not_read.push(Condition::compare(opportunity_stamp, Operator::Lt, start));
+        }
+        if let Some(user) = &user {
+            not_read.push(Condition::compare(
+                "Opportunity.LastModifiedById",
+                Operator::Eq,
+                user.as_str(),
+            ));
+        }
+        terms.push(Condition::Or(not_read));
     }
     if let Some(after) = after {
         terms.push(Condition::Or(vec![

@@ -26,16 +26,13 @@ pub async fn read_accounts(
 ) -> std::result::Result<HashMap<String, AccountRead>, String> {
     let extra = pass.mappings.extra_fields();
     let stages = &pass.filters.pre_condition_stages;
-    let accounts = pass
+    let (accounts, orders) = pass
         .sf
-        .read_accounts_with_contacts(account_ids, &extra)
+        .read_accounts_and_orders(account_ids, Some(stages), &extra)
         .await
-        .map_err(|error| format!("cannot read the accounts from Salesforce: {error}"))?;
-    let orders = pass
-        .sf
-        .read_sales_orders(account_ids, stages, &extra)
-        .await
-        .map_err(|error| format!("cannot read the sales orders from Salesforce: {error}"))?;
+        .map_err(|error| {
+            format!("cannot read the accounts and sales orders from Salesforce: {error}")
+        })?;
     let mut reads: HashMap<String, AccountRead> = HashMap::new();
     for account in accounts {
         let id = account.account.id.clone();

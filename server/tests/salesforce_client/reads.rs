@@ -2,7 +2,9 @@
 //! pages and describe.
 
 use fnosync_server::salesforce::fields as f;
-use fnosync_server::salesforce::{ExtraFields, ProductFilter, QueryOptions, SoqlBuilder};
+use fnosync_server::salesforce::{
+    Condition, ExtraFields, Operator, ProductFilter, QueryOptions, SoqlBuilder,
+};
 use futures::TryStreamExt;
 use serde_json::json;
 use sqlx::PgPool;
@@ -180,4 +182,60 @@ async fn describe_finds_every_connector_field(pool: PgPool) {
         .expect("connector field");
     assert_eq!(entitlement_id.field_type, "string");
     assert_eq!(opportunity.missing(&["FNO__Nope__c"]), vec!["FNO__Nope__c"]);
+}
+
+#[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
+async fn several_queries_travel_five_to_a_composite_call_and_come_back_in_order(pool: PgPool) {
+    let h = Harness::start(pool).await;
+    let client = h.client();
+    let ids = h.insert_accounts("Packed", 7);
+    let soqls: Vec<_> = (0..7)
+        .map(|i| {
+            SoqlBuilder::select(["Id", "Name"])
+                .from("Account")
+                .filter(Condition::compare(
+                    "Name",
+                    Operator::Eq,
+                    format!("Packed-{i:04}").as_str(),
+                ))
+                .build()
+                .expect("soql")
+        })
+        .collect();
+    h.sandbox.reset_counts();
+
+    let results = client.query_many(&soqls).await.expect("queries");
+
+    assert_eq!(h.sandbox.call_count("composite"), 2, "five, then two");
+    assert_eq!(h.sandbox.call_count("query"), 0);
+    let found: Vec<&str> = results
+        .iter()
+        .map(|records| {
+            assert_eq!(records.len(), 1, "{records:?}");
+            records[0]["Id"].as_str().expect("id")
+        })
+        .collect();
+    assert_eq!(found, ids.iter().map(String::as_str).collect::<Vec<_>>());
+}
+
+#[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
+async fn a_packed_query_salesforce_refuses_fails_the_read_with_its_error(pool: PgPool) {
+    let h = Harness::start(pool).await;
+    let client = h.client();
+    let good = SoqlBuilder::select(["Id"])
+        .from("Account")
+        .build()
+        .expect("soql");
+    let bad = SoqlBuilder::select(["Id", "NoSuchField__c"])
+        .from("Account")
+        .build()
+        .expect("soql");
+
+    let error = client
+        .query_many(&[good, bad])
+        .await
+        .expect_err("the bad query fails the read");
+
+    assert_eq!(error.error_code(), Some("INVALID_FIELD"), "{error}");
+    assert_eq!(h.sandbox.call_count("composite"), 1);
 }
