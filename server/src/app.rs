@@ -27,6 +27,7 @@ use crate::store::notifications::{Notifications, RUN_CHANNEL};
 use crate::store::retention::Retention;
 use crate::store::tx_logs::LOG_CHANNEL;
 use crate::store::{self, tokens};
+use crate::sync::clients::SalesforceSessions;
 use crate::sync::scheduler::run_scheduler;
 use crate::sync::worker::run_worker;
 use crate::sync::SyncContext;
@@ -48,6 +49,7 @@ pub struct App {
     retention: Retention,
     purge_interval: Duration,
     in_flight: Duration,
+    salesforce_sessions: SalesforceSessions,
 }
 
 impl App {
@@ -123,6 +125,7 @@ impl App {
             },
             purge_interval: Duration::from_secs(options.purge_interval_secs.max(1)),
             in_flight: Duration::from_secs(2 * options.http_timeout_secs + 5),
+            salesforce_sessions: SalesforceSessions::default(),
         })
     }
 
@@ -148,6 +151,7 @@ impl App {
             concurrency: self.sync_concurrency,
             in_flight: self.in_flight,
             page_size: self.sync_page_size,
+            salesforce: self.salesforce_sessions.clone(),
         }
     }
 

@@ -284,3 +284,39 @@ async fn a_cancelled_run_stops_between_records(pool: PgPool) {
         "no entitlement after the cancel"
     );
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn runs_share_one_salesforce_session_until_the_connection_changes(pool: PgPool) {
+    // Arrange
+    let app = ready_app(pool).await;
+    let (account, _) = seed_simple(&app, "Session Corp");
+    let operator = app.operator().await;
+    app.salesforce.reset_counts();
+
+    // Act: two runs, then the connection is set again, then a third run.
+    let first = sync_and_wait(&operator, &account).await;
+    let second = sync_and_wait(&operator, &account).await;
+    let logins_before_change = app.salesforce.call_count("oauth.token");
+    app.admin()
+        .await
+        .admin()
+        .set_salesforce_connection(app.salesforce_connection())
+        .await
+        .expect("connection set again");
+    let verified_logins = app.salesforce.call_count("oauth.token") - logins_before_change;
+    let third = sync_and_wait(&operator, &account).await;
+
+    // Assert
+    for run in [&first, &second, &third] {
+        assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    }
+    assert_eq!(
+        logins_before_change, 1,
+        "the second run used the first's session"
+    );
+    assert_eq!(
+        app.salesforce.call_count("oauth.token") - logins_before_change - verified_logins,
+        1,
+        "a changed connection gets a new session"
+    );
+}

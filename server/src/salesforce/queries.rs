@@ -217,9 +217,9 @@ impl SalesforceClient {
             .collect::<Result<Vec<_>, _>>()?;
         self.query_many(&soqls)
             .await?
-            .iter()
+            .into_iter()
             .flatten()
-            .map(SalesOrder::from_json)
+            .map(|row| SalesOrder::from_json(&row))
             .collect()
     }
 
@@ -243,17 +243,17 @@ impl SalesforceClient {
                 soqls.push(sales_orders_soql(chunk, stages, extra)?);
             }
         }
-        let results = self.query_many(&soqls).await?;
-        let (account_results, order_results) = results.split_at(chunks.len());
-        let accounts = account_results
-            .iter()
+        // Each row is turned into its record and let go at once.
+        let mut results = self.query_many(&soqls).await?.into_iter();
+        let accounts = results
+            .by_ref()
+            .take(chunks.len())
             .flatten()
-            .map(AccountWithContacts::from_json)
+            .map(|row| AccountWithContacts::from_json(&row))
             .collect::<Result<Vec<_>, _>>()?;
-        let orders = order_results
-            .iter()
+        let orders = results
             .flatten()
-            .map(SalesOrder::from_json)
+            .map(|row| SalesOrder::from_json(&row))
             .collect::<Result<Vec<_>, _>>()?;
         Ok((accounts, orders))
     }

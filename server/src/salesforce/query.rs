@@ -177,25 +177,33 @@ impl SalesforceClient {
             Target::Data("composite".into()),
         )
         .json(serde_json::json!({ "allOrNone": false, "compositeRequest": subrequests }));
-        let body = self
+        let mut answer = self
             .call(request, true)
             .await?
             .ok_or_else(|| SalesforceError::decode(COMPOSITE_QUERY, "empty answer"))?;
-        let responses = body
-            .get("compositeResponse")
-            .and_then(Value::as_array)
-            .filter(|responses| responses.len() == soqls.len())
+        // The answer is taken apart, not copied: it holds five pages of rows.
+        let responses = answer
+            .get_mut("compositeResponse")
+            .map(Value::take)
+            .and_then(|responses| match responses {
+                Value::Array(responses) if responses.len() == soqls.len() => Some(responses),
+                _ => None,
+            })
             .ok_or_else(|| {
                 SalesforceError::decode(COMPOSITE_QUERY, "no compositeResponse per subrequest")
             })?;
+        drop(answer);
         responses
-            .iter()
-            .map(|response| {
+            .into_iter()
+            .map(|mut response| {
                 let status = response
                     .get("httpStatusCode")
                     .and_then(Value::as_u64)
                     .unwrap_or_default();
-                let body = response.get("body").cloned().unwrap_or(Value::Null);
+                let body = response
+                    .get_mut("body")
+                    .map(Value::take)
+                    .unwrap_or(Value::Null);
                 if status == 200 {
                     return QueryPage::from_json(body);
                 }

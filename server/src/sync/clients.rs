@@ -1,6 +1,9 @@
 //! Builds the FNO and Salesforce clients from the stored connections (secrets
 //! opened here and handed straight to the clients), and verifies credentials.
 
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde_json::Value;
 
@@ -10,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::fno::{FnoClient, FnoError};
 use crate::outbound::OutboundHttp;
 use crate::salesforce::{OAuthFlow, SalesforceClient, SalesforceConfig, SalesforceError};
-use crate::store::connections::{self, System};
+use crate::store::connections::{self, ConnectionRecord, System};
 
 /// The client's flow of a stored flow.
 fn oauth_flow(flow: SalesforceFlow) -> OAuthFlow {
@@ -112,11 +115,24 @@ pub async fn stored_salesforce_client(
     secret_box: &SecretBox,
     outbound: &OutboundHttp,
 ) -> Result<SalesforceClient> {
-    let record = connections::get_connection(pool, System::Salesforce)
+    let record = salesforce_connection(pool).await?;
+    salesforce_client_of(&record, pool, secret_box, outbound).await
+}
+
+async fn salesforce_connection(pool: &sqlx::PgPool) -> Result<ConnectionRecord> {
+    connections::get_connection(pool, System::Salesforce)
         .await?
         .ok_or_else(|| {
             Error::FailedPrecondition("the Salesforce connection is not configured".into())
-        })?;
+        })
+}
+
+async fn salesforce_client_of(
+    record: &ConnectionRecord,
+    pool: &sqlx::PgPool,
+    secret_box: &SecretBox,
+    outbound: &OutboundHttp,
+) -> Result<SalesforceClient> {
     let secrets = connections::open_secrets(pool, secret_box, System::Salesforce)
         .await?
         .unwrap_or_default();
@@ -128,6 +144,39 @@ pub async fn stored_salesforce_client(
         &secrets,
     );
     Ok(SalesforceClient::new(outbound.clone(), config))
+}
+
+/// The Salesforce client of the stored connection, kept by a process
+/// between its runs, so that one session (one log-in) serves them all; made
+/// anew when the connection is changed. An expired session is renewed by
+/// the client itself.
+#[derive(Clone, Default)]
+pub struct SalesforceSessions {
+    current: Arc<tokio::sync::Mutex<Option<KeptClient>>>,
+}
+
+/// A kept client with the change time of the connection it was made from.
+type KeptClient = (DateTime<Utc>, SalesforceClient);
+
+impl SalesforceSessions {
+    /// The client of the connection as stored now.
+    pub async fn client(
+        &self,
+        pool: &sqlx::PgPool,
+        secret_box: &SecretBox,
+        outbound: &OutboundHttp,
+    ) -> Result<SalesforceClient> {
+        let record = salesforce_connection(pool).await?;
+        let mut current = self.current.lock().await;
+        if let Some((stamp, client)) = current.as_ref() {
+            if *stamp == record.updated_at {
+                return Ok(client.clone());
+            }
+        }
+        let client = salesforce_client_of(&record, pool, secret_box, outbound).await?;
+        *current = Some((record.updated_at, client.clone()));
+        Ok(client)
+    }
 }
 
 /// Turns a failed FNO verification into the answer for the administrator.

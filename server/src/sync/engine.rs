@@ -3,7 +3,7 @@
 
 use tokio_util::sync::CancellationToken;
 
-use super::clients::{stored_fno_client, stored_salesforce_client, stored_secrets};
+use super::clients::{stored_fno_client, stored_secrets};
 use super::logger::RunLogger;
 use super::mapping::Mappings;
 use super::pass::{Pass, Progress};
@@ -14,7 +14,11 @@ use crate::store::filters;
 
 /// Carries out `run` until it ends or `shutdown` fires.
 pub async fn execute(ctx: &SyncContext, run: &Run, shutdown: &CancellationToken) -> Result<Ended> {
-    let sf = match stored_salesforce_client(&ctx.pool, &ctx.secret_box, &ctx.outbound).await {
+    let sf = match ctx
+        .salesforce
+        .client(&ctx.pool, &ctx.secret_box, &ctx.outbound)
+        .await
+    {
         Ok(client) => client,
         Err(error) => return Ok(Ended::failed(error.to_string())),
     };

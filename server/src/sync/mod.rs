@@ -64,4 +64,6 @@ pub struct SyncContext {
     pub in_flight: Duration,
     /// Changed records read per page (and per checkpoint).
     pub page_size: u32,
+    /// The process's Salesforce client, its session shared by the runs.
+    pub salesforce: clients::SalesforceSessions,
 }
