@@ -131,7 +131,7 @@ async fn main() -> anyhow::Result<()> {
 
     println!();
     println!(
-        "{:<22} {:>10} {:>10} {:>12} {:>12} {:>12} {:>10}",
+        "{:<22} {:>10} {:>10} {:>18} {:>18} {:>12} {:>10}",
         "run", "wall (s)", "orders/s", "SF calls", "FNO calls", "FNO writes", "state"
     );
     for (name, measured) in [
@@ -141,12 +141,20 @@ async fn main() -> anyhow::Result<()> {
     ] {
         let seconds = measured.wall.as_secs_f64();
         println!(
-            "{:<22} {:>10.1} {:>10.1} {:>12} {:>12} {:>12} {:>10}",
+            "{:<22} {:>10.1} {:>10.1} {:>18} {:>18} {:>12} {:>10}",
             name,
             seconds,
             orders / seconds,
-            format!("{:.2}/order", measured.salesforce_calls as f64 / orders),
-            format!("{:.2}/order", measured.fno_calls as f64 / orders),
+            format!(
+                "{} ({:.4}/order)",
+                measured.salesforce_calls,
+                measured.salesforce_calls as f64 / orders
+            ),
+            format!(
+                "{} ({:.3}/order)",
+                measured.fno_calls,
+                measured.fno_calls as f64 / orders
+            ),
             measured.fno_writes,
             state_name(&measured.run),
         );

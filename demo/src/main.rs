@@ -80,7 +80,10 @@ async fn main() -> anyhow::Result<()> {
         .context("the Salesforce sandbox has no SF-DemoAccount")?
         .to_string();
     println!("\n==> One-time sync of SF-DemoAccount ({account_id})");
+    salesforce.reset_counts();
+    fno.reset_counts();
     let run = report::sync_and_watch(&client, &account_id).await?;
+    report::print_calls(&salesforce.call_counts(), &fno.counts());
     report::print_outcome(&client, &run, &salesforce, &fno, &account_id).await?;
 
     let succeeded = run.state == proto::SyncRunState::Completed as i32;

@@ -168,3 +168,20 @@ pub fn print_how_to_connect(listen: &std::net::SocketAddr, token: &str, account_
         "grpcurl -plaintext -H 'authorization: Bearer {token}' -d '{{\"follow\": true}}' {listen} fnosync.v1.TransactionLogService/TailTransactionLogs"
     );
 }
+
+/// Prints the API calls the sync made on each side, by operation.
+pub fn print_calls(
+    salesforce: &std::collections::BTreeMap<String, u64>,
+    fno: &std::collections::BTreeMap<String, u64>,
+) {
+    let side = |counts: &std::collections::BTreeMap<String, u64>| {
+        let by_operation: Vec<String> = counts.iter().map(|(op, n)| format!("{op} {n}")).collect();
+        format!(
+            "{} ({})",
+            counts.values().sum::<u64>(),
+            by_operation.join(", ")
+        )
+    };
+    println!("Salesforce calls    {}", side(salesforce));
+    println!("FNO calls           {}", side(fno));
+}

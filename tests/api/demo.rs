@@ -47,4 +47,15 @@ async fn the_demo_runs_the_guide_example_and_reports_both_sides(pool: PgPool) {
             "{expected:?} missing from:\n{stdout}"
         );
     }
+    // The guide's one-time sync: at most four calls on each side, the
+    // Salesforce log-in included.
+    for side in ["Salesforce calls", "FNO calls"] {
+        let calls: u64 = stdout
+            .lines()
+            .find_map(|line| line.strip_prefix(side))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{side} missing from:\n{stdout}"));
+        assert!((1..=4).contains(&calls), "{side}: {calls}\n{stdout}");
+    }
 }

@@ -22,19 +22,36 @@ pub fn line_item_properties_query(ctx: &mut Ctx<'_>, body: &Element) -> String {
     let params = body.child("queryParams");
     let config = body.child("entitlementLineItemResponseConfig");
     let state: &FnoState = ctx.state;
-    let matching = state.entitlements.iter().flat_map(|entitlement| {
-        entitlement
-            .line_items
-            .iter()
-            .filter(move |line| line_matches(entitlement, line, params))
-            .map(move |line| (entitlement, line))
-    });
+    let candidates: Box<dyn Iterator<Item = (&Entitlement, &LineItem)>> = match exact_order(params)
+    {
+        // A look-up by order uses the index, as FNO's database would.
+        Some(order) => Box::new(state.lines_of_order(order).map(|(e, l)| {
+            let entitlement = &state.entitlements[e];
+            (entitlement, &entitlement.line_items[l])
+        })),
+        None => Box::new(state.entitlements.iter().flat_map(|entitlement| {
+            entitlement
+                .line_items
+                .iter()
+                .map(move |line| (entitlement, line))
+        })),
+    };
+    let matching = candidates.filter(|(entitlement, line)| line_matches(entitlement, line, params));
     let mut writer = XmlWriter::new();
     write_status(&mut writer, SUCCESS, None);
     for (entitlement, line) in ctx.page.take(matching) {
         write_properties(state, &mut writer, entitlement, line, config);
     }
     writer.finish()
+}
+
+/// The `orderId` asked for with `EQUALS` (or no search type), if any.
+fn exact_order(params: Option<&Element>) -> Option<&str> {
+    let query = params?.child("orderId")?;
+    match query.value("searchType").map(str::trim) {
+        Some("EQUALS") | None => query.text_of("value"),
+        Some(_) => None,
+    }
 }
 
 fn line_matches(entitlement: &Entitlement, line: &LineItem, params: Option<&Element>) -> bool {

@@ -2,7 +2,7 @@
 //! indexes by key, rebuilt after a seed is loaded. Identifier elements of the
 //! SOAP messages (`uniqueId` or `primaryKeys`) are resolved here.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -49,6 +49,25 @@ struct Indexes {
     part_numbers: HashMap<String, usize>,
     entitlements: HashMap<String, usize>,
     line_items: HashMap<String, (usize, usize)>,
+    /// Lines by their `orderId`, and the order each indexed line is under.
+    orders: HashMap<String, BTreeSet<(usize, usize)>>,
+    line_orders: HashMap<(usize, usize), String>,
+}
+
+impl Indexes {
+    /// Files the line at `at` under its order (and no longer under the one
+    /// it was filed under).
+    fn file_order(&mut self, at: (usize, usize), order_id: Option<&str>) {
+        if let Some(old) = self.line_orders.remove(&at) {
+            if let Some(lines) = self.orders.get_mut(&old) {
+                lines.remove(&at);
+            }
+        }
+        if let Some(order) = order_id {
+            self.orders.entry(order.to_string()).or_default().insert(at);
+            self.line_orders.insert(at, order.to_string());
+        }
+    }
 }
 
 /// First unique id handed out when a seed does not say.
@@ -80,6 +99,7 @@ impl FnoState {
                 index
                     .line_items
                     .insert(item.activation_id.clone(), (position, line));
+                index.file_order((position, line), item.order_id.as_deref());
             }
         }
         self.index = index;
@@ -213,6 +233,8 @@ impl FnoState {
             self.index
                 .line_items
                 .insert(item.activation_id.clone(), (position, line));
+            self.index
+                .file_order((position, line), item.order_id.as_deref());
         }
         self.entitlements.push(entitlement);
     }
@@ -229,10 +251,22 @@ impl FnoState {
         if let Some(old) = old_activation_id {
             self.index.line_items.remove(old);
         }
-        let id = self.entitlements[at.0].line_items[at.1]
-            .activation_id
-            .clone();
+        let line = &self.entitlements[at.0].line_items[at.1];
+        let id = line.activation_id.clone();
+        let order = line.order_id.clone();
         self.index.line_items.insert(id, at);
+        self.index.file_order(at, order.as_deref());
+    }
+
+    /// Positions `(entitlement, line)` of the lines whose `orderId` is
+    /// `order_id`, in the order a scan finds them: a look-up, not a scan.
+    pub fn lines_of_order(&self, order_id: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.index
+            .orders
+            .get(order_id)
+            .into_iter()
+            .flatten()
+            .copied()
     }
 
     /// Position `(entitlement, line)` of the line with `activation_id`.

@@ -122,22 +122,44 @@ async fn part_number_state(
     if let Some(known) = known {
         return Ok(known);
     }
+    // One call: the products the part number is mapped to, with their
+    // states and FNO's spelling of the part number.
     let fno = pass.fno.clone();
-    let found = pass.retry.run(|| fno.find_part_number(code)).await;
+    let found = pass
+        .retry
+        .run(|| fno.find_products_by_part_number(code))
+        .await;
     let state = match found {
-        Ok(Some(part)) => Some((part.part_id.clone(), part.is_ready())),
-        Ok(None) => near_part_number(pass, code).await?,
+        Ok(products) => match mapped_part(&products, code) {
+            Some(state) => Some(state),
+            None => near_part_number(pass, code).await?,
+        },
         Err(error) => {
             return Err(format!(
                 "cannot look up the part number {code:?} in FNO: {error}"
             ))
         }
     };
+
     pass.part_numbers
         .lock()
         .expect("part number cache")
         .insert(code.to_string(), state.clone());
     Ok(state)
+}
+
+/// FNO's spelling of part number `code` among the products it is mapped to
+/// (FNO matches it regardless of case), and whether one of them is deployed.
+fn mapped_part(products: &[crate::fno::Product], code: &str) -> Option<(String, bool)> {
+    let spelling = products
+        .iter()
+        .flat_map(|product| product.part_numbers.iter())
+        .find(|part| part.eq_ignore_ascii_case(code))?;
+    let deployed = products
+        .iter()
+        .filter(|product| product.part_numbers.contains(spelling))
+        .any(crate::fno::Product::is_deployed);
+    Some((spelling.clone(), deployed))
 }
 
 /// Finds a part number that equals `code` but for case and whitespace, so the
