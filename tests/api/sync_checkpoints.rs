@@ -47,6 +47,23 @@ fn one_day(date: &str) -> proto::start_immediate_sync_request::Window {
     })
 }
 
+/// The copies FNO holds on the line made from Salesforce line `line_id`
+/// (found by the activation ID written back to it).
+fn fno_copies_of(app: &TestApp, line_id: &str) -> Option<i64> {
+    let line = app
+        .salesforce
+        .record("OpportunityLineItem", line_id)
+        .expect("line");
+    let activation_id = line[sf::ACTIVATION_ID].as_str().expect("activation id");
+    app.fno.store().read(|s| {
+        s.entitlements
+            .iter()
+            .flat_map(|e| e.line_items.iter())
+            .find(|l| l.activation_id == activation_id)
+            .map(|l| l.number_of_copies)
+    })
+}
+
 /// How many times each account was synced in a run (its account step logs).
 async fn account_syncs(client: &FnosyncClient, run_id: &str) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
@@ -155,20 +172,8 @@ async fn a_record_modified_while_a_run_writes_is_synced_again_by_that_run_not_lo
         next.is_empty(),
         "nothing left for the next run, its own echo left out: {next:?}"
     );
-    let line = app
-        .salesforce
-        .record("OpportunityLineItem", &lines[0])
-        .expect("line");
-    let activation_id = line[sf::ACTIVATION_ID].as_str().expect("activation id");
-    let copies = app.fno.store().read(|s| {
-        s.entitlements
-            .iter()
-            .flat_map(|e| e.line_items.iter())
-            .find(|l| l.activation_id == activation_id)
-            .map(|l| l.number_of_copies)
-    });
     assert_eq!(
-        copies,
+        fno_copies_of(&app, &lines[0]),
         Some(5),
         "FNO has the quantity changed during the first run"
     );
@@ -472,17 +477,9 @@ async fn a_line_changed_alone_is_found_by_its_own_change_and_synced(pool: PgPool
         account_syncs(&operator, &second.run_id).await.get(&account),
         Some(&1)
     );
-    let line = app
-        .salesforce
-        .record("OpportunityLineItem", &line_id)
-        .expect("line");
-    let activation_id = line[sf::ACTIVATION_ID].as_str().expect("activation id");
-    let copies = app.fno.store().read(|s| {
-        s.entitlements
-            .iter()
-            .flat_map(|e| e.line_items.iter())
-            .find(|l| l.activation_id == activation_id)
-            .map(|l| l.number_of_copies)
-    });
-    assert_eq!(copies, Some(7), "FNO has the line's new quantity");
+    assert_eq!(
+        fno_copies_of(&app, &line_id),
+        Some(7),
+        "FNO has the line's new quantity"
+    );
 }

@@ -12,7 +12,7 @@ use fnosync_sandbox::faults::Faults;
 use fnosync_sandbox::salesforce::fields as sf;
 use fnosync_server::MIGRATOR;
 use fnosync_tests::{
-    assert_completed, seed_sales_order, spawn_server_process, start_immediate,
+    assert_completed, logs_named, seed_sales_order, spawn_server_process, start_immediate,
     wait_for_run_state_change, LineSpec, TestApp,
 };
 use serde_json::json;
@@ -136,21 +136,12 @@ async fn killed_while_held(
             .expect("opportunity");
         assert!(written[sf::ENTITLEMENT_ID].is_string(), "{written}");
     }
-    let logged: std::collections::BTreeSet<String> = operator
-        .logs()
-        .list_transaction_logs(proto::ListTransactionLogsRequest {
-            task_id: run.run_id.clone(),
-            name: "Entitlement Creation/Update".into(),
-            page_size: 500,
-            ..Default::default()
-        })
-        .await
-        .expect("logs")
-        .into_inner()
-        .transaction_logs
-        .into_iter()
-        .map(|log| log.salesforce_record_id)
-        .collect();
+    let logged: std::collections::BTreeSet<String> =
+        logs_named(&operator, &run.run_id, "Entitlement Creation/Update")
+            .await
+            .into_iter()
+            .map(|log| log.salesforce_record_id)
+            .collect();
     for opportunity in orders.keys() {
         assert!(
             logged.contains(opportunity),

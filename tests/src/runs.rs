@@ -46,10 +46,20 @@ pub async fn watch_until_end(client: &FnosyncClient, run: proto::SyncRun) -> pro
 
 /// Lists every log of a task.
 pub async fn logs_of(client: &FnosyncClient, task_id: &str) -> Vec<proto::TransactionLog> {
+    logs_named(client, task_id, "").await
+}
+
+/// The first 500 transaction logs of a run with step name `name` (all when empty).
+pub async fn logs_named(
+    client: &FnosyncClient,
+    task_id: &str,
+    name: &str,
+) -> Vec<proto::TransactionLog> {
     client
         .logs()
         .list_transaction_logs(proto::ListTransactionLogsRequest {
             task_id: task_id.into(),
+            name: name.into(),
             page_size: 500,
             ..Default::default()
         })

@@ -167,17 +167,33 @@ impl SalesforceClient {
         Ok(body.unwrap_or(Value::Null))
     }
 
-    /// Sends a request, retrying it when `retryable` and the failure allows.
-    #[tracing::instrument(skip_all, fields(operation = request.operation))]
+    /// Sends a request, retrying it when `retryable` and the failure allows;
+    /// the answer's JSON, `None` when its body is empty.
     pub(crate) async fn call(
         &self,
         request: ApiRequest,
         retryable: bool,
     ) -> Result<Option<Value>, SalesforceError> {
+        self.call_with(request, retryable, json_body).await
+    }
+
+    /// Sends a request as [`Self::call`] does and reads its body with `read`
+    /// (an unreadable body counts as a failed attempt).
+    #[tracing::instrument(skip_all, fields(operation = request.operation))]
+    pub(crate) async fn call_with<T>(
+        &self,
+        request: ApiRequest,
+        retryable: bool,
+        read: impl Fn(&'static str, &[u8]) -> Result<T, SalesforceError>,
+    ) -> Result<T, SalesforceError> {
+        let attempt = || async {
+            let body = self.send(&request).await?;
+            read(request.operation, &body)
+        };
         if retryable {
-            self.retry.run(|| self.send(&request)).await
+            self.retry.run(attempt).await
         } else {
-            self.send(&request).await
+            attempt().await
         }
     }
 
@@ -187,7 +203,7 @@ impl SalesforceClient {
     }
 
     /// Sends once; on 401 `INVALID_SESSION_ID` logs in again and resends once.
-    async fn send(&self, request: &ApiRequest) -> Result<Option<Value>, SalesforceError> {
+    async fn send(&self, request: &ApiRequest) -> Result<Vec<u8>, SalesforceError> {
         let session = self.session().await?;
         match self.send_with(&session, request).await {
             Err(error) if error.is_invalid_session() => {
@@ -206,7 +222,7 @@ impl SalesforceClient {
         &self,
         session: &Session,
         request: &ApiRequest,
-    ) -> Result<Option<Value>, SalesforceError> {
+    ) -> Result<Vec<u8>, SalesforceError> {
         let operation = request.operation;
         let url = match &request.target {
             Target::Data(path) => format!(
@@ -237,12 +253,13 @@ impl SalesforceClient {
         outcome
     }
 
-    /// Sends a built REST request and reads its answer (log-ins go through `auth::login`).
+    /// Sends a built REST request and reads its answer's body (log-ins go
+    /// through `auth::login`).
     async fn exchange(
         &self,
         operation: &'static str,
         builder: reqwest::RequestBuilder,
-    ) -> Result<Option<Value>, SalesforceError> {
+    ) -> Result<Vec<u8>, SalesforceError> {
         let response = builder
             .send()
             .await
@@ -264,12 +281,7 @@ impl SalesforceClient {
                 &bytes,
             ));
         }
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(None);
-        }
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| SalesforceError::decode(operation, e))
+        Ok(bytes)
     }
 
     /// Returns the shared session, logging in when there is none.
@@ -297,4 +309,14 @@ impl SalesforceClient {
         *slot = Some(session.clone());
         Ok(session)
     }
+}
+
+/// Reads an answer's JSON; `None` when its body is empty.
+fn json_body(operation: &'static str, bytes: &[u8]) -> Result<Option<Value>, SalesforceError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(bytes)
+        .map(Some)
+        .map_err(|e| SalesforceError::decode(operation, e))
 }

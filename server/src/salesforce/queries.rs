@@ -189,6 +189,12 @@ pub fn products_soql(ids: Option<&[String]>) -> Result<Soql, SalesforceError> {
     }
 }
 
+/// A row of the accounts-and-orders read.
+enum Row {
+    Account(AccountWithContacts),
+    Order(SalesOrder),
+}
+
 impl SalesforceClient {
     /// Reads accounts with their contacts, one query per 200 accounts (and
     /// per 2,000 rows); accounts that do not exist are not in the answer.
@@ -215,12 +221,8 @@ impl SalesforceClient {
             .chunks(MAX_IDS_PER_QUERY)
             .map(|chunk| sales_orders_soql(chunk, stages, extra))
             .collect::<Result<Vec<_>, _>>()?;
-        self.query_many(&soqls)
-            .await?
-            .into_iter()
-            .flatten()
-            .map(|row| SalesOrder::from_json(&row))
-            .collect()
+        self.query_many(&soqls, |_, row| SalesOrder::from_json(&row))
+            .await
     }
 
     /// Reads the accounts with their contacts and, when `stages` are given,
@@ -243,18 +245,23 @@ impl SalesforceClient {
                 soqls.push(sales_orders_soql(chunk, stages, extra)?);
             }
         }
-        // Each row is turned into its record and let go at once.
-        let mut results = self.query_many(&soqls).await?.into_iter();
-        let accounts = results
-            .by_ref()
-            .take(chunks.len())
-            .flatten()
-            .map(|row| AccountWithContacts::from_json(&row))
-            .collect::<Result<Vec<_>, _>>()?;
-        let orders = results
-            .flatten()
-            .map(|row| SalesOrder::from_json(&row))
-            .collect::<Result<Vec<_>, _>>()?;
+        let accounts_read = chunks.len();
+        let rows = self
+            .query_many(&soqls, |query, row| {
+                Ok(if query < accounts_read {
+                    Row::Account(AccountWithContacts::from_json(&row)?)
+                } else {
+                    Row::Order(SalesOrder::from_json(&row)?)
+                })
+            })
+            .await?;
+        let (mut accounts, mut orders) = (Vec::new(), Vec::new());
+        for row in rows {
+            match row {
+                Row::Account(account) => accounts.push(account),
+                Row::Order(order) => orders.push(order),
+            }
+        }
         Ok((accounts, orders))
     }
 

@@ -6,6 +6,7 @@
 use futures::stream::{self, Stream, TryStreamExt};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::client::{ApiRequest, SalesforceClient, Target};
@@ -20,6 +21,27 @@ const COMPOSITE_QUERY: &str = "composite.query";
 /// Most queries one `composite` call may carry (Salesforce allows five
 /// sObject Collections or query subrequests per call).
 pub const MAX_COMPOSITE_QUERIES: usize = 5;
+
+/// The answer of a `composite` call, each subrequest's body left unread.
+#[derive(Deserialize)]
+struct CompositeAnswer {
+    #[serde(rename = "compositeResponse")]
+    responses: Vec<SubAnswer>,
+}
+
+#[derive(Deserialize)]
+struct SubAnswer {
+    #[serde(rename = "httpStatusCode")]
+    status: u16,
+    body: Box<RawValue>,
+}
+
+/// Reads a page of a query result from its text.
+fn read_page(text: &str) -> Result<QueryPage, SalesforceError> {
+    let page: QueryPage =
+        serde_json::from_str(text).map_err(|e| SalesforceError::decode(QUERY, e))?;
+    page.checked()
+}
 
 /// One page of a query result.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -42,13 +64,17 @@ impl QueryPage {
     pub fn from_json(value: Value) -> Result<Self, SalesforceError> {
         let page: Self =
             serde_json::from_value(value).map_err(|e| SalesforceError::decode(QUERY, e))?;
-        if !page.done && page.next_records_url.is_none() {
+        page.checked()
+    }
+
+    fn checked(self) -> Result<Self, SalesforceError> {
+        if !self.done && self.next_records_url.is_none() {
             return Err(SalesforceError::decode(
                 QUERY,
                 "a page that is not done has no nextRecordsUrl",
             ));
         }
-        Ok(page)
+        Ok(self)
     }
 }
 
@@ -120,43 +146,53 @@ impl SalesforceClient {
         })
     }
 
-    /// Runs several queries and returns every record of each, in order: up
-    /// to [`MAX_COMPOSITE_QUERIES`] travel in one `composite` call (one API
-    /// request), then each result's further pages are fetched as usual. A
+    /// Runs several queries and turns every row of each into a `T` with
+    /// `row` (given the query's position in `soqls`), in order: up to
+    /// [`MAX_COMPOSITE_QUERIES`] travel in one `composite` call (one API
+    /// request), then each result's further pages are fetched as usual.
+    /// Each answer is read one query at a time and each row let go once
+    /// turned, so a packed call costs little more memory than one query. A
     /// query Salesforce refused fails the whole read with its error.
-    pub async fn query_many(&self, soqls: &[Soql]) -> Result<Vec<Vec<Value>>, SalesforceError> {
+    pub async fn query_many<T>(
+        &self,
+        soqls: &[Soql],
+        row: impl Fn(usize, Value) -> Result<T, SalesforceError>,
+    ) -> Result<Vec<T>, SalesforceError> {
         let options = QueryOptions::default();
-        let mut results = Vec::with_capacity(soqls.len());
-        for group in soqls.chunks(MAX_COMPOSITE_QUERIES) {
+        let mut rows = Vec::new();
+        for (group_number, group) in soqls.chunks(MAX_COMPOSITE_QUERIES).enumerate() {
+            let first = group_number * MAX_COMPOSITE_QUERIES;
             if let [soql] = group {
-                results.push(self.query(soql).await?);
+                for record in self.query(soql).await? {
+                    rows.push(row(first, record)?);
+                }
                 continue;
             }
-            for first in self.composite_first_pages(group).await? {
-                let mut page = first;
-                let mut records = Vec::new();
+            let answers = self.composite_first_pages(group).await?;
+            for (offset, answer) in answers.into_iter().enumerate() {
+                let mut page = read_page(answer.get())?;
+                drop(answer);
                 loop {
-                    for record in &mut page.records {
-                        self.complete_children(record, &options).await?;
+                    for mut record in std::mem::take(&mut page.records) {
+                        self.complete_children(&mut record, &options).await?;
+                        rows.push(row(first + offset, record)?);
                     }
-                    records.append(&mut page.records);
                     match (page.done, page.next_records_url.take()) {
                         (false, Some(url)) => page = self.query_more(&url, &options).await?,
                         _ => break,
                     }
                 }
-                results.push(records);
             }
         }
-        Ok(results)
+        Ok(rows)
     }
 
     /// Sends up to five queries as the subrequests of one `composite` call
-    /// and returns the first page of each.
+    /// and returns the first page of each, unread.
     async fn composite_first_pages(
         &self,
         soqls: &[Soql],
-    ) -> Result<Vec<QueryPage>, SalesforceError> {
+    ) -> Result<Vec<Box<RawValue>>, SalesforceError> {
         let version = &self.config().api_version;
         let subrequests: Vec<Value> = soqls
             .iter()
@@ -177,44 +213,30 @@ impl SalesforceClient {
             Target::Data("composite".into()),
         )
         .json(serde_json::json!({ "allOrNone": false, "compositeRequest": subrequests }));
-        let mut answer = self
-            .call(request, true)
-            .await?
-            .ok_or_else(|| SalesforceError::decode(COMPOSITE_QUERY, "empty answer"))?;
-        // The answer is taken apart, not copied: it holds five pages of rows.
-        let responses = answer
-            .get_mut("compositeResponse")
-            .map(Value::take)
-            .and_then(|responses| match responses {
-                Value::Array(responses) if responses.len() == soqls.len() => Some(responses),
-                _ => None,
-            })
-            .ok_or_else(|| {
-                SalesforceError::decode(COMPOSITE_QUERY, "no compositeResponse per subrequest")
-            })?;
-        drop(answer);
-        responses
-            .into_iter()
-            .map(|mut response| {
-                let status = response
-                    .get("httpStatusCode")
-                    .and_then(Value::as_u64)
-                    .unwrap_or_default();
-                let body = response
-                    .get_mut("body")
-                    .map(Value::take)
-                    .unwrap_or(Value::Null);
-                if status == 200 {
-                    return QueryPage::from_json(body);
-                }
-                let status = u16::try_from(status).unwrap_or(500);
-                Err(SalesforceError::from_response(
-                    QUERY,
-                    status,
-                    body.to_string().as_bytes(),
-                ))
-            })
-            .collect()
+        let count = soqls.len();
+        self.call_with(request, true, move |operation, bytes| {
+            let answer: CompositeAnswer =
+                serde_json::from_slice(bytes).map_err(|e| SalesforceError::decode(operation, e))?;
+            if answer.responses.len() != count {
+                return Err(SalesforceError::decode(
+                    operation,
+                    "no compositeResponse per subrequest",
+                ));
+            }
+            answer
+                .responses
+                .into_iter()
+                .map(|sub| match sub.status {
+                    200 => Ok(sub.body),
+                    status => Err(SalesforceError::from_response(
+                        QUERY,
+                        status,
+                        sub.body.get().as_bytes(),
+                    )),
+                })
+                .collect()
+        })
+        .await
     }
 
     /// Fetches the first page of `soql`.

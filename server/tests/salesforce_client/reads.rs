@@ -204,18 +204,17 @@ async fn several_queries_travel_five_to_a_composite_call_and_come_back_in_order(
         .collect();
     h.sandbox.reset_counts();
 
-    let results = client.query_many(&soqls).await.expect("queries");
+    let rows = client
+        .query_many(&soqls, |query, row| {
+            Ok((query, row["Id"].as_str().unwrap_or_default().to_string()))
+        })
+        .await
+        .expect("queries");
 
     assert_eq!(h.sandbox.call_count("composite"), 2, "five, then two");
     assert_eq!(h.sandbox.call_count("query"), 0);
-    let found: Vec<&str> = results
-        .iter()
-        .map(|records| {
-            assert_eq!(records.len(), 1, "{records:?}");
-            records[0]["Id"].as_str().expect("id")
-        })
-        .collect();
-    assert_eq!(found, ids.iter().map(String::as_str).collect::<Vec<_>>());
+    let expected: Vec<(usize, String)> = ids.into_iter().enumerate().collect();
+    assert_eq!(rows, expected, "one row per query, in order");
 }
 
 #[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
@@ -232,7 +231,7 @@ async fn a_packed_query_salesforce_refuses_fails_the_read_with_its_error(pool: P
         .expect("soql");
 
     let error = client
-        .query_many(&[good, bad])
+        .query_many(&[good, bad], |_, row| Ok(row))
         .await
         .expect_err("the bad query fails the read");
 
