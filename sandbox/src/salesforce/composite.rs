@@ -46,6 +46,10 @@ pub fn composite(app: &AppState, ctx: &Ctx, body: &Value) -> ApiResult<Reply> {
     let mut results: Vec<(String, ApiResult<Reply>)> = Vec::new();
     let mut bodies: HashMap<String, Value> = HashMap::new();
     let mut halted = false;
+    // Results are kept for `@{ref…}` only when a subrequest refers to one.
+    let referenced = requests
+        .iter()
+        .any(|request| request.url.contains("@{") || request.body.to_string().contains("@{"));
     for request in &requests {
         if halted {
             results.push((request.reference_id.clone(), Err(rolled_back())));
@@ -54,12 +58,13 @@ pub fn composite(app: &AppState, ctx: &Ctx, body: &Value) -> ApiResult<Reply> {
         let result = resolve_references(request, &bodies)
             .and_then(|(url, body)| dispatch(app, &mut store, ctx, &request.method, &url, &body));
         match &result {
-            Ok(reply) => {
+            Ok(reply) if referenced => {
                 bodies.insert(
                     request.reference_id.clone(),
                     reply.body.clone().unwrap_or(Value::Null),
                 );
             }
+            Ok(_) => {}
             Err(_) if all_or_none => halted = true,
             Err(_) => {}
         }
