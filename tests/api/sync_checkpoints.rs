@@ -9,8 +9,8 @@ use fnosync_client::{proto, FnosyncClient};
 use fnosync_sandbox::salesforce::fields as sf;
 use fnosync_server::MIGRATOR;
 use fnosync_tests::{
-    assert_completed, create_daily_schedule, get_run, logs_of, make_schedule_due,
-    next_scheduled_run, seed_sales_order, spawn_server_process, start_immediate,
+    assert_completed, create_daily_schedule, get_run, kill_and_take_over, logs_of,
+    make_schedule_due, next_scheduled_run, seed_sales_order, spawn_server_process, start_immediate,
     wait_for_run_state_change, watch_until_end, LineSpec, TestApp,
 };
 use serde_json::json;
@@ -203,7 +203,7 @@ async fn a_replica_killed_mid_run_leaves_the_rest_to_another_from_the_checkpoint
         ("FNOSYNC_SYNC_PAGE_SIZE", "1"),
         ("FNOSYNC_SYNC_CONCURRENCY", "1"),
     ];
-    let mut first = spawn_server_process(&app, &settings).await;
+    let first = spawn_server_process(&app, &settings).await;
     let operator = app.operator().await;
     let run = start_immediate(&operator, one_day("2026-01-15")).await;
 
@@ -220,15 +220,8 @@ async fn a_replica_killed_mid_run_leaves_the_rest_to_another_from_the_checkpoint
     .into_iter()
     .map(|(id,)| id)
     .collect();
-    first.child.kill().await.expect("kill");
-    gate.open();
-    let _second = spawn_server_process(&app, &settings).await;
-    let ended = wait_for_run_state_change(
-        &operator,
-        &run.run_id,
-        &[proto::SyncRunState::Queued, proto::SyncRunState::Running],
-    )
-    .await;
+    let (_second, ended) =
+        kill_and_take_over(&app, first, &gate, &settings, &operator, &run.run_id).await;
 
     // Assert
     assert_completed(&ended, "4 account(s) changed");

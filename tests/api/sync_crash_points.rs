@@ -12,8 +12,8 @@ use fnosync_sandbox::faults::Faults;
 use fnosync_sandbox::salesforce::fields as sf;
 use fnosync_server::MIGRATOR;
 use fnosync_tests::{
-    assert_completed, logs_named, seed_sales_order, spawn_server_process, start_immediate,
-    wait_for_run_state_change, LineSpec, TestApp,
+    assert_completed, kill_and_take_over, logs_named, seed_sales_order, spawn_server_process,
+    start_immediate, LineSpec, TestApp,
 };
 use serde_json::json;
 use sqlx::PgPool;
@@ -79,7 +79,7 @@ async fn killed_while_held(
         ("FNOSYNC_WORKERS", "1"),
         ("FNOSYNC_SYNC_PAGE_SIZE", PAGE_SIZE),
     ];
-    let mut first = spawn_server_process(&app, &settings).await;
+    let first = spawn_server_process(&app, &settings).await;
     let operator = app.operator().await;
     let run = start_immediate(
         &operator,
@@ -92,15 +92,8 @@ async fn killed_while_held(
 
     // Act: kill the replica at the point, then let another take over.
     gate.wait_held().await;
-    first.child.kill().await.expect("kill -9");
-    gate.open();
-    let _second = spawn_server_process(&app, &settings).await;
-    let ended = wait_for_run_state_change(
-        &operator,
-        &run.run_id,
-        &[proto::SyncRunState::Queued, proto::SyncRunState::Running],
-    )
-    .await;
+    let (_second, ended) =
+        kill_and_take_over(&app, first, &gate, &settings, &operator, &run.run_id).await;
 
     // Assert: as a clean run leaves it. (A page whose write-back landed
     // while its replica died is not read again by the run: the change query

@@ -16,7 +16,9 @@ mod wait;
 
 pub use app::TestApp;
 pub use clients::field_violations;
-pub use process::{database_url, spawn_server_process, workspace_binary, ServerProcess};
+pub use process::{
+    database_url, kill_and_take_over, spawn_server_process, workspace_binary, ServerProcess,
+};
 pub use runs::{
     assert_completed, get_run, logs_named, logs_of, start_immediate, start_sync, sync_and_wait,
     wait_for_run_state_change, watch_until_end,

@@ -1,5 +1,6 @@
 //! Server processes started by a test: the workspace binaries, the URL of the
-//! test's database and `spawn_server_process`.
+//! test's database, `spawn_server_process`, and a replica's takeover of a
+//! run after another was killed.
 
 use std::path::PathBuf;
 
@@ -92,4 +93,28 @@ pub async fn spawn_server_process(app: &TestApp, env: &[(&str, &str)]) -> Server
     // Keep draining the log so the process never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     ServerProcess { child, address }
+}
+
+/// Kills `first` with `kill -9` while `gate` holds its call, opens the gate,
+/// starts another replica with `env` and waits until the run `run_id` has
+/// ended there. Returns that replica (the caller keeps it alive) and the run.
+pub async fn kill_and_take_over(
+    app: &TestApp,
+    mut first: ServerProcess,
+    gate: &fnosync_sandbox::faults::Gate,
+    env: &[(&str, &str)],
+    client: &fnosync_client::FnosyncClient,
+    run_id: &str,
+) -> (ServerProcess, fnosync_client::proto::SyncRun) {
+    use fnosync_client::proto::SyncRunState;
+    first.child.kill().await.expect("kill -9");
+    gate.open();
+    let second = spawn_server_process(app, env).await;
+    let ended = crate::wait_for_run_state_change(
+        client,
+        run_id,
+        &[SyncRunState::Queued, SyncRunState::Running],
+    )
+    .await;
+    (second, ended)
 }
