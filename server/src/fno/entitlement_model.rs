@@ -192,6 +192,29 @@ pub struct NewEntitlement {
     pub attributes: Vec<CustomAttribute>,
 }
 
+/// Lines to add to one existing entitlement: one record of a
+/// `createEntitlementLineItem` call (at most 25 lines).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LineAddition {
+    /// The entitlement that gets the lines.
+    pub entitlement_id: String,
+    /// The new lines.
+    pub lines: Vec<NewLineItem>,
+    /// Whether FNO deploys the new lines at once.
+    pub deploy: bool,
+}
+
+/// The lines FNO added for one record of an add call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddedLines {
+    /// Position of the record in the input slice.
+    pub index: usize,
+    /// The entitlement that got the lines.
+    pub entitlement_id: String,
+    /// The lines, `line_index` counting within the record's lines.
+    pub lines: Vec<CreatedLine>,
+}
+
 /// A line FNO created, with the activation ID it assigned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CreatedLine {

@@ -15,7 +15,8 @@ use super::batch::{
 use super::client::FnoClient;
 use super::codec::{write_attributes, write_id, write_new_line};
 use super::entitlement_model::{
-    ChannelPartner, CreatedEntitlement, CreatedLine, EntitlementState, NewEntitlement, NewLineItem,
+    AddedLines, ChannelPartner, CreatedEntitlement, CreatedLine, EntitlementState, LineAddition,
+    NewEntitlement, NewLineItem,
 };
 use super::error::FnoError;
 use super::operations::{
@@ -81,41 +82,68 @@ impl FnoClient {
         Ok(())
     }
 
-    /// Adds lines to an existing entitlement in calls of at most 25 lines and
+    /// Adds lines to an existing entitlement in records of at most 25 lines and
     /// returns them with their activation IDs (`line_index` counts within `lines`).
+    /// Not idempotent: a call that got no answer may have added them.
     pub async fn add_line_items(
         &self,
         entitlement_id: &str,
         lines: &[NewLineItem],
         deploy: bool,
     ) -> Result<Vec<CreatedLine>, FnoError> {
-        let mut created = Vec::with_capacity(lines.len());
-        for (number, chunk) in lines.chunks(MAX_WRITE_RECORDS).enumerate() {
-            let mut writer = XmlWriter::new();
-            write_add_lines(&mut writer, entitlement_id, chunk, deploy);
-            let root = self
-                .call(&CREATE_ENTITLEMENT_LINE_ITEM, &writer.finish())
-                .await?;
-            let keys = [entitlement_id.to_string()];
-            let failed = failed_items(
-                &CREATE_ENTITLEMENT_LINE_ITEM,
-                &root,
-                &ADD_LINES_SHAPE,
-                &keys,
-                &[],
-                0,
-            )?;
-            if let Some(failure) = failed.into_iter().next() {
-                return Err(FnoError::Rejected {
-                    operation: CREATE_ENTITLEMENT_LINE_ITEM.name,
-                    reason: failure.reason,
-                });
-            }
-            let identifiers = root.at(&["responseData", "addedLineItems"]);
-            let offset = number * MAX_WRITE_RECORDS;
-            created.extend(read_line_identifiers(identifiers, chunk, offset));
+        let additions: Vec<LineAddition> = lines
+            .chunks(MAX_WRITE_RECORDS)
+            .map(|chunk| LineAddition {
+                entitlement_id: entitlement_id.to_string(),
+                lines: chunk.to_vec(),
+                deploy,
+            })
+            .collect();
+        let mut outcome = self.add_lines(&additions).await?;
+        if let Some(failure) = outcome.failed.pop() {
+            return Err(FnoError::Rejected {
+                operation: CREATE_ENTITLEMENT_LINE_ITEM.name,
+                reason: failure.reason,
+            });
         }
-        Ok(created)
+        Ok(outcome
+            .succeeded
+            .into_iter()
+            .flat_map(|added| {
+                let offset = added.index * MAX_WRITE_RECORDS;
+                added.lines.into_iter().map(move |mut line| {
+                    line.line_index += offset;
+                    line
+                })
+            })
+            .collect())
+    }
+
+    /// Adds lines to existing entitlements, one record per addition (each at
+    /// most 25 lines), 25 records per call. A refused record fails alone
+    /// with FNO's reason; the others' lines come back with their activation IDs.
+    pub async fn add_lines(
+        &self,
+        additions: &[LineAddition],
+    ) -> Result<BatchOutcome<AddedLines>, FnoError> {
+        if let Some(long) = additions.iter().find(|a| a.lines.len() > MAX_WRITE_RECORDS) {
+            return Err(FnoError::InvalidRequest(format!(
+                "{} lines for entitlement {} in one record; at most {MAX_WRITE_RECORDS}",
+                long.lines.len(),
+                long.entitlement_id
+            )));
+        }
+        self.write_in_batches(
+            &CREATE_ENTITLEMENT_LINE_ITEM,
+            additions,
+            |writer, chunk| {
+                for addition in chunk {
+                    write_add_lines(writer, addition);
+                }
+            },
+            read_added_lines,
+        )
+        .await
     }
 
     /// Sets entitlement states (DRAFT → DEPLOYED, DEPLOYED ↔ INACTIVE, → OBSOLETE).
@@ -335,19 +363,59 @@ fn read_line_identifiers(
         .collect()
 }
 
-fn write_add_lines(
-    writer: &mut XmlWriter,
-    entitlement_id: &str,
-    lines: &[NewLineItem],
-    deploy: bool,
-) {
-    writer
-        .open("lineItem")
-        .identifier("entitlementIdentifier", "entitlementId", entitlement_id);
-    for line in lines {
+fn write_add_lines(writer: &mut XmlWriter, addition: &LineAddition) {
+    writer.open("lineItem").identifier(
+        "entitlementIdentifier",
+        "entitlementId",
+        &addition.entitlement_id,
+    );
+    for line in &addition.lines {
         write_new_line(writer, "lineItems", line);
     }
-    writer.bool("autoDeploy", deploy).close("lineItem");
+    writer.bool("autoDeploy", addition.deploy).close("lineItem");
+}
+
+/// Reads an add answer: the refused records from `failedData`, the others'
+/// `addedLineItems` in the order of the records sent.
+fn read_added_lines(
+    root: &Element,
+    offset: usize,
+    chunk: &[LineAddition],
+) -> Result<BatchOutcome<AddedLines>, FnoError> {
+    let keys: Vec<String> = chunk.iter().map(|a| a.entitlement_id.clone()).collect();
+    let failed = failed_items(
+        &CREATE_ENTITLEMENT_LINE_ITEM,
+        root,
+        &ADD_LINES_SHAPE,
+        &keys,
+        &[],
+        offset,
+    )?;
+    let mut added = root
+        .child("responseData")
+        .into_iter()
+        .flat_map(|data| data.children_named("addedLineItems"));
+    let mut succeeded = Vec::new();
+    for (i, addition) in chunk.iter().enumerate() {
+        if failed.iter().any(|f| f.index == offset + i) {
+            continue;
+        }
+        let Some(element) = added.next() else {
+            return Err(FnoError::Malformed {
+                operation: CREATE_ENTITLEMENT_LINE_ITEM.name,
+                detail: format!(
+                    "no addedLineItems for the lines of entitlement {}",
+                    addition.entitlement_id
+                ),
+            });
+        };
+        succeeded.push(AddedLines {
+            index: offset + i,
+            entitlement_id: addition.entitlement_id.clone(),
+            lines: read_line_identifiers(Some(element), &addition.lines, 0),
+        });
+    }
+    Ok(BatchOutcome { succeeded, failed })
 }
 
 fn write_states(writer: &mut XmlWriter, changes: &[(String, EntitlementState)]) {

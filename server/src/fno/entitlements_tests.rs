@@ -150,7 +150,12 @@ fn a_refused_entitlement_keeps_fnos_reason() {
 #[test]
 fn add_lines_and_states_name_the_entitlement() {
     let mut writer = XmlWriter::new();
-    write_add_lines(&mut writer, "E-1", &[], true);
+    let addition = LineAddition {
+        entitlement_id: "E-1".into(),
+        lines: vec![],
+        deploy: true,
+    };
+    write_add_lines(&mut writer, &addition);
     write_states(&mut writer, &[("E-1".into(), EntitlementState::Deployed)]);
     assert_eq!(
         writer.finish(),
@@ -158,5 +163,58 @@ fn add_lines_and_states_name_the_entitlement() {
          <autoDeploy>true</autoDeploy></lineItem>\
          <entitlement><entitlementIdentifier><primaryKeys><entitlementId>E-1</entitlementId></primaryKeys></entitlementIdentifier>\
          <stateToSet>DEPLOYED</stateToSet></entitlement>"
+    );
+}
+
+#[test]
+fn an_add_answer_pairs_each_record_with_its_lines_and_a_refusal_with_its_entitlement() {
+    let additions: Vec<LineAddition> = ["E-1", "E-2", "E-3"]
+        .iter()
+        .map(|id| LineAddition {
+            entitlement_id: id.to_string(),
+            lines: vec![demo_line(&format!("00k-{id}"))],
+            deploy: false,
+        })
+        .collect();
+    let added = |id: &str, activation: &str| {
+        format!(
+            "<addedLineItems><entitlementIdentifier><primaryKeys><entitlementId>{id}</entitlementId>\
+             </primaryKeys></entitlementIdentifier><lineItemIdentifiers><uniqueId>U-{activation}</uniqueId>\
+             <primaryKeys><activationId>{activation}</activationId></primaryKeys></lineItemIdentifiers>\
+             </addedLineItems>"
+        )
+    };
+    let root = parse(
+        &format!(
+            "<r><statusInfo><status>PARTIAL_FAILURE</status></statusInfo>\
+         <failedData><failedLineItemData><lineItem><entitlementIdentifier><primaryKeys>\
+         <entitlementId>E-2</entitlementId></primaryKeys></entitlementIdentifier></lineItem>\
+         <reason>The entitlement is obsolete</reason></failedLineItemData></failedData>\
+         <responseData>{}{}</responseData></r>",
+            added("E-1", "A-1"),
+            added("E-3", "A-3")
+        )
+        .into_bytes(),
+    )
+    .expect("xml");
+    let outcome = read_added_lines(&root, 25, &additions).expect("outcome");
+    assert_eq!(outcome.failed.len(), 1);
+    assert_eq!(outcome.failed[0].index, 26);
+    assert_eq!(outcome.failed[0].reason, "The entitlement is obsolete");
+    let taken: Vec<(usize, &str, &str)> = outcome
+        .succeeded
+        .iter()
+        .map(|a| {
+            (
+                a.index,
+                a.entitlement_id.as_str(),
+                a.lines[0].activation_id.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(taken, vec![(25, "E-1", "A-1"), (27, "E-3", "A-3")]);
+    assert_eq!(
+        outcome.succeeded[1].lines[0].order_line_number.as_deref(),
+        Some("00k-E-3")
     );
 }

@@ -26,9 +26,9 @@ pub use accounts::{CreateMode, CreatedAccount};
 pub use batch::{BatchOutcome, Processed, MAX_QUERY_PAGE, MAX_WRITE_RECORDS};
 pub use client::FnoClient;
 pub use entitlement_model::{
-    ChannelPartner, CreatedEntitlement, CreatedLine, DurationUnit, EntitlementRecord,
-    EntitlementState, EntitlementUpdate, Expiration, LineItemRecord, LineItemUpdate, LineRenewal,
-    NewEntitlement, NewLineItem, RenewedLine, StartDate,
+    AddedLines, ChannelPartner, CreatedEntitlement, CreatedLine, DurationUnit, EntitlementRecord,
+    EntitlementState, EntitlementUpdate, Expiration, LineAddition, LineItemRecord, LineItemUpdate,
+    LineRenewal, NewEntitlement, NewLineItem, RenewedLine, StartDate,
 };
 pub use entitlement_query::{EntitlementQuery, LineItemQuery};
 pub use error::{FnoError, ItemFailure};

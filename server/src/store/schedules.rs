@@ -192,24 +192,39 @@ pub async fn record_fire(db: &mut sqlx::PgConnection, next: Option<DateTime<Utc>
     Ok(())
 }
 
-/// Reads the watermark of the scheduled sync: the end of the window of its
-/// last run without failures.
-pub async fn watermark(db: impl PgExecutor<'_>) -> Result<Option<DateTime<Utc>>> {
-    let row: Option<(Option<DateTime<Utc>>,)> =
-        sqlx::query_as("SELECT watermark FROM schedules WHERE name = $1")
+/// The watermarks of the scheduled sync, each on its own system's clock.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Watermarks {
+    /// The end of the window of the last run without failures (Salesforce
+    /// modification times are read against it).
+    pub salesforce: Option<DateTime<Utc>>,
+    /// The newest FNO `lastModifiedDateTime` that run read.
+    pub fno: Option<DateTime<Utc>>,
+}
+
+/// Reads the watermarks of the scheduled sync.
+pub async fn watermarks(db: impl PgExecutor<'_>) -> Result<Watermarks> {
+    type Row = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+    let row: Option<Row> =
+        sqlx::query_as("SELECT watermark, fno_watermark FROM schedules WHERE name = $1")
             .bind(SCHEDULE_NAME)
             .fetch_optional(db)
             .await?;
-    Ok(row.and_then(|(w,)| w))
+    Ok(row
+        .map(|(salesforce, fno)| Watermarks { salesforce, fno })
+        .unwrap_or_default())
 }
 
-/// Moves the watermark forward to `to` (never back).
-pub async fn advance_watermark(db: impl PgExecutor<'_>, to: DateTime<Utc>) -> Result<()> {
+/// Moves the watermarks forward to `to` (never back; an unset one stays).
+pub async fn advance_watermarks(db: impl PgExecutor<'_>, to: Watermarks) -> Result<()> {
     sqlx::query(
-        "UPDATE schedules SET watermark = GREATEST(COALESCE(watermark, $2), $2) WHERE name = $1",
+        "UPDATE schedules SET \
+         watermark = GREATEST(watermark, $2), fno_watermark = GREATEST(fno_watermark, $3) \
+         WHERE name = $1",
     )
     .bind(SCHEDULE_NAME)
-    .bind(to)
+    .bind(to.salesforce)
+    .bind(to.fno)
     .execute(db)
     .await?;
     Ok(())

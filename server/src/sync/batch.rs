@@ -16,6 +16,7 @@ use chrono::{Duration, Utc};
 use futures::stream::{FuturesUnordered, StreamExt};
 
 use super::changes::{self, Checkpoint, Phase, Window};
+use super::fno_to_crm::FnoWindow;
 use super::read::{read_accounts, AccountRead};
 use std::collections::{HashMap, HashSet};
 
@@ -23,13 +24,14 @@ use super::accounts::{apply_accounts_and_users, FnoAccounts};
 use super::crm_to_fno::{sync_read_account, AccountOutcome};
 
 use super::pass::{Pass, SALESFORCE_COMPONENT};
-use super::plan::PendingCreate;
-use super::{budget, claims, creates, echo, fno_to_crm, write_back};
+use super::plan::PageWrites;
+use super::{budget, claims, creates, echo, fno_to_crm, updates, write_back};
 use crate::domain::run::Ended;
 use crate::domain::run::{RunKind, RunState};
 use crate::error::Result;
 use crate::salesforce::RecordUpdate;
-use crate::store::{run_accounts, schedules};
+use crate::store::run_accounts;
+use crate::store::schedules::{self, Watermarks};
 
 /// Overlap with the previous window, so records written while a run was
 /// reading (with an older timestamp) are not missed; a record seen twice is
@@ -80,14 +82,19 @@ pub async fn sync_window(pass: &mut Pass<'_>) -> Result<Ended> {
         checkpoint.after = None;
         checkpoint.save(pass).await?;
     }
-    if !fno_to_crm::update_salesforce(pass, window.start, &mut checkpoint).await? {
+    let fno_window = fno_window(pass, window).await?;
+    if !fno_to_crm::update_salesforce(pass, fno_window, &mut checkpoint).await? {
         return Ok(Ended::cancelled());
     }
     let accounts = run_accounts::count_accounts(&pass.ctx.pool, &pass.run.run_id).await?;
     let (failed_accounts, accounts) = (accounts.failed, accounts.synced);
     let counters = pass.counters();
     if pass.run.kind == RunKind::Scheduled && counters.failed == 0 && failed_accounts == 0 {
-        schedules::advance_watermark(&pass.ctx.pool, window.end).await?;
+        let reached = Watermarks {
+            salesforce: Some(window.end),
+            fno: checkpoint.fno_newest,
+        };
+        schedules::advance_watermarks(&pass.ctx.pool, reached).await?;
     }
     if failed_accounts > 0 && counters.done == 0 {
         return Ok(Ended::failed(format!(
@@ -113,10 +120,29 @@ async fn window(pass: &Pass<'_>) -> Result<Window> {
             end: run.window_end.unwrap_or_else(Utc::now),
         });
     }
-    let watermark = schedules::watermark(&pass.ctx.pool).await?;
+    let watermark = schedules::watermarks(&pass.ctx.pool).await?.salesforce;
     Ok(Window {
         start: watermark.map(|w| w - LOOKBACK),
         end: run.created_at,
+    })
+}
+
+/// The FNO lines of the run: an immediate run's window with its end; a
+/// scheduled run's from FNO's own watermark (the Salesforce window's start
+/// until a run has read FNO).
+async fn fno_window(pass: &Pass<'_>, window: Window) -> Result<FnoWindow> {
+    if pass.run.kind == RunKind::Immediate {
+        return Ok(FnoWindow {
+            after: window.start,
+            until: pass.run.window_end,
+        });
+    }
+    let watermark = schedules::watermarks(&pass.ctx.pool).await?.fno;
+    Ok(FnoWindow {
+        after: watermark
+            .map(|newest| newest - fno_to_crm::FNO_OVERLAP)
+            .or(window.start),
+        until: None,
     })
 }
 
@@ -210,6 +236,7 @@ async fn sync_claimed(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flow
         let fno_accounts = apply_accounts_and_users(pass, &reads).await?;
         let (synced, finished) = sync_accounts(pass, pending, reads, &fno_accounts).await?;
         creates::create_pending(pass).await?;
+        updates::update_pending(pass).await?;
         let written = read_orders.accounts_written_back(&pass.write_back);
         // What FNO took is logged before the write-back: a run that dies
         // while Salesforce is written keeps the logs of its FNO writes.
@@ -284,8 +311,8 @@ async fn sync_accounts(
 }
 
 /// What an account's pass ended with: the account, whether it failed, its
-/// write-back and its new entitlements; `None` when the run was cancelled meanwhile.
-type Synced = Option<(String, bool, Vec<RecordUpdate>, Vec<PendingCreate>)>;
+/// write-back and its planned FNO writes; `None` when the run was cancelled meanwhile.
+type Synced = Option<(String, bool, Vec<RecordUpdate>, PageWrites)>;
 
 /// Waits for one of the accounts under way and takes in its outcome;
 /// `false` when it saw a cancel.
@@ -298,9 +325,9 @@ where
     F: std::future::Future<Output = Result<Synced>>,
 {
     match running.next().await.transpose()? {
-        Some(Some((account, failed, write_back, creates))) => {
+        Some(Some((account, failed, write_back, planned))) => {
             pass.write_back.extend(write_back);
-            pass.pending_creates.extend(creates);
+            pass.planned.extend(planned);
             synced.push((account, failed));
             Ok(true)
         }
@@ -325,6 +352,6 @@ async fn sync_one(
         account,
         failed,
         std::mem::take(&mut pass.write_back),
-        std::mem::take(&mut pass.pending_creates),
+        std::mem::take(&mut pass.planned),
     )))
 }

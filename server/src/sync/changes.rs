@@ -43,6 +43,10 @@ pub struct Checkpoint {
     pub after: Option<Cursor>,
     /// In the FNO phase: pages of changed FNO line items done.
     pub fno_pages: usize,
+    /// In the FNO phase: the newest `lastModifiedDateTime` of the lines
+    /// those pages held (FNO's clock).
+    #[serde(default)]
+    pub fno_newest: Option<DateTime<Utc>>,
 }
 
 impl Checkpoint {
@@ -255,12 +259,16 @@ mod tests {
                 stamp: DateTime::UNIX_EPOCH,
                 id: "00k1".into(),
             }),
-            fno_pages: 0,
+            fno_pages: 2,
+            fno_newest: Some(DateTime::UNIX_EPOCH + Duration::milliseconds(1_500)),
         };
         assert_eq!(
             Checkpoint::of(Some(&checkpoint.to_json())),
             Some(checkpoint)
         );
+        let stored_before = serde_json::json!({ "phase": "fno_to_salesforce", "fno_pages": 3 });
+        let read = Checkpoint::of(Some(&stored_before)).expect("an older checkpoint reads");
+        assert_eq!((read.fno_pages, read.fno_newest), (3, None));
         assert_eq!(Checkpoint::of(None), None);
         assert_eq!(Checkpoint::default().phase, Phase::Opportunities);
     }

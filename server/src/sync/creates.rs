@@ -7,7 +7,7 @@ use super::logger::steps::ENTITLEMENT_STEP;
 use super::order_links::order_link;
 use super::orders::{adopted, finish_order, record_created};
 use super::pass::{Pass, FNO_COMPONENT};
-use super::plan::PendingCreate;
+use super::plan::PlannedOrder;
 use crate::error::Result;
 use crate::fno::operations::CREATE_SIMPLE_ENTITLEMENT;
 use crate::fno::{CreatedEntitlement, FnoError, LineItemQuery, NewEntitlement, MAX_WRITE_RECORDS};
@@ -20,7 +20,7 @@ use crate::store::links::{self, LinkRecord};
 /// whole fails its entitlements, whose intents make the next run look them up
 /// by order before it creates them again.
 pub async fn create_pending(pass: &mut Pass<'_>) -> Result<()> {
-    let pending = std::mem::take(&mut pass.pending_creates);
+    let pending = std::mem::take(&mut pass.planned.creates);
     if pending.is_empty() {
         return Ok(());
     }
@@ -38,7 +38,7 @@ pub async fn create_pending(pass: &mut Pass<'_>) -> Result<()> {
 /// Creates up to 25 entitlements in one call. When the call fails with a
 /// transient error, the orders are looked up in FNO (the answer may have been
 /// lost after FNO made them) and only those FNO lacks are sent again.
-async fn create_chunk(pass: &mut Pass<'_>, chunk: &[PendingCreate]) -> Result<()> {
+async fn create_chunk(pass: &mut Pass<'_>, chunk: &[PlannedOrder]) -> Result<()> {
     let fno = pass.fno.clone();
     let mut todo: Vec<usize> = (0..chunk.len()).collect();
     let mut attempt = 1;
@@ -99,7 +99,7 @@ async fn create_chunk(pass: &mut Pass<'_>, chunk: &[PendingCreate]) -> Result<()
 /// FNO does not show yet (or that could not be looked up): the call may
 /// still land, so it is not sent again in this run. Its intent stays, and
 /// the next run looks the order up before it creates it.
-async fn defer_created(pass: &mut Pass<'_>, item: &PendingCreate, reason: &str) -> Result<()> {
+async fn defer_created(pass: &mut Pass<'_>, item: &PlannedOrder, reason: &str) -> Result<()> {
     let note = format!(
         "FNO did not answer the create call ({reason}) and does not show the entitlement yet; \
          it may still create it, so this run does not send it again: the next run looks the \
@@ -120,7 +120,7 @@ async fn defer_created(pass: &mut Pass<'_>, item: &PendingCreate, reason: &str) 
 /// Records, logs and counts an entitlement FNO created.
 async fn finish_created(
     pass: &mut Pass<'_>,
-    item: &PendingCreate,
+    item: &PlannedOrder,
     created: &CreatedEntitlement,
 ) -> Result<()> {
     let opportunity = &item.order.opportunity;
@@ -136,7 +136,7 @@ async fn finish_created(
 }
 
 /// Logs and counts an entitlement FNO did not create.
-async fn fail_created(pass: &mut Pass<'_>, item: &PendingCreate, error: &FnoError) -> Result<()> {
+async fn fail_created(pass: &mut Pass<'_>, item: &PlannedOrder, error: &FnoError) -> Result<()> {
     pass.fno_failure(
         ENTITLEMENT_STEP,
         &item.order.opportunity.id,

@@ -5,11 +5,17 @@
 //! together, with a checkpoint after each write-back.
 //! FNO lines that came from no Salesforce line are logged and left alone;
 //! values fnosync wrote there last (Salesforce holds them) are not sent again.
+//!
+//! The window is on FNO's clock: a scheduled run reads the lines FNO
+//! stamped after the newest stamp the last scheduled run without failures
+//! read (less [`FNO_OVERLAP`]), so what was read before is not read again,
+//! whatever this machine's clock says; an immediate run reads its window
+//! and leaves out the lines FNO changed after its end.
 
 use super::logger::steps::SALESFORCE_UPDATE_STEP;
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use super::changes::Checkpoint;
 use super::pass::Pass;
@@ -23,17 +29,32 @@ use crate::store::links::{self, LinkRecord};
 /// `composite` call carries.
 const WRITE_BACK_BATCH: usize = 1_000;
 
+/// How far before the newest stamp read last time a scheduled run reads
+/// FNO again: FNO stamps milliseconds, and a change stamped just before a
+/// read may become visible just after it. Lines read twice are found
+/// unchanged and not sent again.
+pub const FNO_OVERLAP: Duration = Duration::seconds(2);
+
+/// The lines of FNO a run reads, by their `lastModifiedDateTime`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FnoWindow {
+    /// Lines stamped after this (none: all lines).
+    pub after: Option<DateTime<Utc>>,
+    /// Lines stamped after this are left to a later window (none: no end).
+    pub until: Option<DateTime<Utc>>,
+}
+
 /// Writes back the activation IDs and remaining quantities of every line FNO
-/// changed since `start`, from the checkpoint's page on. `false` when the
-/// run was cancelled.
+/// changed in `window`, from the checkpoint's page on, noting the newest
+/// stamp read in the checkpoint. `false` when the run was cancelled.
 pub async fn update_salesforce(
     pass: &mut Pass<'_>,
-    start: Option<DateTime<Utc>>,
+    window: FnoWindow,
     checkpoint: &mut Checkpoint,
 ) -> Result<bool> {
     let fno = pass.fno.clone();
     let query = LineItemQuery {
-        modified_after: Some(start.unwrap_or(DateTime::UNIX_EPOCH)),
+        modified_after: Some(window.after.unwrap_or(DateTime::UNIX_EPOCH)),
         ..Default::default()
     };
     let mut page = checkpoint.fno_pages;
@@ -73,6 +94,12 @@ pub async fn update_salesforce(
                 .map(|(link, written)| (link.salesforce_id.clone(), (link, written)))
                 .collect();
         for line in changed {
+            if let Some(stamp) = line.last_modified {
+                if window.until.is_some_and(|until| stamp > until) {
+                    continue;
+                }
+                checkpoint.fno_newest = checkpoint.fno_newest.max(Some(stamp));
+            }
             let linked = line
                 .order_line_number
                 .as_ref()

@@ -13,10 +13,9 @@ use super::order_links::{
     line_link, order_link, queue_line_write_back, queue_write_back, save_line_link,
 };
 use super::pass::{fingerprint, Pass, SALESFORCE_COMPONENT};
-use super::plan::PendingCreate;
+use super::plan::{PendingUpdate, PlannedOrder};
 use super::renewals;
 use super::rules;
-use super::updates;
 use crate::domain::mapping::SfObject;
 use crate::error::Result;
 use crate::fno::{
@@ -148,20 +147,27 @@ pub async fn sync_order(
             }
         },
     };
-    let outcome = match send_entitlement(pass, opportunity, &entitlement, &lines).await? {
-        Sent::Done(outcome) => outcome,
-        Sent::Create(print, sent) => {
-            pass.pending_creates.push(PendingCreate {
-                order: order.clone(),
-                entitlement,
-                lines,
-                print,
-                sent,
-            });
-            return Ok(());
-        }
+    let (entitlement_id, print, sent) =
+        match send_entitlement(pass, opportunity, &entitlement, &lines).await? {
+            Sent::Done(outcome) => return finish_order(pass, order, lines.len(), outcome).await,
+            Sent::Create(print, sent) => (None, print, sent),
+            Sent::Update(entitlement_id, print, sent) => (Some(entitlement_id), print, sent),
+        };
+    let planned = PlannedOrder {
+        order: order.clone(),
+        entitlement,
+        lines,
+        print,
+        sent,
     };
-    finish_order(pass, order, lines.len(), outcome).await
+    match entitlement_id {
+        None => pass.planned.creates.push(planned),
+        Some(entitlement_id) => pass.planned.updates.push(PendingUpdate {
+            entitlement_id,
+            planned,
+        }),
+    }
+    Ok(())
 }
 
 /// Counts an order and its lines done and queues its write-back.
@@ -183,10 +189,11 @@ pub(super) async fn finish_order(
 }
 
 /// What became of an entitlement: sent (its ID, `None` when it failed), or
-/// to be created with the page's other new entitlements (fingerprint, log text).
+/// to be created or updated (its ID) with the page's others (fingerprint, log text).
 enum Sent {
     Done(Option<String>),
     Create(String, String),
+    Update(String, String, String),
 }
 
 /// Waits until the order's intent is older than a create can be in flight
@@ -300,17 +307,7 @@ async fn send_entitlement(
             .await?;
             return Ok(Sent::Done(Some(link.fno_id.clone())));
         }
-        return updates::update_entitlement(
-            pass,
-            opportunity,
-            &link.fno_id,
-            entitlement,
-            lines,
-            &print,
-            &sent,
-        )
-        .await
-        .map(Sent::Done);
+        return Ok(Sent::Update(link.fno_id.clone(), print, sent));
     }
     if link.is_none() {
         return Ok(Sent::Create(print, sent));
@@ -336,17 +333,7 @@ async fn send_entitlement(
                 save_line_link(pass, sf_line, &line.activation_id, parent, "").await?;
             }
         }
-        return updates::update_entitlement(
-            pass,
-            opportunity,
-            &entitlement_id,
-            entitlement,
-            lines,
-            &print,
-            &sent,
-        )
-        .await
-        .map(Sent::Done);
+        return Ok(Sent::Update(entitlement_id, print, sent));
     }
     // A create whose answer was lost is found by its order before it is sent again.
     // The look-up above counts as the first attempt's; retries look again.

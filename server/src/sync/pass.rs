@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::logger::{RunLogger, Step, StepStatus};
 use super::mapping::Mappings;
-use super::plan::PendingCreate;
+use super::plan::PageWrites;
 use super::rules::PartCatalog;
 use super::SyncContext;
 use crate::domain::filters::Filters;
@@ -76,8 +76,8 @@ pub struct Pass<'a> {
     pub logger: RunLogger,
     /// Salesforce fields to write back at the end.
     pub write_back: Vec<RecordUpdate>,
-    /// New entitlements planned, created with the page's others.
-    pub pending_creates: Vec<PendingCreate>,
+    /// FNO writes planned, sent with the page's others.
+    pub planned: PageWrites,
     /// Fires when the server shuts down or an operator cancels the run:
     /// the run stops between records, and every wait of the run ends.
     pub stop: CancellationToken,
@@ -114,7 +114,7 @@ impl<'a> Pass<'a> {
             filters,
             retry: RetryPolicy::default().stopped_by(stop.clone()),
             write_back: Vec::new(),
-            pending_creates: Vec::new(),
+            planned: PageWrites::default(),
             stop,
             part_numbers: Default::default(),
             all_parts: Default::default(),
@@ -137,7 +137,7 @@ impl<'a> Pass<'a> {
             retry: self.retry.clone(),
             logger: self.logger.clone(),
             write_back: Vec::new(),
-            pending_creates: Vec::new(),
+            planned: PageWrites::default(),
             stop: self.stop.clone(),
             part_numbers: self.part_numbers.clone(),
             fresh_lines: HashMap::new(),

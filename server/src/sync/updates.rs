@@ -1,122 +1,381 @@
-//! Updates of an entitlement that an order became before: its header, its
-//! changed lines (updated in place, or added when new), and its state when
-//! the order deploys it; the links saved for what FNO took.
+//! The updates round of a page: the entitlements that the page's changed
+//! orders became before, sent in rounds across the whole page — headers,
+//! then changed lines, then new lines, then states — at most 25 records per
+//! call, each call retried on its own. A record FNO refuses, or the records
+//! of a call that keeps failing, fail their order alone with the reason; an
+//! order that failed in a round is not sent in the next ones. The links of
+//! the lines FNO took are saved in one statement, so the next run sends
+//! only what is still different.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
 
 use super::logger::steps::ENTITLEMENT_STEP;
-use super::order_links::{line_link, save_link};
+use super::order_links::{line_link, order_link};
+use super::orders::finish_order;
 use super::pass::{fingerprint, Pass};
+use super::plan::PendingUpdate;
 use crate::error::Result;
-use crate::fno::{EntitlementUpdate, FnoError, LineItemUpdate, NewEntitlement, NewLineItem};
-use crate::salesforce::SfRecord;
+use crate::fno::operations::{
+    CREATE_ENTITLEMENT_LINE_ITEM, SET_ENTITLEMENT_STATE, UPDATE_ENTITLEMENT_LINE_ITEM,
+    UPDATE_SIMPLE_ENTITLEMENT,
+};
+use crate::fno::{
+    AddedLines, BatchOutcome, EntitlementState, EntitlementUpdate, FnoError, LineAddition,
+    LineItemUpdate, NewLineItem, Processed, MAX_WRITE_RECORDS,
+};
 use crate::store::links::{self, LinkRecord};
 
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn update_entitlement(
-    pass: &mut Pass<'_>,
-    opportunity: &SfRecord,
-    entitlement_id: &str,
-    entitlement: &NewEntitlement,
-    lines: &[(String, NewLineItem)],
-    print: &str,
-    sent: &str,
-) -> Result<Option<String>> {
-    let fno = pass.fno.clone();
-    let header = EntitlementUpdate {
-        entitlement_id: entitlement_id.to_string(),
-        description: entitlement.description.clone(),
-        sold_to: entitlement.sold_to.clone(),
-        ship_to_email: entitlement.ship_to_email.clone(),
-        ship_to_address: entitlement.ship_to_address.clone(),
-        channel_partners: None,
-        attributes: entitlement.attributes.clone(),
-    };
-    let line_ids: Vec<String> = lines.iter().map(|(id, _)| id.clone()).collect();
-    let line_links: HashMap<String, LinkRecord> =
+/// A line of an update sent in a round: the update's position, the
+/// Salesforce line Id and its fingerprint.
+struct SentLine {
+    update: usize,
+    sf_line: String,
+    print: String,
+}
+
+/// Sends the updates the page's accounts planned; see the module's text.
+pub async fn update_pending(pass: &mut Pass<'_>) -> Result<()> {
+    let pending = std::mem::take(&mut pass.planned.updates);
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let line_ids: Vec<String> = pending
+        .iter()
+        .flat_map(|u| u.planned.lines.iter().map(|(id, _)| id.clone()))
+        .collect();
+    let stored: HashMap<String, LinkRecord> =
         links::get_links(&pass.ctx.pool, "OpportunityLineItem", &line_ids)
             .await?
             .into_iter()
+            .filter(|(link, _)| !link.fno_id.is_empty())
             .map(|(link, _)| (link.salesforce_id.clone(), link))
             .collect();
-    let mut result = pass.retry.run(|| fno.update_entitlement(&header)).await;
-    let mut sent_lines = Vec::new();
-    for (sf_line, new_line) in lines {
-        if result.is_err() {
-            break;
-        }
-        let link = line_links.get(sf_line).filter(|l| !l.fno_id.is_empty());
-        match send_line(pass, entitlement_id, (sf_line, new_line), link).await {
-            Ok(saved) => sent_lines.extend(saved),
-            Err(error) => result = Err(error),
-        }
-    }
-    links::save_links(&pass.ctx.pool, &sent_lines).await?;
-    if result.is_ok() && entitlement.state == crate::fno::EntitlementState::Deployed {
-        result = pass
-            .retry
-            .run(|| fno.set_entitlement_state(entitlement_id, entitlement.state))
-            .await;
-    }
-    match result {
-        Ok(()) => {
-            save_link(pass, opportunity, entitlement_id, print).await?;
-            pass.completed(
-                ENTITLEMENT_STEP,
-                &opportunity.id,
-                format!("updated {entitlement_id} ({sent})"),
+    let mut failures: Vec<Option<Arc<FnoError>>> = vec![None; pending.len()];
+    send_headers(pass, &pending, &mut failures).await;
+    let mut links = send_changed_lines(pass, &pending, &stored, &mut failures).await;
+    links.extend(send_new_lines(pass, &pending, &stored, &mut failures).await);
+    links::save_links(&pass.ctx.pool, &links).await?;
+    send_states(pass, &pending, &mut failures).await;
+    let taken: Vec<LinkRecord> = pending
+        .iter()
+        .zip(&failures)
+        .filter(|(_, failure)| failure.is_none())
+        .map(|(update, _)| {
+            let planned = &update.planned;
+            order_link(
+                &planned.order.opportunity,
+                &update.entitlement_id,
+                &planned.print,
             )
-            .await?;
-            Ok(Some(entitlement_id.to_string()))
+        })
+        .collect();
+    links::save_links(&pass.ctx.pool, &taken).await?;
+    for (update, failure) in pending.iter().zip(failures) {
+        let planned = &update.planned;
+        let opportunity = &planned.order.opportunity;
+        let outcome = match failure {
+            None => {
+                let note = format!("updated {} ({})", update.entitlement_id, planned.sent);
+                pass.completed(ENTITLEMENT_STEP, &opportunity.id, note)
+                    .await?;
+                Some(update.entitlement_id.clone())
+            }
+            Some(error) => {
+                pass.fno_failure(ENTITLEMENT_STEP, &opportunity.id, &error, &planned.sent)
+                    .await?;
+                None
+            }
+        };
+        finish_order(pass, &planned.order, planned.lines.len(), outcome).await?;
+    }
+    Ok(())
+}
+
+/// The headers round: every update's description, sold-to, ship-to and attributes.
+async fn send_headers(
+    pass: &Pass<'_>,
+    pending: &[PendingUpdate],
+    failures: &mut [Option<Arc<FnoError>>],
+) {
+    let headers: Vec<(usize, EntitlementUpdate)> = pending
+        .iter()
+        .enumerate()
+        .map(|(i, update)| {
+            let entitlement = &update.planned.entitlement;
+            let header = EntitlementUpdate {
+                entitlement_id: update.entitlement_id.clone(),
+                description: entitlement.description.clone(),
+                sold_to: entitlement.sold_to.clone(),
+                ship_to_email: entitlement.ship_to_email.clone(),
+                ship_to_address: entitlement.ship_to_address.clone(),
+                channel_partners: None,
+                attributes: entitlement.attributes.clone(),
+            };
+            (i, header)
+        })
+        .collect();
+    let fno = pass.fno.clone();
+    let call = move |chunk: Vec<EntitlementUpdate>| {
+        let fno = fno.clone();
+        async move { fno.update_entitlements(&chunk).await }
+    };
+    let round = Round::retried(UPDATE_SIMPLE_ENTITLEMENT.name);
+    send_in_calls(pass, round, failures, &headers, processed_index, call).await;
+}
+
+/// The changed lines round: lines FNO has (their stored links) whose
+/// fingerprint changed. Returns the links of the lines FNO took.
+async fn send_changed_lines(
+    pass: &Pass<'_>,
+    pending: &[PendingUpdate],
+    stored: &HashMap<String, LinkRecord>,
+    failures: &mut [Option<Arc<FnoError>>],
+) -> Vec<LinkRecord> {
+    let mut sent = Vec::new();
+    let mut records = Vec::new();
+    for (i, update) in pending.iter().enumerate() {
+        if failures[i].is_some() {
+            continue;
         }
-        Err(error) => {
-            pass.fno_failure(ENTITLEMENT_STEP, &opportunity.id, &error, sent)
-                .await?;
-            Ok(None)
+        for (sf_line, line) in &update.planned.lines {
+            let print = fingerprint(line);
+            let Some(link) = stored.get(sf_line) else {
+                continue;
+            };
+            if link.fingerprint == print {
+                continue;
+            }
+            records.push((i, line_update(&update.entitlement_id, &link.fno_id, line)));
+            sent.push((
+                SentLine {
+                    update: i,
+                    sf_line: sf_line.clone(),
+                    print,
+                },
+                link.fno_id.clone(),
+            ));
+        }
+    }
+    let fno = pass.fno.clone();
+    let call = move |chunk: Vec<LineItemUpdate>| {
+        let fno = fno.clone();
+        async move { fno.update_line_items(&chunk).await }
+    };
+    let round = Round::retried(UPDATE_ENTITLEMENT_LINE_ITEM.name);
+    let taken = send_in_calls(pass, round, failures, &records, processed_index, call).await;
+    taken
+        .into_iter()
+        .filter_map(|(position, _)| sent.get(position))
+        .map(|(line, activation_id)| {
+            let entitlement_id = &pending[line.update].entitlement_id;
+            line_link(&line.sf_line, activation_id, entitlement_id, &line.print)
+        })
+        .collect()
+}
+
+fn line_update(entitlement_id: &str, activation_id: &str, line: &NewLineItem) -> LineItemUpdate {
+    LineItemUpdate {
+        entitlement_id: entitlement_id.to_string(),
+        activation_id: activation_id.to_string(),
+        description: line.description.clone(),
+        part_number: Some(line.part_number.clone()),
+        order_id: line.order_id.clone(),
+        order_line_number: line.order_line_number.clone(),
+        number_of_copies: Some(line.number_of_copies),
+        start: Some(line.start),
+        expiration: Some(line.expiration),
+        attributes: line.attributes.clone(),
+    }
+}
+
+/// The new lines round: lines of the updates that FNO does not have yet,
+/// added in records of at most 25 lines. Not retried (an add sent again
+/// after a lost answer would add the lines twice): a call that fails fails
+/// its orders, and the next run adds what FNO still lacks. Returns the
+/// links of the lines FNO added, which the write-back also gets.
+async fn send_new_lines(
+    pass: &mut Pass<'_>,
+    pending: &[PendingUpdate],
+    stored: &HashMap<String, LinkRecord>,
+    failures: &mut [Option<Arc<FnoError>>],
+) -> Vec<LinkRecord> {
+    let mut records = Vec::new();
+    let mut sent: Vec<Vec<(String, String, i64)>> = Vec::new();
+    for (i, update) in pending.iter().enumerate() {
+        if failures[i].is_some() {
+            continue;
+        }
+        let new: Vec<&(String, NewLineItem)> = update
+            .planned
+            .lines
+            .iter()
+            .filter(|(sf_line, _)| !stored.contains_key(sf_line))
+            .collect();
+        for chunk in new.chunks(MAX_WRITE_RECORDS) {
+            records.push((
+                i,
+                LineAddition {
+                    entitlement_id: update.entitlement_id.clone(),
+                    lines: chunk.iter().map(|(_, line)| line.clone()).collect(),
+                    deploy: false,
+                },
+            ));
+            sent.push(
+                chunk
+                    .iter()
+                    .map(|(sf_line, line)| {
+                        (sf_line.clone(), fingerprint(line), line.number_of_copies)
+                    })
+                    .collect(),
+            );
+        }
+    }
+    let fno = pass.fno.clone();
+    let call = move |chunk: Vec<LineAddition>| {
+        let fno = fno.clone();
+        async move { fno.add_lines(&chunk).await }
+    };
+    let round = Round::once(CREATE_ENTITLEMENT_LINE_ITEM.name);
+    let added = send_in_calls(
+        pass,
+        round,
+        failures,
+        &records,
+        |a: &AddedLines| a.index,
+        call,
+    )
+    .await;
+    let mut taken = Vec::new();
+    for (position, added) in added {
+        let Some(lines) = sent.get(position) else {
+            continue;
+        };
+        for created in added.lines {
+            let Some((sf_line, print, copies)) = lines.get(created.line_index) else {
+                continue;
+            };
+            pass.fresh_lines
+                .insert(sf_line.clone(), (created.activation_id.clone(), *copies));
+            taken.push(line_link(
+                sf_line,
+                &created.activation_id,
+                &added.entitlement_id,
+                print,
+            ));
+        }
+    }
+    taken
+}
+
+/// The states round: the updates whose order deploys the entitlement.
+async fn send_states(
+    pass: &Pass<'_>,
+    pending: &[PendingUpdate],
+    failures: &mut [Option<Arc<FnoError>>],
+) {
+    let changes: Vec<(usize, (String, EntitlementState))> = pending
+        .iter()
+        .enumerate()
+        .filter(|(i, update)| {
+            failures[*i].is_none() && update.planned.entitlement.state == EntitlementState::Deployed
+        })
+        .map(|(i, update)| {
+            (
+                i,
+                (update.entitlement_id.clone(), EntitlementState::Deployed),
+            )
+        })
+        .collect();
+    let fno = pass.fno.clone();
+    let call = move |chunk: Vec<(String, EntitlementState)>| {
+        let fno = fno.clone();
+        async move { fno.set_entitlement_states(&chunk).await }
+    };
+    let round = Round::retried(SET_ENTITLEMENT_STATE.name);
+    send_in_calls(pass, round, failures, &changes, processed_index, call).await;
+}
+
+fn processed_index(processed: &Processed) -> usize {
+    processed.index
+}
+
+/// How a round sends its calls: the operation (named in refusals) and
+/// whether a call that failed may be sent again.
+#[derive(Clone, Copy)]
+struct Round {
+    operation: &'static str,
+    retried: bool,
+}
+
+impl Round {
+    fn retried(operation: &'static str) -> Self {
+        Self {
+            operation,
+            retried: true,
+        }
+    }
+
+    fn once(operation: &'static str) -> Self {
+        Self {
+            operation,
+            retried: false,
         }
     }
 }
 
-/// Updates a line that FNO has (its stored `link`), or adds it; unchanged
-/// lines are not sent. Returns the line's link to save once it was sent.
-async fn send_line(
+/// Sends `records` (each with the position of the update it belongs to) in
+/// calls of [`MAX_WRITE_RECORDS`]. A refused record, or every record of a
+/// call that failed, fails its update (its first failure is kept). Returns
+/// the records FNO took: their position in `records` and FNO's answer.
+async fn send_in_calls<R, T, F, Fut>(
     pass: &Pass<'_>,
-    entitlement_id: &str,
-    (sf_line, line): (&str, &NewLineItem),
-    link: Option<&LinkRecord>,
-) -> Result<Option<LinkRecord>, FnoError> {
-    let print = fingerprint(line);
-    let fno = &pass.fno;
-    match link {
-        Some(link) if link.fingerprint == print => Ok(None),
-        Some(link) => {
-            let update = LineItemUpdate {
-                entitlement_id: entitlement_id.to_string(),
-                activation_id: link.fno_id.clone(),
-                description: line.description.clone(),
-                part_number: Some(line.part_number.clone()),
-                order_id: line.order_id.clone(),
-                order_line_number: line.order_line_number.clone(),
-                number_of_copies: Some(line.number_of_copies),
-                start: Some(line.start),
-                expiration: Some(line.expiration),
-                attributes: line.attributes.clone(),
-            };
-            pass.retry.run(|| fno.update_line_item(&update)).await?;
-            Ok(Some(line_link(
-                sf_line,
-                &link.fno_id,
-                entitlement_id,
-                &print,
-            )))
-        }
-        None => {
-            let created = fno
-                .add_line_items(entitlement_id, std::slice::from_ref(line), false)
-                .await?;
-            Ok(created.first().map(|created_line| {
-                line_link(sf_line, &created_line.activation_id, entitlement_id, &print)
-            }))
+    round: Round,
+    failures: &mut [Option<Arc<FnoError>>],
+    records: &[(usize, R)],
+    index_of: fn(&T) -> usize,
+    call: F,
+) -> Vec<(usize, T)>
+where
+    R: Clone,
+    F: Fn(Vec<R>) -> Fut,
+    Fut: Future<Output = std::result::Result<BatchOutcome<T>, FnoError>>,
+{
+    let mut taken = Vec::new();
+    for (number, chunk) in records.chunks(MAX_WRITE_RECORDS).enumerate() {
+        let sent: Vec<R> = chunk.iter().map(|(_, record)| record.clone()).collect();
+        let answer = if round.retried {
+            pass.retry.run(|| call(sent.clone())).await
+        } else {
+            call(sent).await
+        };
+        let offset = number * MAX_WRITE_RECORDS;
+        match answer {
+            Ok(outcome) => {
+                for refused in outcome.failed {
+                    if let Some((update, _)) = chunk.get(refused.index) {
+                        failures[*update].get_or_insert_with(|| {
+                            Arc::new(FnoError::Rejected {
+                                operation: round.operation,
+                                reason: refused.reason,
+                            })
+                        });
+                    }
+                }
+                // What FNO took stays taken, even when another record of
+                // the same update failed.
+                for item in outcome.succeeded {
+                    taken.push((offset + index_of(&item), item));
+                }
+            }
+            Err(error) => {
+                let error = Arc::new(error);
+                for (update, _) in chunk {
+                    failures[*update].get_or_insert_with(|| error.clone());
+                }
+            }
         }
     }
+    taken
 }

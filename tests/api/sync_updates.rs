@@ -1,0 +1,210 @@
+//! Changed orders whose entitlements FNO has: the page's updates go in
+//! batched rounds (headers, changed lines, new lines, states), and a record
+//! FNO refuses fails its order alone.
+
+use fnosync_client::proto;
+use fnosync_sandbox::salesforce::fields as sf;
+use fnosync_server::MIGRATOR;
+use fnosync_tests::{seed_sales_order, start_immediate, watch_until_end, LineSpec, TestApp};
+use serde_json::json;
+use sqlx::PgPool;
+
+async fn sync_last_hour(client: &fnosync_client::FnosyncClient) -> proto::SyncRun {
+    let run = start_immediate(
+        client,
+        proto::start_immediate_sync_request::Window::LastHours(1),
+    )
+    .await;
+    watch_until_end(client, run).await
+}
+
+fn line_of(app: &TestApp, line_id: &str) -> serde_json::Value {
+    app.salesforce
+        .find("OpportunityLineItem", "Id", &json!(line_id))
+        .into_iter()
+        .next()
+        .expect("the line")
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn changed_orders_are_updated_in_batched_rounds_and_a_refused_line_fails_its_order_alone(
+    pool: PgPool,
+) {
+    // Arrange: 30 deployed orders of one line (5 copies) synced; then FNO
+    // activates 3 copies of the first order's line.
+    let app = TestApp::spawn(pool).await;
+    app.connect_sandboxes().await;
+    app.submit_license().await;
+    let admin = app.admin().await;
+    admin
+        .filters()
+        .update_filters(proto::UpdateFiltersRequest {
+            filters: Some(proto::Filters {
+                pre_condition_stages: vec!["Closed Won".into()],
+                post_condition_state: proto::EntitlementState::Deployed as i32,
+            }),
+        })
+        .await
+        .expect("filters");
+    let orders: Vec<(String, String, String)> = (0..30)
+        .map(|n| {
+            let (account, opportunity, lines) = seed_sales_order(
+                &app.salesforce,
+                json!({ "Name": format!("Update Corp {n:02}") }),
+                &[],
+                json!({}),
+                &[LineSpec::permanent("SF01demo", 5.0)],
+            );
+            (account, opportunity, lines[0].clone())
+        })
+        .collect();
+    let operator = app.operator().await;
+    let first = sync_last_hour(&operator).await;
+    assert_eq!(
+        first.state,
+        proto::SyncRunState::Completed as i32,
+        "{first:?}"
+    );
+    let activation = |line: &str| {
+        line_of(&app, line)[sf::ACTIVATION_ID]
+            .as_str()
+            .expect("activation ID written back")
+            .to_string()
+    };
+    app.fno
+        .store()
+        .activate(&activation(&orders[0].2), 3)
+        .expect("activate");
+
+    // Act: every line gets another quantity (the first one below what FNO
+    // shows as fulfilled), and the last order gets a second opportunity line.
+    for (n, (_, _, line)) in orders.iter().enumerate() {
+        let quantity = if n == 0 { 2 } else { 6 + n as i64 };
+        app.salesforce
+            .update("OpportunityLineItem", line, json!({ "Quantity": quantity }))
+            .expect("quantity");
+    }
+    let (last_opportunity, last_line) = (&orders[29].1, &orders[29].2);
+    let added_line = add_line(&app, last_opportunity);
+    app.fno.reset_counts();
+    let second = sync_last_hour(&operator).await;
+
+    // Assert: one refused order, the other 29 updated, in batched calls.
+    assert_eq!(
+        second.state,
+        proto::SyncRunState::CompletedWithFailures as i32,
+        "{second:?}"
+    );
+    let calls = app.fno.counts();
+    let count = |operation: &str| calls.get(operation).copied().unwrap_or(0);
+    assert_eq!(
+        count("updateSimpleEntitlement"),
+        2,
+        "30 headers in calls of 25: {calls:?}"
+    );
+    assert_eq!(
+        count("updateEntitlementLineItem"),
+        2,
+        "30 lines in calls of 25: {calls:?}"
+    );
+    assert_eq!(
+        count("createEntitlementLineItem"),
+        1,
+        "one new line: {calls:?}"
+    );
+    assert_eq!(
+        count("setEntitlementState"),
+        2,
+        "29 states in calls of 25: {calls:?}"
+    );
+    let fno_line = |line: &str| {
+        app.fno
+            .store()
+            .line_item(&activation(line))
+            .expect("the FNO line")
+    };
+    let refused = fno_line(&orders[0].2);
+    assert_eq!(refused.number_of_copies, 5, "FNO kept the refused line");
+    for (n, (_, _, line)) in orders.iter().enumerate().skip(1) {
+        assert_eq!(
+            fno_line(line).number_of_copies,
+            6 + n as i64,
+            "line of order {n}"
+        );
+    }
+    let added = fno_line(&added_line);
+    assert_eq!(added.number_of_copies, 4);
+    assert_eq!(added.order_id.as_deref(), Some(last_opportunity.as_str()));
+    assert_eq!(
+        line_of(&app, &added_line)[sf::REMAINING_QUANTITY],
+        json!(4.0),
+        "the new line's copies written back"
+    );
+    assert_eq!(
+        fno_line(last_line).order_id.as_deref(),
+        Some(last_opportunity.as_str())
+    );
+
+    let logs =
+        fnosync_tests::logs_named(&operator, &second.run_id, "Entitlement Creation/Update").await;
+    let failed: Vec<_> = logs
+        .iter()
+        .filter(|l| l.status != proto::TransactionStatus::Completed as i32)
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert_eq!(failed[0].salesforce_record_id, orders[0].1);
+    assert!(
+        failed[0]
+            .description
+            .contains("lower than the fulfilled count"),
+        "FNO's reason is logged: {:?}",
+        failed[0]
+    );
+    let updated = logs
+        .iter()
+        .filter(|l| l.description.starts_with("updated "))
+        .count();
+    assert_eq!(updated, 29, "{logs:#?}");
+
+    // The next run sends only what is still different: the refused line.
+    app.fno.reset_counts();
+    let third = sync_last_hour(&operator).await;
+    let calls = app.fno.counts();
+    let count = |operation: &str| calls.get(operation).copied().unwrap_or(0);
+    assert_eq!(
+        count("updateEntitlementLineItem"),
+        1,
+        "{calls:?} ({third:?})"
+    );
+    assert_eq!(count("createEntitlementLineItem"), 0, "{calls:?}");
+    assert_eq!(fno_line(&orders[0].2).number_of_copies, 5);
+}
+
+/// Adds a line of 4 copies to an opportunity synced before; returns its Id.
+fn add_line(app: &TestApp, opportunity: &str) -> String {
+    let product = app
+        .salesforce
+        .find("Product2", "ProductCode", &json!("SF01demo"));
+    let product_id = product
+        .iter()
+        .find(|p| p["ProductCode"] == json!("SF01demo"))
+        .expect("product")["Id"]
+        .clone();
+    let entry = app
+        .salesforce
+        .find("PricebookEntry", "Product2Id", &product_id)[0]["Id"]
+        .clone();
+    app.salesforce
+        .insert(
+            "OpportunityLineItem",
+            json!({
+                "OpportunityId": opportunity,
+                "PricebookEntryId": entry,
+                "Quantity": 4,
+                "UnitPrice": 100,
+                "FNO__Start_Date_Option__c": "Use First Activation Date",
+                "FNO__Expiration_Date_Option__c": "Permanent",
+            }),
+        )
+        .expect("line")
+}
