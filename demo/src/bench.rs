@@ -1,12 +1,14 @@
 //! `fnosync-bench`: measures a full scheduled sync, a second, no-change
-//! one, and a third after copies were activated in FNO on a tenth of the
-//! lines (the feedback to Salesforce). It seeds the Salesforce sandbox with N
+//! one, a third after copies were activated in FNO on a tenth of the lines
+//! (the feedback to Salesforce), and a fourth after a person changed the
+//! quantity of a tenth of the lines in Salesforce (updates of entitlements
+//! made before). It seeds the Salesforce sandbox with N
 //! accounts (each with a contact and O Closed Won opportunities of L lines),
 //! gives both sandboxes a fixed latency per call, starts `fnosync serve`,
-//! configures it through its API, fires the scheduled sync three times and
+//! configures it through its API, fires the scheduled sync four times and
 //! prints wall time, orders per second, Salesforce and FNO calls per order
-//! and by operation, whether Salesforce shows FNO's remaining quantities, and
-//! the server's peak memory.
+//! and by operation, whether Salesforce shows FNO's remaining quantities and
+//! FNO the changed quantities, and the server's peak memory.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -126,6 +128,9 @@ async fn main() -> anyhow::Result<()> {
     let activated = activate_every_tenth_line(&fno);
     let feedback = measure(&pool, &client, &salesforce, &fno, 3).await?;
     let (right, lines) = remaining_quantities_right(&salesforce, &fno);
+    let amended = amend_every_tenth_line(&salesforce)?;
+    let amend = measure(&pool, &client, &salesforce, &fno, 4).await?;
+    let (copies_right, _) = copies_right(&salesforce, &fno);
     let memory_after_all = peak_memory_kib(pid);
     service.stop().await;
 
@@ -138,6 +143,7 @@ async fn main() -> anyhow::Result<()> {
         ("full scheduled sync", &full),
         ("no-change sync", &unchanged),
         ("feedback sync", &feedback),
+        ("amend sync", &amend),
     ] {
         let seconds = measured.wall.as_secs_f64();
         println!(
@@ -168,10 +174,14 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "feedback: a copy activated in FNO on {activated} lines; remaining quantities right in Salesforce on {right} of {lines} lines"
     );
+    println!(
+        "amend: the quantity changed in Salesforce on {amended} lines; FNO's copies right on {copies_right} of {lines} lines"
+    );
     for (name, measured) in [
         ("full", &full),
         ("no-change", &unchanged),
         ("feedback", &feedback),
+        ("amend", &amend),
     ] {
         let calls: Vec<String> = measured
             .by_operation
@@ -185,7 +195,7 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     anyhow::ensure!(
-        [&full, &unchanged, &feedback]
+        [&full, &unchanged, &feedback, &amend]
             .iter()
             .all(|m| m.run.state == proto::SyncRunState::Completed as i32),
         "a run did not complete; see {}",
@@ -214,6 +224,49 @@ fn activate_every_tenth_line(fno: &FnoSandbox) -> usize {
         }
         activated
     })
+}
+
+/// Adds a copy to the quantity of every tenth Salesforce line, as a person
+/// amending the deals would. Returns how many lines were changed.
+fn amend_every_tenth_line(salesforce: &SalesforceSandbox) -> anyhow::Result<usize> {
+    let lines = salesforce.records("OpportunityLineItem");
+    let mut amended = 0;
+    for line in lines.iter().step_by(10) {
+        let (Some(id), Some(quantity)) = (line["Id"].as_str(), line["Quantity"].as_f64()) else {
+            continue;
+        };
+        salesforce
+            .update(
+                "OpportunityLineItem",
+                id,
+                serde_json::json!({ "Quantity": quantity + 1.0 }),
+            )
+            .map_err(|error| anyhow::anyhow!("cannot amend line {id}: {error:?}"))?;
+        amended += 1;
+    }
+    Ok(amended)
+}
+
+/// Counts the Salesforce lines whose quantity FNO's line has as copies: (right, all).
+fn copies_right(salesforce: &SalesforceSandbox, fno: &FnoSandbox) -> (usize, usize) {
+    let copies: std::collections::HashMap<String, i64> = fno.store().read(|state| {
+        state
+            .entitlements
+            .iter()
+            .flat_map(|e| &e.line_items)
+            .filter_map(|l| Some((l.order_line_number.clone()?, l.number_of_copies)))
+            .collect()
+    });
+    let lines = salesforce.records("OpportunityLineItem");
+    let right = lines
+        .iter()
+        .filter(|line| {
+            let id = line["Id"].as_str().unwrap_or_default();
+            let quantity = line["Quantity"].as_f64();
+            copies.get(id).is_some_and(|c| quantity == Some(*c as f64))
+        })
+        .count();
+    (right, lines.len())
 }
 
 /// Counts the Salesforce lines whose remaining quantity is FNO's: (right, all).

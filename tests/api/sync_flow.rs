@@ -186,6 +186,83 @@ async fn a_changed_quantity_updates_the_existing_entitlement(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]
+async fn a_closed_won_opportunity_without_line_items_is_no_sales_order(pool: PgPool) {
+    // Arrange: one account whose only Closed Won opportunity has no line,
+    // one with such an opportunity beside a real order.
+    let app = TestApp::spawn(pool).await;
+    app.connect_sandboxes().await;
+    app.submit_license().await;
+    let operator = app.operator().await;
+    let (empty_only, empty_opportunity, _) = fnosync_tests::seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Empty Deal Corp" }),
+        &[json!({ "FirstName": "Eve", "LastName": "Empty", "Email": "eve@empty.example" })],
+        json!({}),
+        &[],
+    );
+    let (mixed, order, _) = fnosync_tests::seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Mixed Deal Corp" }),
+        &[],
+        json!({}),
+        &[fnosync_tests::LineSpec::permanent("SF01demo", 2.0)],
+    );
+    let _ = fnosync_tests::add_opportunity(&app.salesforce, &mixed, &[]);
+
+    // Act
+    let empty_run = sync_and_wait(&operator, &empty_only).await;
+    let mixed_run = sync_and_wait(&operator, &mixed).await;
+
+    // Assert: nothing in FNO for the account without a sales order.
+    assert_eq!(
+        empty_run.state,
+        proto::SyncRunState::Completed as i32,
+        "{empty_run:?}"
+    );
+    assert!(
+        empty_run.message.contains("not synced"),
+        "{}",
+        empty_run.message
+    );
+    assert!(
+        app.fno.store().account(&empty_only).is_none(),
+        "no FNO account"
+    );
+    assert!(
+        app.fno.store().user("eve@empty.example").is_none(),
+        "no FNO user"
+    );
+    let logs = logs_of(&operator, &empty_run.run_id).await;
+    assert!(
+        logs.iter()
+            .all(|l| l.salesforce_record_id != empty_opportunity),
+        "the empty opportunity is not logged as an order: {logs:#?}"
+    );
+    // The other account's real order syncs; its empty opportunity fails nothing.
+    assert_eq!(
+        mixed_run.state,
+        proto::SyncRunState::Completed as i32,
+        "{mixed_run:?}"
+    );
+    let entitlements = app.fno.store().read(|state| state.entitlements.clone());
+    let of_mixed: Vec<_> = entitlements
+        .iter()
+        .filter(|e| {
+            e.line_items
+                .iter()
+                .any(|l| l.order_id.as_deref() == Some(order.as_str()))
+        })
+        .collect();
+    assert_eq!(of_mixed.len(), 1);
+    let logs = logs_of(&operator, &mixed_run.run_id).await;
+    assert!(
+        logs.iter()
+            .all(|l| l.status == proto::TransactionStatus::Completed as i32),
+        "{logs:#?}"
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
 async fn a_sync_is_refused_when_the_account_has_no_sales_order_in_the_stages(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.connect_sandboxes().await;

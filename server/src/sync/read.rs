@@ -13,12 +13,14 @@ use crate::salesforce::{AccountWithContacts, SalesOrder};
 pub struct AccountRead {
     /// The account and its contacts.
     pub account: Option<AccountWithContacts>,
-    /// Its opportunities in the pre-condition stages, with line items.
+    /// Its sales orders: opportunities in the pre-condition stages with at
+    /// least one line item (one without is no sales order, spec §2).
     pub orders: Vec<SalesOrder>,
 }
 
 /// Reads the accounts with their contacts and sales orders, two queries per
-/// 200 accounts whatever their record counts. `Err` with a reason when
+/// 200 accounts whatever their record counts; opportunities without line
+/// items are left out, so nothing is sent to FNO for them. `Err` with a reason when
 /// Salesforce could not be read.
 pub async fn read_accounts(
     pass: &Pass<'_>,
@@ -38,7 +40,7 @@ pub async fn read_accounts(
         let id = account.account.id.clone();
         reads.entry(id).or_default().account = Some(account);
     }
-    for order in orders {
+    for order in orders.into_iter().filter(|o| !o.line_items.is_empty()) {
         let owner = order.opportunity.text("AccountId").unwrap_or_default();
         reads
             .entry(owner.to_string())
