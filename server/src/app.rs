@@ -227,6 +227,7 @@ impl App {
         }
         tracker.spawn(run_scheduler(
             self.ctx.pool.clone(),
+            self.ctx.license_verifier.clone(),
             self.scheduler_tick,
             shutdown.clone(),
         ));

@@ -157,6 +157,75 @@ pub fn standing(expiry_date: NaiveDate, today: NaiveDate) -> LicenseStanding {
     }
 }
 
+/// How the stored licence stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LicenseState {
+    /// No key was entered.
+    Missing,
+    /// The stored key does not verify.
+    Invalid,
+    /// Past its expiry date.
+    Expired,
+    /// Syncs may run.
+    Valid,
+}
+
+/// The licence checked on a day: its state, what to tell the user, and its
+/// standing when it verified.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LicenseCheck {
+    /// The state.
+    pub state: LicenseState,
+    /// Why it is not valid, or a renewal reminder; empty otherwise.
+    pub message: String,
+    /// Days left and renewal, when the key verified.
+    pub standing: Option<LicenseStanding>,
+}
+
+/// Checks the stored key (`None`: none entered) and its expiry date on `today`.
+pub fn check(
+    verifier: &LicenseVerifier,
+    stored: Option<(&str, NaiveDate)>,
+    today: NaiveDate,
+) -> LicenseCheck {
+    let Some((key, expiry_date)) = stored else {
+        return LicenseCheck {
+            state: LicenseState::Missing,
+            message: "no licence key entered; submit one with SubmitLicenseKey".into(),
+            standing: None,
+        };
+    };
+    if let Err(error) = verifier.verify(key) {
+        return LicenseCheck {
+            state: LicenseState::Invalid,
+            message: error.to_string(),
+            standing: None,
+        };
+    }
+    let standing = standing(expiry_date, today);
+    let (state, message) = if standing.expired {
+        (
+            LicenseState::Expired,
+            format!("the licence expired on {expiry_date}; submit a renewed key"),
+        )
+    } else if standing.renewal_due {
+        (
+            LicenseState::Valid,
+            format!(
+                "the licence expires in {} days; renew it",
+                standing.days_left
+            ),
+        )
+    } else {
+        (LicenseState::Valid, String::new())
+    };
+    LicenseCheck {
+        state,
+        message,
+        standing: Some(standing),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

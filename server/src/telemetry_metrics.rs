@@ -20,6 +20,8 @@ pub const SYNC_STEPS: &str = "fnosync_sync_steps_total";
 pub const SALESFORCE_BUDGET: &str = "fnosync_salesforce_api_remaining";
 /// Runs waiting for a worker.
 pub const QUEUE_DEPTH: &str = "fnosync_job_queue_depth";
+/// Gauge: 1 while the due schedule does not fire for want of a valid licence, else 0.
+pub const SCHEDULE_HELD: &str = "fnosync_schedule_held";
 /// Unix time of the last scheduled run that completed.
 pub const LAST_SCHEDULED_SUCCESS: &str = "fnosync_last_scheduled_success_timestamp_seconds";
 /// Requests sent to Salesforce or FNO, by system and operation.

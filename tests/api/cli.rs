@@ -19,9 +19,7 @@ async fn ctl(app: &TestApp, args: &[&str]) -> (i32, String, String) {
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn the_cli_syncs_with_wait_tails_logs_as_json_and_reports_errors_by_exit_code(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
+    let app = TestApp::ready(pool).await;
     let account = app.demo_account_id();
 
     let (code, stdout, stderr) = ctl(&app, &["sync", "account", &account, "--wait"]).await;

@@ -87,9 +87,7 @@ async fn stored_log_numbers(app: &TestApp) -> Vec<String> {
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn a_followed_tail_resumes_after_a_server_restart_without_loss_or_repeat(pool: PgPool) {
     // Arrange: a server process on a known port, and a tail following it.
-    let app = TestApp::spawn(pool).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
+    let app = TestApp::ready(pool).await;
     let account = app.demo_account_id();
     let port = free_port();
     let mut first_server = serve_on(&app, port).await;

@@ -14,17 +14,10 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::cli_support::{ctl, workspace_example};
 
-async fn ready_app(pool: PgPool) -> TestApp {
-    let app = TestApp::spawn(pool).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
-    app
-}
-
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn sync_immediate_with_wait_exits_by_how_the_run_ended(pool: PgPool) {
     // Arrange
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     let operator = app.operator_token.clone();
 
     // Act
@@ -106,7 +99,7 @@ async fn sync_immediate_with_wait_exits_by_how_the_run_ended(pool: PgPool) {
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn a_refused_sync_prints_each_field_violation_and_exits_2(pool: PgPool) {
     // Arrange
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     let operator = app.operator_token.clone();
 
     // Act
@@ -174,7 +167,7 @@ async fn a_refused_sync_prints_each_field_violation_and_exits_2(pool: PgPool) {
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn the_client_examples_sync_and_wait_and_tail_the_logs(pool: PgPool) {
     // Arrange
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     let account = app.demo_account_id();
     let example = |name: &str| {
         let mut command = tokio::process::Command::new(workspace_example(name));
@@ -295,7 +288,7 @@ async fn on_a_terminal_wait_draws_a_progress_bar_and_colours_the_state_unless_no
     pool: PgPool,
 ) {
     // Arrange
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     let wait = ["sync", "immediate", "--hours", "1", "--wait"];
 
     // Act

@@ -246,9 +246,7 @@ async fn follow(
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn more_followers_than_database_connections_all_follow_a_sync_to_its_end(pool: PgPool) {
     // Arrange: twelve following tails; the server's pool has five connections.
-    let app = TestApp::spawn(pool).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
+    let app = TestApp::ready(pool).await;
     let (viewer, operator) = (app.viewer().await, app.operator().await);
     let mut tails = Vec::new();
     for n in 0..12 {

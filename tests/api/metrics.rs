@@ -21,9 +21,7 @@ fn series_value(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn metrics_count_rpcs_runs_and_steps_after_a_sync(pool: PgPool) {
     // Arrange
-    let app = TestApp::spawn(pool).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
+    let app = TestApp::ready(pool).await;
     let account = app.demo_account_id();
 
     // Act
@@ -47,9 +45,7 @@ async fn metrics_count_rpcs_runs_and_steps_after_a_sync(pool: PgPool) {
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn metrics_count_remote_calls_errors_and_latency_by_system_and_operation(pool: PgPool) {
     // Arrange: FNO fails the first entitlement creation once; the retry succeeds.
-    let app = TestApp::spawn(pool).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
+    let app = TestApp::ready(pool).await;
     let account = app.demo_account_id();
     app.fno.faults().set(FaultSettings {
         fail_next: 1,

@@ -269,9 +269,7 @@ async fn a_stored_secret_that_shows_up_in_synced_data_is_masked_in_the_transacti
     pool: PgPool,
 ) {
     // Arrange: an account whose name holds the FNO password.
-    let app = TestApp::spawn(pool).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
+    let app = TestApp::ready(pool).await;
     let (account, _, _) = fnosync_tests::seed_sales_order(
         &app.salesforce,
         serde_json::json!({ "Name": format!("Leaky {FNO_PASSWORD} Corp") }),

@@ -11,13 +11,6 @@ use fnosync_tests::{
 use serde_json::json;
 use sqlx::PgPool;
 
-async fn ready_app(pool: PgPool) -> TestApp {
-    let app = TestApp::spawn(pool).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
-    app
-}
-
 fn demo_line(app: &TestApp) -> serde_json::Value {
     let opportunity = app
         .salesforce
@@ -31,19 +24,10 @@ fn demo_line(app: &TestApp) -> serde_json::Value {
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn a_due_schedule_fires_once_and_syncs_both_directions(pool: PgPool) {
     // Arrange
-    let app = ready_app(pool.clone()).await;
+    let app = TestApp::ready(pool.clone()).await;
     let admin = app.admin().await;
     // Only deployed lines can be activated.
-    admin
-        .filters()
-        .update_filters(proto::UpdateFiltersRequest {
-            filters: Some(proto::Filters {
-                pre_condition_stages: vec!["Closed Won".into()],
-                post_condition_state: proto::EntitlementState::Deployed as i32,
-            }),
-        })
-        .await
-        .expect("filters");
+    app.deploy_closed_won().await;
     create_daily_schedule(&admin).await;
     make_schedule_due(&pool).await;
 
@@ -113,6 +97,10 @@ async fn a_due_schedule_fires_once_and_syncs_both_directions(pool: PgPool) {
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn a_due_schedule_queues_exactly_one_run_and_a_paused_one_none(pool: PgPool) {
     let app = TestApp::spawn_with_workers(pool.clone(), 0).await;
+    app.submit_license().await;
+    let verifier =
+        fnosync_server::license::LicenseVerifier::new(Some(&app.license_issuer.public_key()))
+            .expect("key");
     let admin = app.admin().await;
     create_daily_schedule(&admin).await;
     admin
@@ -122,7 +110,7 @@ async fn a_due_schedule_queues_exactly_one_run_and_a_paused_one_none(pool: PgPoo
         .expect("pause");
     make_schedule_due(&pool).await;
     assert!(
-        fire_if_due(&pool).await.expect("tick").is_none(),
+        fire_if_due(&pool, &verifier).await.expect("tick").is_none(),
         "paused: no fire"
     );
 
@@ -133,7 +121,7 @@ async fn a_due_schedule_queues_exactly_one_run_and_a_paused_one_none(pool: PgPoo
         .expect("resume");
     make_schedule_due(&pool).await;
     // Several replicas ticking at once give one run.
-    let ticks = futures::future::join_all((0..4).map(|_| fire_if_due(&pool))).await;
+    let ticks = futures::future::join_all((0..4).map(|_| fire_if_due(&pool, &verifier))).await;
     let fired = ticks
         .into_iter()
         .map(|t| t.expect("tick"))
@@ -150,7 +138,7 @@ async fn a_due_schedule_queues_exactly_one_run_and_a_paused_one_none(pool: PgPoo
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn an_immediate_sync_touches_only_what_changed_in_its_window(pool: PgPool) {
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     let operator = app.operator().await;
     let start = |window| async {
         let run = start_immediate(&operator, window).await;
@@ -178,7 +166,7 @@ async fn an_immediate_sync_touches_only_what_changed_in_its_window(pool: PgPool)
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn a_run_pauses_under_the_budget_floor_and_goes_on_when_budget_returns(pool: PgPool) {
     // Arrange: the org has 50 requests left today, under the floor of 100.
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     app.salesforce.set_api_limit(1000, 950);
     let operator = app.operator().await;
 
@@ -228,7 +216,7 @@ async fn a_run_pauses_under_the_budget_floor_and_goes_on_when_budget_returns(poo
 async fn a_create_call_that_keeps_failing_fails_only_its_own_accounts(pool: PgPool) {
     // Arrange: 29 more accounts (30 with the guide's), so the accounts go in
     // two create calls; FNO serves the first and keeps failing the second.
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     for n in 0..29 {
         fnosync_tests::seed_sales_order(
             &app.salesforce,

@@ -115,9 +115,7 @@ async fn a_record_modified_while_a_run_writes_is_synced_again_by_that_run_not_lo
     pool: PgPool,
 ) {
     // Arrange
-    let app = TestApp::spawn(pool.clone()).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
+    let app = TestApp::ready(pool.clone()).await;
     let (account, _, lines) = seed_sales_order(
         &app.salesforce,
         json!({ "Name": "Changing Corp" }),
@@ -248,9 +246,7 @@ async fn a_replica_killed_mid_run_leaves_the_rest_to_another_from_the_checkpoint
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn an_operator_resumes_a_run_paused_for_the_budget(pool: PgPool) {
     // Arrange: 50 requests left today, under the floor of 100.
-    let app = TestApp::spawn(pool).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
+    let app = TestApp::ready(pool).await;
     app.salesforce.set_api_limit(1000, 950);
     let operator = app.operator().await;
     let viewer = app.viewer().await;
@@ -428,9 +424,7 @@ async fn wait_not_serving(health: &mut tonic::Streaming<tonic_health::pb::Health
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn a_line_changed_alone_is_found_by_its_own_change_and_synced(pool: PgPool) {
     // Arrange: an account synced by the run of the 14th.
-    let app = TestApp::spawn(pool).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
+    let app = TestApp::ready(pool).await;
     let account = seed_stamped(&app, "Line Change Corp", "2026-01-14T12:00:00.000+0000");
     let operator = app.operator().await;
     let first = watch_until_end(

@@ -10,13 +10,6 @@ use fnosync_tests::{logs_of, seed_sales_order, sync_and_wait, LineSpec, TestApp}
 use serde_json::json;
 use sqlx::PgPool;
 
-pub(crate) async fn ready_app(pool: PgPool) -> TestApp {
-    let app = TestApp::spawn(pool).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
-    app
-}
-
 pub(crate) fn seed_simple(app: &TestApp, name: &str) -> (String, String) {
     let (account, opportunity, _) = seed_sales_order(
         &app.salesforce,
@@ -36,7 +29,7 @@ pub(crate) fn entitlement_count(app: &TestApp) -> usize {
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn an_fno_500_is_retried_and_the_run_completes(pool: PgPool) {
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     let (account, _) = seed_simple(&app, "Retry Corp");
     app.fno.faults().set(FaultSettings {
         fail_next: 1,
@@ -57,7 +50,7 @@ async fn an_fno_500_is_retried_and_the_run_completes(pool: PgPool) {
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn with_fno_down_the_run_fails_with_error_logs_and_the_next_sync_completes_it(pool: PgPool) {
     // Arrange
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     let (account, opportunity) = seed_simple(&app, "Outage Corp");
     app.fno.faults().set(FaultSettings {
         failure_rate: 1.0,
@@ -105,7 +98,7 @@ async fn a_run_lost_between_the_fno_create_and_the_write_back_creates_no_second_
 ) {
     // Arrange: the write-back fails, then the engine's own memory is set back
     // to before FNO answered the create.
-    let app = ready_app(pool.clone()).await;
+    let app = TestApp::ready(pool.clone()).await;
     let (account, opportunity) = seed_simple(&app, "Crash Corp");
     app.salesforce.set_faults(FaultSettings {
         failure_rate: 1.0,
@@ -169,7 +162,7 @@ async fn a_run_lost_between_the_fno_create_and_the_write_back_creates_no_second_
 async fn a_salesforce_session_that_expires_mid_run_is_renewed_and_the_run_completes(pool: PgPool) {
     // Arrange: FNO holds the entitlement creation, so the session can be
     // expired after Salesforce was read and before the write-back.
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     let (account, opportunity) = seed_simple(&app, "Session Corp");
     let gate = app.fno.faults().close_gate("createSimpleEntitlement");
     let operator = app.operator().await;
@@ -210,7 +203,7 @@ async fn logs_text(app: &TestApp, run_id: &str) -> String {
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn oversized_and_deeply_nested_answers_fail_their_call_cleanly(pool: PgPool) {
     // Arrange
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     let (account, _) = seed_simple(&app, "Huge Corp");
     let operator = app.operator().await;
     let fault = |settings: FaultSettings| FaultSettings {

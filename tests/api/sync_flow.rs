@@ -25,9 +25,7 @@ async fn the_guide_example_flow_creates_account_user_and_entitlement_and_writes_
     pool: PgPool,
 ) {
     // Arrange
-    let app = TestApp::spawn(pool).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
+    let app = TestApp::ready(pool).await;
     let operator = app.operator().await;
     let account_id = demo_account_id(&app);
 
@@ -115,9 +113,7 @@ async fn the_guide_example_flow_creates_account_user_and_entitlement_and_writes_
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn a_second_sync_of_an_unchanged_account_writes_nothing_to_fno(pool: PgPool) {
     // Arrange
-    let app = TestApp::spawn(pool).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
+    let app = TestApp::ready(pool).await;
     let operator = app.operator().await;
     let account_id = demo_account_id(&app);
     let first = sync_and_wait(&operator, &account_id).await;
@@ -154,9 +150,7 @@ async fn a_second_sync_of_an_unchanged_account_writes_nothing_to_fno(pool: PgPoo
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn a_changed_quantity_updates_the_existing_entitlement(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
+    let app = TestApp::ready(pool).await;
     let operator = app.operator().await;
     let account_id = demo_account_id(&app);
     sync_and_wait(&operator, &account_id).await;
@@ -189,9 +183,7 @@ async fn a_changed_quantity_updates_the_existing_entitlement(pool: PgPool) {
 async fn a_closed_won_opportunity_without_line_items_is_no_sales_order(pool: PgPool) {
     // Arrange: one account whose only Closed Won opportunity has no line,
     // one with such an opportunity beside a real order.
-    let app = TestApp::spawn(pool).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
+    let app = TestApp::ready(pool).await;
     let operator = app.operator().await;
     let (empty_only, empty_opportunity, _) = fnosync_tests::seed_sales_order(
         &app.salesforce,
@@ -264,9 +256,7 @@ async fn a_closed_won_opportunity_without_line_items_is_no_sales_order(pool: PgP
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn a_sync_is_refused_when_the_account_has_no_sales_order_in_the_stages(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
+    let app = TestApp::ready(pool).await;
     let admin = app.admin().await;
     admin
         .filters()

@@ -17,20 +17,8 @@ use proto::start_immediate_sync_request::Window;
 
 /// An app whose entitlements are deployed (only deployed lines can be activated).
 async fn deploying_app(pool: PgPool) -> TestApp {
-    let app = TestApp::spawn(pool).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
-    app.admin()
-        .await
-        .filters()
-        .update_filters(proto::UpdateFiltersRequest {
-            filters: Some(proto::Filters {
-                pre_condition_stages: vec!["Closed Won".into()],
-                post_condition_state: proto::EntitlementState::Deployed as i32,
-            }),
-        })
-        .await
-        .expect("filters");
+    let app = TestApp::ready(pool).await;
+    app.deploy_closed_won().await;
     app
 }
 

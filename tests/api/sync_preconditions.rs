@@ -1,6 +1,7 @@
 use chrono::{Duration, Utc};
 use fnosync_client::proto;
-use fnosync_server::license::LicenseClaims;
+use fnosync_server::license::{LicenseClaims, LicenseVerifier};
+use fnosync_server::sync::scheduler::fire_if_due;
 use fnosync_server::MIGRATOR;
 use fnosync_tests::{field_violations, TestApp};
 use sqlx::PgPool;
@@ -130,4 +131,69 @@ async fn sync_requests_are_validated_first(pool: PgPool) {
         assert_eq!(status.code(), Code::InvalidArgument, "{window:?}");
         assert_eq!(field_violations(&status)[0].0, field, "{window:?}");
     }
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_due_schedule_does_not_fire_without_a_valid_licence_and_fires_once_one_is_submitted(
+    pool: PgPool,
+) {
+    // Arrange: connections verified, an expired licence, the schedule due.
+    let app = TestApp::spawn(pool.clone()).await;
+    app.connect_sandboxes().await;
+    let expiry = Utc::now().date_naive() - Duration::days(1);
+    let claims = LicenseClaims {
+        license_id: "LIC-TEST".into(),
+        licensee: "Acme".into(),
+        expiry_date: expiry,
+    };
+    fnosync_server::store::licenses::save_license(&pool, &app.license_key("Acme", expiry), &claims)
+        .await
+        .expect("store");
+    let admin = app.admin().await;
+    fnosync_tests::create_daily_schedule(&admin).await;
+    fnosync_tests::make_schedule_due(&pool).await;
+    let verifier = LicenseVerifier::new(Some(&app.license_issuer.public_key())).expect("key");
+
+    // Act: a tick with the expired licence.
+    let fired = fire_if_due(&pool, &verifier).await.expect("tick");
+
+    // Assert: no run; the schedule and the overview say why; the gauge is set.
+    assert!(fired.is_none(), "no run without a valid licence");
+    assert!(fnosync_tests::scheduled_runs(&admin).await.is_empty());
+    let held = schedule_of(&admin).await;
+    assert!(
+        held.held_reason.contains("expired"),
+        "the reason: {:?}",
+        held.held_reason
+    );
+    let overview = admin
+        .overview()
+        .get_overview(proto::GetOverviewRequest {})
+        .await
+        .expect("overview")
+        .into_inner();
+    assert_eq!(
+        overview.schedule.expect("schedule").held_reason,
+        held.held_reason
+    );
+    assert!(app.scrape_metrics().await.contains("fnosync_schedule_held"));
+
+    // Act: a valid licence; the server's own scheduler fires at its next tick.
+    app.submit_license().await;
+    let run = fnosync_tests::next_scheduled_run(&admin, 1).await;
+
+    // Assert
+    assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    assert_eq!(schedule_of(&admin).await.held_reason, "", "no longer held");
+}
+
+async fn schedule_of(client: &fnosync_client::FnosyncClient) -> proto::Schedule {
+    client
+        .schedules()
+        .get_schedule(proto::GetScheduleRequest {})
+        .await
+        .expect("schedule")
+        .into_inner()
+        .schedule
+        .expect("schedule")
 }

@@ -5,13 +5,6 @@ use fnosync_tests::{logs_of, seed_sales_order, sync_and_wait, LineSpec, TestApp}
 use serde_json::json;
 use sqlx::PgPool;
 
-async fn ready_app(pool: PgPool) -> TestApp {
-    let app = TestApp::spawn(pool).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
-    app
-}
-
 fn contact(first: &str, last: &str, email: Option<&str>) -> serde_json::Value {
     let mut value = json!({ "FirstName": first, "LastName": last });
     if let Some(email) = email {
@@ -38,7 +31,7 @@ fn failed_reasons(logs: &[proto::TransactionLog], record_id: &str) -> Vec<String
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn lines_that_break_a_rule_fail_with_their_reason_and_valid_lines_go_on(pool: PgPool) {
     // Arrange: one valid line and one line per broken rule.
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     app.salesforce
         .update(
             "Product2",
@@ -132,7 +125,7 @@ async fn lines_that_break_a_rule_fail_with_their_reason_and_valid_lines_go_on(po
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn a_contact_without_email_fails_with_fno_reason_and_the_others_sync(pool: PgPool) {
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     let contacts = [
         contact("Ada", "Lovelace", Some("Ada@Example.com")),
         contact("No", "Mail", None),
@@ -172,7 +165,7 @@ async fn a_contact_without_email_fails_with_fno_reason_and_the_others_sync(pool:
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn without_the_portal_admin_role_user_creation_fails_and_says_so(pool: PgPool) {
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     app.fno
         .store()
         .update(|state| state.roles.retain(|role| role.name != "Portal Admin User"));
@@ -200,18 +193,9 @@ async fn without_the_portal_admin_role_user_creation_fails_and_says_so(pool: PgP
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn entitlement_state_follows_the_opportunity_then_the_post_condition(pool: PgPool) {
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     let admin = app.admin().await;
-    admin
-        .filters()
-        .update_filters(proto::UpdateFiltersRequest {
-            filters: Some(proto::Filters {
-                pre_condition_stages: vec!["Closed Won".into()],
-                post_condition_state: proto::EntitlementState::Deployed as i32,
-            }),
-        })
-        .await
-        .expect("filters");
+    app.deploy_closed_won().await;
     let line = [LineSpec::permanent("SF01demo", 1.0)];
     let (blank, blank_opportunity, _) = seed_sales_order(
         &app.salesforce,
@@ -256,7 +240,7 @@ async fn entitlement_state_follows_the_opportunity_then_the_post_condition(pool:
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn sold_to_accounts_are_created_and_own_the_entitlement(pool: PgPool) {
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     let customer = app
         .salesforce
         .insert(
@@ -300,7 +284,7 @@ async fn sold_to_accounts_are_created_and_own_the_entitlement(pool: PgPool) {
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn an_edited_and_a_cleared_mapping_change_what_the_next_sync_sends(pool: PgPool) {
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     let admin = app.admin().await;
     admin
         .mapping()
@@ -342,7 +326,7 @@ async fn an_edited_and_a_cleared_mapping_change_what_the_next_sync_sends(pool: P
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn a_renewal_opportunity_renews_the_lines_of_the_renewed_entitlement(pool: PgPool) {
     // Arrange: the guide's order is synced, then renewed by a second opportunity.
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     let operator = app.operator().await;
     let account = app.demo_account_id();
     let original = app

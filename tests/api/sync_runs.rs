@@ -4,17 +4,17 @@
 use fnosync_client::proto;
 use fnosync_sandbox::salesforce::fields as sf;
 use fnosync_server::MIGRATOR;
-use fnosync_tests::{logs_of, seed_sales_order, sync_and_wait, LineSpec};
+use fnosync_tests::{logs_of, seed_sales_order, sync_and_wait, LineSpec, TestApp};
 use serde_json::json;
 use sqlx::PgPool;
 use tokio_stream::StreamExt;
 
-use crate::sync_faults::{entitlement_count, ready_app, seed_simple};
+use crate::sync_faults::{entitlement_count, seed_simple};
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn an_account_with_3_contacts_5_orders_and_20_lines_takes_few_api_calls(pool: PgPool) {
     // Arrange
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     let contacts: Vec<_> = (1..=3)
         .map(|i| json!({ "FirstName": format!("User{i}"), "LastName": "Bulk", "Email": format!("user{i}@bulk.example") }))
         .collect();
@@ -82,7 +82,7 @@ async fn an_account_with_3_contacts_5_orders_and_20_lines_takes_few_api_calls(po
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn custom_attributes_of_each_type_reach_fno_and_inactive_ones_are_refused(pool: PgPool) {
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     let mut mapping = app.admin().await.mapping();
     for (name, entity, data_type, field) in [
         (
@@ -202,7 +202,7 @@ async fn custom_attributes_of_each_type_reach_fno_and_inactive_ones_are_refused(
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn a_tail_sees_every_log_of_a_run_in_order_and_resumes_without_gaps(pool: PgPool) {
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     let viewer = app.viewer().await;
     let mut tail = viewer
         .logs()
@@ -253,7 +253,7 @@ async fn a_tail_sees_every_log_of_a_run_in_order_and_resumes_without_gaps(pool: 
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn a_cancelled_run_stops_between_records(pool: PgPool) {
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     let (account, _) = seed_simple(&app, "Cancel Corp");
     let gate = app.fno.faults().close_gate("createAccount");
     let operator = app.operator().await;
@@ -288,7 +288,7 @@ async fn a_cancelled_run_stops_between_records(pool: PgPool) {
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn runs_share_one_salesforce_session_until_the_connection_changes(pool: PgPool) {
     // Arrange
-    let app = ready_app(pool).await;
+    let app = TestApp::ready(pool).await;
     let (account, _) = seed_simple(&app, "Session Corp");
     let operator = app.operator().await;
     app.salesforce.reset_counts();

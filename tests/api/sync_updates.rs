@@ -32,20 +32,8 @@ async fn changed_orders_are_updated_in_batched_rounds_and_a_refused_line_fails_i
 ) {
     // Arrange: 30 deployed orders of one line (5 copies) synced; then FNO
     // activates 3 copies of the first order's line.
-    let app = TestApp::spawn(pool).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
-    let admin = app.admin().await;
-    admin
-        .filters()
-        .update_filters(proto::UpdateFiltersRequest {
-            filters: Some(proto::Filters {
-                pre_condition_stages: vec!["Closed Won".into()],
-                post_condition_state: proto::EntitlementState::Deployed as i32,
-            }),
-        })
-        .await
-        .expect("filters");
+    let app = TestApp::ready(pool).await;
+    app.deploy_closed_won().await;
     let orders: Vec<(String, String, String)> = (0..30)
         .map(|n| {
             let (account, opportunity, lines) = seed_sales_order(

@@ -50,6 +50,31 @@ impl TestApp {
         Self::spawn_with_workers(pool, 1).await
     }
 
+    /// Starts the server with both sandboxes connected and a valid licence:
+    /// ready to sync.
+    pub async fn ready(pool: PgPool) -> Self {
+        let app = Self::spawn(pool).await;
+        app.connect_sandboxes().await;
+        app.submit_license().await;
+        app
+    }
+
+    /// Sets the filters so that Closed Won deals become DEPLOYED
+    /// entitlements (only deployed lines can be activated).
+    pub async fn deploy_closed_won(&self) {
+        self.admin()
+            .await
+            .filters()
+            .update_filters(fnosync_client::proto::UpdateFiltersRequest {
+                filters: Some(fnosync_client::proto::Filters {
+                    pre_condition_stages: vec!["Closed Won".into()],
+                    post_condition_state: fnosync_client::proto::EntitlementState::Deployed as i32,
+                }),
+            })
+            .await
+            .expect("filters");
+    }
+
     /// Starts the server with `workers` sync workers (0: the API only, so
     /// that server processes started by the test carry out the runs).
     pub async fn spawn_with_workers(pool: PgPool, workers: usize) -> Self {

@@ -205,6 +205,7 @@ pub fn schedule(record: schedules::ScheduleRecord) -> pb::Schedule {
         next_fire_time: record.next_fire_at.map(timestamp),
         create_time: Some(timestamp(record.created_at)),
         update_time: Some(timestamp(record.updated_at)),
+        held_reason: record.held_reason.unwrap_or_default(),
     }
 }
 

@@ -6,47 +6,35 @@ use fnosync_proto::v1 as pb;
 use super::convert::timestamp;
 use super::ApiContext;
 use crate::error::{Error, Result};
-use crate::license::standing;
+use crate::license::{check, LicenseState};
 use crate::store::licenses;
 
 /// Reads the stored licence, verifies it again and tells how it stands today.
 pub async fn license_info(ctx: &ApiContext) -> Result<pb::LicenseInfo> {
-    let Some(record) = licenses::get_license(&ctx.pool).await? else {
-        return Ok(pb::LicenseInfo {
-            state: pb::LicenseState::Missing as i32,
-            message: "no licence key entered; submit one with SubmitLicenseKey".into(),
-            ..Default::default()
-        });
-    };
+    let record = licenses::get_license(&ctx.pool).await?;
+    let stored = record
+        .as_ref()
+        .map(|r| (r.license_key.as_str(), r.expiry_date));
+    let checked = check(&ctx.license_verifier, stored, Utc::now().date_naive());
     let mut info = pb::LicenseInfo {
-        license_id: record.license_id.clone(),
-        licensee: record.licensee.clone(),
-        expiry_date: record.expiry_date.to_string(),
-        refresh_time: Some(timestamp(record.refreshed_at)),
+        state: match checked.state {
+            LicenseState::Missing => pb::LicenseState::Missing,
+            LicenseState::Invalid => pb::LicenseState::Invalid,
+            LicenseState::Expired => pb::LicenseState::Expired,
+            LicenseState::Valid => pb::LicenseState::Valid,
+        } as i32,
+        message: checked.message,
         ..Default::default()
     };
-    if let Err(error) = ctx.license_verifier.verify(&record.license_key) {
-        info.state = pb::LicenseState::Invalid as i32;
-        info.message = error.to_string();
-        return Ok(info);
+    if let Some(record) = record {
+        info.license_id = record.license_id;
+        info.licensee = record.licensee;
+        info.expiry_date = record.expiry_date.to_string();
+        info.refresh_time = Some(timestamp(record.refreshed_at));
     }
-    let standing = standing(record.expiry_date, Utc::now().date_naive());
-    info.days_left = standing.days_left.clamp(i32::MIN.into(), i32::MAX.into()) as i32;
-    info.renewal_due = standing.renewal_due;
-    if standing.expired {
-        info.state = pb::LicenseState::Expired as i32;
-        info.message = format!(
-            "the licence expired on {}; submit a renewed key",
-            record.expiry_date
-        );
-    } else {
-        info.state = pb::LicenseState::Valid as i32;
-        if standing.renewal_due {
-            info.message = format!(
-                "the licence expires in {} days; renew it",
-                standing.days_left
-            );
-        }
+    if let Some(standing) = checked.standing {
+        info.days_left = standing.days_left.clamp(i32::MIN.into(), i32::MAX.into()) as i32;
+        info.renewal_due = standing.renewal_due;
     }
     Ok(info)
 }

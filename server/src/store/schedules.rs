@@ -29,6 +29,8 @@ pub struct ScheduleRecord {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// Why it did not fire when it was due; `None` while it fires.
+    pub held_reason: Option<String>,
 }
 
 impl ScheduleRecord {
@@ -43,7 +45,7 @@ impl ScheduleRecord {
 }
 
 const COLUMNS: &str = "name, timing_kind, time_of_day, cron_expression, time_zone, paused, \
-                       last_fire_at, next_fire_at, created_at, updated_at";
+                       last_fire_at, next_fire_at, created_at, updated_at, held_reason";
 
 struct TimingColumns {
     kind: &'static str,
@@ -182,13 +184,30 @@ pub async fn lock_due(db: &mut sqlx::PgConnection) -> Result<Option<ScheduleReco
     .await?)
 }
 
+/// Notes why the due schedule does not fire (`None`: it fires again);
+/// `true` when that changed.
+pub async fn set_held(db: &mut sqlx::PgConnection, reason: Option<&str>) -> Result<bool> {
+    let changed = sqlx::query(
+        "UPDATE schedules SET held_reason = $2 WHERE name = $1 AND held_reason IS DISTINCT FROM $2",
+    )
+    .bind(SCHEDULE_NAME)
+    .bind(reason)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(changed > 0)
+}
+
 /// Notes that the schedule fired now and fires next at `next`.
 pub async fn record_fire(db: &mut sqlx::PgConnection, next: Option<DateTime<Utc>>) -> Result<()> {
-    sqlx::query("UPDATE schedules SET last_fire_at = now(), next_fire_at = $2 WHERE name = $1")
-        .bind(SCHEDULE_NAME)
-        .bind(next)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "UPDATE schedules SET last_fire_at = now(), next_fire_at = $2, held_reason = NULL \
+         WHERE name = $1",
+    )
+    .bind(SCHEDULE_NAME)
+    .bind(next)
+    .execute(db)
+    .await?;
     Ok(())
 }
 

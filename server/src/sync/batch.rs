@@ -168,9 +168,11 @@ async fn sync_changed_accounts(
         let accounts = changes::accounts_of(&page);
         let done = run_accounts::accounts_done(&pass.ctx.pool, &pass.run.run_id, &accounts).await?;
         let to_sync: Vec<String> = accounts.into_iter().filter(|a| !done.contains(a)).collect();
-        match sync_page(pass, to_sync).await? {
-            Flow::GoOn => {}
-            other => return Ok(other),
+        for accounts in to_sync.chunks(MAX_ACCOUNTS_AT_ONCE) {
+            match sync_page(pass, accounts.to_vec()).await? {
+                Flow::GoOn => {}
+                other => return Ok(other),
+            }
         }
         let last_page = page.len() < pass.ctx.page_size as usize;
         if let Some(last) = page.last() {
@@ -182,6 +184,12 @@ async fn sync_changed_accounts(
         }
     }
 }
+
+/// The accounts of a page synced together (read, planned, sent and written
+/// back as one set). A page of 2,000 changed lines can name 2,000 accounts,
+/// each read with all its orders; sets of this size keep what a run holds
+/// at once near what a page of opportunities brings (about 670 accounts).
+const MAX_ACCOUNTS_AT_ONCE: usize = 700;
 
 /// Rounds of a page: the first, and those for accounts a person changed
 /// while the run wrote back to them.

@@ -13,15 +13,42 @@ use tokio_util::sync::CancellationToken;
 use crate::domain::run::{Run, RunKind};
 use crate::domain::schedule::SCHEDULE_NAME;
 use crate::error::Result;
+use crate::license::{check, LicenseState, LicenseVerifier};
+use crate::store::licenses;
 use crate::store::runs::{self, NewRun};
 use crate::store::schedules;
+use crate::telemetry_metrics::SCHEDULE_HELD;
 
-/// Queues the scheduled run when the schedule is due; returns it.
-pub async fn fire_if_due(pool: &sqlx::PgPool) -> Result<Option<Run>> {
+/// Queues the scheduled run when the schedule is due and the licence valid; returns it.
+pub async fn fire_if_due(pool: &sqlx::PgPool, verifier: &LicenseVerifier) -> Result<Option<Run>> {
     let mut tx = pool.begin().await?;
     let Some(schedule) = schedules::lock_due(&mut tx).await? else {
         return Ok(None);
     };
+    let stored = licenses::get_license(&mut *tx).await?;
+    let licence = check(
+        verifier,
+        stored
+            .as_ref()
+            .map(|l| (l.license_key.as_str(), l.expiry_date)),
+        Utc::now().date_naive(),
+    );
+    if licence.state != LicenseState::Valid {
+        let reason = format!(
+            "due, but scheduled syncs do not run without a valid licence: {}",
+            licence.message
+        );
+        if schedules::set_held(&mut tx, Some(&reason)).await? {
+            tracing::warn!(%reason, "the scheduled sync does not fire");
+        }
+        tx.commit().await?;
+        metrics::gauge!(SCHEDULE_HELD).set(1.0);
+        return Ok(None);
+    }
+    if schedule.held_reason.is_some() {
+        tracing::info!("the licence is valid again: the scheduled sync fires");
+    }
+    metrics::gauge!(SCHEDULE_HELD).set(0.0);
     let next = match schedule.timing() {
         Some(timing) => timing.next_fire_after(Utc::now()),
         None => {
@@ -46,9 +73,14 @@ pub async fn fire_if_due(pool: &sqlx::PgPool) -> Result<Option<Run>> {
 }
 
 /// Checks the schedule every `tick` until `shutdown`.
-pub async fn run_scheduler(pool: sqlx::PgPool, tick: Duration, shutdown: CancellationToken) {
+pub async fn run_scheduler(
+    pool: sqlx::PgPool,
+    verifier: LicenseVerifier,
+    tick: Duration,
+    shutdown: CancellationToken,
+) {
     loop {
-        if let Err(error) = fire_if_due(&pool).await {
+        if let Err(error) = fire_if_due(&pool, &verifier).await {
             tracing::warn!(%error, "scheduler tick failed; retrying");
         }
         tokio::select! {

@@ -25,6 +25,8 @@ pub async fn run(ctx: &Context) -> Result<u8, Failure> {
             "salesforce": connection::status_json(&salesforce),
             "schedule_next_fire_time": overview.schedule.as_ref()
                 .and_then(|s| s.next_fire_time.as_ref()).map(ToString::to_string),
+            "schedule_held_reason": overview.schedule.as_ref()
+                .map(|s| s.held_reason.as_str()).filter(|r| !r.is_empty()),
             "last_run": overview.last_run.as_ref().map_or(Value::Null, sync::run_json),
             "last_24_hours": {
                 "runs": counts.runs, "completed_logs": counts.completed_logs,

@@ -172,6 +172,7 @@ fn schedule_json(schedule: &proto::Schedule) -> Value {
         "next_fire_time": time_json(schedule.next_fire_time.as_ref()),
         "create_time": time_json(schedule.create_time.as_ref()),
         "update_time": time_json(schedule.update_time.as_ref()),
+        "held_reason": (!schedule.held_reason.is_empty()).then_some(&schedule.held_reason),
     })
 }
 
@@ -184,15 +185,23 @@ pub fn state_tone(schedule: &proto::Schedule) -> Tone {
     }
 }
 
-/// Returns a one-line summary: state, timing and next fire time.
+/// Returns a one-line summary: state, timing and next fire time, and why
+/// it does not fire when it is held.
 pub fn summary(ctx: &Context, schedule: &proto::Schedule) -> String {
-    format!(
+    let mut text = format!(
         "{}  {}, next {}",
         ctx.printer
             .paint(state_tone(schedule), &state_name(schedule)),
         timing_text(schedule),
         time_text(schedule.next_fire_time.as_ref())
-    )
+    );
+    if !schedule.held_reason.is_empty() {
+        text.push_str(&format!(
+            "; {}",
+            ctx.printer.paint(Tone::Bad, &schedule.held_reason)
+        ));
+    }
+    text
 }
 
 fn print_schedule(ctx: &Context, schedule: &proto::Schedule) {
@@ -208,4 +217,8 @@ fn print_schedule(ctx: &Context, schedule: &proto::Schedule) {
     println!("timing     {}", timing_text(schedule));
     println!("last fire  {}", time_text(schedule.last_fire_time.as_ref()));
     println!("next fire  {}", time_text(schedule.next_fire_time.as_ref()));
+    if !schedule.held_reason.is_empty() {
+        let held = ctx.printer.paint(Tone::Bad, &schedule.held_reason);
+        println!("held       {held}");
+    }
 }

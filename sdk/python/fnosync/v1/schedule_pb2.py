@@ -25,45 +25,45 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x66nosync/v1/schedule.proto\x12\nfnosync.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"5\n\x0b\x44\x61ilyTiming\x12\x13\n\x0btime_of_day\x18\x01 \x01(\t\x12\x11\n\ttime_zone\x18\x02 \x01(\t\"3\n\nCronTiming\x12\x12\n\nexpression\x18\x01 \x01(\t\x12\x11\n\ttime_zone\x18\x02 \x01(\t\"\xe8\x02\n\x08Schedule\x12\x0c\n\x04name\x18\x01 \x01(\t\x12(\n\x05\x64\x61ily\x18\x02 \x01(\x0b\x32\x17.fnosync.v1.DailyTimingH\x00\x12&\n\x04\x63ron\x18\x03 \x01(\x0b\x32\x16.fnosync.v1.CronTimingH\x00\x12(\n\x05state\x18\x04 \x01(\x0e\x32\x19.fnosync.v1.ScheduleState\x12\x32\n\x0elast_fire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0enext_fire_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\n\x06timing\"\x14\n\x12GetScheduleRequest\"=\n\x13GetScheduleResponse\x12&\n\x08schedule\x18\x01 \x01(\x0b\x32\x14.fnosync.v1.Schedule\"\x87\x01\n\x15\x43reateScheduleRequest\x12(\n\x05\x64\x61ily\x18\x01 \x01(\x0b\x32\x17.fnosync.v1.DailyTimingH\x00\x12&\n\x04\x63ron\x18\x02 \x01(\x0b\x32\x16.fnosync.v1.CronTimingH\x00\x12\x12\n\nrequest_id\x18\x03 \x01(\tB\x08\n\x06timing\"@\n\x16\x43reateScheduleResponse\x12&\n\x08schedule\x18\x01 \x01(\x0b\x32\x14.fnosync.v1.Schedule\"s\n\x15UpdateScheduleRequest\x12(\n\x05\x64\x61ily\x18\x01 \x01(\x0b\x32\x17.fnosync.v1.DailyTimingH\x00\x12&\n\x04\x63ron\x18\x02 \x01(\x0b\x32\x16.fnosync.v1.CronTimingH\x00\x42\x08\n\x06timing\"@\n\x16UpdateScheduleResponse\x12&\n\x08schedule\x18\x01 \x01(\x0b\x32\x14.fnosync.v1.Schedule\"\x16\n\x14PauseScheduleRequest\"?\n\x15PauseScheduleResponse\x12&\n\x08schedule\x18\x01 \x01(\x0b\x32\x14.fnosync.v1.Schedule\"\x17\n\x15ResumeScheduleRequest\"@\n\x16ResumeScheduleResponse\x12&\n\x08schedule\x18\x01 \x01(\x0b\x32\x14.fnosync.v1.Schedule\"\x17\n\x15\x44\x65leteScheduleRequest\"\x18\n\x16\x44\x65leteScheduleResponse*e\n\rScheduleState\x12\x1e\n\x1aSCHEDULE_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15SCHEDULE_STATE_ACTIVE\x10\x01\x12\x19\n\x15SCHEDULE_STATE_PAUSED\x10\x02\x32\x9b\x04\n\x0fScheduleService\x12N\n\x0bGetSchedule\x12\x1e.fnosync.v1.GetScheduleRequest\x1a\x1f.fnosync.v1.GetScheduleResponse\x12W\n\x0e\x43reateSchedule\x12!.fnosync.v1.CreateScheduleRequest\x1a\".fnosync.v1.CreateScheduleResponse\x12W\n\x0eUpdateSchedule\x12!.fnosync.v1.UpdateScheduleRequest\x1a\".fnosync.v1.UpdateScheduleResponse\x12T\n\rPauseSchedule\x12 .fnosync.v1.PauseScheduleRequest\x1a!.fnosync.v1.PauseScheduleResponse\x12W\n\x0eResumeSchedule\x12!.fnosync.v1.ResumeScheduleRequest\x1a\".fnosync.v1.ResumeScheduleResponse\x12W\n\x0e\x44\x65leteSchedule\x12!.fnosync.v1.DeleteScheduleRequest\x1a\".fnosync.v1.DeleteScheduleResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x66nosync/v1/schedule.proto\x12\nfnosync.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"5\n\x0b\x44\x61ilyTiming\x12\x13\n\x0btime_of_day\x18\x01 \x01(\t\x12\x11\n\ttime_zone\x18\x02 \x01(\t\"3\n\nCronTiming\x12\x12\n\nexpression\x18\x01 \x01(\t\x12\x11\n\ttime_zone\x18\x02 \x01(\t\"\xfd\x02\n\x08Schedule\x12\x0c\n\x04name\x18\x01 \x01(\t\x12(\n\x05\x64\x61ily\x18\x02 \x01(\x0b\x32\x17.fnosync.v1.DailyTimingH\x00\x12&\n\x04\x63ron\x18\x03 \x01(\x0b\x32\x16.fnosync.v1.CronTimingH\x00\x12(\n\x05state\x18\x04 \x01(\x0e\x32\x19.fnosync.v1.ScheduleState\x12\x32\n\x0elast_fire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0enext_fire_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bheld_reason\x18\t \x01(\tB\x08\n\x06timing\"\x14\n\x12GetScheduleRequest\"=\n\x13GetScheduleResponse\x12&\n\x08schedule\x18\x01 \x01(\x0b\x32\x14.fnosync.v1.Schedule\"\x87\x01\n\x15\x43reateScheduleRequest\x12(\n\x05\x64\x61ily\x18\x01 \x01(\x0b\x32\x17.fnosync.v1.DailyTimingH\x00\x12&\n\x04\x63ron\x18\x02 \x01(\x0b\x32\x16.fnosync.v1.CronTimingH\x00\x12\x12\n\nrequest_id\x18\x03 \x01(\tB\x08\n\x06timing\"@\n\x16\x43reateScheduleResponse\x12&\n\x08schedule\x18\x01 \x01(\x0b\x32\x14.fnosync.v1.Schedule\"s\n\x15UpdateScheduleRequest\x12(\n\x05\x64\x61ily\x18\x01 \x01(\x0b\x32\x17.fnosync.v1.DailyTimingH\x00\x12&\n\x04\x63ron\x18\x02 \x01(\x0b\x32\x16.fnosync.v1.CronTimingH\x00\x42\x08\n\x06timing\"@\n\x16UpdateScheduleResponse\x12&\n\x08schedule\x18\x01 \x01(\x0b\x32\x14.fnosync.v1.Schedule\"\x16\n\x14PauseScheduleRequest\"?\n\x15PauseScheduleResponse\x12&\n\x08schedule\x18\x01 \x01(\x0b\x32\x14.fnosync.v1.Schedule\"\x17\n\x15ResumeScheduleRequest\"@\n\x16ResumeScheduleResponse\x12&\n\x08schedule\x18\x01 \x01(\x0b\x32\x14.fnosync.v1.Schedule\"\x17\n\x15\x44\x65leteScheduleRequest\"\x18\n\x16\x44\x65leteScheduleResponse*e\n\rScheduleState\x12\x1e\n\x1aSCHEDULE_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15SCHEDULE_STATE_ACTIVE\x10\x01\x12\x19\n\x15SCHEDULE_STATE_PAUSED\x10\x02\x32\x9b\x04\n\x0fScheduleService\x12N\n\x0bGetSchedule\x12\x1e.fnosync.v1.GetScheduleRequest\x1a\x1f.fnosync.v1.GetScheduleResponse\x12W\n\x0e\x43reateSchedule\x12!.fnosync.v1.CreateScheduleRequest\x1a\".fnosync.v1.CreateScheduleResponse\x12W\n\x0eUpdateSchedule\x12!.fnosync.v1.UpdateScheduleRequest\x1a\".fnosync.v1.UpdateScheduleResponse\x12T\n\rPauseSchedule\x12 .fnosync.v1.PauseScheduleRequest\x1a!.fnosync.v1.PauseScheduleResponse\x12W\n\x0eResumeSchedule\x12!.fnosync.v1.ResumeScheduleRequest\x1a\".fnosync.v1.ResumeScheduleResponse\x12W\n\x0e\x44\x65leteSchedule\x12!.fnosync.v1.DeleteScheduleRequest\x1a\".fnosync.v1.DeleteScheduleResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'fnosync.v1.schedule_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SCHEDULESTATE']._serialized_start=1248
-  _globals['_SCHEDULESTATE']._serialized_end=1349
+  _globals['_SCHEDULESTATE']._serialized_start=1269
+  _globals['_SCHEDULESTATE']._serialized_end=1370
   _globals['_DAILYTIMING']._serialized_start=74
   _globals['_DAILYTIMING']._serialized_end=127
   _globals['_CRONTIMING']._serialized_start=129
   _globals['_CRONTIMING']._serialized_end=180
   _globals['_SCHEDULE']._serialized_start=183
-  _globals['_SCHEDULE']._serialized_end=543
-  _globals['_GETSCHEDULEREQUEST']._serialized_start=545
-  _globals['_GETSCHEDULEREQUEST']._serialized_end=565
-  _globals['_GETSCHEDULERESPONSE']._serialized_start=567
-  _globals['_GETSCHEDULERESPONSE']._serialized_end=628
-  _globals['_CREATESCHEDULEREQUEST']._serialized_start=631
-  _globals['_CREATESCHEDULEREQUEST']._serialized_end=766
-  _globals['_CREATESCHEDULERESPONSE']._serialized_start=768
-  _globals['_CREATESCHEDULERESPONSE']._serialized_end=832
-  _globals['_UPDATESCHEDULEREQUEST']._serialized_start=834
-  _globals['_UPDATESCHEDULEREQUEST']._serialized_end=949
-  _globals['_UPDATESCHEDULERESPONSE']._serialized_start=951
-  _globals['_UPDATESCHEDULERESPONSE']._serialized_end=1015
-  _globals['_PAUSESCHEDULEREQUEST']._serialized_start=1017
-  _globals['_PAUSESCHEDULEREQUEST']._serialized_end=1039
-  _globals['_PAUSESCHEDULERESPONSE']._serialized_start=1041
-  _globals['_PAUSESCHEDULERESPONSE']._serialized_end=1104
-  _globals['_RESUMESCHEDULEREQUEST']._serialized_start=1106
-  _globals['_RESUMESCHEDULEREQUEST']._serialized_end=1129
-  _globals['_RESUMESCHEDULERESPONSE']._serialized_start=1131
-  _globals['_RESUMESCHEDULERESPONSE']._serialized_end=1195
-  _globals['_DELETESCHEDULEREQUEST']._serialized_start=1197
-  _globals['_DELETESCHEDULEREQUEST']._serialized_end=1220
-  _globals['_DELETESCHEDULERESPONSE']._serialized_start=1222
-  _globals['_DELETESCHEDULERESPONSE']._serialized_end=1246
-  _globals['_SCHEDULESERVICE']._serialized_start=1352
-  _globals['_SCHEDULESERVICE']._serialized_end=1891
+  _globals['_SCHEDULE']._serialized_end=564
+  _globals['_GETSCHEDULEREQUEST']._serialized_start=566
+  _globals['_GETSCHEDULEREQUEST']._serialized_end=586
+  _globals['_GETSCHEDULERESPONSE']._serialized_start=588
+  _globals['_GETSCHEDULERESPONSE']._serialized_end=649
+  _globals['_CREATESCHEDULEREQUEST']._serialized_start=652
+  _globals['_CREATESCHEDULEREQUEST']._serialized_end=787
+  _globals['_CREATESCHEDULERESPONSE']._serialized_start=789
+  _globals['_CREATESCHEDULERESPONSE']._serialized_end=853
+  _globals['_UPDATESCHEDULEREQUEST']._serialized_start=855
+  _globals['_UPDATESCHEDULEREQUEST']._serialized_end=970
+  _globals['_UPDATESCHEDULERESPONSE']._serialized_start=972
+  _globals['_UPDATESCHEDULERESPONSE']._serialized_end=1036
+  _globals['_PAUSESCHEDULEREQUEST']._serialized_start=1038
+  _globals['_PAUSESCHEDULEREQUEST']._serialized_end=1060
+  _globals['_PAUSESCHEDULERESPONSE']._serialized_start=1062
+  _globals['_PAUSESCHEDULERESPONSE']._serialized_end=1125
+  _globals['_RESUMESCHEDULEREQUEST']._serialized_start=1127
+  _globals['_RESUMESCHEDULEREQUEST']._serialized_end=1150
+  _globals['_RESUMESCHEDULERESPONSE']._serialized_start=1152
+  _globals['_RESUMESCHEDULERESPONSE']._serialized_end=1216
+  _globals['_DELETESCHEDULEREQUEST']._serialized_start=1218
+  _globals['_DELETESCHEDULEREQUEST']._serialized_end=1241
+  _globals['_DELETESCHEDULERESPONSE']._serialized_start=1243
+  _globals['_DELETESCHEDULERESPONSE']._serialized_end=1267
+  _globals['_SCHEDULESERVICE']._serialized_start=1373
+  _globals['_SCHEDULESERVICE']._serialized_end=1912
 # @@protoc_insertion_point(module_scope)

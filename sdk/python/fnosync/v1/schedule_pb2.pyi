@@ -35,7 +35,7 @@ class CronTiming(_message.Message):
     def __init__(self, expression: _Optional[str] = ..., time_zone: _Optional[str] = ...) -> None: ...
 
 class Schedule(_message.Message):
-    __slots__ = ("name", "daily", "cron", "state", "last_fire_time", "next_fire_time", "create_time", "update_time")
+    __slots__ = ("name", "daily", "cron", "state", "last_fire_time", "next_fire_time", "create_time", "update_time", "held_reason")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DAILY_FIELD_NUMBER: _ClassVar[int]
     CRON_FIELD_NUMBER: _ClassVar[int]
@@ -44,6 +44,7 @@ class Schedule(_message.Message):
     NEXT_FIRE_TIME_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    HELD_REASON_FIELD_NUMBER: _ClassVar[int]
     name: str
     daily: DailyTiming
     cron: CronTiming
@@ -52,7 +53,8 @@ class Schedule(_message.Message):
     next_fire_time: _timestamp_pb2.Timestamp
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., daily: _Optional[_Union[DailyTiming, _Mapping]] = ..., cron: _Optional[_Union[CronTiming, _Mapping]] = ..., state: _Optional[_Union[ScheduleState, str]] = ..., last_fire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_fire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    held_reason: str
+    def __init__(self, name: _Optional[str] = ..., daily: _Optional[_Union[DailyTiming, _Mapping]] = ..., cron: _Optional[_Union[CronTiming, _Mapping]] = ..., state: _Optional[_Union[ScheduleState, str]] = ..., last_fire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_fire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., held_reason: _Optional[str] = ...) -> None: ...
 
 class GetScheduleRequest(_message.Message):
     __slots__ = ()
