@@ -27,6 +27,7 @@ mod remote_sites;
 mod retention;
 mod schedules;
 mod secrets;
+mod sync_account_edits;
 mod sync_batch;
 mod sync_checkpoints;
 mod sync_crash;

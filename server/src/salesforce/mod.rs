@@ -22,7 +22,7 @@ pub use auth::{OAuthFlow, SalesforceConfig, DEFAULT_API_VERSION};
 pub use client::{SalesforceClient, VerifiedConnection};
 pub use describe::{FieldDescription, ObjectDescription, ObjectSchemaStatus};
 pub use error::{ApiErrorItem, SalesforceError};
-pub use model::{AccountWithContacts, LineItem, Product, SalesOrder, SfRecord};
+pub use model::{parse_stamp, AccountWithContacts, LineItem, Product, SalesOrder, SfRecord};
 pub use queries::{ExtraFields, ProductFilter};
 pub use query::{QueryOptions, QueryPage};
 pub use sobjects::{RecordError, RecordResult, RecordUpdate};

@@ -29,7 +29,20 @@ pub struct SfRecord {
     pub fields: Map<String, Value>,
 }
 
+/// Parses a Salesforce datetime (`2024-01-31T23:01:01.000+0000`, or RFC 3339).
+pub fn parse_stamp(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%z")
+        .or_else(|_| chrono::DateTime::parse_from_rfc3339(text))
+        .ok()
+        .map(|at| at.with_timezone(&chrono::Utc))
+}
+
 impl SfRecord {
+    /// The record's `SystemModstamp`, when it was read and is readable.
+    pub fn stamp(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.text("SystemModstamp").and_then(parse_stamp)
+    }
+
     /// Reads a record of a query answer.
     pub fn from_json(value: &Value) -> Result<Self, SalesforceError> {
         let map = value

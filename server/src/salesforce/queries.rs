@@ -31,11 +31,13 @@ pub const ACCOUNT_FIELDS: &[&str] = &[
     "ShippingCountry",
     f::ACCOUNT_TYPE,
     f::ACCOUNT_ID,
+    "SystemModstamp",
 ];
 /// Contact fields of the default mappings.
 pub const CONTACT_FIELDS: &[&str] = &[
     "Id",
     "AccountId",
+    "SystemModstamp",
     "FirstName",
     "LastName",
     "Name",
@@ -324,7 +326,9 @@ mod tests {
 
         let text = soql.as_str();
         assert!(text.starts_with("SELECT Id, Name, Description, Type, "));
-        assert!(text.contains(", Industry, (SELECT Id, AccountId, FirstName"));
+        assert!(text.contains(
+            ", SystemModstamp, Industry, (SELECT Id, AccountId, SystemModstamp, FirstName"
+        ));
         assert!(text.ends_with(
             "FROM Contacts ORDER BY CreatedDate ASC) FROM Account WHERE Id IN ('001000000000001AAA')"
         ));

@@ -17,6 +17,7 @@ pub mod retention;
 pub mod run_accounts;
 pub mod runs;
 pub mod schedules;
+pub mod seen;
 pub mod tokens;
 pub mod tx_logs;
 

@@ -19,6 +19,8 @@ use crate::fno::{
 };
 use crate::salesforce::{fields, RecordUpdate, SfRecord};
 use crate::store::links::{self, LinkRecord};
+use crate::store::seen;
+use chrono::{DateTime, Utc};
 
 /// FNO account IDs of the Salesforce accounts (owners and sold-to) that FNO
 /// has after [`apply_accounts_and_users`].
@@ -295,7 +297,16 @@ async fn apply_accounts(pass: &mut Pass<'_>, records: Vec<&SfRecord>) -> Result<
     )
     .await?;
     let mut fno_accounts = FnoAccounts::new();
-    let present = unchanged.iter().chain(taken.iter().map(|&i| &changed[i]));
+    let present: Vec<&Outgoing<'_, Account>> = unchanged
+        .iter()
+        .chain(taken.iter().map(|&i| &changed[i]))
+        .collect();
+    seen::note_seen(
+        &pass.ctx.pool,
+        "Account",
+        &stamps(present.iter().map(|i| i.record)),
+    )
+    .await?;
     for item in present {
         let (record, account) = (item.record, &item.fno);
         if record.text(fields::ACCOUNT_ID) != Some(account.id.as_str()) {
@@ -336,10 +347,12 @@ async fn apply_users(pass: &mut Pass<'_>, contacts: Vec<(&SfRecord, &str)>) -> R
             (contact, user)
         })
         .collect();
-    let (changed, _) = changed_only(pass, CONTACT_STEP, "Contact", built, |u: &User| {
+    let (changed, unchanged) = changed_only(pass, CONTACT_STEP, "Contact", built, |u: &User| {
         u.user_name.as_str()
     })
     .await?;
+    let unchanged = stamps(unchanged.iter().map(|item| item.record));
+    seen::note_seen(&pass.ctx.pool, "Contact", &unchanged).await?;
     if changed.is_empty() {
         return Ok(());
     }
@@ -350,7 +363,7 @@ async fn apply_users(pass: &mut Pass<'_>, contacts: Vec<(&SfRecord, &str)>) -> R
             .map(|r| r.account_id.clone())
             .unwrap_or_default()
     };
-    send_in_calls(
+    let taken = send_in_calls(
         pass,
         CONTACT_STEP,
         ("Contact", "user"),
@@ -367,7 +380,15 @@ async fn apply_users(pass: &mut Pass<'_>, contacts: Vec<(&SfRecord, &str)>) -> R
         (|u: &User| u.user_name.clone(), account_of),
     )
     .await?;
-    Ok(())
+    let taken = stamps(taken.iter().map(|&i| changed[i].record));
+    seen::note_seen(&pass.ctx.pool, "Contact", &taken).await
+}
+
+/// The Salesforce versions of records FNO has as they were read.
+fn stamps<'r>(records: impl Iterator<Item = &'r SfRecord>) -> Vec<(String, DateTime<Utc>)> {
+    records
+        .filter_map(|record| Some((record.id.clone(), record.stamp()?)))
+        .collect()
 }
 
 fn account_from_record(pass: &Pass<'_>, record: &SfRecord) -> Result<Account, String> {

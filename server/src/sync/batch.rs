@@ -30,8 +30,8 @@ use crate::domain::run::Ended;
 use crate::domain::run::{RunKind, RunState};
 use crate::error::Result;
 use crate::salesforce::RecordUpdate;
-use crate::store::run_accounts;
 use crate::store::schedules::{self, Watermarks};
+use crate::store::{links, run_accounts, seen};
 
 /// Overlap with the previous window, so records written while a run was
 /// reading (with an older timestamp) are not missed; a record seen twice is
@@ -66,19 +66,21 @@ pub async fn sync_window(pass: &mut Pass<'_>) -> Result<Ended> {
         }
         None => Checkpoint::default(),
     };
-    for phase in [Phase::Opportunities, Phase::LineItems] {
+    let mut first_pages = match read_first_pages(pass, window, &checkpoint).await {
+        Ok(pages) => pages,
+        Err(reason) => return Ok(Ended::failed(reason)),
+    };
+    for phase in Phase::SALESFORCE {
         if checkpoint.phase != phase {
             continue;
         }
-        match sync_changed_accounts(pass, window, &mut checkpoint).await? {
+        let first = first_pages.remove(&phase);
+        match sync_changed_accounts(pass, window, &mut checkpoint, first).await? {
             Flow::GoOn => {}
             Flow::Cancelled => return Ok(Ended::cancelled()),
             Flow::Failed(reason) => return Ok(Ended::failed(reason)),
         }
-        checkpoint.phase = match phase {
-            Phase::Opportunities => Phase::LineItems,
-            _ => Phase::FnoToSalesforce,
-        };
+        checkpoint.phase = phase.next();
         checkpoint.after = None;
         checkpoint.save(pass).await?;
     }
@@ -146,26 +148,87 @@ async fn fno_window(pass: &Pass<'_>, window: Window) -> Result<FnoWindow> {
     })
 }
 
+fn cannot_read(error: impl std::fmt::Display) -> String {
+    format!("cannot read the changed records from Salesforce: {error}")
+}
+
+/// Reads the first page of every Salesforce phase still to start (from the
+/// checkpoint's, unless it stands inside that phase) in one call.
+async fn read_first_pages(
+    pass: &Pass<'_>,
+    window: Window,
+    checkpoint: &Checkpoint,
+) -> std::result::Result<HashMap<Phase, Vec<changes::Changed>>, String> {
+    let phases: Vec<Phase> = Phase::SALESFORCE
+        .into_iter()
+        .skip_while(|&phase| phase != checkpoint.phase)
+        .filter(|&phase| phase != checkpoint.phase || checkpoint.after.is_none())
+        .collect();
+    if phases.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let pages = changes::first_pages(pass, &phases, window)
+        .await
+        .map_err(cannot_read)?;
+    Ok(pages.into_iter().collect())
+}
+
+/// The accounts of a page of changed accounts or contacts (`object`) to
+/// sync: those whose orders were synced (the others have nothing in FNO to
+/// keep up to date), for rows newer than the version FNO took (a row the
+/// window's look-back finds again is no change).
+async fn changed_with_synced_orders(
+    pass: &Pass<'_>,
+    object: &str,
+    page: &[changes::Changed],
+) -> Result<Vec<String>> {
+    let ids: Vec<String> = page.iter().map(|row| row.cursor.id.clone()).collect();
+    let versions = seen::seen(&pass.ctx.pool, object, &ids).await?;
+    let newer: Vec<changes::Changed> = page
+        .iter()
+        .filter(|row| {
+            versions
+                .get(&row.cursor.id)
+                .is_none_or(|seen| row.cursor.stamp > *seen)
+        })
+        .cloned()
+        .collect();
+    let mut accounts = changes::accounts_of(&newer);
+    let synced: HashSet<String> = links::get_links(&pass.ctx.pool, "Account", &accounts)
+        .await?
+        .into_iter()
+        .filter(|(link, _)| !link.fno_id.is_empty())
+        .map(|(link, _)| link.salesforce_id)
+        .collect();
+    accounts.retain(|account| synced.contains(account));
+    Ok(accounts)
+}
+
 /// Syncs, page by page, the accounts with records of the checkpoint's phase
-/// changed in the window.
+/// changed in the window, starting with `first` when it was read already.
+/// Changed accounts and contacts count only for accounts whose orders were
+/// synced before (the others have nothing in FNO to keep up to date).
 async fn sync_changed_accounts(
     pass: &mut Pass<'_>,
     window: Window,
     checkpoint: &mut Checkpoint,
+    mut first: Option<Vec<changes::Changed>>,
 ) -> Result<Flow> {
     loop {
-        let page =
-            match changes::next_page(pass, checkpoint.phase, window, checkpoint.after.as_ref())
-                .await
-            {
-                Ok(page) => page,
-                Err(error) => {
-                    return Ok(Flow::Failed(format!(
-                        "cannot read the changed orders from Salesforce: {error}"
-                    )))
+        let page = match first.take() {
+            Some(page) => page,
+            None => {
+                let after = checkpoint.after.as_ref();
+                match changes::next_page(pass, checkpoint.phase, window, after).await {
+                    Ok(page) => page,
+                    Err(error) => return Ok(Flow::Failed(cannot_read(error))),
                 }
-            };
-        let accounts = changes::accounts_of(&page);
+            }
+        };
+        let accounts = match checkpoint.phase.record_object() {
+            Some(object) => changed_with_synced_orders(pass, object, &page).await?,
+            None => changes::accounts_of(&page),
+        };
         let done = run_accounts::accounts_done(&pass.ctx.pool, &pass.run.run_id, &accounts).await?;
         let to_sync: Vec<String> = accounts.into_iter().filter(|a| !done.contains(a)).collect();
         for accounts in to_sync.chunks(MAX_ACCOUNTS_AT_ONCE) {

@@ -4,12 +4,16 @@
 //! a stamp lets a page end anywhere without skipping or repeating a record.
 //! The checkpoint of a run says which source it is reading and where its
 //! cursor stands, so a run taken over by another worker goes on from there.
+//! The first page of every phase is read at the start of a run, all in one
+//! `composite` call, so a run with little or nothing changed costs one call.
 
 use chrono::{DateTime, Duration, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::pass::Pass;
-use crate::salesforce::{Condition, Direction, Operator, SalesforceError, SoqlBuilder};
+use crate::salesforce::{
+    parse_stamp, Condition, Direction, Operator, SalesforceError, SoqlBuilder,
+};
 use crate::store::runs;
 
 /// Where a cursor stands: after the record with this stamp and Id.
@@ -22,7 +26,7 @@ pub struct Cursor {
 }
 
 /// What part of a scheduled or immediate run is under way.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Accounts with changed qualifying opportunities.
@@ -30,8 +34,59 @@ pub enum Phase {
     Opportunities,
     /// Accounts with changed line items of qualifying opportunities.
     LineItems,
+    /// Changed accounts (name, type, …) with synced orders.
+    Accounts,
+    /// Accounts with changed contacts (name, e-mail, …) and synced orders.
+    Contacts,
     /// Line items FNO changed, written back to Salesforce.
     FnoToSalesforce,
+}
+
+impl Phase {
+    /// The Salesforce to FNO phases, in the order a run goes through them.
+    pub const SALESFORCE: [Phase; 4] = [
+        Phase::Opportunities,
+        Phase::LineItems,
+        Phase::Accounts,
+        Phase::Contacts,
+    ];
+
+    /// The phase after this one.
+    pub fn next(self) -> Phase {
+        match self {
+            Phase::Opportunities => Phase::LineItems,
+            Phase::LineItems => Phase::Accounts,
+            Phase::Accounts => Phase::Contacts,
+            Phase::Contacts | Phase::FnoToSalesforce => Phase::FnoToSalesforce,
+        }
+    }
+
+    /// For the phases of accounts and contacts: the object of their rows;
+    /// the accounts they find are synced only when their orders were.
+    pub fn record_object(self) -> Option<&'static str> {
+        match self {
+            Phase::Accounts => Some("Account"),
+            Phase::Contacts => Some("Contact"),
+            _ => None,
+        }
+    }
+
+    /// The object the phase reads, its account field, and its stage field
+    /// (`None`: records of every account, qualifying or not).
+    fn source(self) -> (&'static str, &'static str, Option<&'static str>) {
+        match self {
+            Phase::LineItems => (
+                "OpportunityLineItem",
+                "Opportunity.AccountId",
+                Some("Opportunity.StageName"),
+            ),
+            Phase::Accounts => ("Account", "Id", None),
+            Phase::Contacts => ("Contact", "AccountId", None),
+            Phase::Opportunities | Phase::FnoToSalesforce => {
+                ("Opportunity", "AccountId", Some("StageName"))
+            }
+        }
+    }
 }
 
 /// A run's checkpoint, saved after each page whose accounts are all synced.
@@ -113,32 +168,73 @@ pub async fn next_page(
     window: Window,
     after: Option<&Cursor>,
 ) -> Result<Vec<Changed>, SalesforceError> {
-    let (object, account_field, stage_field) = match phase {
-        Phase::LineItems => (
-            "OpportunityLineItem",
-            "Opportunity.AccountId",
-            "Opportunity.StageName",
-        ),
-        _ => ("Opportunity", "AccountId", "StageName"),
-    };
+    let user = pass.sf.user_id().await?;
+    let soql = change_soql(pass, user.as_deref(), phase, window, after)?;
+    let records = pass.sf.query(&soql).await?;
+    Ok(records
+        .iter()
+        .filter_map(|record| changed_of(phase, record))
+        .collect())
+}
+
+/// Reads the first page of each of `phases` at once: up to five queries in
+/// one `composite` call.
+pub async fn first_pages(
+    pass: &Pass<'_>,
+    phases: &[Phase],
+    window: Window,
+) -> Result<Vec<(Phase, Vec<Changed>)>, SalesforceError> {
+    let user = pass.sf.user_id().await?;
+    let soqls = phases
+        .iter()
+        .map(|&phase| change_soql(pass, user.as_deref(), phase, window, None))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rows = pass
+        .sf
+        .query_many(&soqls, |query, row| {
+            Ok((query, changed_of(phases[query], &row)))
+        })
+        .await?;
+    let mut pages: Vec<(Phase, Vec<Changed>)> =
+        phases.iter().map(|&phase| (phase, Vec::new())).collect();
+    for (query, changed) in rows {
+        if let Some(changed) = changed {
+            pages[query].1.push(changed);
+        }
+    }
+    Ok(pages)
+}
+
+/// The change query of a phase: its records stamped in `window` (after
+/// `after`), not last changed by the integration `user`, in cursor order.
+fn change_soql(
+    pass: &Pass<'_>,
+    user: Option<&str>,
+    phase: Phase,
+    window: Window,
+    after: Option<&Cursor>,
+) -> Result<crate::salesforce::Soql, SalesforceError> {
+    let (object, account_field, stage_field) = phase.source();
     let stages = &pass.filters.pre_condition_stages;
     let end_bound = window.exclusive_end();
-    let mut terms = vec![
-        Condition::compare("SystemModstamp", Operator::Lt, end_bound),
-        Condition::is_in(stage_field, stages.iter().map(String::as_str)),
-    ];
+    let mut terms = vec![Condition::compare(
+        "SystemModstamp",
+        Operator::Lt,
+        end_bound,
+    )];
+    if let Some(stage_field) = stage_field {
+        terms.push(Condition::is_in(
+            stage_field,
+            stages.iter().map(String::as_str),
+        ));
+    }
     if let Some(start) = window.start {
         terms.push(Condition::compare("SystemModstamp", Operator::Ge, start));
     }
     // Records last changed by the integration user are the echo of a
     // write-back (see `echo`): what changed them is already synced.
-    let user = pass.sf.user_id().await?;
-    if let Some(user) = &user {
-        terms.push(Condition::compare(
-            "LastModifiedById",
-            Operator::Ne,
-            user.as_str(),
-        ));
+    if let Some(user) = user {
+        terms.push(Condition::compare("LastModifiedById", Operator::Ne, user));
     }
     if phase == Phase::LineItems {
         // The lines of an opportunity the opportunities phase read (changed
@@ -152,11 +248,11 @@ pub async fn next_page(
         if let Some(start) = window.start {
             not_read.push(Condition::compare(opportunity_stamp, Operator::Lt, start));
         }
-        if let Some(user) = &user {
+        if let Some(user) = user {
             not_read.push(Condition::compare(
                 "Opportunity.LastModifiedById",
                 Operator::Eq,
-                user.as_str(),
+                user,
             ));
         }
         terms.push(Condition::Or(not_read));
@@ -170,35 +266,26 @@ pub async fn next_page(
             ]),
         ]));
     }
-    let soql = SoqlBuilder::select(["Id", "SystemModstamp", account_field])
+    SoqlBuilder::select(["Id", "SystemModstamp", account_field])
         .from(object)
         .filter(Condition::And(terms))
         .order_by("SystemModstamp", Direction::Asc)
         .order_by("Id", Direction::Asc)
         .limit(pass.ctx.page_size)
-        .build()?;
-    let records = pass.sf.query(&soql).await?;
-    let pointer = format!("/{}", account_field.replace('.', "/"));
-    Ok(records
-        .iter()
-        .filter_map(|record| {
-            let id = record.get("Id")?.as_str()?.to_string();
-            let stamp = parse_stamp(record.get("SystemModstamp")?.as_str()?)?;
-            let account_id = record.pointer(&pointer)?.as_str()?.to_string();
-            Some(Changed {
-                cursor: Cursor { stamp, id },
-                account_id,
-            })
-        })
-        .collect())
+        .build()
 }
 
-/// Parses a Salesforce datetime (`2024-01-31T23:01:01.000+0000`, or RFC 3339).
-fn parse_stamp(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%z")
-        .or_else(|_| DateTime::parse_from_rfc3339(text))
-        .ok()
-        .map(|at| at.with_timezone(&Utc))
+/// A row of a change query; `None` when it lacks a field (a contact of no account).
+fn changed_of(phase: Phase, record: &serde_json::Value) -> Option<Changed> {
+    let (_, account_field, _) = phase.source();
+    let pointer = format!("/{}", account_field.replace('.', "/"));
+    let id = record.get("Id")?.as_str()?.to_string();
+    let stamp = parse_stamp(record.get("SystemModstamp")?.as_str()?)?;
+    let account_id = record.pointer(&pointer)?.as_str()?.to_string();
+    Some(Changed {
+        cursor: Cursor { stamp, id },
+        account_id,
+    })
 }
 
 /// The distinct accounts of a page, in the order they first appear.
