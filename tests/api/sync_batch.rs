@@ -215,7 +215,8 @@ async fn a_run_pauses_under_the_budget_floor_and_goes_on_when_budget_returns(poo
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn a_create_call_that_keeps_failing_fails_only_its_own_accounts(pool: PgPool) {
     // Arrange: 29 more accounts (30 with the guide's), so the accounts go in
-    // two create calls; FNO serves the first and keeps failing the second.
+    // two create calls; FNO serves the one that reaches it first and keeps
+    // failing the other.
     let app = TestApp::ready(pool).await;
     for n in 0..29 {
         fnosync_tests::seed_sales_order(
@@ -244,28 +245,26 @@ async fn a_create_call_that_keeps_failing_fails_only_its_own_accounts(pool: PgPo
     .await;
     let ended = watch_until_end(&operator, run).await;
 
-    // Assert: the first call's 25 accounts are in FNO with their orders;
-    // the second call was tried again on its own and its 5 accounts failed.
+    // Assert: the accounts go in a call of 25 and one of 5, side by side;
+    // FNO serves the one that reaches it first and keeps failing the other,
+    // which is tried again on its own and fails its accounts only.
     let logs = fnosync_tests::logs_of(&operator, &ended.run_id).await;
     let accounts = |status: proto::TransactionStatus| {
         logs.iter()
             .filter(|l| l.name == "Account Creation/Update" && l.status == status as i32)
             .count()
     };
-    assert_eq!(
-        accounts(proto::TransactionStatus::Completed),
-        25,
-        "{ended:?}"
-    );
-    assert_eq!(
-        accounts(proto::TransactionStatus::Failed) + accounts(proto::TransactionStatus::Error),
-        5,
-        "{ended:?}"
+    let completed = accounts(proto::TransactionStatus::Completed);
+    let failed =
+        accounts(proto::TransactionStatus::Failed) + accounts(proto::TransactionStatus::Error);
+    assert!(
+        (completed, failed) == (25, 5) || (completed, failed) == (5, 25),
+        "one call's accounts in FNO, the other's failed: {completed} completed, {failed} failed ({ended:?})"
     );
     let calls = app.fno.call_count("createAccount");
     assert!(
         (3..=6).contains(&calls),
-        "the second call alone was retried: {calls} calls"
+        "the failing call alone was retried: {calls} calls"
     );
-    assert_eq!(app.fno.store().read(|s| s.entitlements.len()), 25);
+    assert_eq!(app.fno.store().read(|s| s.entitlements.len()), completed);
 }

@@ -248,10 +248,16 @@ async fn sold_to_accounts_are_created_and_own_the_entitlement(pool: PgPool) {
             json!({ "Name": "End Customer", sf::ACCOUNT_TYPE: "End User" }),
         )
         .expect("customer");
+    app.salesforce
+        .insert(
+            "Contact",
+            json!({ "AccountId": customer, "FirstName": "Eli", "LastName": "End", "Email": "Eli@End.example" }),
+        )
+        .expect("end customer's contact");
     let (partner, opportunity, _) = seed_sales_order(
         &app.salesforce,
         json!({ "Name": "Partner Inc", sf::ACCOUNT_TYPE: "Channel Partner" }),
-        &[],
+        &[contact("Pam", "Partner", Some("pam@partner.example"))],
         json!({ sf::SOLD_TO_ACCOUNT: customer }),
         &[LineSpec::permanent("SF01demo", 3.0)],
     );
@@ -280,6 +286,19 @@ async fn sold_to_accounts_are_created_and_own_the_entitlement(pool: PgPool) {
         "the partner is recorded"
     );
     assert_eq!(entitlement.channel_partners[0].account_id, partner);
+    // Each side's contacts are users of their own account: the end
+    // customer's are the people who activate the licences.
+    let user_account = |name: &str| {
+        store
+            .user(name)
+            .unwrap_or_else(|| panic!("FNO user {name}"))
+            .account_roles
+            .iter()
+            .map(|r| r.account_id.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(user_account("eli@end.example"), vec![customer.clone()]);
+    assert_eq!(user_account("pam@partner.example"), vec![partner.clone()]);
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]

@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use futures::stream::{FuturesUnordered, StreamExt};
+
 use super::logger::steps::{ACCOUNT_STEP, CONTACT_STEP};
 use super::mapping::value_text;
 use super::pass::{fingerprint, Pass, SALESFORCE_COMPONENT};
@@ -37,7 +39,8 @@ pub async fn apply_accounts_and_users(
     reads: &HashMap<String, AccountRead>,
 ) -> Result<FnoAccounts> {
     let mut records: BTreeMap<String, &SfRecord> = BTreeMap::new();
-    let mut contacts: Vec<(&SfRecord, &str)> = Vec::new();
+    // Each contact once, with the account its user belongs to.
+    let mut contacts: BTreeMap<&str, (&SfRecord, &str)> = BTreeMap::new();
     for (account_id, read) in reads {
         let Some(account) = read.account.as_ref().filter(|_| !read.orders.is_empty()) else {
             continue;
@@ -49,21 +52,32 @@ pub async fn apply_accounts_and_users(
             .filter_map(|o| o.sold_to.as_ref())
             .filter(|s| s.id != *account_id)
             .collect();
-        pass.add_total(
-            (1 + sold_to.len() + account.contacts.len() + read.orders.len() + lines) as i64,
-        );
+        pass.add_total((1 + sold_to.len() + read.orders.len() + lines) as i64);
         records.insert(account_id.clone(), &account.account);
         for record in sold_to {
             records.entry(record.id.clone()).or_insert(record);
         }
-        contacts.extend(account.contacts.iter().map(|c| (c, account_id.as_str())));
+        let owned = account.contacts.iter().map(|c| (c, account_id.as_str()));
+        // In a partner deal the end customer's contacts are users of the end
+        // customer's account: they activate the licences (spec §4).
+        let end = read.end_customers.iter().flat_map(|end| {
+            end.contacts
+                .iter()
+                .map(move |c| (c, end.account.id.as_str()))
+        });
+        for (contact, owner) in owned.chain(end) {
+            contacts
+                .entry(contact.id.as_str())
+                .or_insert((contact, owner));
+        }
     }
+    pass.add_total(contacts.len() as i64);
     let fno_accounts = apply_accounts(pass, records.into_values().collect()).await?;
     if pass.is_cancelled() {
         return Ok(fno_accounts);
     }
     let users = contacts
-        .into_iter()
+        .into_values()
         .filter_map(|(contact, owner)| fno_accounts.get(owner).map(|id| (contact, id.as_str())))
         .collect();
     apply_users(pass, users).await?;
@@ -223,14 +237,32 @@ where
     Fut:
         std::future::Future<Output = std::result::Result<Vec<(usize, Option<FnoError>)>, FnoError>>,
 {
+    // Up to `ctx.concurrency` calls are under way at once; each is recorded
+    // as it comes back.
+    let limit = pass.ctx.concurrency.max(1);
+    let mut chunks = changed.chunks(MAX_WRITE_RECORDS).enumerate();
+    let mut running = FuturesUnordered::new();
     let mut taken = Vec::new();
-    for (number, chunk) in changed.chunks(MAX_WRITE_RECORDS).enumerate() {
-        let items: Vec<T> = chunk.iter().map(|c| c.fno.clone()).collect();
-        let outcome = pass.retry.run(|| send(items.clone())).await;
+    loop {
+        while running.len() < limit {
+            let Some((number, chunk)) = chunks.next() else {
+                break;
+            };
+            let items: Vec<T> = chunk.iter().map(|c| c.fno.clone()).collect();
+            let (retry, send) = (pass.retry.clone(), &send);
+            running.push(async move {
+                let outcome = retry.run(|| send(items.clone())).await;
+                (number, chunk, outcome)
+            });
+        }
+        let Some((number, chunk, outcome)) = running.next().await else {
+            break;
+        };
         let offset = number * MAX_WRITE_RECORDS;
         let chunk_taken = record_round(pass, step, kinds, chunk, outcome, keys).await?;
         taken.extend(chunk_taken.into_iter().map(|i| i + offset));
     }
+    taken.sort_unstable();
     Ok(taken)
 }
 

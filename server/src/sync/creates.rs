@@ -10,7 +10,11 @@ use super::pass::{Pass, FNO_COMPONENT};
 use super::plan::PlannedOrder;
 use crate::error::Result;
 use crate::fno::operations::CREATE_SIMPLE_ENTITLEMENT;
-use crate::fno::{CreatedEntitlement, FnoError, LineItemQuery, NewEntitlement, MAX_WRITE_RECORDS};
+use futures::stream::{FuturesUnordered, StreamExt};
+
+use crate::fno::{
+    BatchOutcome, CreatedEntitlement, FnoError, LineItemQuery, NewEntitlement, MAX_WRITE_RECORDS,
+};
 use crate::store::links::{self, LinkRecord};
 
 /// The entitlements round of a page: records the intent of every new
@@ -29,28 +33,68 @@ pub async fn create_pending(pass: &mut Pass<'_>) -> Result<()> {
         .map(|p| order_link(&p.order.opportunity, "", &p.print))
         .collect();
     links::save_links(&pass.ctx.pool, &intents).await?;
-    for chunk in pending.chunks(MAX_WRITE_RECORDS) {
-        create_chunk(pass, chunk).await?;
+    // The first call of up to `ctx.concurrency` chunks is under way at once;
+    // each is recorded (and, when it failed, tried again) as it comes back.
+    let limit = pass.ctx.concurrency.max(1);
+    let mut chunks = pending.chunks(MAX_WRITE_RECORDS);
+    let mut running = FuturesUnordered::new();
+    loop {
+        while running.len() < limit {
+            let Some(chunk) = chunks.next() else {
+                break;
+            };
+            let (fno, pool) = (pass.fno.clone(), pass.ctx.pool.clone());
+            running.push(async move {
+                let all: Vec<usize> = (0..chunk.len()).collect();
+                let answer = send_chunk(&fno, &pool, chunk, &all).await;
+                answer.map(|answer| (chunk, answer))
+            });
+        }
+        let Some(answer) = running.next().await else {
+            break;
+        };
+        let (chunk, first) = answer?;
+        create_chunk(pass, chunk, first).await?;
     }
     Ok(())
 }
 
-/// Creates up to 25 entitlements in one call. When the call fails with a
-/// transient error, the orders are looked up in FNO (the answer may have been
+/// Stamps the intents of the entitlements at `todo` in `chunk` and sends
+/// their create call.
+async fn send_chunk(
+    fno: &crate::fno::FnoClient,
+    pool: &sqlx::PgPool,
+    chunk: &[PlannedOrder],
+    todo: &[usize],
+) -> Result<std::result::Result<BatchOutcome<CreatedEntitlement>, FnoError>> {
+    let entitlements: Vec<NewEntitlement> =
+        todo.iter().map(|&i| chunk[i].entitlement.clone()).collect();
+    let orders: Vec<String> = todo
+        .iter()
+        .map(|&i| chunk[i].order.opportunity.id.clone())
+        .collect();
+    links::stamp_intents(pool, "Opportunity", &orders).await?;
+    Ok(fno.create_entitlements(&entitlements).await)
+}
+
+/// Records the answer of the create call of up to 25 entitlements. When the
+/// call failed with a transient error, the orders are looked up in FNO (the answer may have been
 /// lost after FNO made them) and only those FNO lacks are sent again.
-async fn create_chunk(pass: &mut Pass<'_>, chunk: &[PlannedOrder]) -> Result<()> {
+async fn create_chunk(
+    pass: &mut Pass<'_>,
+    chunk: &[PlannedOrder],
+    first: std::result::Result<BatchOutcome<CreatedEntitlement>, FnoError>,
+) -> Result<()> {
     let fno = pass.fno.clone();
     let mut todo: Vec<usize> = (0..chunk.len()).collect();
     let mut attempt = 1;
+    let mut answer = Some(first);
     while !todo.is_empty() {
-        let entitlements: Vec<NewEntitlement> =
-            todo.iter().map(|&i| chunk[i].entitlement.clone()).collect();
-        let orders: Vec<String> = todo
-            .iter()
-            .map(|&i| chunk[i].order.opportunity.id.clone())
-            .collect();
-        links::stamp_intents(&pass.ctx.pool, "Opportunity", &orders).await?;
-        let error = match fno.create_entitlements(&entitlements).await {
+        let answer = match answer.take() {
+            Some(answer) => answer,
+            None => send_chunk(&fno, &pass.ctx.pool, chunk, &todo).await?,
+        };
+        let error = match answer {
             Ok(outcome) => {
                 for failure in outcome.failed {
                     let Some(item) = todo.get(failure.index).map(|&i| &chunk[i]) else {

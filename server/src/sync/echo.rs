@@ -157,8 +157,8 @@ mod tests {
     #[test]
     fn a_written_back_line_names_the_account_of_its_order() {
         let read = AccountRead {
-            account: None,
             orders: vec![order(2.0, "")],
+            ..AccountRead::default()
         };
         let orders = OrdersRead::of([&read]);
         let update = |object: &str, id: &str| RecordUpdate {
