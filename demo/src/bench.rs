@@ -127,10 +127,12 @@ async fn main() -> anyhow::Result<()> {
     let unchanged = measure(&pool, &client, &salesforce, &fno, 2).await?;
     let activated = activate_every_tenth_line(&fno);
     let feedback = measure(&pool, &client, &salesforce, &fno, 3).await?;
-    let (right, lines) = remaining_quantities_right(&salesforce, &fno);
+    let (right, lines) = lines_matching(&salesforce, &fno, "FNO__Remaining_Quantity__c", |l| {
+        l.remaining_copies()
+    });
     let amended = amend_every_tenth_line(&salesforce)?;
     let amend = measure(&pool, &client, &salesforce, &fno, 4).await?;
-    let (copies_right, _) = copies_right(&salesforce, &fno);
+    let (copies_right, _) = lines_matching(&salesforce, &fno, "Quantity", |l| l.number_of_copies);
     let memory_after_all = peak_memory_kib(pid);
     service.stop().await;
 
@@ -247,14 +249,20 @@ fn amend_every_tenth_line(salesforce: &SalesforceSandbox) -> anyhow::Result<usiz
     Ok(amended)
 }
 
-/// Counts the Salesforce lines whose quantity FNO's line has as copies: (right, all).
-fn copies_right(salesforce: &SalesforceSandbox, fno: &FnoSandbox) -> (usize, usize) {
-    let copies: std::collections::HashMap<String, i64> = fno.store().read(|state| {
+/// Counts the Salesforce lines whose `field` shows what `of_fno` reads on
+/// the FNO line they became: (right, all).
+fn lines_matching(
+    salesforce: &SalesforceSandbox,
+    fno: &FnoSandbox,
+    field: &str,
+    of_fno: fn(&fnosync_sandbox::fno::LineItem) -> i64,
+) -> (usize, usize) {
+    let values: std::collections::HashMap<String, i64> = fno.store().read(|state| {
         state
             .entitlements
             .iter()
             .flat_map(|e| &e.line_items)
-            .filter_map(|l| Some((l.order_line_number.clone()?, l.number_of_copies)))
+            .filter_map(|l| Some((l.order_line_number.clone()?, of_fno(l))))
             .collect()
     });
     let lines = salesforce.records("OpportunityLineItem");
@@ -262,30 +270,8 @@ fn copies_right(salesforce: &SalesforceSandbox, fno: &FnoSandbox) -> (usize, usi
         .iter()
         .filter(|line| {
             let id = line["Id"].as_str().unwrap_or_default();
-            let quantity = line["Quantity"].as_f64();
-            copies.get(id).is_some_and(|c| quantity == Some(*c as f64))
-        })
-        .count();
-    (right, lines.len())
-}
-
-/// Counts the Salesforce lines whose remaining quantity is FNO's: (right, all).
-fn remaining_quantities_right(salesforce: &SalesforceSandbox, fno: &FnoSandbox) -> (usize, usize) {
-    let remaining: std::collections::HashMap<String, i64> = fno.store().read(|state| {
-        state
-            .entitlements
-            .iter()
-            .flat_map(|e| &e.line_items)
-            .filter_map(|l| Some((l.order_line_number.clone()?, l.remaining_copies())))
-            .collect()
-    });
-    let lines = salesforce.records("OpportunityLineItem");
-    let right = lines
-        .iter()
-        .filter(|line| {
-            let id = line["Id"].as_str().unwrap_or_default();
-            let shown = line["FNO__Remaining_Quantity__c"].as_f64();
-            remaining.get(id).is_some_and(|r| shown == Some(*r as f64))
+            let shown = line[field].as_f64();
+            values.get(id).is_some_and(|v| shown == Some(*v as f64))
         })
         .count();
     (right, lines.len())

@@ -38,11 +38,6 @@ pub fn parse_stamp(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
 }
 
 impl SfRecord {
-    /// The record's `SystemModstamp`, when it was read and is readable.
-    pub fn stamp(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        self.text("SystemModstamp").and_then(parse_stamp)
-    }
-
     /// Reads a record of a query answer.
     pub fn from_json(value: &Value) -> Result<Self, SalesforceError> {
         let map = value

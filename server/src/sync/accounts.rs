@@ -5,8 +5,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use futures::stream::{FuturesUnordered, StreamExt};
+use futures::stream::StreamExt;
 
+use super::calls;
+use super::echo::record_digest;
 use super::logger::steps::{ACCOUNT_STEP, CONTACT_STEP};
 use super::mapping::value_text;
 use super::pass::{fingerprint, Pass, SALESFORCE_COMPONENT};
@@ -22,7 +24,6 @@ use crate::fno::{
 use crate::salesforce::{fields, RecordUpdate, SfRecord};
 use crate::store::links::{self, LinkRecord};
 use crate::store::seen;
-use chrono::{DateTime, Utc};
 
 /// FNO account IDs of the Salesforce accounts (owners and sold-to) that FNO
 /// has after [`apply_accounts_and_users`].
@@ -239,25 +240,14 @@ where
 {
     // Up to `ctx.concurrency` calls are under way at once; each is recorded
     // as it comes back.
-    let limit = pass.ctx.concurrency.max(1);
-    let mut chunks = changed.chunks(MAX_WRITE_RECORDS).enumerate();
-    let mut running = FuturesUnordered::new();
+    let (retry, send) = (pass.retry.clone(), &send);
+    let mut answers = calls::in_chunks(changed, pass.ctx.concurrency, |chunk| {
+        let items: Vec<T> = chunk.iter().map(|c| c.fno.clone()).collect();
+        let retry = retry.clone();
+        async move { retry.run(|| send(items.clone())).await }
+    });
     let mut taken = Vec::new();
-    loop {
-        while running.len() < limit {
-            let Some((number, chunk)) = chunks.next() else {
-                break;
-            };
-            let items: Vec<T> = chunk.iter().map(|c| c.fno.clone()).collect();
-            let (retry, send) = (pass.retry.clone(), &send);
-            running.push(async move {
-                let outcome = retry.run(|| send(items.clone())).await;
-                (number, chunk, outcome)
-            });
-        }
-        let Some((number, chunk, outcome)) = running.next().await else {
-            break;
-        };
+    while let Some((number, chunk, outcome)) = answers.next().await {
         let offset = number * MAX_WRITE_RECORDS;
         let chunk_taken = record_round(pass, step, kinds, chunk, outcome, keys).await?;
         taken.extend(chunk_taken.into_iter().map(|i| i + offset));
@@ -336,7 +326,7 @@ async fn apply_accounts(pass: &mut Pass<'_>, records: Vec<&SfRecord>) -> Result<
     seen::note_seen(
         &pass.ctx.pool,
         "Account",
-        &stamps(present.iter().map(|i| i.record)),
+        &digests(present.iter().map(|i| i.record)),
     )
     .await?;
     for item in present {
@@ -383,7 +373,7 @@ async fn apply_users(pass: &mut Pass<'_>, contacts: Vec<(&SfRecord, &str)>) -> R
         u.user_name.as_str()
     })
     .await?;
-    let unchanged = stamps(unchanged.iter().map(|item| item.record));
+    let unchanged = digests(unchanged.iter().map(|item| item.record));
     seen::note_seen(&pass.ctx.pool, "Contact", &unchanged).await?;
     if changed.is_empty() {
         return Ok(());
@@ -412,14 +402,14 @@ async fn apply_users(pass: &mut Pass<'_>, contacts: Vec<(&SfRecord, &str)>) -> R
         (|u: &User| u.user_name.clone(), account_of),
     )
     .await?;
-    let taken = stamps(taken.iter().map(|&i| changed[i].record));
+    let taken = digests(taken.iter().map(|&i| changed[i].record));
     seen::note_seen(&pass.ctx.pool, "Contact", &taken).await
 }
 
-/// The Salesforce versions of records FNO has as they were read.
-fn stamps<'r>(records: impl Iterator<Item = &'r SfRecord>) -> Vec<(String, DateTime<Utc>)> {
+/// The digests of records FNO has as they were read.
+fn digests<'r>(records: impl Iterator<Item = &'r SfRecord>) -> Vec<(String, String)> {
     records
-        .filter_map(|record| Some((record.id.clone(), record.stamp()?)))
+        .map(|record| (record.id.clone(), record_digest(record)))
         .collect()
 }
 

@@ -175,8 +175,8 @@ async fn read_first_pages(
 
 /// The accounts of a page of changed accounts or contacts (`object`) to
 /// sync: those whose orders were synced (the others have nothing in FNO to
-/// keep up to date), for rows newer than the version FNO took (a row the
-/// window's look-back finds again is no change).
+/// keep up to date), for rows whose fields differ from the version FNO took
+/// (a row the window's look-back finds again is no change).
 async fn changed_with_synced_orders(
     pass: &Pass<'_>,
     object: &str,
@@ -186,11 +186,7 @@ async fn changed_with_synced_orders(
     let versions = seen::seen(&pass.ctx.pool, object, &ids).await?;
     let newer: Vec<changes::Changed> = page
         .iter()
-        .filter(|row| {
-            versions
-                .get(&row.cursor.id)
-                .is_none_or(|seen| row.cursor.stamp > *seen)
-        })
+        .filter(|row| versions.get(&row.cursor.id) != row.digest.as_ref())
         .cloned()
         .collect();
     let mut accounts = changes::accounts_of(&newer);

@@ -10,9 +10,11 @@
 use chrono::{DateTime, Duration, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::echo::record_digest;
 use super::pass::Pass;
+use crate::salesforce::queries::{ACCOUNT_FIELDS, CONTACT_FIELDS};
 use crate::salesforce::{
-    parse_stamp, Condition, Direction, Operator, SalesforceError, SoqlBuilder,
+    parse_stamp, Condition, Direction, Operator, SalesforceError, SfRecord, SoqlBuilder,
 };
 use crate::store::runs;
 
@@ -158,6 +160,9 @@ pub struct Changed {
     pub cursor: Cursor,
     /// Its account.
     pub account_id: String,
+    /// Accounts and contacts: the digest of their fields as the read of a
+    /// page has them (see [`super::echo::record_digest`]).
+    pub digest: Option<String>,
 }
 
 /// Reads the next page (at most `ctx.page_size` records) of qualifying
@@ -266,7 +271,15 @@ fn change_soql(
             ]),
         ]));
     }
-    SoqlBuilder::select(["Id", "SystemModstamp", account_field])
+    // Accounts and contacts are read with the fields a page reads, so that
+    // a version FNO took already is known by its digest.
+    let extra = pass.mappings.extra_fields();
+    let select = match phase {
+        Phase::Accounts => SoqlBuilder::select(ACCOUNT_FIELDS).fields(&extra.account),
+        Phase::Contacts => SoqlBuilder::select(CONTACT_FIELDS).fields(&extra.contact),
+        _ => SoqlBuilder::select(["Id", "SystemModstamp", account_field]),
+    };
+    select
         .from(object)
         .filter(Condition::And(terms))
         .order_by("SystemModstamp", Direction::Asc)
@@ -282,9 +295,14 @@ fn changed_of(phase: Phase, record: &serde_json::Value) -> Option<Changed> {
     let id = record.get("Id")?.as_str()?.to_string();
     let stamp = parse_stamp(record.get("SystemModstamp")?.as_str()?)?;
     let account_id = record.pointer(&pointer)?.as_str()?.to_string();
+    let digest = match phase.record_object() {
+        Some(_) => Some(record_digest(&SfRecord::from_json(record).ok()?)),
+        None => None,
+    };
     Some(Changed {
         cursor: Cursor { stamp, id },
         account_id,
+        digest,
     })
 }
 
@@ -333,6 +351,7 @@ mod tests {
                 id: id.into(),
             },
             account_id: account.into(),
+            digest: None,
         };
         let page = [at("1", "B"), at("2", "A"), at("3", "B")];
         assert_eq!(accounts_of(&page), ["B", "A"]);

@@ -3,6 +3,7 @@
 //! from FNO's answers. A create whose answer was lost is looked up by its
 //! order before it is sent again, never sent blind.
 
+use super::calls;
 use super::logger::steps::ENTITLEMENT_STEP;
 use super::order_links::order_link;
 use super::orders::{adopted, finish_order, record_created};
@@ -10,11 +11,9 @@ use super::pass::{Pass, FNO_COMPONENT};
 use super::plan::PlannedOrder;
 use crate::error::Result;
 use crate::fno::operations::CREATE_SIMPLE_ENTITLEMENT;
-use futures::stream::{FuturesUnordered, StreamExt};
+use futures::stream::StreamExt;
 
-use crate::fno::{
-    BatchOutcome, CreatedEntitlement, FnoError, LineItemQuery, NewEntitlement, MAX_WRITE_RECORDS,
-};
+use crate::fno::{BatchOutcome, CreatedEntitlement, FnoError, LineItemQuery, NewEntitlement};
 use crate::store::links::{self, LinkRecord};
 
 /// The entitlements round of a page: records the intent of every new
@@ -35,26 +34,16 @@ pub async fn create_pending(pass: &mut Pass<'_>) -> Result<()> {
     links::save_links(&pass.ctx.pool, &intents).await?;
     // The first call of up to `ctx.concurrency` chunks is under way at once;
     // each is recorded (and, when it failed, tried again) as it comes back.
-    let limit = pass.ctx.concurrency.max(1);
-    let mut chunks = pending.chunks(MAX_WRITE_RECORDS);
-    let mut running = FuturesUnordered::new();
-    loop {
-        while running.len() < limit {
-            let Some(chunk) = chunks.next() else {
-                break;
-            };
-            let (fno, pool) = (pass.fno.clone(), pass.ctx.pool.clone());
-            running.push(async move {
-                let all: Vec<usize> = (0..chunk.len()).collect();
-                let answer = send_chunk(&fno, &pool, chunk, &all).await;
-                answer.map(|answer| (chunk, answer))
-            });
+    let (fno, pool) = (pass.fno.clone(), pass.ctx.pool.clone());
+    let mut answers = calls::in_chunks(&pending, pass.ctx.concurrency, |chunk| {
+        let (fno, pool) = (fno.clone(), pool.clone());
+        async move {
+            let all: Vec<usize> = (0..chunk.len()).collect();
+            send_chunk(&fno, &pool, chunk, &all).await
         }
-        let Some(answer) = running.next().await else {
-            break;
-        };
-        let (chunk, first) = answer?;
-        create_chunk(pass, chunk, first).await?;
+    });
+    while let Some((_, chunk, answer)) = answers.next().await {
+        create_chunk(pass, chunk, answer?).await?;
     }
     Ok(())
 }

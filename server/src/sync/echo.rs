@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::pass::Pass;
 use super::read::AccountRead;
-use crate::salesforce::{fields, RecordUpdate, SalesOrder};
+use crate::salesforce::{fields, RecordUpdate, SalesOrder, SfRecord};
 
 /// Fields the connector writes itself or Salesforce stamps on every write:
 /// a change of them alone is no change of an order.
@@ -100,14 +100,22 @@ impl OrdersRead {
 
 /// Digest of an order's fields the plan uses, leaving out [`NOT_PLAN_INPUTS`].
 pub fn digest(order: &SalesOrder) -> String {
+    let records =
+        std::iter::once(&order.opportunity).chain(order.line_items.iter().map(|l| &l.record));
+    digest_of(records)
+}
+
+/// Digest of one record's fields, leaving out [`NOT_PLAN_INPUTS`]: the same
+/// for two reads of the same fields of one version.
+pub fn record_digest(record: &SfRecord) -> String {
+    digest_of(std::iter::once(record))
+}
+
+fn digest_of<'r>(records: impl Iterator<Item = &'r SfRecord>) -> String {
     let mut hash = Sha256::new();
-    let mut add = |fields: &serde_json::Map<String, Value>| {
-        hash.update(plan_inputs(&Value::Object(fields.clone())).to_string());
+    for record in records {
+        hash.update(plan_inputs(&Value::Object(record.fields.clone())).to_string());
         hash.update([0]);
-    };
-    add(&order.opportunity.fields);
-    for line in &order.line_items {
-        add(&line.record.fields);
     }
     hex::encode(hash.finalize())
 }

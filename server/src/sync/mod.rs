@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod batch;
 pub mod budget;
+pub mod calls;
 pub mod changes;
 pub mod claims;
 pub mod clients;

@@ -11,8 +11,9 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use futures::stream::{FuturesUnordered, StreamExt};
+use futures::stream::StreamExt;
 
+use super::calls;
 use super::logger::steps::ENTITLEMENT_STEP;
 use super::order_links::{line_link, order_link};
 use super::orders::finish_order;
@@ -345,29 +346,20 @@ where
     Fut: Future<Output = std::result::Result<BatchOutcome<T>, FnoError>>,
 {
     // Up to `ctx.concurrency` calls are under way at once.
-    let limit = pass.ctx.concurrency.max(1);
-    let mut chunks = records.chunks(MAX_WRITE_RECORDS).enumerate();
-    let mut running = FuturesUnordered::new();
-    let mut taken = Vec::new();
-    loop {
-        while running.len() < limit {
-            let Some((number, chunk)) = chunks.next() else {
-                break;
-            };
-            let sent: Vec<R> = chunk.iter().map(|(_, record)| record.clone()).collect();
-            let (retry, call) = (pass.retry.clone(), &call);
-            running.push(async move {
-                let answer = if round.retried {
-                    retry.run(|| call(sent.clone())).await
-                } else {
-                    call(sent).await
-                };
-                (number, chunk, answer)
-            });
+    let (retry, call) = (pass.retry.clone(), &call);
+    let mut answers = calls::in_chunks(records, pass.ctx.concurrency, |chunk| {
+        let sent: Vec<R> = chunk.iter().map(|(_, record)| record.clone()).collect();
+        let retry = retry.clone();
+        async move {
+            if round.retried {
+                retry.run(|| call(sent.clone())).await
+            } else {
+                call(sent).await
+            }
         }
-        let Some((number, chunk, answer)) = running.next().await else {
-            break;
-        };
+    });
+    let mut taken = Vec::new();
+    while let Some((number, chunk, answer)) = answers.next().await {
         let offset = number * MAX_WRITE_RECORDS;
         match answer {
             Ok(outcome) => {
