@@ -68,14 +68,7 @@ async fn a_due_schedule_fires_once_and_syncs_both_directions(pool: PgPool) {
         Some(7.0),
         "remaining quantity after 3 activations"
     );
-    let schedule = admin
-        .schedules()
-        .get_schedule(proto::GetScheduleRequest {})
-        .await
-        .expect("schedule")
-        .into_inner()
-        .schedule
-        .expect("schedule");
+    let schedule = fnosync_tests::get_schedule(&admin).await;
     assert!(schedule.last_fire_time.is_some());
     let next = schedule.next_fire_time.expect("next");
     assert!(

@@ -117,14 +117,7 @@ async fn two_replicas_fire_a_due_schedule_once_and_run_it_once(pool: PgPool) {
     .await;
 
     // Assert: still one run after more ticks of both replicas.
-    let schedule = admin
-        .schedules()
-        .get_schedule(proto::GetScheduleRequest {})
-        .await
-        .expect("schedule")
-        .into_inner()
-        .schedule
-        .expect("s");
+    let schedule = fnosync_tests::get_schedule(&admin).await;
     assert!(schedule.next_fire_time.expect("next").seconds > chrono::Utc::now().timestamp());
     let count: (i64,) = sqlx::query_as("SELECT count(*) FROM sync_runs WHERE kind = 'scheduled'")
         .fetch_one(&pool)

@@ -31,15 +31,7 @@ async fn syncs_are_refused_without_a_licence(pool: PgPool) {
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn syncs_are_refused_with_an_expired_licence(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    let expiry = Utc::now().date_naive() - Duration::days(1);
-    let claims = LicenseClaims {
-        license_id: "LIC-TEST".into(),
-        licensee: "Acme".into(),
-        expiry_date: expiry,
-    };
-    fnosync_server::store::licenses::save_license(&pool, &app.license_key("Acme", expiry), &claims)
-        .await
-        .expect("store");
+    store_expired_license(&app, &pool).await;
     let mut sync = app.operator().await.sync();
     let status = sync
         .sync_account(sync_request())
@@ -140,15 +132,7 @@ async fn a_due_schedule_does_not_fire_without_a_valid_licence_and_fires_once_one
     // Arrange: connections verified, an expired licence, the schedule due.
     let app = TestApp::spawn(pool.clone()).await;
     app.connect_sandboxes().await;
-    let expiry = Utc::now().date_naive() - Duration::days(1);
-    let claims = LicenseClaims {
-        license_id: "LIC-TEST".into(),
-        licensee: "Acme".into(),
-        expiry_date: expiry,
-    };
-    fnosync_server::store::licenses::save_license(&pool, &app.license_key("Acme", expiry), &claims)
-        .await
-        .expect("store");
+    store_expired_license(&app, &pool).await;
     let admin = app.admin().await;
     fnosync_tests::create_daily_schedule(&admin).await;
     fnosync_tests::make_schedule_due(&pool).await;
@@ -160,7 +144,7 @@ async fn a_due_schedule_does_not_fire_without_a_valid_licence_and_fires_once_one
     // Assert: no run; the schedule and the overview say why; the gauge is set.
     assert!(fired.is_none(), "no run without a valid licence");
     assert!(fnosync_tests::scheduled_runs(&admin).await.is_empty());
-    let held = schedule_of(&admin).await;
+    let held = fnosync_tests::get_schedule(&admin).await;
     assert!(
         held.held_reason.contains("expired"),
         "the reason: {:?}",
@@ -184,16 +168,22 @@ async fn a_due_schedule_does_not_fire_without_a_valid_licence_and_fires_once_one
 
     // Assert
     assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
-    assert_eq!(schedule_of(&admin).await.held_reason, "", "no longer held");
+    assert_eq!(
+        fnosync_tests::get_schedule(&admin).await.held_reason,
+        "",
+        "no longer held"
+    );
 }
 
-async fn schedule_of(client: &fnosync_client::FnosyncClient) -> proto::Schedule {
-    client
-        .schedules()
-        .get_schedule(proto::GetScheduleRequest {})
+/// Stores a licence that expired yesterday, as one entered long ago would be.
+async fn store_expired_license(app: &TestApp, pool: &PgPool) {
+    let expiry = Utc::now().date_naive() - Duration::days(1);
+    let claims = LicenseClaims {
+        license_id: "LIC-TEST".into(),
+        licensee: "Acme".into(),
+        expiry_date: expiry,
+    };
+    fnosync_server::store::licenses::save_license(pool, &app.license_key("Acme", expiry), &claims)
         .await
-        .expect("schedule")
-        .into_inner()
-        .schedule
-        .expect("schedule")
+        .expect("store");
 }

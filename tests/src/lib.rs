@@ -24,6 +24,8 @@ pub use runs::{
     wait_for_run_state_change, watch_until_end,
 };
 pub use sandboxes::FNO_PASSWORD;
-pub use schedules::{create_daily_schedule, make_schedule_due, next_scheduled_run, scheduled_runs};
+pub use schedules::{
+    create_daily_schedule, get_schedule, make_schedule_due, next_scheduled_run, scheduled_runs,
+};
 pub use seed::{add_opportunity, seed_sales_order, LineSpec};
 pub use wait::eventually;

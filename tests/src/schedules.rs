@@ -23,6 +23,18 @@ pub async fn create_daily_schedule(client: &FnosyncClient) {
         .expect("schedule");
 }
 
+/// Reads the schedule, which must exist.
+pub async fn get_schedule(client: &FnosyncClient) -> proto::Schedule {
+    client
+        .schedules()
+        .get_schedule(proto::GetScheduleRequest {})
+        .await
+        .expect("schedule")
+        .into_inner()
+        .schedule
+        .expect("schedule")
+}
+
 /// Makes the schedule due now, as if its fire time had come.
 pub async fn make_schedule_due(pool: &PgPool) {
     sqlx::query("UPDATE schedules SET next_fire_at = now() - interval '1 second'")
