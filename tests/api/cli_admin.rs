@@ -36,16 +36,7 @@ async fn the_cli_sets_shows_pauses_and_deletes_the_schedule(pool: PgPool) {
     .await;
     let paused = ctl(&app, &admin, &[&json[..], &["pause"]].concat()).await;
     let shown = ctl(&app, &admin, &[&json[..], &["show"]].concat()).await;
-    let stored = app
-        .viewer()
-        .await
-        .schedules()
-        .get_schedule(proto::GetScheduleRequest {})
-        .await
-        .expect("schedule")
-        .into_inner()
-        .schedule
-        .expect("schedule");
+    let stored = fnosync_tests::get_schedule(&app.viewer().await).await;
     let resumed = ctl(&app, &admin, &[&json[..], &["resume"]].concat()).await;
     let deleted = ctl(&app, &admin, &["schedule", "delete"]).await;
     let gone = ctl(&app, &admin, &["schedule", "show"]).await;
