@@ -1,5 +1,6 @@
 //! Compiles `fnosync/v1/*.proto` with protox (no system protoc) into Rust
-//! types, tonic clients and servers, and a file descriptor set for reflection.
+//! types, tonic clients and servers, and a file descriptor set for reflection;
+//! and Salesforce's `salesforce/pubsub_api.proto` (package `eventbus.v1`).
 
 use std::path::PathBuf;
 
@@ -34,5 +35,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_client(true)
         .skip_debug(SECRET_MESSAGES)
         .compile_fds(descriptors)?;
+
+    // Salesforce's Pub/Sub API, compiled as Salesforce publishes it.
+    let pubsub = PathBuf::from("salesforce/pubsub_api.proto");
+    println!("cargo:rerun-if-changed={}", pubsub.display());
+    let pubsub_descriptors = protox::compile([&pubsub], ["salesforce"])?;
+    tonic_prost_build::configure()
+        .build_server(true)
+        .build_client(true)
+        .compile_fds(pubsub_descriptors)?;
     Ok(())
 }

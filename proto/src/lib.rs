@@ -8,6 +8,15 @@ pub mod v1 {
     tonic::include_proto!("fnosync.v1");
 }
 
+/// Salesforce's Pub/Sub API (`salesforce/pubsub_api.proto`), package
+/// `eventbus.v1`: what fnosync subscribes with and the sandbox serves.
+pub mod eventbus {
+    /// Version 1.
+    pub mod v1 {
+        tonic::include_proto!("eventbus.v1");
+    }
+}
+
 /// Shows whether a secret field is set, never its text.
 fn secret(value: &str) -> &'static str {
     if value.is_empty() {

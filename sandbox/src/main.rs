@@ -32,6 +32,7 @@ async fn main() -> anyhow::Result<()> {
     let salesforce = salesforce::SalesforceSandbox::start(cli.salesforce, ca.clone()).await?;
     let fno = fno::FnoSandbox::start(cli.fno, ca.clone()).await?;
     println!("salesforce sandbox: {}", salesforce.url());
+    println!("salesforce pub/sub: {}", salesforce.pubsub_url());
     println!("fno sandbox:        {}", fno.url());
     println!("ca certificate:     {}", cli.ca_out.display());
     tokio::signal::ctrl_c().await?;

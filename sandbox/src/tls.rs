@@ -40,9 +40,9 @@ impl SandboxCa {
             .with_context(|| format!("failed to write the CA certificate to {}", path.display()))
     }
 
-    /// Builds a rustls server configuration with a certificate for `localhost`,
-    /// `127.0.0.1`, `::1` and the extra host names given.
-    pub fn server_config(&self, extra_hosts: &[String]) -> anyhow::Result<rustls::ServerConfig> {
+    /// Issues a server certificate for `localhost`, `127.0.0.1`, `::1` and
+    /// the extra host names given, signed by this CA; with its key.
+    fn issue(&self, extra_hosts: &[String]) -> anyhow::Result<(rcgen::Certificate, KeyPair)> {
         let mut names = vec![
             "localhost".to_string(),
             "127.0.0.1".to_string(),
@@ -57,6 +57,22 @@ impl SandboxCa {
         let cert = params
             .signed_by(&key, &self.ca_cert, &self.ca_key)
             .context("failed to sign the server certificate")?;
+        Ok((cert, key))
+    }
+
+    /// A server certificate chain and its key, in PEM (for tonic's TLS).
+    pub fn server_identity_pem(&self) -> anyhow::Result<(String, String)> {
+        let (cert, key) = self.issue(&[])?;
+        Ok((
+            format!("{}{}", cert.pem(), self.ca_cert.pem()),
+            key.serialize_pem(),
+        ))
+    }
+
+    /// Builds a rustls server configuration with a certificate for `localhost`,
+    /// `127.0.0.1`, `::1` and the extra host names given.
+    pub fn server_config(&self, extra_hosts: &[String]) -> anyhow::Result<rustls::ServerConfig> {
+        let (cert, key) = self.issue(extra_hosts)?;
         let chain = vec![
             CertificateDer::from(cert.der().to_vec()),
             CertificateDer::from(self.ca_cert.der().to_vec()),

@@ -1,5 +1,6 @@
 //! The sandbox-only admin API under `/__sandbox/`: fault switches, call
-//! counters, session expiry, API allocation, and seed dump/load. It needs
+//! counters, session expiry, API allocation, seed dump/load, and the change
+//! event switches (gaps, overflow, retention, dropped streams). It needs
 //! no session and is not part of Salesforce's API.
 
 use std::sync::atomic::Ordering;
@@ -11,6 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
+use super::change_events::EventFaults;
 use super::seed::{self, Seed};
 use super::state::{App, AppState};
 use crate::faults::FaultSettings;
@@ -46,6 +48,22 @@ pub fn routes() -> Router<App> {
         .route("/__sandbox/limits", get(get_limits).put(put_limits))
         .route("/__sandbox/dump", get(dump))
         .route("/__sandbox/seed", post(load_seed))
+        .route("/__sandbox/events", get(get_events).put(put_events))
+        .route("/__sandbox/events/drop-streams", post(drop_streams))
+}
+
+async fn get_events(State(app): State<App>) -> Json<EventFaults> {
+    Json(app.events.faults())
+}
+
+async fn put_events(State(app): State<App>, Json(body): Json<EventFaults>) -> Json<EventFaults> {
+    app.events.set_faults(&body);
+    Json(app.events.faults())
+}
+
+async fn drop_streams(State(app): State<App>) -> StatusCode {
+    app.events.drop_streams();
+    StatusCode::NO_CONTENT
 }
 
 /// Returns the fault switches.
@@ -116,6 +134,9 @@ pub fn replace_with_seed(app: &AppState, seed: &Seed) -> anyhow::Result<()> {
     let mut store = app.write();
     store.clear();
     seed::load_records(&mut store, seed)?;
+    // A seed is a new org history, not a set of changes.
+    store.take_captured();
+    app.events.clear();
     if !seed.users.is_empty() || !seed.clients.is_empty() {
         app.auth
             .configure(seed.users_or_default(), seed.clients_or_default());

@@ -41,7 +41,7 @@ pub fn composite(app: &AppState, ctx: &Ctx, body: &Value) -> ApiResult<Reply> {
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let requests = parse_requests(object)?;
-    let mut store = app.write_as(&ctx.user_id);
+    let mut store = app.write_by(ctx);
     let savepoint = store.begin();
     let mut results: Vec<(String, ApiResult<Reply>)> = Vec::new();
     let mut bodies: HashMap<String, Value> = HashMap::new();
@@ -268,6 +268,7 @@ fn dispatch(
         version: version.trim_start_matches('v').to_string(),
         version_number,
         user_id: ctx.user_id.clone(),
+        origin: ctx.origin.clone(),
     };
     segments.remove(0);
     let param = |name: &str| params.get(name).map(String::as_str);

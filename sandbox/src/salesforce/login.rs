@@ -286,8 +286,20 @@ pub async fn soap_login(State(app): State<App>, headers: HeaderMap, body: Bytes)
     let token = app.auth.open_session(&user.username, &user_id);
     let base = base_url(&app, &headers);
     let org = &app.auth.org_id;
+    // userInfo in Salesforce's element order: clients (Salesforce's Pub/Sub
+    // sample among them) read organizationId by position.
+    let user_info = format!(
+        "<userInfo><accessibilityMode>false</accessibilityMode><chatterExternal>false</chatterExternal>\
+         <currencySymbol>$</currencySymbol><orgAttachmentFileSizeLimit>5242880</orgAttachmentFileSizeLimit>\
+         <orgDefaultCurrencyIsoCode>USD</orgDefaultCurrencyIsoCode><orgDefaultCurrencyLocale>en_US</orgDefaultCurrencyLocale>\
+         <orgDisallowHtmlAttachments>false</orgDisallowHtmlAttachments><orgHasPersonAccounts>false</orgHasPersonAccounts>\
+         <organizationId>{org}</organizationId><organizationMultiCurrency>false</organizationMultiCurrency>\
+         <organizationName>fnosync sandbox</organizationName><userId>{user_id}</userId>\
+         <userName>{}</userName></userInfo>",
+        user.username
+    );
     let xml = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="urn:partner.soap.sforce.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><loginResponse><result><metadataServerUrl>{base}/services/Soap/m/59.0/{org}</metadataServerUrl><passwordExpired>false</passwordExpired><sandbox>true</sandbox><serverUrl>{base}/services/Soap/u/59.0/{org}</serverUrl><sessionId>{token}</sessionId><userId>{user_id}</userId></result></loginResponse></soapenv:Body></soapenv:Envelope>"#
+        r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="urn:partner.soap.sforce.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><loginResponse><result><metadataServerUrl>{base}/services/Soap/m/59.0/{org}</metadataServerUrl><passwordExpired>false</passwordExpired><sandbox>true</sandbox><serverUrl>{base}/services/Soap/u/59.0/{org}</serverUrl><sessionId>{token}</sessionId><userId>{user_id}</userId>{user_info}</result></loginResponse></soapenv:Body></soapenv:Envelope>"#
     );
     xml_response(StatusCode::OK, xml)
 }
@@ -309,7 +321,7 @@ fn xml_response(status: StatusCode, xml: String) -> Response {
     response
 }
 
-/// Returns the unescaped text of the first element with local name `name`.
+/// Returns the unescaped text (or CDATA) of the first element with local name `name`.
 fn element_text(xml: &str, name: &str) -> Option<String> {
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut inside = false;
@@ -320,6 +332,10 @@ fn element_text(xml: &str, name: &str) -> Option<String> {
             }
             quick_xml::events::Event::Text(text) if inside => {
                 return text.unescape().ok().map(|t| t.into_owned())
+            }
+            // Salesforce's own sample clients wrap the credentials in CDATA.
+            quick_xml::events::Event::CData(data) if inside => {
+                return String::from_utf8(data.into_inner().into_owned()).ok()
             }
             quick_xml::events::Event::End(_) if inside => return Some(String::new()),
             quick_xml::events::Event::Eof => return None,

@@ -1,11 +1,13 @@
 //! The Salesforce sandbox: a local HTTPS server speaking the Salesforce REST
 //! API (OAuth token and SOAP login, versions, limits, SOQL query/queryAll,
-//! sObject CRUD and upsert, describe, composite and collections) over an
+//! sObject CRUD and upsert, describe, composite and collections) and the
+//! Pub/Sub API with the change events of its writes, over an
 //! in-memory org seeded with the product guide's example, with fault
 //! switches and a sandbox-only admin API. Start it with `SalesforceSandbox::start`.
 
 pub mod admin;
 pub mod auth;
+pub mod change_events;
 pub mod clock;
 pub mod collections;
 pub mod composite;
@@ -18,6 +20,7 @@ pub mod ids;
 pub mod limits;
 pub mod login;
 pub mod objects;
+pub mod pubsub;
 pub mod query;
 pub mod rest;
 pub mod routes;
@@ -43,6 +46,9 @@ pub struct Options {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long = "salesforce-listen", default_value = "127.0.0.1:0")]
     pub listen: SocketAddr,
+    /// Address of the Pub/Sub API (change events over gRPC); port 0 picks a free port.
+    #[arg(long = "salesforce-pubsub-listen", default_value = "127.0.0.1:0")]
+    pub pubsub_listen: SocketAddr,
     /// JSON seed file to load instead of the product guide's example.
     #[arg(long = "salesforce-seed", env = "FNOSYNC_SANDBOX_SALESFORCE_SEED")]
     pub seed: Option<PathBuf>,
@@ -67,6 +73,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            pubsub_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             seed: None,
             empty: false,
             session_timeout_secs: auth::DEFAULT_SESSION_TIMEOUT.as_secs(),

@@ -24,6 +24,18 @@ pub struct Ctx {
     pub version_number: u32,
     /// Id of the session's user.
     pub user_id: String,
+    /// `changeOrigin` of its writes: `com/salesforce/api/rest/<version>`,
+    /// with `;client=<id>` when the call names a client in `Sforce-Call-Options`.
+    pub origin: String,
+}
+
+/// The `client=` of a `Sforce-Call-Options` header, e.g. `client=fnosync`.
+pub fn call_options_client(header: &str) -> Option<&str> {
+    header
+        .split(',')
+        .filter_map(|option| option.trim().strip_prefix("client="))
+        .map(str::trim)
+        .find(|client| !client.is_empty())
 }
 
 /// A successful REST answer.
@@ -125,10 +137,21 @@ async fn serve_gated(app: App, mut request: Request, next: Next) -> Response {
         );
         return with_limit_info(&app, error.into_response());
     }
+    let version = version_text.trim_start_matches('v').to_string();
+    let client = request
+        .headers()
+        .get("sforce-call-options")
+        .and_then(|value| value.to_str().ok())
+        .and_then(call_options_client);
+    let origin = match client {
+        Some(client) => format!("com/salesforce/api/rest/{version};client={client}"),
+        None => format!("com/salesforce/api/rest/{version}"),
+    };
     request.extensions_mut().insert(Ctx {
-        version: version_text.trim_start_matches('v').to_string(),
+        version,
         version_number,
         user_id: session.user_id,
+        origin,
     });
     let response = with_limit_info(&app, next.run(request).await);
     match injected {

@@ -181,9 +181,8 @@ async fn create(
     body: Bytes,
 ) -> Response {
     respond(
-        parse_body(&body).and_then(|b| {
-            sobjects::create(&app, &mut app.write_as(&ctx.user_id), &ctx, &object, &b)
-        }),
+        parse_body(&body)
+            .and_then(|b| sobjects::create(&app, &mut app.write_by(&ctx), &ctx, &object, &b)),
     )
 }
 
@@ -209,9 +208,8 @@ async fn update(
     body: Bytes,
 ) -> Response {
     respond(
-        parse_body(&body).and_then(|b| {
-            sobjects::update(&app, &mut app.write_as(&ctx.user_id), &object, &id, &b)
-        }),
+        parse_body(&body)
+            .and_then(|b| sobjects::update(&app, &mut app.write_by(&ctx), &object, &id, &b)),
     )
 }
 
@@ -222,7 +220,7 @@ async fn remove(
 ) -> Response {
     respond(sobjects::delete(
         &app,
-        &mut app.write_as(&ctx.user_id),
+        &mut app.write_by(&ctx),
         &object,
         &id,
     ))
@@ -253,7 +251,7 @@ async fn upsert(
     respond(parse_body(&body).and_then(|b| {
         sobjects::upsert(
             &app,
-            &mut app.write_as(&ctx.user_id),
+            &mut app.write_by(&ctx),
             &ctx,
             &object,
             &field,
@@ -270,7 +268,7 @@ async fn remove_external(
 ) -> Response {
     respond(sobjects::delete_by_external_id(
         &app,
-        &mut app.write_as(&ctx.user_id),
+        &mut app.write_by(&ctx),
         &object,
         &field,
         &value,
@@ -290,10 +288,7 @@ async fn collection_create(
     Extension(ctx): Extension<Ctx>,
     body: Bytes,
 ) -> Response {
-    respond(
-        parse_body(&body)
-            .and_then(|b| collections::create(&app, &mut app.write_as(&ctx.user_id), &b)),
-    )
+    respond(parse_body(&body).and_then(|b| collections::create(&app, &mut app.write_by(&ctx), &b)))
 }
 
 async fn collection_update(
@@ -301,10 +296,7 @@ async fn collection_update(
     Extension(ctx): Extension<Ctx>,
     body: Bytes,
 ) -> Response {
-    respond(
-        parse_body(&body)
-            .and_then(|b| collections::update(&app, &mut app.write_as(&ctx.user_id), &b)),
-    )
+    respond(parse_body(&body).and_then(|b| collections::update(&app, &mut app.write_by(&ctx), &b)))
 }
 
 async fn collection_delete(
@@ -316,7 +308,7 @@ async fn collection_delete(
     let ids = p.get("ids").map(String::as_str).unwrap_or_default();
     respond(collections::delete(
         &app,
-        &mut app.write_as(&ctx.user_id),
+        &mut app.write_by(&ctx),
         ids,
         all_or_none,
     ))
@@ -345,7 +337,8 @@ async fn collection_upsert(
     Path((_, object, field)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Response {
-    respond(parse_body(&body).and_then(|b| {
-        collections::upsert(&app, &mut app.write_as(&ctx.user_id), &object, &field, &b)
-    }))
+    respond(
+        parse_body(&body)
+            .and_then(|b| collections::upsert(&app, &mut app.write_by(&ctx), &object, &field, &b)),
+    )
 }

@@ -10,10 +10,12 @@ use serde_json::{Map, Value};
 
 use super::admin::{self, SalesforceFaults};
 use super::auth::{Auth, ClientConfig, DEFAULT_CLIENT_ID};
+use super::change_events::{ChangeEvents, EventFaults};
 use super::clock::Clock;
 use super::cursors::Cursors;
 use super::errors::ApiError;
 use super::limits::ApiLimits;
+use super::pubsub::{self, PubSubServerHandle};
 use super::seed::{self, Seed};
 use super::state::{App, AppState};
 use super::store::{is_deleted, Store};
@@ -26,6 +28,7 @@ use crate::web::{serve_https, RunningServer};
 /// A running Salesforce sandbox.
 pub struct SalesforceSandbox {
     server: RunningServer,
+    pubsub: PubSubServerHandle,
     app: App,
 }
 
@@ -63,6 +66,8 @@ fn build_state(options: &Options) -> anyhow::Result<App> {
     } else if !options.empty {
         seed::load_default(&mut store)?;
     }
+    // The seed is where the org's history starts: no change events for it.
+    store.take_captured();
     Ok(Arc::new(AppState {
         store: RwLock::new(store),
         auth,
@@ -72,6 +77,8 @@ fn build_state(options: &Options) -> anyhow::Result<App> {
         clock,
         lock_row_failures: AtomicU32::new(0),
         url: OnceLock::new(),
+        events: ChangeEvents::default(),
+        pubsub_url: OnceLock::new(),
     }))
 }
 
@@ -81,7 +88,13 @@ impl SalesforceSandbox {
         let app = build_state(&options)?;
         let server = serve_https(routes::router(app.clone()), options.listen, &ca).await?;
         let _ = app.url.set(server.url());
-        Ok(Self { server, app })
+        let pubsub = pubsub::serve(app.clone(), options.pubsub_listen, &ca).await?;
+        let _ = app.pubsub_url.set(pubsub.url());
+        Ok(Self {
+            server,
+            pubsub,
+            app,
+        })
     }
 
     /// Returns the base URL, e.g. `https://127.0.0.1:43123`.
@@ -89,8 +102,39 @@ impl SalesforceSandbox {
         self.server.url()
     }
 
+    /// Returns the Pub/Sub API's endpoint, e.g. `https://127.0.0.1:43124`.
+    pub fn pubsub_url(&self) -> String {
+        self.pubsub.url()
+    }
+
+    /// Returns the org id (the Pub/Sub API's `tenantid`).
+    pub fn org_id(&self) -> String {
+        self.app.auth.org_id.clone()
+    }
+
+    /// Returns the change event switches (gaps, overflow, retention).
+    pub fn event_faults(&self) -> EventFaults {
+        self.app.events.faults()
+    }
+
+    /// Sets the change event switches.
+    pub fn set_event_faults(&self, faults: &EventFaults) {
+        self.app.events.set_faults(faults);
+    }
+
+    /// Ends every open Pub/Sub subscription stream.
+    pub fn drop_event_streams(&self) {
+        self.app.events.drop_streams();
+    }
+
+    /// Returns the newest change event's replay id (empty when none yet).
+    pub fn latest_replay_id(&self) -> Vec<u8> {
+        super::change_events::replay_bytes(self.app.events.latest())
+    }
+
     /// Stops the sandbox.
     pub async fn shutdown(self) {
+        self.pubsub.shutdown().await;
         self.server.shutdown().await;
     }
 

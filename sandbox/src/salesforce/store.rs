@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use super::change_events::{Captured, SELECTED};
 use super::clock::{format_datetime, Clock};
 use super::ids;
 use super::schema::{schema, ObjectDef};
@@ -23,9 +24,9 @@ pub const ID: &str = "Id";
 /// A change the journal can undo: object, id, previous record (none = new).
 type Undo = (&'static str, String, Option<Record>);
 
-/// Position in the undo journal to roll back to.
+/// Position in the undo journal (and in the captured changes) to roll back to.
 #[derive(Clone, Copy, Debug)]
-pub struct Savepoint(usize);
+pub struct Savepoint(usize, usize);
 
 /// Lookup fields indexed by the parent they name (object, field): what the
 /// connector's relationship queries and the roll-ups follow, so that they
@@ -47,8 +48,13 @@ pub struct Store {
     journal: Option<Vec<Undo>>,
     depth: usize,
     clock: Arc<Clock>,
+    /// Writes of the objects selected for Change Data Capture, published
+    /// as change events when the write ends (see `state::StoreWriter`).
+    captured: Vec<Captured>,
     /// Id of the user every write is attributed to.
     pub user_id: String,
+    /// `changeOrigin` of the writes (the API and client id; empty in the UI).
+    pub origin: String,
 }
 
 impl Store {
@@ -70,7 +76,9 @@ impl Store {
             journal: None,
             depth: 0,
             clock,
+            captured: Vec::new(),
             user_id,
+            origin: String::new(),
         }
     }
 
@@ -136,6 +144,15 @@ impl Store {
         self.reindex(object, &id, Some(&record));
         let table = self.tables.entry(object).or_default();
         let previous = table.insert(id.clone(), record);
+        if SELECTED.contains(&object) {
+            let after = table.get(&id).cloned().unwrap_or_default();
+            self.captured.push(Captured {
+                object,
+                id: id.clone(),
+                before: previous.clone(),
+                after,
+            });
+        }
         if let Some(journal) = self.journal.as_mut() {
             journal.push((object, id, previous));
         }
@@ -185,7 +202,10 @@ impl Store {
     /// Starts journaling writes so `rollback` can undo them; nests.
     pub fn begin(&mut self) -> Savepoint {
         self.depth += 1;
-        Savepoint(self.journal.get_or_insert_with(Vec::new).len())
+        Savepoint(
+            self.journal.get_or_insert_with(Vec::new).len(),
+            self.captured.len(),
+        )
     }
 
     /// Keeps the writes since `savepoint`.
@@ -200,6 +220,7 @@ impl Store {
             .as_mut()
             .map(|journal| journal.split_off(savepoint.0.min(journal.len())))
             .unwrap_or_default();
+        self.captured.truncate(savepoint.1);
         for (object, id, previous) in undo.into_iter().rev() {
             self.reindex(object, &id, previous.as_ref());
             let table = self.tables.entry(object).or_default();
@@ -216,6 +237,11 @@ impl Store {
         if self.depth == 0 {
             self.journal = None;
         }
+    }
+
+    /// Takes the writes captured since the last call, for publishing.
+    pub fn take_captured(&mut self) -> Vec<Captured> {
+        std::mem::take(&mut self.captured)
     }
 
     /// Removes every record.

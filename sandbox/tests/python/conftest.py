@@ -17,16 +17,19 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 URL_LINE = re.compile(r"^(salesforce|fno) sandbox:\s+(\S+)")
+PUBSUB_LINE = re.compile(r"^salesforce pub/sub:\s+(\S+)")
 START_TIMEOUT_SECONDS = 30
 
 
 @dataclass
 class Sandbox:
-    """URLs of the running sandboxes and the CA file that signs their certificates."""
+    """URLs of the running sandboxes (and the Salesforce Pub/Sub API) and the CA
+    file that signs their certificates."""
 
     salesforce_url: str
     fno_url: str
     ca_path: str
+    pubsub_url: str
 
 
 def sandbox_binary():
@@ -36,7 +39,7 @@ def sandbox_binary():
 def _read_urls(process):
     urls = {}
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while len(urls) < 2:
+    while len(urls) < 3:
         if time.monotonic() > deadline:
             raise RuntimeError("sandbox did not print its URLs in time")
         line = process.stdout.readline()
@@ -45,6 +48,9 @@ def _read_urls(process):
         match = URL_LINE.match(line.strip())
         if match:
             urls[match.group(1)] = match.group(2)
+        match = PUBSUB_LINE.match(line.strip())
+        if match:
+            urls["pubsub"] = match.group(1)
     return urls
 
 
@@ -68,7 +74,12 @@ def sandbox():
     )
     try:
         urls = _read_urls(process)
-        yield Sandbox(salesforce_url=urls["salesforce"], fno_url=urls["fno"], ca_path=ca_path)
+        yield Sandbox(
+            salesforce_url=urls["salesforce"],
+            fno_url=urls["fno"],
+            ca_path=ca_path,
+            pubsub_url=urls["pubsub"],
+        )
     finally:
         process.kill()
         process.wait()

@@ -26,6 +26,8 @@ pub struct Harness {
     pub http: reqwest::Client,
     pub base: String,
     pub token: String,
+    /// The sandbox CA's certificate (PEM), for other clients to trust.
+    pub ca_pem: String,
 }
 
 /// A decoded answer.
@@ -59,6 +61,7 @@ impl Harness {
             http,
             base,
             token: String::new(),
+            ca_pem: ca.ca_pem(),
         };
         harness.token = harness.password_login().await;
         harness

@@ -19,6 +19,14 @@ use crate::outbound::{read_body, OutboundHttp};
 use crate::retry::RetryPolicy;
 use crate::telemetry_metrics::{record_remote_call, SYSTEM_SALESFORCE};
 
+/// Header that names the calling client to Salesforce.
+const CALL_OPTIONS: &str = "Sforce-Call-Options";
+/// fnosync's client id: Salesforce puts it in the `changeOrigin` of the
+/// change events of fnosync's writes, which is how the event subscriber
+/// recognises its own write-backs.
+pub const CLIENT_ID: &str = "fnosync";
+const CALL_OPTIONS_VALUE: &str = "client=fnosync";
+
 /// Where a request goes.
 #[derive(Clone, Debug)]
 pub(crate) enum Target {
@@ -237,7 +245,8 @@ impl SalesforceClient {
             .request(request.method.clone(), &url)
             .await?
             .bearer_auth(session.access_token.expose_secret())
-            .header(reqwest::header::ACCEPT, "application/json");
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header(CALL_OPTIONS, CALL_OPTIONS_VALUE);
         if !request.query.is_empty() {
             builder = builder.query(&request.query);
         }
