@@ -28,6 +28,7 @@ use crate::store::retention::Retention;
 use crate::store::tx_logs::LOG_CHANNEL;
 use crate::store::{self, tokens};
 use crate::sync::clients::SalesforceSessions;
+use crate::sync::events::{run_event_sync, EventSettings};
 use crate::sync::scheduler::run_scheduler;
 use crate::sync::worker::run_worker;
 use crate::sync::SyncContext;
@@ -50,6 +51,8 @@ pub struct App {
     purge_interval: Duration,
     in_flight: Duration,
     salesforce_sessions: SalesforceSessions,
+    event_settings: EventSettings,
+    event_subscriber: bool,
 }
 
 impl App {
@@ -102,7 +105,7 @@ impl App {
             outbound: OutboundHttp::new(keys.http, pool.clone()),
             pool,
             secret_box: keys.secret_box,
-            license_verifier: keys.license_verifier,
+            license_verifier: keys.license_verifier.clone(),
             notifications: Notifications::new(&[RUN_CHANNEL, LOG_CHANNEL]),
             tails: Default::default(),
         };
@@ -126,6 +129,13 @@ impl App {
             purge_interval: Duration::from_secs(options.purge_interval_secs.max(1)),
             in_flight: Duration::from_secs(2 * options.http_timeout_secs + 5),
             salesforce_sessions: SalesforceSessions::default(),
+            event_settings: EventSettings {
+                tls: keys.pubsub_tls,
+                debounce: Duration::from_millis(options.event_debounce_ms),
+                tick: Duration::from_millis(options.scheduler_tick_ms.clamp(10, 1000)),
+                verifier: keys.license_verifier.clone(),
+            },
+            event_subscriber: options.event_subscriber,
         })
     }
 
@@ -231,6 +241,13 @@ impl App {
             self.scheduler_tick,
             shutdown.clone(),
         ));
+        if self.event_subscriber {
+            tracker.spawn(run_event_sync(
+                self.sync_context(self.workers),
+                self.event_settings.clone(),
+                shutdown.clone(),
+            ));
+        }
         tracker.spawn(crate::retention::run_purge(
             self.ctx.pool.clone(),
             self.retention,
@@ -307,6 +324,7 @@ struct ServerKeys {
     secret_box: SecretBox,
     license_verifier: LicenseVerifier,
     http: reqwest::Client,
+    pubsub_tls: tonic::transport::ClientTlsConfig,
 }
 
 /// The shortest bootstrap admin token the server takes.
@@ -345,6 +363,7 @@ impl ServerKeys {
                 &options.extra_ca_certs,
                 Duration::from_secs(options.http_timeout_secs),
             )?,
+            pubsub_tls: crate::transport::grpc_client_tls(&options.extra_ca_certs)?,
         })
     }
 }

@@ -125,6 +125,8 @@ pub const METHODS: &[(&str, Access)] = &[
     ("/fnosync.v1.ScheduleService/PauseSchedule", Needs(Admin)),
     ("/fnosync.v1.ScheduleService/ResumeSchedule", Needs(Admin)),
     ("/fnosync.v1.ScheduleService/DeleteSchedule", Needs(Admin)),
+    ("/fnosync.v1.ScheduleService/GetEventSync", Needs(Viewer)),
+    ("/fnosync.v1.ScheduleService/UpdateEventSync", Needs(Admin)),
     ("/fnosync.v1.SyncService/SyncAccount", Needs(Operator)),
     (
         "/fnosync.v1.SyncService/StartImmediateSync",

@@ -149,6 +149,16 @@ pub struct ServerOptions {
     /// How often the purge of what is older than the retention runs, in seconds.
     #[arg(long, env = "FNOSYNC_PURGE_INTERVAL_SECS", default_value_t = 3600)]
     pub purge_interval_secs: u64,
+
+    /// How long change events are gathered before the runs they cause are
+    /// queued, in milliseconds: the events of one account within it start one run.
+    #[arg(long, env = "FNOSYNC_EVENT_DEBOUNCE_MS", default_value_t = 500)]
+    pub event_debounce_ms: u64,
+
+    /// Whether this process may hold the change-event subscription (one
+    /// replica holds it at a time, another takes over when it stops).
+    #[arg(long, env = "FNOSYNC_EVENT_SUBSCRIBER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub event_subscriber: bool,
 }
 
 /// How to reach PostgreSQL.

@@ -24,6 +24,14 @@ pub const QUEUE_DEPTH: &str = "fnosync_job_queue_depth";
 pub const SCHEDULE_HELD: &str = "fnosync_schedule_held";
 /// Unix time of the last scheduled run that completed.
 pub const LAST_SCHEDULED_SUCCESS: &str = "fnosync_last_scheduled_success_timestamp_seconds";
+/// Gauge: 1 while this process's change-event stream is open, else 0.
+pub const EVENT_SYNC_CONNECTED: &str = "fnosync_event_sync_connected";
+/// Gauge: seconds from the commit of the last processed change event to its processing.
+pub const EVENT_SYNC_LAG: &str = "fnosync_event_sync_lag_seconds";
+/// Change events received, by outcome (`queued`, `coalesced`, `own`, `ignored`).
+pub const EVENT_SYNC_EVENTS: &str = "fnosync_event_sync_events_total";
+/// Fallbacks of event sync to an immediate sync, by reason.
+pub const EVENT_SYNC_FALLBACKS: &str = "fnosync_event_sync_fallbacks_total";
 /// Requests sent to Salesforce or FNO, by system and operation.
 pub const REMOTE_CALLS: &str = "fnosync_remote_api_calls_total";
 /// Requests to Salesforce or FNO that failed (transport, HTTP status, fault,

@@ -91,6 +91,20 @@ fn read_file(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("failed to read the {what} {}", path.display()))
 }
 
+/// TLS of outbound gRPC calls (the Salesforce Pub/Sub API): the public
+/// roots and the extra CA certificates outbound HTTPS trusts too.
+pub fn grpc_client_tls(
+    extra_ca_certs: &[std::path::PathBuf],
+) -> anyhow::Result<tonic::transport::ClientTlsConfig> {
+    let mut config = tonic::transport::ClientTlsConfig::new().with_webpki_roots();
+    for path in extra_ca_certs {
+        let pem = std::fs::read(path)
+            .with_context(|| format!("failed to read CA certificate {}", path.display()))?;
+        config = config.ca_certificate(Certificate::from_pem(pem));
+    }
+    Ok(config)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,6 +32,7 @@ mod sync_batch;
 mod sync_checkpoints;
 mod sync_crash;
 mod sync_crash_points;
+mod sync_events;
 mod sync_faults;
 mod sync_flow;
 mod sync_fno_window;

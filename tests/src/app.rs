@@ -76,9 +76,14 @@ impl TestApp {
     }
 
     /// Starts the server with `workers` sync workers (0: the API only, so
-    /// that server processes started by the test carry out the runs).
+    /// that server processes started by the test carry out the runs and
+    /// hold the change-event subscription).
     pub async fn spawn_with_workers(pool: PgPool, workers: usize) -> Self {
-        Self::spawn_with_options(pool, |options| options.workers = workers).await
+        Self::spawn_with_options(pool, |options| {
+            options.workers = workers;
+            options.event_subscriber = workers > 0;
+        })
+        .await
     }
 
     /// Starts the server with options changed by `tune` (one worker by default).
@@ -118,6 +123,8 @@ impl TestApp {
             retention_days: 90,
             idempotency_key_hours: 24,
             purge_interval_secs: 3600,
+            event_debounce_ms: 200,
+            event_subscriber: true,
         };
         tune(&mut options);
         let mut role_tokens = Vec::new();

@@ -127,6 +127,7 @@ pub struct ChangeEvents {
     bus: Mutex<Bus>,
     latest: watch::Sender<u64>,
     dropped: watch::Sender<u64>,
+    streams: watch::Sender<usize>,
     gap_next: AtomicU32,
     overflow_next: AtomicU32,
     retention: Mutex<Duration>,
@@ -143,10 +144,22 @@ impl Default for ChangeEvents {
             }),
             latest: watch::channel(0).0,
             dropped: watch::channel(0).0,
+            streams: watch::channel(0).0,
             gap_next: AtomicU32::new(0),
             overflow_next: AtomicU32::new(0),
             retention: Mutex::new(DEFAULT_RETENTION),
         }
+    }
+}
+
+/// An open subscription stream, counted while it lives.
+pub struct StreamGuard<'a>(&'a ChangeEvents);
+
+impl Drop for StreamGuard<'_> {
+    fn drop(&mut self) {
+        self.0
+            .streams
+            .send_modify(|open| *open = open.saturating_sub(1));
     }
 }
 
@@ -194,6 +207,17 @@ impl ChangeEvents {
     /// subscribe again from the replay id it stored).
     pub fn drop_streams(&self) {
         self.dropped.send_modify(|generation| *generation += 1);
+    }
+
+    /// Counts a subscription stream open until the guard is dropped.
+    pub fn open_stream(&self) -> StreamGuard<'_> {
+        self.streams.send_modify(|open| *open += 1);
+        StreamGuard(self)
+    }
+
+    /// Follows the number of open subscription streams.
+    pub fn watch_streams(&self) -> watch::Receiver<usize> {
+        self.streams.subscribe()
     }
 
     /// Follows stream drops.

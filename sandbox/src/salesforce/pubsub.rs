@@ -256,7 +256,9 @@ impl Subscription {
         mut inbound: Streaming<pb::FetchRequest>,
         sender: mpsc::Sender<Result<pb::FetchResponse, Status>>,
     ) {
-        let events = &self.service.app.events;
+        let service = self.service.clone();
+        let events = &service.app.events;
+        let _open = events.open_stream();
         let mut latest = events.watch_latest();
         let mut drops = events.watch_drops();
         let mut keepalive = tokio::time::interval(KEEPALIVE);

@@ -127,6 +127,11 @@ impl SalesforceSandbox {
         self.app.events.drop_streams();
     }
 
+    /// Follows the number of open Pub/Sub subscription streams.
+    pub fn watch_event_streams(&self) -> tokio::sync::watch::Receiver<usize> {
+        self.app.events.watch_streams()
+    }
+
     /// Returns the newest change event's replay id (empty when none yet).
     pub fn latest_replay_id(&self) -> Vec<u8> {
         super::change_events::replay_bytes(self.app.events.latest())

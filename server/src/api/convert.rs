@@ -8,7 +8,7 @@ use crate::domain::filters::EntitlementState;
 use crate::domain::mapping::{DataType, EntityType, SfObject};
 use crate::domain::run::{Run, RunKind, RunState};
 use crate::error::Error;
-use crate::store::{mappings, remote_sites, schedules, tx_logs};
+use crate::store::{event_sync, mappings, remote_sites, schedules, tx_logs};
 
 /// Converts a time to a protobuf timestamp.
 pub fn timestamp(time: DateTime<Utc>) -> prost_types::Timestamp {
@@ -209,11 +209,41 @@ pub fn schedule(record: schedules::ScheduleRecord) -> pb::Schedule {
     }
 }
 
+/// Converts the stored event-sync settings and state.
+pub fn event_sync(record: event_sync::EventSyncRecord) -> pb::EventSync {
+    let lag_seconds = record
+        .last_commit
+        .map(|commit| (Utc::now() - commit).num_milliseconds().max(0) as f64 / 1000.0)
+        .unwrap_or_default();
+    pb::EventSync {
+        objects: record.objects,
+        pubsub_url: record.pubsub_url,
+        connected: record.connected,
+        holder: record.holder,
+        last_commit_time: record.last_commit.map(timestamp),
+        lag_seconds,
+        last_replay_id: record
+            .replay_id
+            .map(|id| id.iter().map(|b| format!("{b:02x}")).collect())
+            .unwrap_or_default(),
+        events_received: record.events_received,
+        events_coalesced: record.events_coalesced,
+        own_events: record.own_events,
+        runs_queued: record.runs_queued,
+        fallbacks: record.fallbacks,
+        last_fallback: record.last_fallback,
+        last_fallback_time: record.last_fallback_at.map(timestamp),
+        last_error: record.last_error,
+        heartbeat_time: record.heartbeat_at.map(timestamp),
+    }
+}
+
 /// Database names of run kinds with their proto values.
-pub const RUN_KINDS: [(RunKind, pb::SyncKind); 3] = [
+pub const RUN_KINDS: [(RunKind, pb::SyncKind); 4] = [
     (RunKind::OneTime, pb::SyncKind::OneTime),
     (RunKind::Scheduled, pb::SyncKind::Scheduled),
     (RunKind::Immediate, pb::SyncKind::Immediate),
+    (RunKind::Event, pb::SyncKind::Event),
 ];
 
 /// Database names of run states with their proto values.
@@ -289,6 +319,7 @@ pub fn sync_run(record: Run) -> pb::SyncRun {
         create_time: Some(timestamp(record.created_at)),
         start_time: record.started_at.map(timestamp),
         end_time: record.ended_at.map(timestamp),
+        account_ids: record.account_ids,
     }
 }
 

@@ -8,7 +8,7 @@ use tonic::Request;
 use super::{connections, convert, license, respond, ApiContext, RpcResult};
 use crate::error::Result;
 use crate::store::connections::System;
-use crate::store::{runs, schedules, tx_logs};
+use crate::store::{event_sync, runs, schedules, tx_logs};
 
 /// Serves `fnosync.v1.OverviewService`.
 pub struct OverviewApi {
@@ -40,6 +40,7 @@ impl OverviewApi {
                 failed_logs: logs.failed,
                 error_logs: logs.error,
             }),
+            event_sync: Some(convert::event_sync(event_sync::get(&self.ctx.pool).await?)),
         })
     }
 }

@@ -9,7 +9,8 @@ use super::convert;
 use super::{respond, ApiContext, RpcResult};
 use crate::domain::schedule::{Timing, SCHEDULE_NAME};
 use crate::error::{Error, Result};
-use crate::store::{idempotency, schedules};
+use crate::store::{event_sync, idempotency, schedules};
+use crate::sync::events::gather::OBJECTS;
 
 /// Serves `fnosync.v1.ScheduleService`.
 pub struct ScheduleApi {
@@ -109,8 +110,87 @@ impl ScheduleApi {
     }
 }
 
+/// The objects of an UpdateEventSync request, each once, in the order given.
+fn event_objects(requested: &[String]) -> Result<Vec<String>> {
+    let mut objects: Vec<String> = Vec::new();
+    for (index, object) in requested.iter().enumerate() {
+        let object = object.trim();
+        let Some(known) = OBJECTS.iter().find(|o| o.eq_ignore_ascii_case(object)) else {
+            return Err(Error::invalid(
+                format!("objects[{index}]"),
+                format!(
+                    "{object:?} has no change events fnosync syncs; choose among {}",
+                    OBJECTS.join(", ")
+                ),
+            ));
+        };
+        if !objects.iter().any(|o| o == known) {
+            objects.push(known.to_string());
+        }
+    }
+    Ok(objects)
+}
+
+/// The Pub/Sub endpoint of an UpdateEventSync request: an `https` URL.
+fn pubsub_url(requested: &str, current: String) -> Result<String> {
+    let requested = requested.trim();
+    if requested.is_empty() {
+        return Ok(current);
+    }
+    match url::Url::parse(requested) {
+        Ok(url) if url.scheme() == "https" && url.host_str().is_some() => {
+            Ok(url.as_str().trim_end_matches('/').to_string())
+        }
+        _ => Err(Error::invalid(
+            "pubsub_url",
+            "give the Pub/Sub API endpoint as an https URL, e.g. https://api.pubsub.salesforce.com:7443",
+        )),
+    }
+}
+
+impl ScheduleApi {
+    async fn update_event_sync(
+        &self,
+        request: &pb::UpdateEventSyncRequest,
+    ) -> Result<pb::EventSync> {
+        let objects = event_objects(&request.objects)?;
+        let current = event_sync::get(&self.ctx.pool).await?;
+        let url = pubsub_url(&request.pubsub_url, current.pubsub_url)?;
+        if !objects.is_empty() {
+            self.ctx.outbound.check_allowed(&url).await.map_err(|e| {
+                Error::FailedPrecondition(format!(
+                    "{e}: register a remote site for the Pub/Sub API endpoint first"
+                ))
+            })?;
+        }
+        let record = event_sync::update(&self.ctx.pool, &objects, &url).await?;
+        tracing::info!(?objects, pubsub_url = %url, "event sync updated");
+        Ok(convert::event_sync(record))
+    }
+}
+
 #[tonic::async_trait]
 impl ScheduleService for ScheduleApi {
+    async fn get_event_sync(
+        &self,
+        _request: Request<pb::GetEventSyncRequest>,
+    ) -> RpcResult<pb::GetEventSyncResponse> {
+        let record = event_sync::get(&self.ctx.pool).await;
+        respond(record.map(|r| pb::GetEventSyncResponse {
+            event_sync: Some(convert::event_sync(r)),
+        }))
+    }
+
+    async fn update_event_sync(
+        &self,
+        request: Request<pb::UpdateEventSyncRequest>,
+    ) -> RpcResult<pb::UpdateEventSyncResponse> {
+        let updated = self.update_event_sync(&request.into_inner()).await;
+        respond(updated.map(|e| pb::UpdateEventSyncResponse {
+            event_sync: Some(e),
+        }))
+    }
+
     async fn get_schedule(
         &self,
         _request: Request<pb::GetScheduleRequest>,

@@ -157,6 +157,7 @@ impl SyncService for SyncApi {
             let new_run = runs::NewRun {
                 kind: RunKind::OneTime,
                 account_id,
+                account_ids: &[],
                 window: None,
                 requested_by: &requested_by,
             };
@@ -191,6 +192,7 @@ impl SyncService for SyncApi {
             let new_run = runs::NewRun {
                 kind: RunKind::Immediate,
                 account_id: "",
+                account_ids: &[],
                 window: Some(window),
                 requested_by: &requested_by,
             };

@@ -13,11 +13,13 @@ pub enum RunKind {
     Scheduled,
     /// Everything changed in a window, asked for by an operator.
     Immediate,
+    /// The accounts named by Salesforce change events.
+    Event,
 }
 
 impl RunKind {
     /// Every kind.
-    pub const ALL: [Self; 3] = [Self::OneTime, Self::Scheduled, Self::Immediate];
+    pub const ALL: [Self; 4] = [Self::OneTime, Self::Scheduled, Self::Immediate, Self::Event];
 
     /// The name the database stores.
     pub fn as_str(self) -> &'static str {
@@ -25,6 +27,7 @@ impl RunKind {
             Self::OneTime => "one_time",
             Self::Scheduled => "scheduled",
             Self::Immediate => "immediate",
+            Self::Event => "event",
         }
     }
 
@@ -166,6 +169,8 @@ pub struct Run {
     pub state: RunState,
     /// One-time: the account.
     pub account_id: String,
+    /// Event: the accounts the change events named.
+    pub account_ids: Vec<String>,
     /// Immediate: window start.
     pub window_start: Option<DateTime<Utc>>,
     /// Immediate: window end.

@@ -99,6 +99,17 @@ struct Shared {
     budget: ApiBudget,
 }
 
+/// The caller's identity as the Pub/Sub API takes it (the `accesstoken`,
+/// `instanceurl` and `tenantid` metadata of every call).
+pub struct PubSubIdentity {
+    /// The session's bearer token.
+    pub access_token: secrecy::SecretString,
+    /// The org's instance URL.
+    pub instance_url: String,
+    /// The org's id (`00D…`).
+    pub org_id: String,
+}
+
 /// Client of one Salesforce org's REST API. Cheap to clone; clones share
 /// the session and the budget reading.
 #[derive(Clone)]
@@ -167,6 +178,33 @@ impl SalesforceClient {
             .and_then(|url| url.trim_end_matches('/').rsplit('/').next())
             .filter(|id| id.starts_with("005"))
             .map(str::to_string))
+    }
+
+    /// Returns what the Pub/Sub API takes as the caller's identity, from
+    /// the shared session (logging in when needed; anew when `renew`, after
+    /// the Pub/Sub API refused the session).
+    pub async fn pubsub_identity(&self, renew: bool) -> Result<PubSubIdentity, SalesforceError> {
+        let mut session = self.retry.run(|| self.session()).await?;
+        if renew {
+            session = self.replace_session(&session).await?;
+        }
+        let org_id = session
+            .identity_url
+            .as_deref()
+            .and_then(|url| url.trim_end_matches('/').rsplit('/').nth(1))
+            .filter(|id| id.starts_with("00D"))
+            .map(str::to_string)
+            .ok_or_else(|| {
+                SalesforceError::decode(
+                    "login",
+                    "the login answer names no organization (identity URL `…/id/<org>/<user>`)",
+                )
+            })?;
+        Ok(PubSubIdentity {
+            access_token: session.access_token.clone(),
+            instance_url: session.instance_url.clone(),
+            org_id,
+        })
     }
 
     /// Returns the `limits` resource as Salesforce sends it.

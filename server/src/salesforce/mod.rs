@@ -19,7 +19,7 @@ pub mod soql;
 mod soql_literal;
 
 pub use auth::{OAuthFlow, SalesforceConfig, DEFAULT_API_VERSION};
-pub use client::{SalesforceClient, VerifiedConnection};
+pub use client::{PubSubIdentity, SalesforceClient, VerifiedConnection};
 pub use describe::{FieldDescription, ObjectDescription, ObjectSchemaStatus};
 pub use error::{ApiErrorItem, SalesforceError};
 pub use model::{parse_stamp, AccountWithContacts, LineItem, Product, SalesOrder, SfRecord};

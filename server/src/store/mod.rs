@@ -3,6 +3,7 @@
 
 pub mod claims;
 pub mod connections;
+pub mod event_sync;
 pub mod filters;
 pub mod idempotency;
 pub mod layouts;

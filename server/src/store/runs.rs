@@ -14,6 +14,7 @@ struct RunRow {
     kind: String,
     state: String,
     account_id: String,
+    account_ids: Vec<String>,
     window_start: Option<DateTime<Utc>>,
     window_end: Option<DateTime<Utc>>,
     records_total: i64,
@@ -50,6 +51,7 @@ impl TryFrom<RunRow> for Run {
             },
             run_id: row.run_id,
             account_id: row.account_id,
+            account_ids: row.account_ids,
             window_start: row.window_start,
             window_end: row.window_end,
             requested_by: row.requested_by,
@@ -78,7 +80,8 @@ fn maybe(row: Option<RunRow>) -> Result<Option<Run>> {
     row.map(Run::try_from).transpose()
 }
 
-const COLUMNS: &str = "run_id, kind, state, account_id, window_start, window_end, records_total, \
+const COLUMNS: &str =
+    "run_id, kind, state, account_id, account_ids, window_start, window_end, records_total, \
                        records_done, records_failed, requested_by, message, created_at, \
                        started_at, ended_at, checkpoint, lease_token";
 
@@ -154,6 +157,8 @@ pub struct NewRun<'a> {
     pub kind: RunKind,
     /// One-time: the account.
     pub account_id: &'a str,
+    /// Event: the accounts.
+    pub account_ids: &'a [String],
     /// Immediate: the window.
     pub window: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// Who asked.
@@ -183,12 +188,13 @@ pub async fn insert_run_on(db: &mut sqlx::PgConnection, run: &NewRun<'_>) -> Res
     let now = Utc::now();
     for attempt in 1..=1000 {
         let inserted = sqlx::query_as::<_, RunRow>(&format!(
-            "INSERT INTO sync_runs (run_id, kind, account_id, window_start, window_end, requested_by) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (run_id) DO NOTHING RETURNING {COLUMNS}"
+            "INSERT INTO sync_runs (run_id, kind, account_id, account_ids, window_start, window_end, requested_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (run_id) DO NOTHING RETURNING {COLUMNS}"
         ))
         .bind(task_id(now, attempt))
         .bind(run.kind.as_str())
         .bind(run.account_id)
+        .bind(run.account_ids)
         .bind(run.window.map(|w| w.0))
         .bind(run.window.map(|w| w.1))
         .bind(run.requested_by)

@@ -114,6 +114,32 @@ pub async fn sync_window(pass: &mut Pass<'_>) -> Result<Ended> {
     Ok(ended)
 }
 
+/// Carries out an event run: the accounts its change events named, as one
+/// page of a scheduled run (those a taken-over run synced already are
+/// skipped). The FNO to Salesforce direction is left to the schedule.
+pub async fn sync_named_accounts(pass: &mut Pass<'_>) -> Result<Ended> {
+    let accounts = pass.run.account_ids.clone();
+    let done = run_accounts::accounts_done(&pass.ctx.pool, &pass.run.run_id, &accounts).await?;
+    let to_sync: Vec<String> = accounts.into_iter().filter(|a| !done.contains(a)).collect();
+    for accounts in to_sync.chunks(MAX_ACCOUNTS_AT_ONCE) {
+        match sync_page(pass, accounts.to_vec()).await? {
+            Flow::GoOn => {}
+            Flow::Cancelled => return Ok(Ended::cancelled()),
+            Flow::Failed(reason) => return Ok(Ended::failed(reason)),
+        }
+    }
+    let accounts = run_accounts::count_accounts(&pass.ctx.pool, &pass.run.run_id).await?;
+    let mut ended = Ended::from_counters(pass.counters());
+    if accounts.failed > 0 {
+        ended.state = RunState::CompletedWithFailures;
+    }
+    ended.message = format!(
+        "{} account(s) named by change events; {}",
+        accounts.synced, ended.message
+    );
+    Ok(ended)
+}
+
 async fn window(pass: &Pass<'_>) -> Result<Window> {
     let run = pass.run;
     if run.kind == RunKind::Immediate {

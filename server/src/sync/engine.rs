@@ -48,6 +48,7 @@ pub async fn execute(ctx: &SyncContext, run: &Run, shutdown: &CancellationToken)
     let ended = match run.kind {
         RunKind::OneTime => crm_to_fno::sync_account(&mut pass).await?,
         RunKind::Scheduled | RunKind::Immediate => batch::sync_window(&mut pass).await?,
+        RunKind::Event => batch::sync_named_accounts(&mut pass).await?,
     };
     pass.flush().await?;
     Ok(ended)

@@ -13,6 +13,7 @@ pub mod creates;
 pub mod crm_to_fno;
 pub mod echo;
 pub mod engine;
+pub mod events;
 pub mod fno_to_crm;
 pub mod lines;
 pub mod logger;

@@ -13,11 +13,27 @@ use tokio_util::sync::CancellationToken;
 use crate::domain::run::{Run, RunKind};
 use crate::domain::schedule::SCHEDULE_NAME;
 use crate::error::Result;
-use crate::license::{check, LicenseState, LicenseVerifier};
+use crate::license::{check, LicenseCheck, LicenseState, LicenseVerifier};
 use crate::store::licenses;
 use crate::store::runs::{self, NewRun};
 use crate::store::schedules;
 use crate::telemetry_metrics::SCHEDULE_HELD;
+
+/// How the stored licence stands today: scheduled and event-driven runs
+/// start only while it is valid.
+pub async fn stored_licence(
+    db: impl sqlx::PgExecutor<'_>,
+    verifier: &LicenseVerifier,
+) -> Result<LicenseCheck> {
+    let stored = licenses::get_license(db).await?;
+    Ok(check(
+        verifier,
+        stored
+            .as_ref()
+            .map(|l| (l.license_key.as_str(), l.expiry_date)),
+        Utc::now().date_naive(),
+    ))
+}
 
 /// Queues the scheduled run when the schedule is due and the licence valid; returns it.
 pub async fn fire_if_due(pool: &sqlx::PgPool, verifier: &LicenseVerifier) -> Result<Option<Run>> {
@@ -25,14 +41,7 @@ pub async fn fire_if_due(pool: &sqlx::PgPool, verifier: &LicenseVerifier) -> Res
     let Some(schedule) = schedules::lock_due(&mut tx).await? else {
         return Ok(None);
     };
-    let stored = licenses::get_license(&mut *tx).await?;
-    let licence = check(
-        verifier,
-        stored
-            .as_ref()
-            .map(|l| (l.license_key.as_str(), l.expiry_date)),
-        Utc::now().date_naive(),
-    );
+    let licence = stored_licence(&mut *tx, verifier).await?;
     if licence.state != LicenseState::Valid {
         let reason = format!(
             "due, but scheduled syncs do not run without a valid licence: {}",
@@ -63,6 +72,7 @@ pub async fn fire_if_due(pool: &sqlx::PgPool, verifier: &LicenseVerifier) -> Res
     let new_run = NewRun {
         kind: RunKind::Scheduled,
         account_id: "",
+        account_ids: &[],
         window: None,
         requested_by: SCHEDULE_NAME,
     };

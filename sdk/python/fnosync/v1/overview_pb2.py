@@ -27,7 +27,7 @@ from fnosync.v1 import schedule_pb2 as fnosync_dot_v1_dot_schedule__pb2
 from fnosync.v1 import sync_pb2 as fnosync_dot_v1_dot_sync__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x66nosync/v1/overview.proto\x12\nfnosync.v1\x1a\x16\x66nosync/v1/admin.proto\x1a\x19\x66nosync/v1/schedule.proto\x1a\x15\x66nosync/v1/sync.proto\"\x14\n\x12GetOverviewRequest\"]\n\x0cRecentCounts\x12\x0c\n\x04runs\x18\x01 \x01(\x03\x12\x16\n\x0e\x63ompleted_logs\x18\x02 \x01(\x03\x12\x13\n\x0b\x66\x61iled_logs\x18\x03 \x01(\x03\x12\x12\n\nerror_logs\x18\x04 \x01(\x03\"\x9c\x02\n\x13GetOverviewResponse\x12(\n\x07license\x18\x01 \x01(\x0b\x32\x17.fnosync.v1.LicenseInfo\x12)\n\x03\x66no\x18\x02 \x01(\x0b\x32\x1c.fnosync.v1.ConnectionStatus\x12\x30\n\nsalesforce\x18\x03 \x01(\x0b\x32\x1c.fnosync.v1.ConnectionStatus\x12&\n\x08schedule\x18\x04 \x01(\x0b\x32\x14.fnosync.v1.Schedule\x12%\n\x08last_run\x18\x05 \x01(\x0b\x32\x13.fnosync.v1.SyncRun\x12/\n\rlast_24_hours\x18\x06 \x01(\x0b\x32\x18.fnosync.v1.RecentCounts2a\n\x0fOverviewService\x12N\n\x0bGetOverview\x12\x1e.fnosync.v1.GetOverviewRequest\x1a\x1f.fnosync.v1.GetOverviewResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x66nosync/v1/overview.proto\x12\nfnosync.v1\x1a\x16\x66nosync/v1/admin.proto\x1a\x19\x66nosync/v1/schedule.proto\x1a\x15\x66nosync/v1/sync.proto\"\x14\n\x12GetOverviewRequest\"]\n\x0cRecentCounts\x12\x0c\n\x04runs\x18\x01 \x01(\x03\x12\x16\n\x0e\x63ompleted_logs\x18\x02 \x01(\x03\x12\x13\n\x0b\x66\x61iled_logs\x18\x03 \x01(\x03\x12\x12\n\nerror_logs\x18\x04 \x01(\x03\"\xc7\x02\n\x13GetOverviewResponse\x12(\n\x07license\x18\x01 \x01(\x0b\x32\x17.fnosync.v1.LicenseInfo\x12)\n\x03\x66no\x18\x02 \x01(\x0b\x32\x1c.fnosync.v1.ConnectionStatus\x12\x30\n\nsalesforce\x18\x03 \x01(\x0b\x32\x1c.fnosync.v1.ConnectionStatus\x12&\n\x08schedule\x18\x04 \x01(\x0b\x32\x14.fnosync.v1.Schedule\x12%\n\x08last_run\x18\x05 \x01(\x0b\x32\x13.fnosync.v1.SyncRun\x12/\n\rlast_24_hours\x18\x06 \x01(\x0b\x32\x18.fnosync.v1.RecentCounts\x12)\n\nevent_sync\x18\x07 \x01(\x0b\x32\x15.fnosync.v1.EventSync2a\n\x0fOverviewService\x12N\n\x0bGetOverview\x12\x1e.fnosync.v1.GetOverviewRequest\x1a\x1f.fnosync.v1.GetOverviewResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,7 +39,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RECENTCOUNTS']._serialized_start=137
   _globals['_RECENTCOUNTS']._serialized_end=230
   _globals['_GETOVERVIEWRESPONSE']._serialized_start=233
-  _globals['_GETOVERVIEWRESPONSE']._serialized_end=517
-  _globals['_OVERVIEWSERVICE']._serialized_start=519
-  _globals['_OVERVIEWSERVICE']._serialized_end=616
+  _globals['_GETOVERVIEWRESPONSE']._serialized_end=560
+  _globals['_OVERVIEWSERVICE']._serialized_start=562
+  _globals['_OVERVIEWSERVICE']._serialized_end=659
 # @@protoc_insertion_point(module_scope)

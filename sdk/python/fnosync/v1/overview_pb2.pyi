@@ -25,17 +25,19 @@ class RecentCounts(_message.Message):
     def __init__(self, runs: _Optional[int] = ..., completed_logs: _Optional[int] = ..., failed_logs: _Optional[int] = ..., error_logs: _Optional[int] = ...) -> None: ...
 
 class GetOverviewResponse(_message.Message):
-    __slots__ = ("license", "fno", "salesforce", "schedule", "last_run", "last_24_hours")
+    __slots__ = ("license", "fno", "salesforce", "schedule", "last_run", "last_24_hours", "event_sync")
     LICENSE_FIELD_NUMBER: _ClassVar[int]
     FNO_FIELD_NUMBER: _ClassVar[int]
     SALESFORCE_FIELD_NUMBER: _ClassVar[int]
     SCHEDULE_FIELD_NUMBER: _ClassVar[int]
     LAST_RUN_FIELD_NUMBER: _ClassVar[int]
     LAST_24_HOURS_FIELD_NUMBER: _ClassVar[int]
+    EVENT_SYNC_FIELD_NUMBER: _ClassVar[int]
     license: _admin_pb2.LicenseInfo
     fno: _admin_pb2.ConnectionStatus
     salesforce: _admin_pb2.ConnectionStatus
     schedule: _schedule_pb2.Schedule
     last_run: _sync_pb2.SyncRun
     last_24_hours: RecentCounts
-    def __init__(self, license: _Optional[_Union[_admin_pb2.LicenseInfo, _Mapping]] = ..., fno: _Optional[_Union[_admin_pb2.ConnectionStatus, _Mapping]] = ..., salesforce: _Optional[_Union[_admin_pb2.ConnectionStatus, _Mapping]] = ..., schedule: _Optional[_Union[_schedule_pb2.Schedule, _Mapping]] = ..., last_run: _Optional[_Union[_sync_pb2.SyncRun, _Mapping]] = ..., last_24_hours: _Optional[_Union[RecentCounts, _Mapping]] = ...) -> None: ...
+    event_sync: _schedule_pb2.EventSync
+    def __init__(self, license: _Optional[_Union[_admin_pb2.LicenseInfo, _Mapping]] = ..., fno: _Optional[_Union[_admin_pb2.ConnectionStatus, _Mapping]] = ..., salesforce: _Optional[_Union[_admin_pb2.ConnectionStatus, _Mapping]] = ..., schedule: _Optional[_Union[_schedule_pb2.Schedule, _Mapping]] = ..., last_run: _Optional[_Union[_sync_pb2.SyncRun, _Mapping]] = ..., last_24_hours: _Optional[_Union[RecentCounts, _Mapping]] = ..., event_sync: _Optional[_Union[_schedule_pb2.EventSync, _Mapping]] = ...) -> None: ...

@@ -1,10 +1,11 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -123,3 +124,63 @@ class DeleteScheduleRequest(_message.Message):
 class DeleteScheduleResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class EventSync(_message.Message):
+    __slots__ = ("objects", "pubsub_url", "connected", "holder", "last_commit_time", "lag_seconds", "last_replay_id", "events_received", "events_coalesced", "own_events", "runs_queued", "fallbacks", "last_fallback", "last_fallback_time", "last_error", "heartbeat_time")
+    OBJECTS_FIELD_NUMBER: _ClassVar[int]
+    PUBSUB_URL_FIELD_NUMBER: _ClassVar[int]
+    CONNECTED_FIELD_NUMBER: _ClassVar[int]
+    HOLDER_FIELD_NUMBER: _ClassVar[int]
+    LAST_COMMIT_TIME_FIELD_NUMBER: _ClassVar[int]
+    LAG_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    LAST_REPLAY_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_COALESCED_FIELD_NUMBER: _ClassVar[int]
+    OWN_EVENTS_FIELD_NUMBER: _ClassVar[int]
+    RUNS_QUEUED_FIELD_NUMBER: _ClassVar[int]
+    FALLBACKS_FIELD_NUMBER: _ClassVar[int]
+    LAST_FALLBACK_FIELD_NUMBER: _ClassVar[int]
+    LAST_FALLBACK_TIME_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_TIME_FIELD_NUMBER: _ClassVar[int]
+    objects: _containers.RepeatedScalarFieldContainer[str]
+    pubsub_url: str
+    connected: bool
+    holder: str
+    last_commit_time: _timestamp_pb2.Timestamp
+    lag_seconds: float
+    last_replay_id: str
+    events_received: int
+    events_coalesced: int
+    own_events: int
+    runs_queued: int
+    fallbacks: int
+    last_fallback: str
+    last_fallback_time: _timestamp_pb2.Timestamp
+    last_error: str
+    heartbeat_time: _timestamp_pb2.Timestamp
+    def __init__(self, objects: _Optional[_Iterable[str]] = ..., pubsub_url: _Optional[str] = ..., connected: _Optional[bool] = ..., holder: _Optional[str] = ..., last_commit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lag_seconds: _Optional[float] = ..., last_replay_id: _Optional[str] = ..., events_received: _Optional[int] = ..., events_coalesced: _Optional[int] = ..., own_events: _Optional[int] = ..., runs_queued: _Optional[int] = ..., fallbacks: _Optional[int] = ..., last_fallback: _Optional[str] = ..., last_fallback_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_error: _Optional[str] = ..., heartbeat_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetEventSyncRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetEventSyncResponse(_message.Message):
+    __slots__ = ("event_sync",)
+    EVENT_SYNC_FIELD_NUMBER: _ClassVar[int]
+    event_sync: EventSync
+    def __init__(self, event_sync: _Optional[_Union[EventSync, _Mapping]] = ...) -> None: ...
+
+class UpdateEventSyncRequest(_message.Message):
+    __slots__ = ("objects", "pubsub_url")
+    OBJECTS_FIELD_NUMBER: _ClassVar[int]
+    PUBSUB_URL_FIELD_NUMBER: _ClassVar[int]
+    objects: _containers.RepeatedScalarFieldContainer[str]
+    pubsub_url: str
+    def __init__(self, objects: _Optional[_Iterable[str]] = ..., pubsub_url: _Optional[str] = ...) -> None: ...
+
+class UpdateEventSyncResponse(_message.Message):
+    __slots__ = ("event_sync",)
+    EVENT_SYNC_FIELD_NUMBER: _ClassVar[int]
+    event_sync: EventSync
+    def __init__(self, event_sync: _Optional[_Union[EventSync, _Mapping]] = ...) -> None: ...

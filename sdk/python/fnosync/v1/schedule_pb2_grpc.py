@@ -65,6 +65,16 @@ class ScheduleServiceStub:
                 request_serializer=fnosync_dot_v1_dot_schedule__pb2.DeleteScheduleRequest.SerializeToString,
                 response_deserializer=fnosync_dot_v1_dot_schedule__pb2.DeleteScheduleResponse.FromString,
                 _registered_method=True)
+        self.GetEventSync = channel.unary_unary(
+                '/fnosync.v1.ScheduleService/GetEventSync',
+                request_serializer=fnosync_dot_v1_dot_schedule__pb2.GetEventSyncRequest.SerializeToString,
+                response_deserializer=fnosync_dot_v1_dot_schedule__pb2.GetEventSyncResponse.FromString,
+                _registered_method=True)
+        self.UpdateEventSync = channel.unary_unary(
+                '/fnosync.v1.ScheduleService/UpdateEventSync',
+                request_serializer=fnosync_dot_v1_dot_schedule__pb2.UpdateEventSyncRequest.SerializeToString,
+                response_deserializer=fnosync_dot_v1_dot_schedule__pb2.UpdateEventSyncResponse.FromString,
+                _registered_method=True)
 
 
 class ScheduleServiceServicer:
@@ -113,6 +123,21 @@ class ScheduleServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetEventSync(self, request, context):
+        """Shows event-driven sync: its settings and the subscriber's status.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateEventSync(self, request, context):
+        """Enables event-driven sync for the chosen objects (none: disabled) and
+        sets the Salesforce Pub/Sub API endpoint.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScheduleServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -145,6 +170,16 @@ def add_ScheduleServiceServicer_to_server(servicer, server):
                     servicer.DeleteSchedule,
                     request_deserializer=fnosync_dot_v1_dot_schedule__pb2.DeleteScheduleRequest.FromString,
                     response_serializer=fnosync_dot_v1_dot_schedule__pb2.DeleteScheduleResponse.SerializeToString,
+            ),
+            'GetEventSync': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEventSync,
+                    request_deserializer=fnosync_dot_v1_dot_schedule__pb2.GetEventSyncRequest.FromString,
+                    response_serializer=fnosync_dot_v1_dot_schedule__pb2.GetEventSyncResponse.SerializeToString,
+            ),
+            'UpdateEventSync': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateEventSync,
+                    request_deserializer=fnosync_dot_v1_dot_schedule__pb2.UpdateEventSyncRequest.FromString,
+                    response_serializer=fnosync_dot_v1_dot_schedule__pb2.UpdateEventSyncResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -310,6 +345,60 @@ class ScheduleService:
             '/fnosync.v1.ScheduleService/DeleteSchedule',
             fnosync_dot_v1_dot_schedule__pb2.DeleteScheduleRequest.SerializeToString,
             fnosync_dot_v1_dot_schedule__pb2.DeleteScheduleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEventSync(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fnosync.v1.ScheduleService/GetEventSync',
+            fnosync_dot_v1_dot_schedule__pb2.GetEventSyncRequest.SerializeToString,
+            fnosync_dot_v1_dot_schedule__pb2.GetEventSyncResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateEventSync(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fnosync.v1.ScheduleService/UpdateEventSync',
+            fnosync_dot_v1_dot_schedule__pb2.UpdateEventSyncRequest.SerializeToString,
+            fnosync_dot_v1_dot_schedule__pb2.UpdateEventSyncResponse.FromString,
             options,
             channel_credentials,
             insecure,

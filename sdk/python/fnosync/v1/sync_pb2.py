@@ -25,49 +25,49 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x66nosync/v1/sync.proto\x12\nfnosync.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe1\x03\n\x07SyncRun\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\"\n\x04kind\x18\x02 \x01(\x0e\x32\x14.fnosync.v1.SyncKind\x12\'\n\x05state\x18\x03 \x01(\x0e\x32\x18.fnosync.v1.SyncRunState\x12\x12\n\naccount_id\x18\x04 \x01(\t\x12\x35\n\x11window_start_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0fwindow_end_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rrecords_total\x18\x07 \x01(\x03\x12\x14\n\x0crecords_done\x18\x08 \x01(\x03\x12\x16\n\x0erecords_failed\x18\t \x01(\x03\x12\x14\n\x0crequested_by\x18\n \x01(\t\x12\x0f\n\x07message\x18\x0b \x01(\t\x12/\n\x0b\x63reate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"<\n\x12SyncAccountRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"7\n\x13SyncAccountResponse\x12 \n\x03run\x18\x01 \x01(\x0b\x32\x13.fnosync.v1.SyncRun\"1\n\tDateRange\x12\x12\n\nstart_date\x18\x01 \x01(\t\x12\x10\n\x08\x65nd_date\x18\x02 \x01(\t\"|\n\x19StartImmediateSyncRequest\x12+\n\ndate_range\x18\x01 \x01(\x0b\x32\x15.fnosync.v1.DateRangeH\x00\x12\x14\n\nlast_hours\x18\x02 \x01(\x05H\x00\x12\x12\n\nrequest_id\x18\x03 \x01(\tB\x08\n\x06window\">\n\x1aStartImmediateSyncResponse\x12 \n\x03run\x18\x01 \x01(\x0b\x32\x13.fnosync.v1.SyncRun\"#\n\x11GetSyncRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\"6\n\x12GetSyncRunResponse\x12 \n\x03run\x18\x01 \x01(\x0b\x32\x13.fnosync.v1.SyncRun\"\x89\x01\n\x13ListSyncRunsRequest\x12\"\n\x04kind\x18\x01 \x01(\x0e\x32\x14.fnosync.v1.SyncKind\x12\'\n\x05state\x18\x02 \x01(\x0e\x32\x18.fnosync.v1.SyncRunState\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"R\n\x14ListSyncRunsResponse\x12!\n\x04runs\x18\x01 \x03(\x0b\x32\x13.fnosync.v1.SyncRun\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"&\n\x14\x43\x61ncelSyncRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\"9\n\x15\x43\x61ncelSyncRunResponse\x12 \n\x03run\x18\x01 \x01(\x0b\x32\x13.fnosync.v1.SyncRun\"&\n\x14ResumeSyncRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\"9\n\x15ResumeSyncRunResponse\x12 \n\x03run\x18\x01 \x01(\x0b\x32\x13.fnosync.v1.SyncRun\"%\n\x13WatchSyncRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\"8\n\x14WatchSyncRunResponse\x12 \n\x03run\x18\x01 \x01(\x0b\x32\x13.fnosync.v1.SyncRun*o\n\x08SyncKind\x12\x19\n\x15SYNC_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12SYNC_KIND_ONE_TIME\x10\x01\x12\x17\n\x13SYNC_KIND_SCHEDULED\x10\x02\x12\x17\n\x13SYNC_KIND_IMMEDIATE\x10\x03*\x83\x02\n\x0cSyncRunState\x12\x1e\n\x1aSYNC_RUN_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15SYNC_RUN_STATE_QUEUED\x10\x01\x12\x1a\n\x16SYNC_RUN_STATE_RUNNING\x10\x02\x12\x1c\n\x18SYNC_RUN_STATE_COMPLETED\x10\x03\x12*\n&SYNC_RUN_STATE_COMPLETED_WITH_FAILURES\x10\x04\x12\x19\n\x15SYNC_RUN_STATE_FAILED\x10\x05\x12\x1c\n\x18SYNC_RUN_STATE_CANCELLED\x10\x06\x12\x19\n\x15SYNC_RUN_STATE_PAUSED\x10\x07\x32\xe3\x04\n\x0bSyncService\x12N\n\x0bSyncAccount\x12\x1e.fnosync.v1.SyncAccountRequest\x1a\x1f.fnosync.v1.SyncAccountResponse\x12\x63\n\x12StartImmediateSync\x12%.fnosync.v1.StartImmediateSyncRequest\x1a&.fnosync.v1.StartImmediateSyncResponse\x12K\n\nGetSyncRun\x12\x1d.fnosync.v1.GetSyncRunRequest\x1a\x1e.fnosync.v1.GetSyncRunResponse\x12Q\n\x0cListSyncRuns\x12\x1f.fnosync.v1.ListSyncRunsRequest\x1a .fnosync.v1.ListSyncRunsResponse\x12T\n\rCancelSyncRun\x12 .fnosync.v1.CancelSyncRunRequest\x1a!.fnosync.v1.CancelSyncRunResponse\x12T\n\rResumeSyncRun\x12 .fnosync.v1.ResumeSyncRunRequest\x1a!.fnosync.v1.ResumeSyncRunResponse\x12S\n\x0cWatchSyncRun\x12\x1f.fnosync.v1.WatchSyncRunRequest\x1a .fnosync.v1.WatchSyncRunResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x66nosync/v1/sync.proto\x12\nfnosync.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf6\x03\n\x07SyncRun\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\"\n\x04kind\x18\x02 \x01(\x0e\x32\x14.fnosync.v1.SyncKind\x12\'\n\x05state\x18\x03 \x01(\x0e\x32\x18.fnosync.v1.SyncRunState\x12\x12\n\naccount_id\x18\x04 \x01(\t\x12\x35\n\x11window_start_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0fwindow_end_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rrecords_total\x18\x07 \x01(\x03\x12\x14\n\x0crecords_done\x18\x08 \x01(\x03\x12\x16\n\x0erecords_failed\x18\t \x01(\x03\x12\x14\n\x0crequested_by\x18\n \x01(\t\x12\x0f\n\x07message\x18\x0b \x01(\t\x12/\n\x0b\x63reate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x61\x63\x63ount_ids\x18\x0f \x03(\t\"<\n\x12SyncAccountRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"7\n\x13SyncAccountResponse\x12 \n\x03run\x18\x01 \x01(\x0b\x32\x13.fnosync.v1.SyncRun\"1\n\tDateRange\x12\x12\n\nstart_date\x18\x01 \x01(\t\x12\x10\n\x08\x65nd_date\x18\x02 \x01(\t\"|\n\x19StartImmediateSyncRequest\x12+\n\ndate_range\x18\x01 \x01(\x0b\x32\x15.fnosync.v1.DateRangeH\x00\x12\x14\n\nlast_hours\x18\x02 \x01(\x05H\x00\x12\x12\n\nrequest_id\x18\x03 \x01(\tB\x08\n\x06window\">\n\x1aStartImmediateSyncResponse\x12 \n\x03run\x18\x01 \x01(\x0b\x32\x13.fnosync.v1.SyncRun\"#\n\x11GetSyncRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\"6\n\x12GetSyncRunResponse\x12 \n\x03run\x18\x01 \x01(\x0b\x32\x13.fnosync.v1.SyncRun\"\x89\x01\n\x13ListSyncRunsRequest\x12\"\n\x04kind\x18\x01 \x01(\x0e\x32\x14.fnosync.v1.SyncKind\x12\'\n\x05state\x18\x02 \x01(\x0e\x32\x18.fnosync.v1.SyncRunState\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"R\n\x14ListSyncRunsResponse\x12!\n\x04runs\x18\x01 \x03(\x0b\x32\x13.fnosync.v1.SyncRun\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"&\n\x14\x43\x61ncelSyncRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\"9\n\x15\x43\x61ncelSyncRunResponse\x12 \n\x03run\x18\x01 \x01(\x0b\x32\x13.fnosync.v1.SyncRun\"&\n\x14ResumeSyncRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\"9\n\x15ResumeSyncRunResponse\x12 \n\x03run\x18\x01 \x01(\x0b\x32\x13.fnosync.v1.SyncRun\"%\n\x13WatchSyncRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\"8\n\x14WatchSyncRunResponse\x12 \n\x03run\x18\x01 \x01(\x0b\x32\x13.fnosync.v1.SyncRun*\x84\x01\n\x08SyncKind\x12\x19\n\x15SYNC_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12SYNC_KIND_ONE_TIME\x10\x01\x12\x17\n\x13SYNC_KIND_SCHEDULED\x10\x02\x12\x17\n\x13SYNC_KIND_IMMEDIATE\x10\x03\x12\x13\n\x0fSYNC_KIND_EVENT\x10\x04*\x83\x02\n\x0cSyncRunState\x12\x1e\n\x1aSYNC_RUN_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15SYNC_RUN_STATE_QUEUED\x10\x01\x12\x1a\n\x16SYNC_RUN_STATE_RUNNING\x10\x02\x12\x1c\n\x18SYNC_RUN_STATE_COMPLETED\x10\x03\x12*\n&SYNC_RUN_STATE_COMPLETED_WITH_FAILURES\x10\x04\x12\x19\n\x15SYNC_RUN_STATE_FAILED\x10\x05\x12\x1c\n\x18SYNC_RUN_STATE_CANCELLED\x10\x06\x12\x19\n\x15SYNC_RUN_STATE_PAUSED\x10\x07\x32\xe3\x04\n\x0bSyncService\x12N\n\x0bSyncAccount\x12\x1e.fnosync.v1.SyncAccountRequest\x1a\x1f.fnosync.v1.SyncAccountResponse\x12\x63\n\x12StartImmediateSync\x12%.fnosync.v1.StartImmediateSyncRequest\x1a&.fnosync.v1.StartImmediateSyncResponse\x12K\n\nGetSyncRun\x12\x1d.fnosync.v1.GetSyncRunRequest\x1a\x1e.fnosync.v1.GetSyncRunResponse\x12Q\n\x0cListSyncRuns\x12\x1f.fnosync.v1.ListSyncRunsRequest\x1a .fnosync.v1.ListSyncRunsResponse\x12T\n\rCancelSyncRun\x12 .fnosync.v1.CancelSyncRunRequest\x1a!.fnosync.v1.CancelSyncRunResponse\x12T\n\rResumeSyncRun\x12 .fnosync.v1.ResumeSyncRunRequest\x1a!.fnosync.v1.ResumeSyncRunResponse\x12S\n\x0cWatchSyncRun\x12\x1f.fnosync.v1.WatchSyncRunRequest\x1a .fnosync.v1.WatchSyncRunResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'fnosync.v1.sync_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SYNCKIND']._serialized_start=1526
-  _globals['_SYNCKIND']._serialized_end=1637
-  _globals['_SYNCRUNSTATE']._serialized_start=1640
-  _globals['_SYNCRUNSTATE']._serialized_end=1899
+  _globals['_SYNCKIND']._serialized_start=1548
+  _globals['_SYNCKIND']._serialized_end=1680
+  _globals['_SYNCRUNSTATE']._serialized_start=1683
+  _globals['_SYNCRUNSTATE']._serialized_end=1942
   _globals['_SYNCRUN']._serialized_start=71
-  _globals['_SYNCRUN']._serialized_end=552
-  _globals['_SYNCACCOUNTREQUEST']._serialized_start=554
-  _globals['_SYNCACCOUNTREQUEST']._serialized_end=614
-  _globals['_SYNCACCOUNTRESPONSE']._serialized_start=616
-  _globals['_SYNCACCOUNTRESPONSE']._serialized_end=671
-  _globals['_DATERANGE']._serialized_start=673
-  _globals['_DATERANGE']._serialized_end=722
-  _globals['_STARTIMMEDIATESYNCREQUEST']._serialized_start=724
-  _globals['_STARTIMMEDIATESYNCREQUEST']._serialized_end=848
-  _globals['_STARTIMMEDIATESYNCRESPONSE']._serialized_start=850
-  _globals['_STARTIMMEDIATESYNCRESPONSE']._serialized_end=912
-  _globals['_GETSYNCRUNREQUEST']._serialized_start=914
-  _globals['_GETSYNCRUNREQUEST']._serialized_end=949
-  _globals['_GETSYNCRUNRESPONSE']._serialized_start=951
-  _globals['_GETSYNCRUNRESPONSE']._serialized_end=1005
-  _globals['_LISTSYNCRUNSREQUEST']._serialized_start=1008
-  _globals['_LISTSYNCRUNSREQUEST']._serialized_end=1145
-  _globals['_LISTSYNCRUNSRESPONSE']._serialized_start=1147
-  _globals['_LISTSYNCRUNSRESPONSE']._serialized_end=1229
-  _globals['_CANCELSYNCRUNREQUEST']._serialized_start=1231
-  _globals['_CANCELSYNCRUNREQUEST']._serialized_end=1269
-  _globals['_CANCELSYNCRUNRESPONSE']._serialized_start=1271
-  _globals['_CANCELSYNCRUNRESPONSE']._serialized_end=1328
-  _globals['_RESUMESYNCRUNREQUEST']._serialized_start=1330
-  _globals['_RESUMESYNCRUNREQUEST']._serialized_end=1368
-  _globals['_RESUMESYNCRUNRESPONSE']._serialized_start=1370
-  _globals['_RESUMESYNCRUNRESPONSE']._serialized_end=1427
-  _globals['_WATCHSYNCRUNREQUEST']._serialized_start=1429
-  _globals['_WATCHSYNCRUNREQUEST']._serialized_end=1466
-  _globals['_WATCHSYNCRUNRESPONSE']._serialized_start=1468
-  _globals['_WATCHSYNCRUNRESPONSE']._serialized_end=1524
-  _globals['_SYNCSERVICE']._serialized_start=1902
-  _globals['_SYNCSERVICE']._serialized_end=2513
+  _globals['_SYNCRUN']._serialized_end=573
+  _globals['_SYNCACCOUNTREQUEST']._serialized_start=575
+  _globals['_SYNCACCOUNTREQUEST']._serialized_end=635
+  _globals['_SYNCACCOUNTRESPONSE']._serialized_start=637
+  _globals['_SYNCACCOUNTRESPONSE']._serialized_end=692
+  _globals['_DATERANGE']._serialized_start=694
+  _globals['_DATERANGE']._serialized_end=743
+  _globals['_STARTIMMEDIATESYNCREQUEST']._serialized_start=745
+  _globals['_STARTIMMEDIATESYNCREQUEST']._serialized_end=869
+  _globals['_STARTIMMEDIATESYNCRESPONSE']._serialized_start=871
+  _globals['_STARTIMMEDIATESYNCRESPONSE']._serialized_end=933
+  _globals['_GETSYNCRUNREQUEST']._serialized_start=935
+  _globals['_GETSYNCRUNREQUEST']._serialized_end=970
+  _globals['_GETSYNCRUNRESPONSE']._serialized_start=972
+  _globals['_GETSYNCRUNRESPONSE']._serialized_end=1026
+  _globals['_LISTSYNCRUNSREQUEST']._serialized_start=1029
+  _globals['_LISTSYNCRUNSREQUEST']._serialized_end=1166
+  _globals['_LISTSYNCRUNSRESPONSE']._serialized_start=1168
+  _globals['_LISTSYNCRUNSRESPONSE']._serialized_end=1250
+  _globals['_CANCELSYNCRUNREQUEST']._serialized_start=1252
+  _globals['_CANCELSYNCRUNREQUEST']._serialized_end=1290
+  _globals['_CANCELSYNCRUNRESPONSE']._serialized_start=1292
+  _globals['_CANCELSYNCRUNRESPONSE']._serialized_end=1349
+  _globals['_RESUMESYNCRUNREQUEST']._serialized_start=1351
+  _globals['_RESUMESYNCRUNREQUEST']._serialized_end=1389
+  _globals['_RESUMESYNCRUNRESPONSE']._serialized_start=1391
+  _globals['_RESUMESYNCRUNRESPONSE']._serialized_end=1448
+  _globals['_WATCHSYNCRUNREQUEST']._serialized_start=1450
+  _globals['_WATCHSYNCRUNREQUEST']._serialized_end=1487
+  _globals['_WATCHSYNCRUNRESPONSE']._serialized_start=1489
+  _globals['_WATCHSYNCRUNRESPONSE']._serialized_end=1545
+  _globals['_SYNCSERVICE']._serialized_start=1945
+  _globals['_SYNCSERVICE']._serialized_end=2556
 # @@protoc_insertion_point(module_scope)

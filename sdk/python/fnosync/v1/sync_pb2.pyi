@@ -16,6 +16,7 @@ class SyncKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SYNC_KIND_ONE_TIME: _ClassVar[SyncKind]
     SYNC_KIND_SCHEDULED: _ClassVar[SyncKind]
     SYNC_KIND_IMMEDIATE: _ClassVar[SyncKind]
+    SYNC_KIND_EVENT: _ClassVar[SyncKind]
 
 class SyncRunState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -31,6 +32,7 @@ SYNC_KIND_UNSPECIFIED: SyncKind
 SYNC_KIND_ONE_TIME: SyncKind
 SYNC_KIND_SCHEDULED: SyncKind
 SYNC_KIND_IMMEDIATE: SyncKind
+SYNC_KIND_EVENT: SyncKind
 SYNC_RUN_STATE_UNSPECIFIED: SyncRunState
 SYNC_RUN_STATE_QUEUED: SyncRunState
 SYNC_RUN_STATE_RUNNING: SyncRunState
@@ -41,7 +43,7 @@ SYNC_RUN_STATE_CANCELLED: SyncRunState
 SYNC_RUN_STATE_PAUSED: SyncRunState
 
 class SyncRun(_message.Message):
-    __slots__ = ("run_id", "kind", "state", "account_id", "window_start_time", "window_end_time", "records_total", "records_done", "records_failed", "requested_by", "message", "create_time", "start_time", "end_time")
+    __slots__ = ("run_id", "kind", "state", "account_id", "window_start_time", "window_end_time", "records_total", "records_done", "records_failed", "requested_by", "message", "create_time", "start_time", "end_time", "account_ids")
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -56,6 +58,7 @@ class SyncRun(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_IDS_FIELD_NUMBER: _ClassVar[int]
     run_id: str
     kind: SyncKind
     state: SyncRunState
@@ -70,7 +73,8 @@ class SyncRun(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
-    def __init__(self, run_id: _Optional[str] = ..., kind: _Optional[_Union[SyncKind, str]] = ..., state: _Optional[_Union[SyncRunState, str]] = ..., account_id: _Optional[str] = ..., window_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., window_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., records_total: _Optional[int] = ..., records_done: _Optional[int] = ..., records_failed: _Optional[int] = ..., requested_by: _Optional[str] = ..., message: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    account_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, run_id: _Optional[str] = ..., kind: _Optional[_Union[SyncKind, str]] = ..., state: _Optional[_Union[SyncRunState, str]] = ..., account_id: _Optional[str] = ..., window_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., window_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., records_total: _Optional[int] = ..., records_done: _Optional[int] = ..., records_failed: _Optional[int] = ..., requested_by: _Optional[str] = ..., message: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., account_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SyncAccountRequest(_message.Message):
     __slots__ = ("account_id", "request_id")
