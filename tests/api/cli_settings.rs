@@ -162,3 +162,78 @@ async fn the_cli_shows_and_changes_the_filters(pool: PgPool) {
     );
     assert_eq!(nothing.code, 64, "{nothing:?}");
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn the_cli_enables_shows_and_disables_event_sync(pool: PgPool) {
+    // Arrange
+    let app = TestApp::ready(pool).await;
+    let admin = app.admin_token.clone();
+    let pubsub_url = app.salesforce.pubsub_url();
+    let unregistered = ctl(
+        &app,
+        &admin,
+        &["events", "enable", "--pubsub-url", &pubsub_url],
+    )
+    .await;
+    app.admin()
+        .await
+        .admin()
+        .create_remote_site(proto::CreateRemoteSiteRequest {
+            name: "Salesforce_PubSub".into(),
+            url: pubsub_url.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("remote site");
+
+    // Act
+    let enabled = ctl(
+        &app,
+        &admin,
+        &[
+            "--output",
+            "json",
+            "events",
+            "enable",
+            "--objects",
+            "Opportunity,Account",
+            "--pubsub-url",
+            &pubsub_url,
+        ],
+    )
+    .await;
+    let connected = fnosync_tests::eventually(std::time::Duration::from_secs(60), || async {
+        let shown = ctl(
+            &app,
+            &app.viewer_token,
+            &["--output", "json", "events", "show"],
+        )
+        .await;
+        (shown.json()["connected"] == true).then_some(shown)
+    })
+    .await;
+    let table = ctl(&app, &app.viewer_token, &["events", "show"]).await;
+    let overview = ctl(&app, &app.viewer_token, &["overview"]).await;
+    let not_allowed = ctl(&app, &app.operator_token, &["events", "disable"]).await;
+    let disabled = ctl(&app, &admin, &["--output", "json", "events", "disable"]).await;
+
+    // Assert
+    assert_ne!(unregistered.code, 0, "{unregistered:?}");
+    assert!(
+        unregistered.stderr.contains("remote site"),
+        "{unregistered:?}"
+    );
+    assert_eq!(enabled.code, 0, "{enabled:?}");
+    assert_eq!(
+        enabled.json()["objects"],
+        serde_json::json!(["Opportunity", "Account"])
+    );
+    assert_eq!(connected.json()["pubsub_url"], pubsub_url.as_str());
+    assert!(
+        table.stdout.contains("connected") && table.stdout.contains("Opportunity, Account"),
+        "{table:?}"
+    );
+    assert!(overview.stdout.contains("events      "), "{overview:?}");
+    assert_ne!(not_allowed.code, 0, "{not_allowed:?}");
+    assert_eq!(disabled.json()["enabled"], false, "{disabled:?}");
+}

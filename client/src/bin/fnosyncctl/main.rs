@@ -3,6 +3,7 @@
 //! command group; the modules call the RPCs and print, and nothing else.
 
 mod connection;
+mod events;
 mod exit;
 mod filters;
 mod license;
@@ -75,6 +76,9 @@ enum Command {
     /// The scheduled sync FNOSyncBatch.
     #[command(subcommand)]
     Schedule(schedule::ScheduleCommand),
+    /// Event-driven sync: Salesforce change events start syncs within seconds.
+    #[command(subcommand)]
+    Events(events::EventsCommand),
     /// Field mappings per Salesforce object.
     #[command(subcommand)]
     Mappings(mappings::MappingsCommand),
@@ -142,6 +146,7 @@ async fn run(cli: &Cli) -> Result<u8, Failure> {
         Command::Logs(command) => logs::run(&ctx, command).await,
         Command::Sync(command) => sync::run(&ctx, command).await,
         Command::Schedule(command) => schedule::run(&ctx, command).await,
+        Command::Events(command) => events::run(&ctx, command).await,
         Command::Mappings(command) => mappings::run_mappings(&ctx, command).await,
         Command::Attributes(command) => mappings::run_attributes(&ctx, command).await,
         Command::Filters(command) => filters::run(&ctx, command).await,

@@ -5,7 +5,7 @@ use fnosync_client::proto;
 use serde_json::{json, Value};
 
 use crate::exit::Failure;
-use crate::{connection, license, schedule, sync, Context};
+use crate::{connection, events, license, schedule, sync, Context};
 
 pub async fn run(ctx: &Context) -> Result<u8, Failure> {
     let overview = ctx
@@ -28,6 +28,7 @@ pub async fn run(ctx: &Context) -> Result<u8, Failure> {
             "schedule_held_reason": overview.schedule.as_ref()
                 .map(|s| s.held_reason.as_str()).filter(|r| !r.is_empty()),
             "last_run": overview.last_run.as_ref().map_or(Value::Null, sync::run_json),
+            "event_sync": overview.event_sync.as_ref().map_or(Value::Null, events::status_json),
             "last_24_hours": {
                 "runs": counts.runs, "completed_logs": counts.completed_logs,
                 "failed_logs": counts.failed_logs, "error_logs": counts.error_logs,
@@ -41,6 +42,9 @@ pub async fn run(ctx: &Context) -> Result<u8, Failure> {
     match &overview.schedule {
         Some(found) => println!("schedule    {}", schedule::summary(ctx, found)),
         None => println!("schedule    none"),
+    }
+    if let Some(status) = &overview.event_sync {
+        println!("events      {}", events::summary(ctx, status));
     }
     match &overview.last_run {
         Some(run) => println!(

@@ -167,6 +167,7 @@ pub fn run_json(run: &proto::SyncRun) -> Value {
         .unwrap_or_default();
     json!({
         "run_id": run.run_id, "kind": kind, "state": state_name(run), "account_id": run.account_id,
+        "account_ids": run.account_ids,
         "window_start_time": time_json(run.window_start_time.as_ref()),
         "window_end_time": time_json(run.window_end_time.as_ref()),
         "records_total": run.records_total, "records_done": run.records_done,
