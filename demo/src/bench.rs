@@ -8,7 +8,10 @@
 //! configures it through its API, fires the scheduled sync four times and
 //! prints wall time, orders per second, Salesforce and FNO calls per order
 //! and by operation, whether Salesforce shows FNO's remaining quantities and
-//! FNO the changed quantities, and the server's peak memory.
+//! FNO the changed quantities, and the server's peak memory. A last step
+//! closes deals one after another with event-driven sync on, across a
+//! dropped stream and a killed subscriber, and prints the time from each
+//! Salesforce commit to the entitlement in FNO.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -18,8 +21,10 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 use fnosync_client::{proto, FnosyncClient};
+use fnosync_demo::event_step::{self, EventFigures};
 use fnosync_demo::workload::{
-    create_schedule, fire_schedule, scheduled_run, seed, state_name, watch_to_end, Shape,
+    create_schedule, fire_schedule, scheduled_run, seed, seed_named, state_name, watch_to_end,
+    Shape,
 };
 use fnosync_demo::{server, setup};
 use fnosync_sandbox::faults::FaultSettings;
@@ -52,6 +57,12 @@ struct Cli {
     /// Accounts the run syncs at the same time (`FNOSYNC_SYNC_CONCURRENCY`).
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
+    /// Deals the event-driven step closes (0 skips the step).
+    #[arg(long, default_value_t = 100)]
+    event_deals: usize,
+    /// Seconds over which the event-driven step closes its deals.
+    #[arg(long, default_value_t = 10)]
+    event_seconds: u64,
 }
 
 /// What one run took.
@@ -92,6 +103,8 @@ async fn main() -> anyhow::Result<()> {
     let env = [
         ("FNOSYNC_SYNC_CONCURRENCY", cli.concurrency.to_string()),
         ("FNOSYNC_SCHEDULER_TICK_MS", "100".to_string()),
+        // A run held by the replica the event step kills is taken over soon.
+        ("FNOSYNC_RUN_LEASE_SECS", "6".to_string()),
     ];
     let launch = server::Launch {
         binary: &cli.fnosync_bin,
@@ -134,6 +147,22 @@ async fn main() -> anyhow::Result<()> {
     let amend = measure(&pool, &client, &salesforce, &fno, 4).await?;
     let (copies_right, _) = lines_matching(&salesforce, &fno, "Quantity", |l| l.number_of_copies);
     let memory_after_all = peak_memory_kib(pid);
+    let events = if cli.event_deals > 0 {
+        Some(
+            event_step(
+                &cli,
+                &launch,
+                &keys,
+                &client,
+                &salesforce,
+                &fno,
+                &mut service,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
     service.stop().await;
 
     println!();
@@ -196,6 +225,18 @@ async fn main() -> anyhow::Result<()> {
             calls.join(", ")
         );
     }
+    if let Some(events) = &events {
+        print_events(&cli, events, orders, &full);
+    }
+    anyhow::ensure!(
+        events.as_ref().is_none_or(|(steady, disrupted)| {
+            [steady, disrupted]
+                .iter()
+                .all(|e| e.missed == 0 && e.duplicated == 0)
+        }),
+        "the event step missed or duplicated deals; see {}",
+        service.log_path.display()
+    );
     anyhow::ensure!(
         [&full, &unchanged, &feedback, &amend]
             .iter()
@@ -204,6 +245,130 @@ async fn main() -> anyhow::Result<()> {
         service.log_path.display()
     );
     Ok(())
+}
+
+/// The event-driven step: a standby replica next to the first, event sync
+/// enabled, `--event-deals` deals closed over `--event-seconds` (the
+/// latency figures), then as many again with the stream dropped after a
+/// third of them and the replica holding the subscription killed
+/// (`kill -9`) after two thirds (nothing missed, nothing twice).
+async fn event_step(
+    cli: &Cli,
+    launch: &server::Launch<'_>,
+    keys: &server::DemoKeys,
+    client: &FnosyncClient,
+    salesforce: &SalesforceSandbox,
+    fno: &FnoSandbox,
+    primary: &mut server::Service,
+) -> anyhow::Result<(EventFigures, EventFigures)> {
+    let shape = Shape {
+        accounts: cli.event_deals * 2,
+        opportunities: 1,
+        lines: cli.shape.lines,
+    };
+    let deals = seed_named(salesforce, shape, "Event", false)?;
+    let (steady_deals, disrupted_deals) = deals.split_at(cli.event_deals);
+    let standby_listen = SocketAddr::new(cli.listen.ip(), cli.listen.port() + 1);
+    let standby_dir = cli.state_dir.join("standby");
+    std::fs::create_dir_all(&standby_dir)?;
+    let standby_launch = server::Launch {
+        listen: &standby_listen,
+        state_dir: &standby_dir,
+        ..*launch
+    };
+    let mut standby = server::start(&standby_launch, keys).await?;
+    let standby_client =
+        FnosyncClient::connect(format!("http://{standby_listen}"), &keys.admin_token)
+            .await
+            .context("cannot reach the standby replica")?;
+    event_step::enable(client, salesforce).await?;
+    let over = Duration::from_secs(cli.event_seconds);
+    let steady =
+        event_step::measure(client, salesforce, fno, steady_deals, over, |_| Ok(())).await?;
+
+    let holder = event_step::status_until(client, |s| s.connected)
+        .await?
+        .holder;
+    let primary_holds = primary
+        .pid()
+        .is_some_and(|pid| holder.contains(&format!("-{pid}-")));
+    let (holder_pid, survivor) = if primary_holds {
+        (primary.pid(), &standby_client)
+    } else {
+        (standby.pid(), client)
+    };
+    let holder_pid = holder_pid.context("the subscribing replica is not running")?;
+    let (drop_at, kill_at) = (cli.event_deals / 3, cli.event_deals * 2 / 3);
+    let disrupted =
+        event_step::measure(survivor, salesforce, fno, disrupted_deals, over, |index| {
+            if index == drop_at {
+                salesforce.drop_event_streams();
+            }
+            if index == kill_at {
+                std::process::Command::new("kill")
+                    .args(["-KILL", &holder_pid.to_string()])
+                    .status()
+                    .context("kill -9 the subscribing replica")?;
+            }
+            Ok(())
+        })
+        .await?;
+    if primary_holds {
+        primary.wait().await?;
+    }
+    standby.stop().await;
+    Ok((steady, disrupted))
+}
+
+fn print_events(
+    cli: &Cli,
+    (steady, disrupted): &(EventFigures, EventFigures),
+    orders: f64,
+    full: &Measured,
+) {
+    let seconds = |d: Option<Duration>| {
+        d.map(|d| format!("{:.2} s", d.as_secs_f64()))
+            .unwrap_or_else(|| "-".into())
+    };
+    let deals = cli.event_deals as f64;
+    println!(
+        "\nevent sync: {} deals closed over {} s each pass",
+        cli.event_deals, cli.event_seconds
+    );
+    for (name, events) in [
+        ("steady", steady),
+        (
+            "stream dropped after 1/3, subscribing replica killed after 2/3",
+            disrupted,
+        ),
+    ] {
+        println!(
+            "  {name}: commit -> entitlement in FNO p50 {}, p99 {}, max {}; missed {}, duplicated {}",
+            seconds(events.percentile(50.0)),
+            seconds(events.percentile(99.0)),
+            seconds(events.latencies.last().copied()),
+            events.missed,
+            events.duplicated,
+        );
+    }
+    let status = &disrupted.status;
+    println!(
+        "  subscriber: {} events received, {} coalesced, {} own write-backs, {} runs queued, {} fallbacks",
+        status.events_received, status.events_coalesced, status.own_events, status.runs_queued, status.fallbacks
+    );
+    println!(
+        "  calls per event-synced order (steady): SF {:.3}, FNO {:.3}; full scheduled sync: SF {:.4}, FNO {:.3}",
+        steady.salesforce_calls as f64 / deals,
+        steady.fno_calls as f64 / deals,
+        full.salesforce_calls as f64 / orders,
+        full.fno_calls as f64 / orders
+    );
+    let calls: Vec<String> = steady
+        .by_operation
+        .iter()
+        .map(|(op, n)| format!("{op} {n}"))
+        .collect();
+    println!("  steady calls: {}", calls.join(", "));
 }
 
 /// Activates one copy of every tenth FNO line, as devices would. The

@@ -34,6 +34,18 @@ impl Shape {
 /// Seeds the accounts, each with a contact and its Closed Won opportunities
 /// (line `l` of each has quantity `l + 1`).
 pub fn seed(salesforce: &SalesforceSandbox, shape: Shape) -> anyhow::Result<()> {
+    seed_named(salesforce, shape, "Bench", true).map(|_| ())
+}
+
+/// Seeds the accounts as [`seed`] does, named after `prefix`, their
+/// opportunities won when `won` (else still being prospected); returns the
+/// opportunities' Ids.
+pub fn seed_named(
+    salesforce: &SalesforceSandbox,
+    shape: Shape,
+    prefix: &str,
+    won: bool,
+) -> anyhow::Result<Vec<String>> {
     let first = |object: &str, field: &str, value: serde_json::Value| {
         salesforce
             .find(object, field, &value)
@@ -45,11 +57,12 @@ pub fn seed(salesforce: &SalesforceSandbox, shape: Shape) -> anyhow::Result<()> 
     let product = first("Product2", "ProductCode", json!("SF01demo"))?;
     let entry = first("PricebookEntry", "Product2Id", json!(product))?;
     let failed = |e: fnosync_sandbox::salesforce::errors::ApiError| anyhow::anyhow!("{e:?}");
+    let mut opportunities = Vec::new();
     for n in 0..shape.accounts {
         let account = salesforce
             .insert(
                 "Account",
-                json!({ "Name": format!("Bench Account {n:05}") }),
+                json!({ "Name": format!("{prefix} Account {n:05}") }),
             )
             .map_err(failed)?;
         salesforce
@@ -57,7 +70,7 @@ pub fn seed(salesforce: &SalesforceSandbox, shape: Shape) -> anyhow::Result<()> 
                 "Contact",
                 json!({
                     "AccountId": account, "FirstName": "Pat", "LastName": format!("Buyer {n:05}"),
-                    "Email": format!("pat.buyer{n:05}@bench.example.com"),
+                    "Email": format!("pat.buyer{n:05}@{}.example.com", prefix.to_lowercase()),
                 }),
             )
             .map_err(failed)?;
@@ -66,7 +79,7 @@ pub fn seed(salesforce: &SalesforceSandbox, shape: Shape) -> anyhow::Result<()> 
                 .insert(
                     "Opportunity",
                     json!({
-                        "AccountId": account, "Name": format!("Bench Order {n:05}-{o}"),
+                        "AccountId": account, "Name": format!("{prefix} Order {n:05}-{o}"),
                         "StageName": "Prospecting", "CloseDate": "2026-12-31", "Pricebook2Id": book,
                     }),
                 )
@@ -84,16 +97,19 @@ pub fn seed(salesforce: &SalesforceSandbox, shape: Shape) -> anyhow::Result<()> 
                     )
                     .map_err(failed)?;
             }
-            salesforce
-                .update(
-                    "Opportunity",
-                    &opportunity,
-                    json!({ "StageName": "Closed Won" }),
-                )
-                .map_err(failed)?;
+            if won {
+                salesforce
+                    .update(
+                        "Opportunity",
+                        &opportunity,
+                        json!({ "StageName": "Closed Won" }),
+                    )
+                    .map_err(failed)?;
+            }
+            opportunities.push(opportunity);
         }
     }
-    Ok(())
+    Ok(opportunities)
 }
 
 /// Creates the daily schedule `FNOSyncBatch` (02:00 UTC).

@@ -113,39 +113,34 @@ async fn part_number_state(
     pass: &mut Pass<'_>,
     code: &str,
 ) -> Result<Option<(String, bool)>, String> {
-    let known = pass
+    let cell = pass
         .part_numbers
         .lock()
         .expect("part number cache")
-        .get(code)
-        .cloned();
-    if let Some(known) = known {
-        return Ok(known);
-    }
-    // One call: the products the part number is mapped to, with their
-    // states and FNO's spelling of the part number.
-    let fno = pass.fno.clone();
-    let found = pass
-        .retry
-        .run(|| fno.find_products_by_part_number(code))
-        .await;
-    let state = match found {
-        Ok(products) => match mapped_part(&products, code) {
-            Some(state) => Some(state),
-            None => near_part_number(pass, code).await?,
-        },
-        Err(error) => {
-            return Err(format!(
-                "cannot look up the part number {code:?} in FNO: {error}"
-            ))
-        }
-    };
-
-    pass.part_numbers
-        .lock()
-        .expect("part number cache")
-        .insert(code.to_string(), state.clone());
-    Ok(state)
+        .entry(code.to_string())
+        .or_default()
+        .clone();
+    let state = cell
+        .get_or_try_init(|| async {
+            // One call: the products the part number is mapped to, with
+            // their states and FNO's spelling of the part number.
+            let fno = pass.fno.clone();
+            let found = pass
+                .retry
+                .run(|| fno.find_products_by_part_number(code))
+                .await;
+            match found {
+                Ok(products) => match mapped_part(&products, code) {
+                    Some(state) => Ok(Some(state)),
+                    None => near_part_number(pass, code).await,
+                },
+                Err(error) => Err(format!(
+                    "cannot look up the part number {code:?} in FNO: {error}"
+                )),
+            }
+        })
+        .await?;
+    Ok(state.clone())
 }
 
 /// FNO's spelling of part number `code` among the products it is mapped to

@@ -54,7 +54,11 @@ impl Progress {
 
 /// FNO part numbers looked up in a run by Product Code: FNO's spelling and
 /// whether deployed; `None` when FNO has none. Shared by the run's passes.
-pub type PartNumbers = Arc<Mutex<HashMap<String, Option<(String, bool)>>>>;
+pub type PartNumbers = Arc<Mutex<HashMap<String, PartNumberCell>>>;
+
+/// The lookup of one part number in a run: made once, however many
+/// accounts of the run ask for it at the same time (a failed lookup is not kept).
+pub type PartNumberCell = Arc<tokio::sync::OnceCell<Option<(String, bool)>>>;
 
 /// One run in progress (or one account of it, see [`Pass::fork`]).
 pub struct Pass<'a> {
