@@ -496,7 +496,8 @@ impl Leader<'_> {
                 licence.message
             )));
         }
-        let coalesced = (gathered.naming - accounts.len() as i64).max(0);
+        let outcomes = Outcomes::of(&gathered, accounts.len());
+        let coalesced = outcomes.coalesced;
         let batch = BatchRecord {
             replay_id: gathered.replay_id.clone(),
             last_commit: gathered.last_commit,
@@ -523,15 +524,11 @@ impl Leader<'_> {
             return Ok(Err("another replica holds the subscription now".into()));
         }
         tx.commit().await?;
-        let queued = i64::try_from(accounts.len()).unwrap_or(i64::MAX);
         for (outcome, count) in [
-            ("queued", queued.min(gathered.naming)),
-            ("coalesced", coalesced),
+            ("queued", outcomes.queued),
+            ("coalesced", outcomes.coalesced),
             ("own", gathered.own),
-            (
-                "ignored",
-                gathered.ignored + (gathered.naming - queued - coalesced).max(0),
-            ),
+            ("ignored", outcomes.ignored),
         ] {
             metrics::counter!(EVENT_SYNC_EVENTS, "outcome" => outcome)
                 .increment(count.max(0) as u64);
@@ -613,6 +610,32 @@ impl Leader<'_> {
     }
 }
 
+/// What became of a batch's events: each counted once.
+#[derive(Debug, PartialEq, Eq)]
+struct Outcomes {
+    /// Events whose account a run syncs.
+    queued: i64,
+    /// Events folded into the run of another event's account.
+    coalesced: i64,
+    /// Events of objects not enabled, of deleted records, or of accounts
+    /// with nothing synced to keep up to date.
+    ignored: i64,
+}
+
+impl Outcomes {
+    fn of(gathered: &Gathered, kept: usize) -> Self {
+        let named = i64::try_from(gathered.accounts.len()).unwrap_or(i64::MAX);
+        let kept = i64::try_from(kept).unwrap_or(i64::MAX);
+        let coalesced = (gathered.naming - named).max(0);
+        let left_out = (named - kept).clamp(0, gathered.naming - coalesced);
+        Self {
+            queued: gathered.naming - coalesced - left_out,
+            coalesced,
+            ignored: gathered.ignored + left_out,
+        }
+    }
+}
+
 /// An open subscription.
 struct Session {
     sf: SalesforceClient,
@@ -669,5 +692,54 @@ async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(deadline) => tokio::time::sleep_until(deadline).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_event_is_counted_once_as_queued_coalesced_or_ignored() {
+        let mut gathered = Gathered {
+            naming: 5,
+            ignored: 2,
+            ..Default::default()
+        };
+        for account in ["001A", "001B", "001C"] {
+            gathered.accounts.insert(account.into(), Source::Orders);
+        }
+        // Five events named three accounts, one of which has nothing synced.
+        assert_eq!(
+            Outcomes::of(&gathered, 2),
+            Outcomes {
+                queued: 2,
+                coalesced: 2,
+                ignored: 3
+            }
+        );
+        assert_eq!(
+            Outcomes::of(&gathered, 3),
+            Outcomes {
+                queued: 3,
+                coalesced: 2,
+                ignored: 2
+            }
+        );
+    }
+
+    #[test]
+    fn only_a_refused_replay_id_falls_back() {
+        let mut refused = Status::invalid_argument("The Replay ID validation failed");
+        refused.metadata_mut().insert(
+            "error-code",
+            "sfdc.platform.eventbus.grpc.subscription.fetch.replayid.corrupted"
+                .parse()
+                .expect("metadata"),
+        );
+        assert!(replay_refused(&refused));
+        assert!(describe(&refused).contains("replayid.corrupted"));
+        assert!(!replay_refused(&Status::invalid_argument("bad topic")));
+        assert!(!replay_refused(&Status::unavailable("later")));
     }
 }
