@@ -63,6 +63,11 @@ struct Cli {
     /// Seconds over which the event-driven step closes its deals.
     #[arg(long, default_value_t = 10)]
     event_seconds: u64,
+    /// How long the server gathers change events before it queues their
+    /// runs (`FNOSYNC_EVENT_DEBOUNCE_MS`): longer means fewer calls per
+    /// order and more latency.
+    #[arg(long, default_value_t = 500)]
+    event_debounce_ms: u64,
 }
 
 /// What one run took.
@@ -105,6 +110,10 @@ async fn main() -> anyhow::Result<()> {
         ("FNOSYNC_SCHEDULER_TICK_MS", "100".to_string()),
         // A run held by the replica the event step kills is taken over soon.
         ("FNOSYNC_RUN_LEASE_SECS", "6".to_string()),
+        (
+            "FNOSYNC_EVENT_DEBOUNCE_MS",
+            cli.event_debounce_ms.to_string(),
+        ),
     ];
     let launch = server::Launch {
         binary: &cli.fnosync_bin,

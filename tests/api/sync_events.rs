@@ -198,6 +198,26 @@ async fn a_closed_deal_reaches_fno_and_the_write_back_starts_nothing(pool: PgPoo
         "{status:?}"
     );
 
+    // The schedule's safety net finds the deal synced: nothing twice.
+    let immediate = fnosync_tests::start_immediate(
+        &app.operator().await,
+        proto::start_immediate_sync_request::Window::LastHours(1),
+    )
+    .await;
+    use proto::SyncRunState::{Queued, Running};
+    let immediate = wait_for_run_state_change(&viewer, &immediate.run_id, &[Queued, Running]).await;
+    assert_eq!(
+        immediate.state,
+        proto::SyncRunState::Completed as i32,
+        "{immediate:?}"
+    );
+    assert_eq!(entitlements_of(&app, &opportunity), 1, "nothing twice");
+    let accounts = app
+        .fno
+        .store()
+        .read(|s| s.accounts.iter().filter(|a| a.name == "EventCorp").count());
+    assert_eq!(accounts, 1);
+
     // The overview shows it too.
     let overview = viewer
         .overview()
@@ -275,6 +295,33 @@ async fn a_replay_id_past_retention_falls_back_to_an_immediate_sync(pool: PgPool
     let status = connected(&viewer).await;
     assert_eq!(status.fallbacks, 1, "{status:?}");
     assert!(status.last_fallback.contains("retention"), "{status:?}");
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn gap_overflow_falls_back_to_an_immediate_sync(pool: PgPool) {
+    let app = TestApp::ready(pool).await;
+    let (_, opportunity) = open_deal(&app, "OverflowCorp");
+    let viewer = app.viewer().await;
+    enable(&app).await;
+    connected(&viewer).await;
+    app.salesforce.set_event_faults(&EventFaults {
+        overflow_next: 1,
+        ..Default::default()
+    });
+    close_deal(&app, &opportunity);
+    let run = nth_run(&viewer, proto::SyncKind::Immediate, 1).await;
+    assert_eq!(run.requested_by, "event-sync");
+    assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    assert_eq!(
+        entitlements_of(&app, &opportunity),
+        1,
+        "synced by the fallback"
+    );
+    assert!(runs_of(&viewer, proto::SyncKind::Event).await.is_empty());
+    let status = connected(&viewer).await;
+    assert_eq!(status.fallbacks, 1, "{status:?}");
+    assert!(status.last_fallback.contains("GAP_OVERFLOW"), "{status:?}");
+    assert!(status.last_fallback_time.is_some());
 }
 
 async fn enable_again(app: &TestApp) {
