@@ -341,8 +341,8 @@ fn print_events(
     };
     let deals = cli.event_deals as f64;
     println!(
-        "\nevent sync: {} deals closed over {} s each pass",
-        cli.event_deals, cli.event_seconds
+        "\nevent sync: {} deals closed over {} s each pass, events gathered {} ms",
+        cli.event_deals, cli.event_seconds, cli.event_debounce_ms
     );
     for (name, events) in [
         ("steady", steady),

@@ -14,6 +14,8 @@ use fnosync_sandbox::fno::FnoSandbox;
 use fnosync_sandbox::salesforce::SalesforceSandbox;
 use serde_json::json;
 
+use crate::workload::runs_of;
+
 /// What the step measured.
 #[derive(Debug, Default)]
 pub struct EventFigures {
@@ -211,15 +213,7 @@ fn entitlements_per_order(fno: &FnoSandbox) -> HashMap<String, usize> {
 async fn wait_for_runs(client: &FnosyncClient) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let runs = client
-            .sync()
-            .list_sync_runs(proto::ListSyncRunsRequest {
-                kind: proto::SyncKind::Event as i32,
-                ..Default::default()
-            })
-            .await?
-            .into_inner()
-            .runs;
+        let runs = runs_of(client, proto::SyncKind::Event).await?;
         let open = runs.iter().any(|run| {
             [proto::SyncRunState::Queued, proto::SyncRunState::Running]
                 .iter()

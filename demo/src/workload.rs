@@ -149,18 +149,26 @@ pub async fn fire_schedule(pool: &sqlx::PgPool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The runs of `kind`, newest first.
+pub async fn runs_of(
+    client: &FnosyncClient,
+    kind: proto::SyncKind,
+) -> anyhow::Result<Vec<proto::SyncRun>> {
+    Ok(client
+        .sync()
+        .list_sync_runs(proto::ListSyncRunsRequest {
+            kind: kind as i32,
+            ..Default::default()
+        })
+        .await?
+        .into_inner()
+        .runs)
+}
+
 /// Waits until there are `count` scheduled runs and returns the newest.
 pub async fn scheduled_run(client: &FnosyncClient, count: usize) -> anyhow::Result<proto::SyncRun> {
     loop {
-        let runs = client
-            .sync()
-            .list_sync_runs(proto::ListSyncRunsRequest {
-                kind: proto::SyncKind::Scheduled as i32,
-                ..Default::default()
-            })
-            .await?
-            .into_inner()
-            .runs;
+        let runs = runs_of(client, proto::SyncKind::Scheduled).await?;
         if runs.len() >= count {
             return Ok(runs[0].clone());
         }

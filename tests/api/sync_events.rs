@@ -140,6 +140,19 @@ fn open_deal(app: &TestApp, name: &str) -> (String, String) {
     (account, opportunity)
 }
 
+/// A ready server with an open deal, event sync enabled and its stream
+/// open: the app, the deal and a viewer.
+async fn subscribed_with_open_deal(pool: PgPool, name: &str) -> (TestApp, String, FnosyncClient) {
+    let app = TestApp::ready(pool).await;
+    let (_, opportunity) = open_deal(&app, name);
+    let viewer = app.viewer().await;
+    let status = enable(&app).await;
+    assert_eq!(status.objects.len(), 4);
+    let status = connected(&viewer).await;
+    assert!(!status.holder.is_empty(), "{status:?}");
+    (app, opportunity, viewer)
+}
+
 fn close_deal(app: &TestApp, opportunity: &str) {
     app.salesforce
         .update(
@@ -172,13 +185,7 @@ fn written_back(app: &TestApp, opportunity: &str) -> bool {
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn a_closed_deal_reaches_fno_and_the_write_back_starts_nothing(pool: PgPool) {
-    let app = TestApp::ready(pool).await;
-    let (_, opportunity) = open_deal(&app, "EventCorp");
-    let viewer = app.viewer().await;
-    let status = enable(&app).await;
-    assert_eq!(status.objects.len(), 4);
-    let status = connected(&viewer).await;
-    assert!(!status.holder.is_empty(), "{status:?}");
+    let (app, opportunity, viewer) = subscribed_with_open_deal(pool, "EventCorp").await;
 
     close_deal(&app, &opportunity);
     let run = nth_run(&viewer, proto::SyncKind::Event, 1).await;
@@ -236,11 +243,7 @@ async fn a_closed_deal_reaches_fno_and_the_write_back_starts_nothing(pool: PgPoo
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn a_gap_event_is_read_again_through_rest(pool: PgPool) {
-    let app = TestApp::ready(pool).await;
-    let (_, opportunity) = open_deal(&app, "GapCorp");
-    let viewer = app.viewer().await;
-    enable(&app).await;
-    connected(&viewer).await;
+    let (app, opportunity, viewer) = subscribed_with_open_deal(pool, "GapCorp").await;
     app.salesforce.set_event_faults(&EventFaults {
         gap_next: 1,
         ..Default::default()
@@ -299,11 +302,7 @@ async fn a_replay_id_past_retention_falls_back_to_an_immediate_sync(pool: PgPool
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn gap_overflow_falls_back_to_an_immediate_sync(pool: PgPool) {
-    let app = TestApp::ready(pool).await;
-    let (_, opportunity) = open_deal(&app, "OverflowCorp");
-    let viewer = app.viewer().await;
-    enable(&app).await;
-    connected(&viewer).await;
+    let (app, opportunity, viewer) = subscribed_with_open_deal(pool, "OverflowCorp").await;
     app.salesforce.set_event_faults(&EventFaults {
         overflow_next: 1,
         ..Default::default()
