@@ -211,6 +211,7 @@ pub fn schedule(record: schedules::ScheduleRecord) -> pb::Schedule {
 
 /// Converts the stored event-sync settings and state.
 pub fn event_sync(record: event_sync::EventSyncRecord) -> pb::EventSync {
+    let connected = record.is_connected(Utc::now());
     let lag_seconds = record
         .last_commit
         .map(|commit| (Utc::now() - commit).num_milliseconds().max(0) as f64 / 1000.0)
@@ -218,7 +219,7 @@ pub fn event_sync(record: event_sync::EventSyncRecord) -> pb::EventSync {
     pb::EventSync {
         objects: record.objects,
         pubsub_url: record.pubsub_url,
-        connected: record.connected,
+        connected,
         holder: record.holder,
         last_commit_time: record.last_commit.map(timestamp),
         lag_seconds,

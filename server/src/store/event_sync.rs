@@ -46,10 +46,23 @@ pub struct EventSyncRecord {
     pub updated_at: DateTime<Utc>,
 }
 
+/// How long after the holder's last report its stream still counts as open
+/// (the holder reports every few seconds; one that died stops reporting).
+pub const STALE_AFTER: chrono::Duration = chrono::Duration::seconds(30);
+
 impl EventSyncRecord {
     /// Whether change events start syncs.
     pub fn enabled(&self) -> bool {
         !self.objects.is_empty()
+    }
+
+    /// Whether the holder's stream is open as of `now`: it said so, and
+    /// reported since [`STALE_AFTER`].
+    pub fn is_connected(&self, now: DateTime<Utc>) -> bool {
+        self.connected
+            && self
+                .heartbeat_at
+                .is_some_and(|beat| now - beat < STALE_AFTER)
     }
 }
 
@@ -151,6 +164,15 @@ pub async fn start_from_now(db: impl PgExecutor<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Notes that `holder` is alive with its stream open.
+pub async fn heartbeat(db: impl PgExecutor<'_>, holder: &str) -> Result<()> {
+    sqlx::query("UPDATE event_sync SET heartbeat_at = now() WHERE holder = $1")
+        .bind(holder)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// Reports the holder's state: who holds the subscription, whether its
 /// stream is open, and the last error (empty when none).
 pub async fn report(
@@ -168,4 +190,40 @@ pub async fn report(
     .execute(db)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(connected: bool, heartbeat_at: Option<DateTime<Utc>>) -> EventSyncRecord {
+        EventSyncRecord {
+            objects: vec!["Opportunity".into()],
+            pubsub_url: String::new(),
+            replay_id: None,
+            last_commit: None,
+            events_received: 0,
+            events_coalesced: 0,
+            own_events: 0,
+            runs_queued: 0,
+            fallbacks: 0,
+            last_fallback: String::new(),
+            last_fallback_at: None,
+            holder: "a".into(),
+            connected,
+            heartbeat_at,
+            last_error: String::new(),
+            enabled_at: None,
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_stream_counts_as_open_only_while_its_holder_reports() {
+        let now = Utc::now();
+        assert!(record(true, Some(now - chrono::Duration::seconds(5))).is_connected(now));
+        assert!(!record(true, Some(now - STALE_AFTER)).is_connected(now));
+        assert!(!record(true, None).is_connected(now));
+        assert!(!record(false, Some(now)).is_connected(now));
+    }
 }

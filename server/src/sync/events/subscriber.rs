@@ -46,6 +46,9 @@ const LOCK_KEY: i64 = 0x666e_6f73_796e_6301;
 const BATCH: i32 = 100;
 /// Longest wait before subscribing again after a failure.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// How often the holder of an open stream says it is alive (the status
+/// shows a stream as open only while it does; see `EventSyncRecord::is_connected`).
+const HEARTBEAT: Duration = Duration::from_secs(5);
 /// How far after its queueing a fallback's window reaches, so that it
 /// covers the moment the new subscription starts from the latest event.
 const FALLBACK_MARGIN: chrono::Duration = chrono::Duration::minutes(1);
@@ -292,6 +295,7 @@ impl Leader<'_> {
         };
         let mut tick = tokio::time::interval(self.settings.tick);
         tick.tick().await;
+        let mut beat = Instant::now();
         loop {
             let deadline = session.deadline;
             let answer = tokio::select! {
@@ -306,6 +310,10 @@ impl Leader<'_> {
                         return Ok(Ended::Again);
                     }
                     session.objects = now.objects;
+                    if beat.elapsed() >= HEARTBEAT {
+                        event_sync::heartbeat(&self.ctx.pool, self.holder).await?;
+                        beat = Instant::now();
+                    }
                     continue;
                 }
                 _ = sleep_until(deadline) => {
