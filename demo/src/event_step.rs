@@ -136,11 +136,7 @@ pub async fn measure(
         note_seen(fno, &closed, &mut seen);
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let latest: String = salesforce
-        .latest_replay_id()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let latest = salesforce.latest_replay_id_hex();
     let status = status_until(client, |s| s.last_replay_id == latest).await?;
     wait_for_runs(client).await?;
     let counts = entitlements_per_order(fno);

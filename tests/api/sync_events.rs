@@ -78,12 +78,7 @@ async fn connected(client: &FnosyncClient) -> proto::EventSync {
 /// Waits until the subscriber has processed every event the sandbox
 /// published (its stored replay id is the newest one).
 async fn caught_up(app: &TestApp, client: &FnosyncClient) -> proto::EventSync {
-    let latest: String = app
-        .salesforce
-        .latest_replay_id()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let latest = app.salesforce.latest_replay_id_hex();
     eventually(WAIT, || async {
         let status = event_sync(client).await;
         (status.last_replay_id == latest).then_some(status)

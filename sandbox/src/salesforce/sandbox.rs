@@ -127,6 +127,15 @@ impl SalesforceSandbox {
         self.app.events.drop_streams();
     }
 
+    /// Returns the newest change event's replay id in hex, as fnosync's
+    /// `EventSync.last_replay_id` shows a replay id.
+    pub fn latest_replay_id_hex(&self) -> String {
+        self.latest_replay_id()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// Follows the number of open Pub/Sub subscription streams.
     pub fn watch_event_streams(&self) -> tokio::sync::watch::Receiver<usize> {
         self.app.events.watch_streams()
