@@ -19,6 +19,8 @@ pub struct TailOptions {
     pub task_id: String,
     /// Only logs with this status; all when `None`.
     pub status: Option<proto::TransactionStatus>,
+    /// Only logs about this Salesforce record; all when empty.
+    pub salesforce_record_id: String,
     /// Keep streaming new logs, reconnecting whenever the stream breaks.
     /// Without it the stream ends after the last stored log, and a broken
     /// stream ends with the error.
@@ -35,6 +37,7 @@ impl Default for TailOptions {
         Self {
             after_log_number: String::new(),
             task_id: String::new(),
+            salesforce_record_id: String::new(),
             status: None,
             follow: false,
             reconnect_delay: Duration::from_secs(1),
@@ -104,6 +107,7 @@ impl TailState {
             task_id: self.options.task_id.clone(),
             status: self.options.status.map_or(0, |status| status as i32),
             follow: self.options.follow,
+            salesforce_record_id: self.options.salesforce_record_id.clone(),
         }
     }
 

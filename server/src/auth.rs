@@ -136,6 +136,10 @@ pub const METHODS: &[(&str, Access)] = &[
     ("/fnosync.v1.SyncService/ListSyncRuns", Needs(Viewer)),
     ("/fnosync.v1.SyncService/CancelSyncRun", Needs(Operator)),
     ("/fnosync.v1.SyncService/ResumeSyncRun", Needs(Operator)),
+    (
+        "/fnosync.v1.SyncService/RetryFailedRecords",
+        Needs(Operator),
+    ),
     ("/fnosync.v1.SyncService/WatchSyncRun", Needs(Viewer)),
 ];
 

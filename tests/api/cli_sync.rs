@@ -6,6 +6,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
+use fnosync_sandbox::salesforce::fields as sf;
 use fnosync_server::MIGRATOR;
 use fnosync_tests::{logs_of, seed_sales_order, start_sync, LineSpec, TestApp};
 use serde_json::json;
@@ -94,6 +95,101 @@ async fn sync_immediate_with_wait_exits_by_how_the_run_ended(pool: PgPool) {
     assert_ne!(failing.json()["state"], "COMPLETED");
     assert_eq!(queued.code, 0, "{queued:?}");
     assert!(queued.json()["run_id"].is_string());
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn sync_retry_syncs_the_failed_records_again_and_refuses_when_none_failed(pool: PgPool) {
+    // Arrange: a run that fails on a product excluded from the sync.
+    let app = TestApp::ready(pool).await;
+    let operator = app.operator_token.clone();
+    let (_, opportunity, _) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Excluded At First" }),
+        &[],
+        json!({}),
+        &[LineSpec::permanent("GC1040", 1.0)],
+    );
+    let failing = ctl(
+        &app,
+        &operator,
+        &[
+            "--output",
+            "json",
+            "sync",
+            "immediate",
+            "--hours",
+            "1",
+            "--wait",
+        ],
+    )
+    .await;
+    assert_eq!(failing.code, 1, "{failing:?}");
+    let failed_run = failing.json()["run_id"]
+        .as_str()
+        .expect("run id")
+        .to_string();
+    let product = app
+        .salesforce
+        .find("Product2", "ProductCode", &json!("GC1040"))[0]["Id"]
+        .as_str()
+        .expect("product")
+        .to_string();
+    app.salesforce
+        .update("Product2", &product, json!({ sf::INCLUDE_IN_SYNC: true }))
+        .expect("include the product");
+
+    // Act
+    let retried = ctl(
+        &app,
+        &operator,
+        &["--output", "json", "sync", "retry", &failed_run, "--wait"],
+    )
+    .await;
+    let again = ctl(&app, &operator, &["sync", "retry", &failed_run]).await;
+    let attempts = ctl(
+        &app,
+        &operator,
+        &["--output", "json", "logs", "tail", "--record", &opportunity],
+    )
+    .await;
+
+    // Assert
+    assert_eq!(retried.code, 0, "{retried:?}");
+    let run = retried.json();
+    assert_eq!(run["kind"], "RETRY");
+    assert_eq!(run["state"], "COMPLETED");
+    assert_eq!(run["retry_of"], failed_run.as_str());
+    assert!(
+        app.salesforce
+            .record("Opportunity", &opportunity)
+            .expect("order")[sf::ENTITLEMENT_ID]
+            .is_string(),
+        "the order reached FNO"
+    );
+    assert_eq!(again.code, 2, "{again:?}");
+    assert!(again.stderr.contains("nothing left to retry"), "{again:?}");
+    // The order's logs show both attempts, the failed one first.
+    assert_eq!(attempts.code, 0, "{attempts:?}");
+    let entitlement_attempts: Vec<(String, String)> = attempts
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).expect("json"))
+        .filter(|log| log["name"] == "Entitlement Creation/Update")
+        .map(|log| {
+            (
+                log["task_id"].as_str().unwrap_or_default().to_string(),
+                log["status"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let retry_run = run["run_id"].as_str().expect("retry run id").to_string();
+    assert_eq!(
+        entitlement_attempts,
+        [
+            (failed_run.clone(), "FAILED".to_string()),
+            (retry_run, "COMPLETED".to_string())
+        ]
+    );
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]

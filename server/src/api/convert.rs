@@ -240,11 +240,12 @@ pub fn event_sync(record: event_sync::EventSyncRecord) -> pb::EventSync {
 }
 
 /// Database names of run kinds with their proto values.
-pub const RUN_KINDS: [(RunKind, pb::SyncKind); 4] = [
+pub const RUN_KINDS: [(RunKind, pb::SyncKind); 5] = [
     (RunKind::OneTime, pb::SyncKind::OneTime),
     (RunKind::Scheduled, pb::SyncKind::Scheduled),
     (RunKind::Immediate, pb::SyncKind::Immediate),
     (RunKind::Event, pb::SyncKind::Event),
+    (RunKind::Retry, pb::SyncKind::Retry),
 ];
 
 /// Database names of run states with their proto values.
@@ -321,6 +322,7 @@ pub fn sync_run(record: Run) -> pb::SyncRun {
         start_time: record.started_at.map(timestamp),
         end_time: record.ended_at.map(timestamp),
         account_ids: record.account_ids,
+        retry_of: record.retry_of,
     }
 }
 

@@ -170,6 +170,7 @@ impl TransactionLogService for LogsApi {
         let filter = LogFilter {
             task_id: non_empty(&request.task_id),
             status: lookup_db(&LOG_STATUSES, request.status),
+            salesforce_record_id: non_empty(&request.salesforce_record_id),
             ..LogFilter::default()
         };
         // Wait for announcements before the first read, so no log written

@@ -16,9 +16,9 @@ use super::convert::{self, lookup_db, RUN_KINDS, RUN_STATES};
 use super::product::validate_salesforce_id;
 use super::{connections, license, respond, ApiContext, RpcResult};
 use crate::auth::principal;
-use crate::domain::run::{Run, RunKind};
+use crate::domain::run::{Run, RunKind, RunState};
 use crate::error::{Error, Result};
-use crate::store::{idempotency, page_token, runs, schedules};
+use crate::store::{idempotency, page_token, runs, schedules, tx_logs};
 
 /// Serves `fnosync.v1.SyncService`.
 pub struct SyncApi {
@@ -115,6 +115,69 @@ impl SyncApi {
             .unwrap_or(Tz::UTC))
     }
 
+    /// Queues the retry of an ended run with failed records, unless a retry
+    /// of it is under way or has synced them all; the retried run's row is
+    /// locked meanwhile, so two requests at once queue one retry.
+    async fn queue_retry(
+        &self,
+        run_id: &str,
+        requested_by: &str,
+    ) -> Result<pb::RetryFailedRecordsResponse> {
+        let mut tx = self.ctx.pool.begin().await?;
+        let retried = runs::lock_run(&mut tx, run_id).await?;
+        if !retried.state.is_terminal() {
+            return Err(Error::FailedPrecondition(format!(
+                "run {run_id} has not ended ({}); wait for it, or cancel it, before retrying its failed records",
+                retried.state.as_str()
+            )));
+        }
+        match runs::latest_retry_of(&mut *tx, run_id).await? {
+            Some(retry) if !retry.state.is_terminal() => {
+                return Err(Error::FailedPrecondition(format!(
+                    "run {run_id} is being retried by run {} ({}); wait for that run to end",
+                    retry.run_id,
+                    retry.state.as_str()
+                )));
+            }
+            Some(retry) if retry.state == RunState::Completed => {
+                return Err(Error::FailedPrecondition(format!(
+                    "nothing left to retry: run {} synced the failed records of run {run_id}",
+                    retry.run_id
+                )));
+            }
+            _ => {}
+        }
+        let failed = tx_logs::failed_records(&mut *tx, run_id).await?;
+        if failed.is_empty() {
+            let why = if retried.state == RunState::Failed {
+                format!(
+                    "; it failed as a whole ({}): start a new sync instead",
+                    retried.message
+                )
+            } else {
+                String::new()
+            };
+            return Err(Error::FailedPrecondition(format!(
+                "run {run_id} has no failed record to retry{why}"
+            )));
+        }
+        let new_run = runs::NewRun {
+            kind: RunKind::Retry,
+            account_id: "",
+            account_ids: &[],
+            retry_of: run_id,
+            window: None,
+            requested_by,
+        };
+        let run = runs::insert_run_on(&mut tx, &new_run).await?;
+        tx.commit().await?;
+        tracing::info!(run_id = %run.run_id, retry_of = run_id, records = failed.len(), "retry queued");
+        Ok(pb::RetryFailedRecordsResponse {
+            run: Some(convert::sync_run(run)),
+            failed_records: i32::try_from(failed.len()).unwrap_or(i32::MAX),
+        })
+    }
+
     async fn list(&self, request: pb::ListSyncRunsRequest) -> Result<pb::ListSyncRunsResponse> {
         let limit = page_token::page_size(request.page_size)?;
         let filter = runs::RunFilter {
@@ -158,6 +221,7 @@ impl SyncService for SyncApi {
                 kind: RunKind::OneTime,
                 account_id,
                 account_ids: &[],
+                retry_of: "",
                 window: None,
                 requested_by: &requested_by,
             };
@@ -193,6 +257,7 @@ impl SyncService for SyncApi {
                 kind: RunKind::Immediate,
                 account_id: "",
                 account_ids: &[],
+                retry_of: "",
                 window: Some(window),
                 requested_by: &requested_by,
             };
@@ -260,6 +325,31 @@ impl SyncService for SyncApi {
         respond(run.map(|r| pb::ResumeSyncRunResponse {
             run: Some(convert::sync_run(r)),
         }))
+    }
+
+    async fn retry_failed_records(
+        &self,
+        request: Request<pb::RetryFailedRecordsRequest>,
+    ) -> RpcResult<pb::RetryFailedRecordsResponse> {
+        let requested_by = principal(&request)?.name.clone();
+        let request = request.into_inner();
+        let run_id = request.run_id.trim();
+        if run_id.is_empty() {
+            return Err(Error::invalid("run_id", "give the task ID of the run to retry").into());
+        }
+        runs::get_run(&self.ctx.pool, run_id).await?;
+        self.require_ready().await?;
+        let queue = || async { self.queue_retry(run_id, &requested_by).await };
+        respond(
+            idempotency::run_once(
+                &self.ctx.pool,
+                "RetryFailedRecords",
+                &request.request_id,
+                &request,
+                queue,
+            )
+            .await,
+        )
     }
 
     type WatchSyncRunStream = WatchStream;

@@ -15,11 +15,19 @@ pub enum RunKind {
     Immediate,
     /// The accounts named by Salesforce change events.
     Event,
+    /// The records that failed in an earlier run.
+    Retry,
 }
 
 impl RunKind {
     /// Every kind.
-    pub const ALL: [Self; 4] = [Self::OneTime, Self::Scheduled, Self::Immediate, Self::Event];
+    pub const ALL: [Self; 5] = [
+        Self::OneTime,
+        Self::Scheduled,
+        Self::Immediate,
+        Self::Event,
+        Self::Retry,
+    ];
 
     /// The name the database stores.
     pub fn as_str(self) -> &'static str {
@@ -28,6 +36,7 @@ impl RunKind {
             Self::Scheduled => "scheduled",
             Self::Immediate => "immediate",
             Self::Event => "event",
+            Self::Retry => "retry",
         }
     }
 
@@ -169,8 +178,11 @@ pub struct Run {
     pub state: RunState,
     /// One-time: the account.
     pub account_id: String,
-    /// Event: the accounts the change events named.
+    /// Event: the accounts the change events named; retry: the accounts of
+    /// the records it retries, once read.
     pub account_ids: Vec<String>,
+    /// Retry: the run whose failed records it syncs again.
+    pub retry_of: String,
     /// Immediate: window start.
     pub window_start: Option<DateTime<Utc>>,
     /// Immediate: window end.

@@ -15,6 +15,7 @@ struct RunRow {
     state: String,
     account_id: String,
     account_ids: Vec<String>,
+    retry_of: String,
     window_start: Option<DateTime<Utc>>,
     window_end: Option<DateTime<Utc>>,
     records_total: i64,
@@ -52,6 +53,7 @@ impl TryFrom<RunRow> for Run {
             run_id: row.run_id,
             account_id: row.account_id,
             account_ids: row.account_ids,
+            retry_of: row.retry_of,
             window_start: row.window_start,
             window_end: row.window_end,
             requested_by: row.requested_by,
@@ -81,7 +83,7 @@ fn maybe(row: Option<RunRow>) -> Result<Option<Run>> {
 }
 
 const COLUMNS: &str =
-    "run_id, kind, state, account_id, account_ids, window_start, window_end, records_total, \
+    "run_id, kind, state, account_id, account_ids, retry_of, window_start, window_end, records_total, \
                        records_done, records_failed, requested_by, message, created_at, \
                        started_at, ended_at, checkpoint, lease_token";
 
@@ -159,6 +161,8 @@ pub struct NewRun<'a> {
     pub account_id: &'a str,
     /// Event: the accounts.
     pub account_ids: &'a [String],
+    /// Retry: the run retried.
+    pub retry_of: &'a str,
     /// Immediate: the window.
     pub window: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// Who asked.
@@ -188,8 +192,8 @@ pub async fn insert_run_on(db: &mut sqlx::PgConnection, run: &NewRun<'_>) -> Res
     let now = Utc::now();
     for attempt in 1..=1000 {
         let inserted = sqlx::query_as::<_, RunRow>(&format!(
-            "INSERT INTO sync_runs (run_id, kind, account_id, account_ids, window_start, window_end, requested_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (run_id) DO NOTHING RETURNING {COLUMNS}"
+            "INSERT INTO sync_runs (run_id, kind, account_id, account_ids, window_start, window_end, requested_by, retry_of) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (run_id) DO NOTHING RETURNING {COLUMNS}"
         ))
         .bind(task_id(now, attempt))
         .bind(run.kind.as_str())
@@ -198,6 +202,7 @@ pub async fn insert_run_on(db: &mut sqlx::PgConnection, run: &NewRun<'_>) -> Res
         .bind(run.window.map(|w| w.0))
         .bind(run.window.map(|w| w.1))
         .bind(run.requested_by)
+        .bind(run.retry_of)
         .fetch_optional(&mut *db)
         .await?;
         if let Some(record) = inserted {
@@ -312,6 +317,48 @@ pub async fn save_checkpoint(
             .execute(pool)
             .await?;
     fenced(saved, lease)
+}
+
+/// Notes the accounts a run syncs, once it knows them, while its worker
+/// holds the lease.
+pub async fn set_account_ids(
+    pool: &sqlx::PgPool,
+    lease: &Lease,
+    accounts: &[String],
+) -> Result<()> {
+    let saved =
+        sqlx::query("UPDATE sync_runs SET account_ids = $3 WHERE run_id = $1 AND lease_token = $2")
+            .bind(&lease.run_id)
+            .bind(lease.token)
+            .bind(accounts)
+            .execute(pool)
+            .await?;
+    fenced(saved, lease)
+}
+
+/// Reads one run and locks its row until the transaction ends; unknown is
+/// `NotFound`.
+pub async fn lock_run(db: &mut sqlx::PgConnection, run_id: &str) -> Result<Run> {
+    sqlx::query_as::<_, RunRow>(&format!(
+        "SELECT {COLUMNS} FROM sync_runs WHERE run_id = $1 FOR UPDATE"
+    ))
+    .bind(run_id)
+    .fetch_optional(db)
+    .await?
+    .ok_or_else(|| Error::not_found("sync run", run_id))
+    .and_then(one)
+}
+
+/// The newest retry of `run_id`, if any.
+pub async fn latest_retry_of(db: impl PgExecutor<'_>, run_id: &str) -> Result<Option<Run>> {
+    maybe(
+        sqlx::query_as::<_, RunRow>(&format!(
+            "SELECT {COLUMNS} FROM sync_runs WHERE retry_of = $1 ORDER BY created_at DESC, run_id DESC LIMIT 1"
+        ))
+        .bind(run_id)
+        .fetch_optional(db)
+        .await?,
+    )
 }
 
 /// Lets a run paused for the Salesforce API budget go on under the floor.

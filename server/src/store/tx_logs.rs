@@ -100,6 +100,20 @@ pub async fn list_logs(
     .await?)
 }
 
+/// The Salesforce records a run failed on: those with a failed or errored
+/// log in it.
+pub async fn failed_records(db: impl PgExecutor<'_>, task_id: &str) -> Result<Vec<String>> {
+    let records: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT salesforce_record_id FROM transaction_logs \
+         WHERE task_id = $1 AND status <> 'completed' AND salesforce_record_id <> '' \
+         ORDER BY salesforce_record_id",
+    )
+    .bind(task_id)
+    .fetch_all(db)
+    .await?;
+    Ok(records.into_iter().map(|(id,)| id).collect())
+}
+
 /// Lists logs oldest first after `after_seq`, for tailing.
 pub async fn logs_after(
     db: impl PgExecutor<'_>,
@@ -109,12 +123,14 @@ pub async fn logs_after(
 ) -> Result<Vec<TxLogRecord>> {
     Ok(sqlx::query_as::<_, TxLogRecord>(&format!(
         "{SELECT} WHERE l.log_seq > $1 AND ($2::text IS NULL OR l.task_id = $2) \
-         AND ($3::text IS NULL OR l.status = $3) ORDER BY l.log_seq LIMIT $4"
+         AND ($3::text IS NULL OR l.status = $3) \
+         AND ($5::text IS NULL OR l.salesforce_record_id = $5) ORDER BY l.log_seq LIMIT $4"
     ))
     .bind(after_seq)
     .bind(filter.task_id.as_deref())
     .bind(filter.status)
     .bind(limit)
+    .bind(filter.salesforce_record_id.as_deref())
     .fetch_all(db)
     .await?)
 }

@@ -119,6 +119,17 @@ pub async fn sync_window(pass: &mut Pass<'_>) -> Result<Ended> {
 /// skipped). The FNO to Salesforce direction is left to the schedule.
 pub async fn sync_named_accounts(pass: &mut Pass<'_>) -> Result<Ended> {
     let accounts = pass.run.account_ids.clone();
+    sync_accounts_of_run(pass, accounts, "named by change events").await
+}
+
+/// Syncs the given accounts as pages of a scheduled run, skipping those the
+/// run synced already (a run taken over), and ends the run; `what` says in
+/// its message where the accounts came from.
+pub async fn sync_accounts_of_run(
+    pass: &mut Pass<'_>,
+    accounts: Vec<String>,
+    what: &str,
+) -> Result<Ended> {
     let done = run_accounts::accounts_done(&pass.ctx.pool, &pass.run.run_id, &accounts).await?;
     let to_sync: Vec<String> = accounts.into_iter().filter(|a| !done.contains(a)).collect();
     for accounts in to_sync.chunks(MAX_ACCOUNTS_AT_ONCE) {
@@ -133,10 +144,7 @@ pub async fn sync_named_accounts(pass: &mut Pass<'_>) -> Result<Ended> {
     if accounts.failed > 0 {
         ended.state = RunState::CompletedWithFailures;
     }
-    ended.message = format!(
-        "{} account(s) named by change events; {}",
-        accounts.synced, ended.message
-    );
+    ended.message = format!("{} account(s) {what}; {}", accounts.synced, ended.message);
     Ok(ended)
 }
 

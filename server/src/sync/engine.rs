@@ -7,7 +7,7 @@ use super::clients::{stored_fno_client, stored_secrets};
 use super::logger::RunLogger;
 use super::mapping::Mappings;
 use super::pass::{Pass, Progress};
-use super::{batch, crm_to_fno, SyncContext};
+use super::{batch, crm_to_fno, retry, SyncContext};
 use crate::domain::run::{Ended, Run, RunKind};
 use crate::error::Result;
 use crate::store::filters;
@@ -49,6 +49,7 @@ pub async fn execute(ctx: &SyncContext, run: &Run, shutdown: &CancellationToken)
         RunKind::OneTime => crm_to_fno::sync_account(&mut pass).await?,
         RunKind::Scheduled | RunKind::Immediate => batch::sync_window(&mut pass).await?,
         RunKind::Event => batch::sync_named_accounts(&mut pass).await?,
+        RunKind::Retry => retry::sync_failed_records(&mut pass).await?,
     };
     pass.flush().await?;
     Ok(ended)

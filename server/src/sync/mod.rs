@@ -24,6 +24,7 @@ pub mod pass;
 pub mod plan;
 pub mod read;
 pub mod renewals;
+pub mod retry;
 pub mod rules;
 pub mod scheduler;
 pub mod updates;

@@ -3,10 +3,15 @@
 //! with their contacts, in a few Salesforce queries whatever the number of
 //! records. Nothing here writes.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde_json::Value;
 
 use super::pass::Pass;
-use crate::salesforce::{AccountWithContacts, SalesOrder};
+use crate::salesforce::{
+    AccountWithContacts, Condition, SalesOrder, SalesforceClient, SalesforceError, Soql,
+    SoqlBuilder,
+};
 
 /// What the read stage brings of one account: the account with its
 /// contacts (`None` when Salesforce has no such account) and its sales orders.
@@ -94,4 +99,133 @@ async fn read_end_customers(
             .collect();
     }
     Ok(())
+}
+
+/// The object a Salesforce record Id names, by its key prefix, among those
+/// whose records lead to an account.
+pub fn object_of(id: &str) -> Option<&'static str> {
+    match id.get(..3)? {
+        "001" => Some("Account"),
+        "003" => Some("Contact"),
+        "006" => Some("Opportunity"),
+        "00k" => Some("OpportunityLineItem"),
+        _ => None,
+    }
+}
+
+/// Ids per account query (a SOQL statement stays far below Salesforce's length limit).
+const IDS_PER_QUERY: usize = 500;
+
+/// The field of an object's record that holds its account.
+fn account_field(object: &str) -> &'static str {
+    match object {
+        "Account" => "Id",
+        "OpportunityLineItem" => "Opportunity.AccountId",
+        _ => "AccountId",
+    }
+}
+
+/// The queries that read the account of each record, by object.
+fn account_queries(
+    records: &BTreeMap<&'static str, BTreeSet<String>>,
+) -> Result<Vec<(&'static str, Soql)>, SalesforceError> {
+    let mut queries = Vec::new();
+    for (&object, ids) in records {
+        let field = account_field(object);
+        let select: Vec<&str> = if field == "Id" {
+            vec!["Id"]
+        } else {
+            vec!["Id", field]
+        };
+        let ids: Vec<&String> = ids.iter().collect();
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            let soql = SoqlBuilder::select(select.iter().copied())
+                .from(object)
+                .filter(Condition::is_in("Id", chunk.iter().map(|id| id.as_str())))
+                .build()?;
+            queries.push((object, soql));
+        }
+    }
+    Ok(queries)
+}
+
+/// Reads the accounts the records belong to (an account is its own; a
+/// contact's and an opportunity's `AccountId`; a line's opportunity's), in
+/// one `composite` call per five queries. Returns each account found with
+/// the object of the record that led to it; records Salesforce no longer
+/// has lead nowhere.
+pub async fn accounts_of_records(
+    sf: &SalesforceClient,
+    records: &BTreeMap<&'static str, BTreeSet<String>>,
+) -> Result<Vec<(&'static str, String)>, SalesforceError> {
+    let queries = account_queries(records)?;
+    if queries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let soqls: Vec<Soql> = queries.iter().map(|(_, soql)| soql.clone()).collect();
+    let rows = sf
+        .query_many(&soqls, |index, row| {
+            let object = queries[index].0;
+            Ok((object, account_of(object, &row)))
+        })
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(object, account)| account.map(|account| (object, account)))
+        .collect())
+}
+
+/// The account of a row of `object` read by [`accounts_of_records`].
+fn account_of(object: &str, row: &Value) -> Option<String> {
+    account_field(object)
+        .split('.')
+        .try_fold(row, |value, key| value.get(key))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_object_s_query_asks_for_its_account() {
+        let records = BTreeMap::from([
+            ("Contact", BTreeSet::from(["003A".to_string()])),
+            ("OpportunityLineItem", BTreeSet::from(["00kA".to_string()])),
+            ("Account", BTreeSet::from(["001A".to_string()])),
+        ]);
+        let queries: Vec<(&str, String)> = account_queries(&records)
+            .expect("queries")
+            .into_iter()
+            .map(|(object, soql)| (object, soql.to_string()))
+            .collect();
+        assert_eq!(
+            queries,
+            [
+                ("Account", "SELECT Id FROM Account WHERE Id IN ('001A')".to_string()),
+                ("Contact", "SELECT Id, AccountId FROM Contact WHERE Id IN ('003A')".to_string()),
+                (
+                    "OpportunityLineItem",
+                    "SELECT Id, Opportunity.AccountId FROM OpportunityLineItem WHERE Id IN ('00kA')"
+                        .to_string()
+                ),
+            ]
+        );
+        let line = serde_json::json!({"Id": "00kA", "Opportunity": {"AccountId": "001A"}});
+        assert_eq!(
+            account_of("OpportunityLineItem", &line).as_deref(),
+            Some("001A")
+        );
+        let contact = serde_json::json!({"Id": "003A", "AccountId": null});
+        assert_eq!(
+            account_of("Contact", &contact),
+            None,
+            "a contact without an account leads nowhere"
+        );
+        let account = serde_json::json!({"Id": "001A"});
+        assert_eq!(account_of("Account", &account).as_deref(), Some("001A"));
+        assert_eq!(object_of("006xx"), Some("Opportunity"));
+        assert_eq!(object_of("a0Bxx"), None);
+    }
 }

@@ -73,6 +73,7 @@ pub async fn fire_if_due(pool: &sqlx::PgPool, verifier: &LicenseVerifier) -> Res
         kind: RunKind::Scheduled,
         account_id: "",
         account_ids: &[],
+        retry_of: "",
         window: None,
         requested_by: SCHEDULE_NAME,
     };

@@ -20,6 +20,9 @@ pub enum LogsCommand {
         /// Only logs of this task ID.
         #[arg(long)]
         task: Option<String>,
+        /// Only logs about this Salesforce record: its every attempt, across runs.
+        #[arg(long, value_name = "SALESFORCE_ID")]
+        record: Option<String>,
         /// Start after this log number, e.g. TL-00042.
         #[arg(long)]
         from: Option<String>,
@@ -39,12 +42,14 @@ pub async fn run(ctx: &Context, command: &LogsCommand) -> Result<u8, Failure> {
         LogsCommand::Tail {
             status,
             task,
+            record,
             from,
             follow,
         } => {
             let options = TailOptions {
                 after_log_number: from.clone().unwrap_or_default(),
                 task_id: task.clone().unwrap_or_default(),
+                salesforce_record_id: record.clone().unwrap_or_default(),
                 status: parse_status(status.as_deref())?,
                 follow: *follow,
                 ..TailOptions::default()

@@ -1,5 +1,6 @@
-//! `sync account|immediate|watch|list|cancel`: starting runs, following them
-//! until they end (exit 1 unless completed), listing and cancelling them.
+//! `sync account|immediate|retry|watch|list|cancel|resume`: starting runs,
+//! following them until they end (exit 1 unless completed), listing and
+//! cancelling them.
 
 use clap::Subcommand;
 use fnosync_client::proto;
@@ -32,6 +33,17 @@ pub enum SyncCommand {
         #[arg(long, value_name = "DATE", requires = "from")]
         to: Option<String>,
         /// Follow the run until it ends; exit 1 unless it completed.
+        #[arg(long)]
+        wait: bool,
+        /// Idempotency key: repeating the command with it starts nothing new.
+        #[arg(long)]
+        request_id: Option<String>,
+    },
+    /// Syncs again only the records that failed in an ended run (after fixing their cause).
+    Retry {
+        /// The task ID of the run whose failed records to retry.
+        run_id: String,
+        /// Follow the retry until it ends; exit 1 unless it completed.
         #[arg(long)]
         wait: bool,
         /// Idempotency key: repeating the command with it starts nothing new.
@@ -93,6 +105,24 @@ pub async fn run(ctx: &Context, command: &SyncCommand) -> Result<u8, Failure> {
             };
             let run = sync.start_immediate_sync(request).await?.into_inner().run;
             started(ctx, run.unwrap_or_default(), *wait).await
+        }
+        SyncCommand::Retry {
+            run_id,
+            wait,
+            request_id,
+        } => {
+            let request = proto::RetryFailedRecordsRequest {
+                run_id: run_id.clone(),
+                request_id: request_id.clone().unwrap_or_default(),
+            };
+            let response = sync.retry_failed_records(request).await?.into_inner();
+            if !ctx.printer.is_json() && !*wait {
+                println!(
+                    "retrying the {} failed record(s) of run {run_id}",
+                    response.failed_records
+                );
+            }
+            started(ctx, response.run.unwrap_or_default(), *wait).await
         }
         SyncCommand::Watch { run_id } => progress::watch(ctx, run_id).await,
         SyncCommand::List { limit } => {
@@ -167,7 +197,7 @@ pub fn run_json(run: &proto::SyncRun) -> Value {
         .unwrap_or_default();
     json!({
         "run_id": run.run_id, "kind": kind, "state": state_name(run), "account_id": run.account_id,
-        "account_ids": run.account_ids,
+        "account_ids": run.account_ids, "retry_of": run.retry_of,
         "window_start_time": time_json(run.window_start_time.as_ref()),
         "window_end_time": time_json(run.window_end_time.as_ref()),
         "records_total": run.records_total, "records_done": run.records_done,

@@ -100,16 +100,18 @@ class GetTransactionLogResponse(_message.Message):
     def __init__(self, transaction_log: _Optional[_Union[TransactionLog, _Mapping]] = ...) -> None: ...
 
 class TailTransactionLogsRequest(_message.Message):
-    __slots__ = ("after_log_number", "task_id", "status", "follow")
+    __slots__ = ("after_log_number", "task_id", "status", "follow", "salesforce_record_id")
     AFTER_LOG_NUMBER_FIELD_NUMBER: _ClassVar[int]
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     FOLLOW_FIELD_NUMBER: _ClassVar[int]
+    SALESFORCE_RECORD_ID_FIELD_NUMBER: _ClassVar[int]
     after_log_number: str
     task_id: str
     status: TransactionStatus
     follow: bool
-    def __init__(self, after_log_number: _Optional[str] = ..., task_id: _Optional[str] = ..., status: _Optional[_Union[TransactionStatus, str]] = ..., follow: _Optional[bool] = ...) -> None: ...
+    salesforce_record_id: str
+    def __init__(self, after_log_number: _Optional[str] = ..., task_id: _Optional[str] = ..., status: _Optional[_Union[TransactionStatus, str]] = ..., follow: _Optional[bool] = ..., salesforce_record_id: _Optional[str] = ...) -> None: ...
 
 class TailTransactionLogsResponse(_message.Message):
     __slots__ = ("transaction_log",)

@@ -17,6 +17,7 @@ class SyncKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SYNC_KIND_SCHEDULED: _ClassVar[SyncKind]
     SYNC_KIND_IMMEDIATE: _ClassVar[SyncKind]
     SYNC_KIND_EVENT: _ClassVar[SyncKind]
+    SYNC_KIND_RETRY: _ClassVar[SyncKind]
 
 class SyncRunState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -33,6 +34,7 @@ SYNC_KIND_ONE_TIME: SyncKind
 SYNC_KIND_SCHEDULED: SyncKind
 SYNC_KIND_IMMEDIATE: SyncKind
 SYNC_KIND_EVENT: SyncKind
+SYNC_KIND_RETRY: SyncKind
 SYNC_RUN_STATE_UNSPECIFIED: SyncRunState
 SYNC_RUN_STATE_QUEUED: SyncRunState
 SYNC_RUN_STATE_RUNNING: SyncRunState
@@ -43,7 +45,7 @@ SYNC_RUN_STATE_CANCELLED: SyncRunState
 SYNC_RUN_STATE_PAUSED: SyncRunState
 
 class SyncRun(_message.Message):
-    __slots__ = ("run_id", "kind", "state", "account_id", "window_start_time", "window_end_time", "records_total", "records_done", "records_failed", "requested_by", "message", "create_time", "start_time", "end_time", "account_ids")
+    __slots__ = ("run_id", "kind", "state", "account_id", "window_start_time", "window_end_time", "records_total", "records_done", "records_failed", "requested_by", "message", "create_time", "start_time", "end_time", "account_ids", "retry_of")
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -59,6 +61,7 @@ class SyncRun(_message.Message):
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_IDS_FIELD_NUMBER: _ClassVar[int]
+    RETRY_OF_FIELD_NUMBER: _ClassVar[int]
     run_id: str
     kind: SyncKind
     state: SyncRunState
@@ -74,7 +77,8 @@ class SyncRun(_message.Message):
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     account_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, run_id: _Optional[str] = ..., kind: _Optional[_Union[SyncKind, str]] = ..., state: _Optional[_Union[SyncRunState, str]] = ..., account_id: _Optional[str] = ..., window_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., window_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., records_total: _Optional[int] = ..., records_done: _Optional[int] = ..., records_failed: _Optional[int] = ..., requested_by: _Optional[str] = ..., message: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., account_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    retry_of: str
+    def __init__(self, run_id: _Optional[str] = ..., kind: _Optional[_Union[SyncKind, str]] = ..., state: _Optional[_Union[SyncRunState, str]] = ..., account_id: _Optional[str] = ..., window_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., window_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., records_total: _Optional[int] = ..., records_done: _Optional[int] = ..., records_failed: _Optional[int] = ..., requested_by: _Optional[str] = ..., message: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., account_ids: _Optional[_Iterable[str]] = ..., retry_of: _Optional[str] = ...) -> None: ...
 
 class SyncAccountRequest(_message.Message):
     __slots__ = ("account_id", "request_id")
@@ -169,6 +173,22 @@ class ResumeSyncRunResponse(_message.Message):
     RUN_FIELD_NUMBER: _ClassVar[int]
     run: SyncRun
     def __init__(self, run: _Optional[_Union[SyncRun, _Mapping]] = ...) -> None: ...
+
+class RetryFailedRecordsRequest(_message.Message):
+    __slots__ = ("run_id", "request_id")
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    request_id: str
+    def __init__(self, run_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class RetryFailedRecordsResponse(_message.Message):
+    __slots__ = ("run", "failed_records")
+    RUN_FIELD_NUMBER: _ClassVar[int]
+    FAILED_RECORDS_FIELD_NUMBER: _ClassVar[int]
+    run: SyncRun
+    failed_records: int
+    def __init__(self, run: _Optional[_Union[SyncRun, _Mapping]] = ..., failed_records: _Optional[int] = ...) -> None: ...
 
 class WatchSyncRunRequest(_message.Message):
     __slots__ = ("run_id",)

@@ -66,6 +66,11 @@ class SyncServiceStub:
                 request_serializer=fnosync_dot_v1_dot_sync__pb2.ResumeSyncRunRequest.SerializeToString,
                 response_deserializer=fnosync_dot_v1_dot_sync__pb2.ResumeSyncRunResponse.FromString,
                 _registered_method=True)
+        self.RetryFailedRecords = channel.unary_unary(
+                '/fnosync.v1.SyncService/RetryFailedRecords',
+                request_serializer=fnosync_dot_v1_dot_sync__pb2.RetryFailedRecordsRequest.SerializeToString,
+                response_deserializer=fnosync_dot_v1_dot_sync__pb2.RetryFailedRecordsResponse.FromString,
+                _registered_method=True)
         self.WatchSyncRun = channel.unary_stream(
                 '/fnosync.v1.SyncService/WatchSyncRun',
                 request_serializer=fnosync_dot_v1_dot_sync__pb2.WatchSyncRunRequest.SerializeToString,
@@ -122,6 +127,18 @@ class SyncServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RetryFailedRecords(self, request, context):
+        """Starts a run of only the records that failed in an ended run (after
+        their cause was fixed): the accounts of those records are synced again,
+        and what succeeded the first time is found unchanged. The new run names
+        the old one in retry_of. FAILED_PRECONDITION when the run has not ended,
+        when it has no failed record, while a retry of it is under way, or once
+        a retry of it completed (retry that retry's failures instead).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WatchSyncRun(self, request, context):
         """Streams a run's progress until it ends.
         """
@@ -161,6 +178,11 @@ def add_SyncServiceServicer_to_server(servicer, server):
                     servicer.ResumeSyncRun,
                     request_deserializer=fnosync_dot_v1_dot_sync__pb2.ResumeSyncRunRequest.FromString,
                     response_serializer=fnosync_dot_v1_dot_sync__pb2.ResumeSyncRunResponse.SerializeToString,
+            ),
+            'RetryFailedRecords': grpc.unary_unary_rpc_method_handler(
+                    servicer.RetryFailedRecords,
+                    request_deserializer=fnosync_dot_v1_dot_sync__pb2.RetryFailedRecordsRequest.FromString,
+                    response_serializer=fnosync_dot_v1_dot_sync__pb2.RetryFailedRecordsResponse.SerializeToString,
             ),
             'WatchSyncRun': grpc.unary_stream_rpc_method_handler(
                     servicer.WatchSyncRun,
@@ -332,6 +354,33 @@ class SyncService:
             '/fnosync.v1.SyncService/ResumeSyncRun',
             fnosync_dot_v1_dot_sync__pb2.ResumeSyncRunRequest.SerializeToString,
             fnosync_dot_v1_dot_sync__pb2.ResumeSyncRunResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RetryFailedRecords(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fnosync.v1.SyncService/RetryFailedRecords',
+            fnosync_dot_v1_dot_sync__pb2.RetryFailedRecordsRequest.SerializeToString,
+            fnosync_dot_v1_dot_sync__pb2.RetryFailedRecordsResponse.FromString,
             options,
             channel_credentials,
             insecure,

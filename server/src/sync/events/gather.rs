@@ -8,16 +8,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
+use super::super::read;
 use super::decode::ChangeEvent;
-use crate::salesforce::{Condition, SalesforceClient, SalesforceError, Soql, SoqlBuilder};
+use crate::salesforce::{SalesforceClient, SalesforceError};
 
 /// Objects whose change events start syncs.
 pub const OBJECTS: [&str; 4] = ["Opportunity", "OpportunityLineItem", "Account", "Contact"];
-
-/// Ids per re-read query (a SOQL statement stays far below Salesforce's length limit).
-const IDS_PER_QUERY: usize = 500;
 
 /// Where an account came from: its orders changed, or only its account
 /// or contact records (which count only for accounts with synced orders).
@@ -118,56 +115,21 @@ impl Gathered {
         *entry = (*entry).min(source);
     }
 
-    /// The queries that read the account of every record to read again.
-    pub fn queries(&self) -> Result<Vec<(Source, Soql)>, SalesforceError> {
-        let mut queries = Vec::new();
-        for (object, ids) in &self.to_read {
-            let (account_field, source) = match *object {
-                "OpportunityLineItem" => ("Opportunity.AccountId", Source::Orders),
-                "Contact" => ("AccountId", Source::Records),
-                _ => ("AccountId", Source::Orders),
-            };
-            let ids: Vec<&String> = ids.iter().collect();
-            for chunk in ids.chunks(IDS_PER_QUERY) {
-                let soql = SoqlBuilder::select(["Id", account_field])
-                    .from(object)
-                    .filter(Condition::is_in("Id", chunk.iter().map(|id| id.as_str())))
-                    .build()?;
-                queries.push((source, soql));
-            }
-        }
-        Ok(queries)
-    }
-
     /// Reads the accounts of the records to read again (one `composite`
-    /// call for up to five queries) and adds them.
+    /// call for up to five queries) and adds them: an account is named by
+    /// its orders when an opportunity or a line led to it.
     pub async fn read_accounts(&mut self, sf: &SalesforceClient) -> Result<(), SalesforceError> {
-        let queries = self.queries()?;
-        if queries.is_empty() {
-            return Ok(());
-        }
-        let soqls: Vec<Soql> = queries.iter().map(|(_, soql)| soql.clone()).collect();
-        let rows = sf
-            .query_many(&soqls, |index, row| {
-                Ok((queries[index].0, account_of(&row)))
-            })
-            .await?;
-        for (source, account) in rows {
-            if let Some(account) = account {
-                self.name(account, source);
-            }
+        let found = read::accounts_of_records(sf, &self.to_read).await?;
+        for (object, account) in found {
+            let source = match object {
+                "Account" | "Contact" => Source::Records,
+                _ => Source::Orders,
+            };
+            self.name(account, source);
         }
         self.to_read.clear();
         Ok(())
     }
-}
-
-/// The account of a re-read row: its `AccountId`, or its opportunity's.
-fn account_of(row: &Value) -> Option<String> {
-    row.get("AccountId")
-        .or_else(|| row.get("Opportunity").and_then(|o| o.get("AccountId")))
-        .and_then(Value::as_str)
-        .map(str::to_string)
 }
 
 #[cfg(test)]
@@ -278,40 +240,5 @@ mod tests {
         assert_eq!((gathered.own, gathered.ignored, gathered.naming), (1, 3, 0));
         assert!(gathered.accounts.is_empty() && gathered.to_read.is_empty());
         assert_eq!(gathered.replay_id, [4]);
-    }
-
-    #[test]
-    fn re_read_queries_ask_for_each_object_s_account() {
-        let mut gathered = Gathered::default();
-        gathered.add(
-            &event("OpportunityLineItem", "GAP_CREATE", &["00kA"]),
-            vec![1],
-            &all(),
-            "fnosync",
-        );
-        gathered.add(
-            &event("Contact", "UPDATE", &["003A"]),
-            vec![2],
-            &all(),
-            "fnosync",
-        );
-        let queries: Vec<(Source, String)> = gathered
-            .queries()
-            .expect("queries")
-            .into_iter()
-            .map(|(source, soql)| (source, soql.to_string()))
-            .collect();
-        assert_eq!(
-            queries,
-            [
-                (Source::Records, "SELECT Id, AccountId FROM Contact WHERE Id IN ('003A')".to_string()),
-                (
-                    Source::Orders,
-                    "SELECT Id, Opportunity.AccountId FROM OpportunityLineItem WHERE Id IN ('00kA')".to_string()
-                ),
-            ]
-        );
-        let row = serde_json::json!({"Id": "00kA", "Opportunity": {"AccountId": "001A"}});
-        assert_eq!(account_of(&row).as_deref(), Some("001A"));
     }
 }

@@ -522,6 +522,7 @@ impl Leader<'_> {
                 kind: RunKind::Event,
                 account_id: "",
                 account_ids: &accounts,
+                retry_of: "",
                 window: None,
                 requested_by: REQUESTED_BY,
             };
@@ -593,6 +594,7 @@ impl Leader<'_> {
             kind: RunKind::Immediate,
             account_id: "",
             account_ids: &[],
+            retry_of: "",
             window: Some((start, now + FALLBACK_MARGIN)),
             requested_by: REQUESTED_BY,
         };
