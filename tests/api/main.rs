@@ -40,6 +40,7 @@ mod sync_preconditions;
 mod sync_retry;
 mod sync_rules;
 mod sync_runs;
+mod sync_states;
 mod sync_updates;
 mod sync_writers;
 mod tls;

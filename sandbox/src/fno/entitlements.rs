@@ -2,6 +2,8 @@
 //! `createSimpleEntitlement` (each entitlement atomic, with its line items),
 //! `updateSimpleEntitlement` and `setEntitlementState`.
 
+use chrono::{DateTime, Utc};
+
 use super::accounts::{identifier_text, UNKNOWN_ACCOUNT};
 use super::attributes::{merge_attributes, read_attributes};
 use super::lines::{read_id, read_new_line, DEPLOYED, DRAFT};
@@ -242,7 +244,7 @@ fn update_fields(ctx: &mut Ctx<'_>, position: usize, item: &Element) -> Result<(
         entitlement.channel_partners = partners;
     }
     if item.bool_of("autoDeploy") == Some(true) {
-        deploy(entitlement);
+        set_state(entitlement, DEPLOYED, now, caller);
     }
     entitlement.last_modified = now;
     entitlement.last_modified_by = caller.to_string();
@@ -254,11 +256,35 @@ fn update_fields(ctx: &mut Ctx<'_>, position: usize, item: &Element) -> Result<(
 }
 
 /// Deploys an entitlement and its draft lines.
-pub fn deploy(entitlement: &mut Entitlement) {
+fn deploy(entitlement: &mut Entitlement) {
     entitlement.state = DEPLOYED.to_string();
     for line in &mut entitlement.line_items {
         if line.state == DRAFT {
             line.state = DEPLOYED.to_string();
+        }
+    }
+}
+
+/// Moves an entitlement to `target` (its lines follow: deploying moves the
+/// draft ones), stamping the lines whose state changes.
+pub fn set_state(entitlement: &mut Entitlement, target: &str, now: DateTime<Utc>, caller: &str) {
+    let before: Vec<String> = entitlement
+        .line_items
+        .iter()
+        .map(|l| l.state.clone())
+        .collect();
+    if target == DEPLOYED {
+        deploy(entitlement);
+    } else {
+        entitlement.state = target.to_string();
+        for line in &mut entitlement.line_items {
+            line.state = target.to_string();
+        }
+    }
+    for (line, before) in entitlement.line_items.iter_mut().zip(before) {
+        if line.state != before {
+            line.last_modified = now;
+            line.last_modified_by = caller.to_string();
         }
     }
 }
@@ -306,14 +332,7 @@ fn set_state_one(ctx: &mut Ctx<'_>, item: &Element) -> Result<(), String> {
             &format!("{} to {target}", entitlement.state),
         ));
     }
-    if target == DEPLOYED {
-        deploy(entitlement);
-    } else {
-        entitlement.state = target.to_string();
-        for line in &mut entitlement.line_items {
-            line.state = target.to_string();
-        }
-    }
+    set_state(entitlement, target, now, caller);
     entitlement.last_modified = now;
     entitlement.last_modified_by = caller.to_string();
     Ok(())

@@ -128,7 +128,13 @@ fn update_lines(ctx: &mut Ctx<'_>, item: &Element) -> Result<(), String> {
         updated.push((at, line, old_id));
     }
     if item.bool_of("autoDeploy") == Some(true) {
-        super::entitlements::deploy(&mut ctx.state.entitlements[position]);
+        let (now, caller) = (ctx.now, ctx.caller);
+        super::entitlements::set_state(
+            &mut ctx.state.entitlements[position],
+            DEPLOYED,
+            now,
+            caller,
+        );
     }
     for (at, mut line, old_id) in updated {
         if ctx.state.entitlements[at.0].state == DEPLOYED && line.state == DRAFT {

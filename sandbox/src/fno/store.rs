@@ -147,4 +147,19 @@ impl FnoStore {
         item.last_modified = Utc::now();
         Ok(item.clone())
     }
+
+    /// Changes an entitlement's state as a person in FNO's console would
+    /// (its lines follow and are stamped), without the state rules of
+    /// `setEntitlementState`. `false` when there is no such entitlement.
+    pub fn set_entitlement_state(&self, entitlement_id: &str, state: &str) -> bool {
+        let mut fno = self.lock();
+        let Some(position) = fno.entitlement_position(entitlement_id) else {
+            return false;
+        };
+        let entitlement = &mut fno.entitlements[position];
+        let now = Utc::now();
+        super::entitlements::set_state(entitlement, state, now, "console");
+        entitlement.last_modified = now;
+        true
+    }
 }

@@ -29,7 +29,8 @@ pub const ACCOUNT_TYPE: &str = "FNO__Account_Type__c";
 /// Account: the connector's "Account ID" (the FNO account id written back).
 pub const ACCOUNT_ID: &str = "FNO__Account_ID__c";
 
-/// Opportunity: "Entitlement State" picklist (Draft / Deployed).
+/// Opportunity: "Entitlement State" picklist (Draft / Deployed, and the
+/// Inactive / Obsolete the connector writes back from FNO).
 pub const ENTITLEMENT_STATE: &str = "FNO__Entitlement_State__c";
 /// Opportunity: "Entitlement ID" written back by the connector.
 pub const ENTITLEMENT_ID: &str = "FNO__Entitlement_ID__c";
@@ -69,7 +70,7 @@ pub const ACTIVATION_ID: &str = "FNO__Activation_ID__c";
 /// Values of [`ACCOUNT_TYPE`].
 pub const ACCOUNT_TYPE_VALUES: &[&str] = &["End User", "Channel Partner"];
 /// Values of [`ENTITLEMENT_STATE`].
-pub const ENTITLEMENT_STATE_VALUES: &[&str] = &["Draft", "Deployed"];
+pub const ENTITLEMENT_STATE_VALUES: &[&str] = &["Draft", "Deployed", "Inactive", "Obsolete"];
 /// Values of [`START_DATE_OPTION`], as the product guide spells them.
 pub const START_DATE_OPTION_VALUES: &[&str] = &[
     "Specify value now",

@@ -120,6 +120,24 @@ pub async fn intent_age(
     Ok(seconds.map(|s| std::time::Duration::from_secs_f64(s.max(0.0))))
 }
 
+/// The links of `sf_object` to the FNO objects `fno_ids`, with what was
+/// last written back to each.
+pub async fn links_to(
+    db: impl PgExecutor<'_>,
+    sf_object: &str,
+    fno_ids: &[String],
+) -> Result<Vec<(LinkRecord, String)>> {
+    let rows: Vec<LinkRow> = sqlx::query_as(
+        "SELECT sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, written_back \
+         FROM sync_links WHERE sf_object = $1 AND fno_id = ANY($2)",
+    )
+    .bind(sf_object)
+    .bind(fno_ids)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(with_written).collect())
+}
+
 /// Reads the links of `salesforce_ids` of one object, with what fnosync last
 /// wrote back onto each record (empty when nothing yet), in one statement.
 pub async fn get_links(
@@ -127,7 +145,7 @@ pub async fn get_links(
     sf_object: &str,
     salesforce_ids: &[String],
 ) -> Result<Vec<(LinkRecord, String)>> {
-    let rows: Vec<(String, String, String, String, String, String, String)> = sqlx::query_as(
+    let rows: Vec<LinkRow> = sqlx::query_as(
         "SELECT sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, written_back \
          FROM sync_links WHERE sf_object = $1 AND salesforce_id = ANY($2)",
     )
@@ -135,22 +153,24 @@ pub async fn get_links(
     .bind(salesforce_ids)
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, written)| {
-                let link = LinkRecord {
-                    sf_object,
-                    salesforce_id,
-                    fno_kind,
-                    fno_id,
-                    fingerprint,
-                    parent_id,
-                };
-                (link, written)
-            },
-        )
-        .collect())
+    Ok(rows.into_iter().map(with_written).collect())
+}
+
+/// A link as read with what was written back: object, Salesforce Id, FNO
+/// kind, FNO ID, fingerprint, parent, written back.
+type LinkRow = (String, String, String, String, String, String, String);
+
+fn with_written(row: LinkRow) -> (LinkRecord, String) {
+    let (sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, written) = row;
+    let link = LinkRecord {
+        sf_object,
+        salesforce_id,
+        fno_kind,
+        fno_id,
+        fingerprint,
+        parent_id,
+    };
+    (link, written)
 }
 
 /// Notes what was written back onto records of one object, in one statement.

@@ -333,7 +333,7 @@ async fn sync_claimed(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flow
             Ok(reads) => reads,
             Err(reason) => return Ok(Flow::Failed(reason)),
         };
-        let read_orders = echo::OrdersRead::of(reads.values());
+        let mut read_orders = echo::OrdersRead::of(reads.values());
         let fno_accounts = apply_accounts_and_users(pass, &reads).await?;
         let (synced, finished) = sync_accounts(pass, pending, reads, &fno_accounts).await?;
         creates::create_pending(pass).await?;

@@ -147,7 +147,7 @@ async fn defer_created(pass: &mut Pass<'_>, item: &PlannedOrder, reason: &str) -
         note,
     )
     .await?;
-    finish_order(pass, &item.order, item.lines.len(), None).await
+    finish_order(pass, &item.order, item.lines.len(), None, None).await
 }
 
 /// Records, logs and counts an entitlement FNO created.
@@ -165,7 +165,8 @@ async fn finish_created(
     )
     .await?;
     let id = Some(created.entitlement_id.clone());
-    finish_order(pass, &item.order, item.lines.len(), id).await
+    let state = Some(item.entitlement.state);
+    finish_order(pass, &item.order, item.lines.len(), id, state).await
 }
 
 /// Logs and counts an entitlement FNO did not create.
@@ -177,5 +178,5 @@ async fn fail_created(pass: &mut Pass<'_>, item: &PlannedOrder, error: &FnoError
         &item.sent,
     )
     .await?;
-    finish_order(pass, &item.order, item.lines.len(), None).await
+    finish_order(pass, &item.order, item.lines.len(), None, None).await
 }

@@ -7,7 +7,7 @@
 //! after the write-back and compared, field by field of what the plan used,
 //! with what the run read: an order that differs is synced again.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -31,10 +31,14 @@ const NOT_PLAN_INPUTS: &[&str] = &[
 /// The orders of a page as the run read them.
 #[derive(Debug, Default)]
 pub struct OrdersRead {
-    /// Opportunity Id to its account and the digest of what the plan used.
-    orders: HashMap<String, (String, String)>,
+    /// Opportunity Id to its account and the digests of what the plan used,
+    /// with and without the entitlement state.
+    orders: HashMap<String, (String, String, String)>,
     /// Line item Id to its opportunity Id.
     lines: HashMap<String, String>,
+    /// Opportunities whose entitlement state the write-back sets: that
+    /// field of theirs changes by the run's own hand.
+    state_written: HashSet<String>,
 }
 
 impl OrdersRead {
@@ -51,19 +55,29 @@ impl OrdersRead {
                 read.lines
                     .insert(line.record.id.clone(), order.opportunity.id.clone());
             }
-            read.orders
-                .insert(order.opportunity.id.clone(), (account, digest(order)));
+            let digests = (digest(order), digest_without_state(order));
+            read.orders.insert(
+                order.opportunity.id.clone(),
+                (account, digests.0, digests.1),
+            );
         }
         read
     }
 
-    /// The accounts of the orders (or lines) among `updates`, each once.
-    pub fn accounts_written_back(&self, updates: &[RecordUpdate]) -> Vec<String> {
+    /// The accounts of the orders (or lines) among `updates`, each once;
+    /// notes the opportunities whose entitlement state they set.
+    pub fn accounts_written_back(&mut self, updates: &[RecordUpdate]) -> Vec<String> {
+        self.state_written.extend(
+            updates
+                .iter()
+                .filter(|update| update.fields.get(fields::ENTITLEMENT_STATE).is_some())
+                .map(|update| update.id.clone()),
+        );
         let accounts: BTreeSet<&String> = updates
             .iter()
             .filter_map(|update| {
                 let order = self.lines.get(&update.id).unwrap_or(&update.id);
-                self.orders.get(order).map(|(account, _)| account)
+                self.orders.get(order).map(|(account, ..)| account)
             })
             .collect();
         accounts.into_iter().cloned().collect()
@@ -90,8 +104,14 @@ impl OrdersRead {
         let changed: BTreeSet<String> = orders
             .iter()
             .filter_map(|order| {
-                let (account, seen) = self.orders.get(&order.opportunity.id)?;
-                (*seen != digest(order)).then(|| account.clone())
+                let id = &order.opportunity.id;
+                let (account, seen, seen_without_state) = self.orders.get(id)?;
+                let changed = if self.state_written.contains(id) {
+                    *seen_without_state != digest_without_state(order)
+                } else {
+                    *seen != digest(order)
+                };
+                changed.then(|| account.clone())
             })
             .collect();
         Ok(changed.into_iter().collect())
@@ -102,6 +122,14 @@ impl OrdersRead {
 pub fn digest(order: &SalesOrder) -> String {
     let records =
         std::iter::once(&order.opportunity).chain(order.line_items.iter().map(|l| &l.record));
+    digest_of(records)
+}
+
+/// [`digest`], leaving out the entitlement state too (the write-back sets it).
+fn digest_without_state(order: &SalesOrder) -> String {
+    let mut opportunity = order.opportunity.clone();
+    opportunity.fields.remove(fields::ENTITLEMENT_STATE);
+    let records = std::iter::once(&opportunity).chain(order.line_items.iter().map(|l| &l.record));
     digest_of(records)
 }
 
@@ -168,7 +196,7 @@ mod tests {
             orders: vec![order(2.0, "")],
             ..AccountRead::default()
         };
-        let orders = OrdersRead::of([&read]);
+        let mut orders = OrdersRead::of([&read]);
         let update = |object: &str, id: &str| RecordUpdate {
             object: object.into(),
             id: id.into(),

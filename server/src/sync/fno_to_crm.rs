@@ -3,6 +3,8 @@
 //! remaining quantity) is written back onto the Salesforce line it came
 //! from, a page of FNO lines at a time; the write-back of several pages goes
 //! together, with a checkpoint after each write-back.
+//! The entitlement state of those lines goes back onto their opportunities
+//! with the entitlement ID (a state changed in FNO re-stamps its lines).
 //! FNO lines that came from no Salesforce line are logged and left alone;
 //! values fnosync wrote there last (Salesforce holds them) are not sent again.
 //!
@@ -13,15 +15,16 @@
 //! and leaves out the lines FNO changed after its end.
 
 use super::logger::steps::SALESFORCE_UPDATE_STEP;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 
 use super::changes::Checkpoint;
+use super::order_links::opportunity_fields;
 use super::pass::Pass;
-use super::write_back;
+use super::{rules, write_back};
 use crate::error::Result;
-use crate::fno::LineItemQuery;
+use crate::fno::{EntitlementState, LineItemQuery};
 use crate::salesforce::{fields, RecordUpdate};
 use crate::store::links::{self, LinkRecord};
 
@@ -58,6 +61,7 @@ pub async fn update_salesforce(
         ..Default::default()
     };
     let mut page = checkpoint.fno_pages;
+    let mut states_queued = HashSet::new();
     loop {
         if pass.is_cancelled() {
             return Ok(false);
@@ -93,6 +97,7 @@ pub async fn update_salesforce(
                 .into_iter()
                 .map(|(link, written)| (link.salesforce_id.clone(), (link, written)))
                 .collect();
+        let mut states = BTreeMap::new();
         for line in changed {
             if let Some(stamp) = line.last_modified {
                 if window.until.is_some_and(|until| stamp > until) {
@@ -114,6 +119,10 @@ pub async fn update_salesforce(
                 pass.completed(SALESFORCE_UPDATE_STEP, "", note).await?;
                 continue;
             };
+            if let (Some(entitlement), Some(state)) = (&line.entitlement_id, line.entitlement_state)
+            {
+                states.insert(entitlement.clone(), state);
+            }
             let remaining = line.remaining_copies.or(line.number_of_copies);
             let fields = serde_json::json!({
                 fields::ACTIVATION_ID: line.activation_id,
@@ -129,6 +138,7 @@ pub async fn update_salesforce(
                 fields,
             });
         }
+        queue_states(pass, &states, &mut states_queued).await?;
         // The write-back of several pages travels together (five collections
         // of 200 in one composite call); the checkpoint moves when it is sent.
         if last || pass.write_back.len() >= WRITE_BACK_BATCH {
@@ -142,4 +152,38 @@ pub async fn update_salesforce(
             return Ok(true);
         }
     }
+}
+
+/// Queues the state FNO shows of the entitlements of a page's lines onto
+/// their opportunities (spec §2: the entitlement state goes back with its
+/// ID), leaving out those Salesforce holds already (fnosync wrote that
+/// state last) and those queued earlier in the run.
+async fn queue_states(
+    pass: &mut Pass<'_>,
+    states: &BTreeMap<String, EntitlementState>,
+    queued: &mut HashSet<String>,
+) -> Result<()> {
+    let entitlements: Vec<String> = states.keys().cloned().collect();
+    if entitlements.is_empty() {
+        return Ok(());
+    }
+    for (link, written) in links::links_to(&pass.ctx.pool, "Opportunity", &entitlements).await? {
+        let Some(label) = states
+            .get(&link.fno_id)
+            .copied()
+            .and_then(rules::salesforce_state)
+        else {
+            continue;
+        };
+        let fields = opportunity_fields(&link.fno_id, Some(label));
+        if written == fields.to_string() || !queued.insert(link.salesforce_id.clone()) {
+            continue;
+        }
+        pass.write_back.push(RecordUpdate {
+            object: "Opportunity".into(),
+            id: link.salesforce_id,
+            fields,
+        });
+    }
+    Ok(())
 }

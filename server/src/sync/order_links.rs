@@ -3,9 +3,10 @@
 //! and the remaining quantities to Salesforce.
 
 use super::pass::Pass;
+use super::rules;
 use crate::domain::run::RunKind;
 use crate::error::Result;
-use crate::fno::LineItemQuery;
+use crate::fno::{EntitlementState, LineItemQuery};
 use crate::salesforce::{fields, RecordUpdate, SalesOrder, SfRecord};
 use crate::store::links::{self, LinkRecord};
 
@@ -62,20 +63,17 @@ pub async fn save_line_link(
     links::save_link(&pass.ctx.pool, &link).await
 }
 
-/// Queues the Entitlement ID, Activation IDs and Remaining Quantities that
-/// Salesforce does not show yet.
+/// Queues the Entitlement ID (with the entitlement's state when known),
+/// Activation IDs and Remaining Quantities that Salesforce does not show yet.
 pub async fn queue_write_back(
     pass: &mut Pass<'_>,
     order: &SalesOrder,
     entitlement_id: &str,
+    state: Option<EntitlementState>,
 ) -> Result<()> {
     let opportunity = &order.opportunity;
-    if opportunity.text(fields::ENTITLEMENT_ID) != Some(entitlement_id) {
-        pass.write_back.push(RecordUpdate {
-            object: "Opportunity".into(),
-            id: opportunity.id.clone(),
-            fields: serde_json::json!({ fields::ENTITLEMENT_ID: entitlement_id }),
-        });
+    if let Some(update) = opportunity_write_back(opportunity, entitlement_id, state) {
+        pass.write_back.push(update);
     }
     for (line_id, activation_id, remaining) in line_states(pass, order, entitlement_id).await {
         let Some(line) = order.line_items.iter().find(|l| l.record.id == line_id) else {
@@ -98,6 +96,34 @@ pub async fn queue_write_back(
         }
     }
     Ok(())
+}
+
+/// The opportunity's Entitlement ID and Entitlement State as FNO has them,
+/// when Salesforce shows something else; the state only when known.
+pub fn opportunity_write_back(
+    opportunity: &SfRecord,
+    entitlement_id: &str,
+    state: Option<EntitlementState>,
+) -> Option<RecordUpdate> {
+    let label = state.and_then(rules::salesforce_state);
+    let shown_state = opportunity.text(fields::ENTITLEMENT_STATE);
+    let differs = opportunity.text(fields::ENTITLEMENT_ID) != Some(entitlement_id)
+        || label.is_some_and(|label| shown_state != Some(label));
+    differs.then(|| RecordUpdate {
+        object: "Opportunity".into(),
+        id: opportunity.id.clone(),
+        fields: opportunity_fields(entitlement_id, label),
+    })
+}
+
+/// The fields of an opportunity's write-back (one shape, so what was
+/// written last compares with what FNO shows now).
+pub fn opportunity_fields(entitlement_id: &str, state: Option<&str>) -> serde_json::Value {
+    let mut fields = serde_json::json!({ fields::ENTITLEMENT_ID: entitlement_id });
+    if let Some(state) = state {
+        fields[fields::ENTITLEMENT_STATE] = state.into();
+    }
+    fields
 }
 
 /// Returns (Salesforce line Id, activation ID, remaining copies) of an

@@ -19,7 +19,8 @@ use super::rules;
 use crate::domain::mapping::SfObject;
 use crate::error::Result;
 use crate::fno::{
-    ChannelPartner, CreatedEntitlement, CreatedLine, LineItemQuery, NewEntitlement, NewLineItem,
+    ChannelPartner, CreatedEntitlement, CreatedLine, EntitlementState, LineItemQuery,
+    NewEntitlement, NewLineItem,
 };
 use crate::salesforce::{fields, SalesOrder, SfRecord};
 use crate::store::links::{self};
@@ -149,7 +150,9 @@ pub async fn sync_order(
     };
     let (entitlement_id, print, sent) =
         match send_entitlement(pass, opportunity, &entitlement, &lines).await? {
-            Sent::Done(outcome) => return finish_order(pass, order, lines.len(), outcome).await,
+            Sent::Done(outcome) => {
+                return finish_order(pass, order, lines.len(), outcome, None).await
+            }
             Sent::Create(print, sent) => (None, print, sent),
             Sent::Update(entitlement_id, print, sent) => (Some(entitlement_id), print, sent),
         };
@@ -170,12 +173,14 @@ pub async fn sync_order(
     Ok(())
 }
 
-/// Counts an order and its lines done and queues its write-back.
+/// Counts an order and its lines done and queues its write-back: the
+/// entitlement ID, with the entitlement's state when this run knows it.
 pub(super) async fn finish_order(
     pass: &mut Pass<'_>,
     order: &SalesOrder,
     lines: usize,
     outcome: Option<String>,
+    state: Option<EntitlementState>,
 ) -> Result<()> {
     let failed = outcome.is_none();
     pass.record_done(failed).await?;
@@ -183,7 +188,7 @@ pub(super) async fn finish_order(
         pass.record_done(failed).await?;
     }
     if let Some(entitlement_id) = outcome {
-        queue_write_back(pass, order, &entitlement_id).await?;
+        queue_write_back(pass, order, &entitlement_id, state).await?;
     }
     Ok(())
 }

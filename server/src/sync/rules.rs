@@ -178,6 +178,9 @@ pub fn expiration(dates: &LineDates<'_>) -> Result<Expiration, RuleViolation> {
 
 /// The entitlement state after sync (table 3-2 of the product guide): the
 /// opportunity's own state wins; when blank, the filters' post-condition.
+/// Inactive and Obsolete are states FNO gave the entitlement (written back
+/// to the opportunity): the sync keeps them, sends no state change, and
+/// refuses to create an entitlement in them.
 pub fn entitlement_state(
     opportunity_state: Option<&str>,
     post_condition: FilterState,
@@ -185,10 +188,24 @@ pub fn entitlement_state(
     match opportunity_state.map(str::trim) {
         Some(state) if state.eq_ignore_ascii_case("Deployed") => EntitlementState::Deployed,
         Some(state) if state.eq_ignore_ascii_case("Draft") => EntitlementState::Draft,
+        Some(state) if state.eq_ignore_ascii_case("Inactive") => EntitlementState::Inactive,
+        Some(state) if state.eq_ignore_ascii_case("Obsolete") => EntitlementState::Obsolete,
         _ => match post_condition {
             FilterState::Draft => EntitlementState::Draft,
             FilterState::Deployed => EntitlementState::Deployed,
         },
+    }
+}
+
+/// The opportunity's "Entitlement State" value of an FNO entitlement state
+/// (spec §2, FNO to Salesforce); `None` for states entitlements never have.
+pub fn salesforce_state(state: EntitlementState) -> Option<&'static str> {
+    match state {
+        EntitlementState::Draft => Some("Draft"),
+        EntitlementState::Deployed => Some("Deployed"),
+        EntitlementState::Inactive => Some("Inactive"),
+        EntitlementState::Obsolete => Some("Obsolete"),
+        _ => None,
     }
 }
 
@@ -367,8 +384,10 @@ mod tests {
 
     #[test]
     fn entitlement_state_follows_table_3_2() {
-        use EntitlementState::{Deployed, Draft};
+        use EntitlementState::{Deployed, Draft, Inactive, Obsolete};
         let rows = [
+            (Some("Inactive"), FilterState::Deployed, Inactive),
+            (Some("Obsolete"), FilterState::Draft, Obsolete),
             (None, FilterState::Draft, Draft),
             (None, FilterState::Deployed, Deployed),
             (Some("Deployed"), FilterState::Draft, Deployed),

@@ -91,7 +91,11 @@ pub async fn update_pending(pass: &mut Pass<'_>) -> Result<()> {
                 None
             }
         };
-        finish_order(pass, &planned.order, planned.lines.len(), outcome).await?;
+        // A deployed order was deployed by the states round; FNO keeps any
+        // other state as it is, unknown to this run.
+        let state = (planned.entitlement.state == EntitlementState::Deployed)
+            .then_some(EntitlementState::Deployed);
+        finish_order(pass, &planned.order, planned.lines.len(), outcome, state).await?;
     }
     Ok(())
 }
