@@ -84,6 +84,7 @@ pub async fn configure(
             filters: Some(proto::Filters {
                 pre_condition_stages: vec!["Closed Won".into()],
                 post_condition_state: proto::EntitlementState::Draft as i32,
+                ..Default::default()
             }),
         })
         .await

@@ -114,6 +114,82 @@ async fn a_deployed_entitlement_cannot_go_back_to_draft() {
 }
 
 #[tokio::test]
+async fn set_line_item_state_changes_each_line_by_the_state_rules_and_fails_items_alone() {
+    let fno = Fno::start().await;
+    let (id, activation) = demo_entitlement(&fno, 3).await;
+    let line = |activation: &str, target: &str| {
+        format!("<lineItem><lineItemIdentifier><primaryKeys><activationId>{activation}</activationId></primaryKeys></lineItemIdentifier><stateToSet>{target}</stateToSet></lineItem>")
+    };
+    let before = fno.sandbox.store().entitlement(&id).expect("e").line_items[0].last_modified;
+
+    // A line of a DRAFT entitlement is not deployed alone; an unknown line
+    // fails alone; obsoleting goes through.
+    let draft = fno
+        .call(
+            ENTITLEMENTS,
+            V4_NS,
+            "setLineItemStateRequest",
+            &line(&activation, "DEPLOYED"),
+        )
+        .await;
+    let mixed = fno
+        .call(
+            ENTITLEMENTS,
+            V4_NS,
+            "setLineItemStateRequest",
+            &format!(
+                "{}{}",
+                line("NO-SUCH-LINE", "OBSOLETE"),
+                line(&activation, "OBSOLETE")
+            ),
+        )
+        .await;
+    let back = fno
+        .call(
+            ENTITLEMENTS,
+            V4_NS,
+            "setLineItemStateRequest",
+            &line(&activation, "DEPLOYED"),
+        )
+        .await;
+
+    assert_eq!(draft.status_info(), "FAILURE");
+    assert_eq!(mixed.status_info(), "PARTIAL_FAILURE");
+    let failed = mixed
+        .body
+        .at(&["failedData", "failedLineItem"])
+        .expect("failed line");
+    assert_eq!(
+        failed.value_at(&[
+            "lineItem",
+            "lineItemIdentifier",
+            "primaryKeys",
+            "activationId"
+        ]),
+        Some("NO-SUCH-LINE")
+    );
+    assert!(failed
+        .value("reason")
+        .expect("reason")
+        .contains("does not exist"));
+    assert_eq!(
+        back.status_info(),
+        "FAILURE",
+        "an obsolete line stays obsolete"
+    );
+    let entitlement = fno.sandbox.store().entitlement(&id).expect("e");
+    assert_eq!(entitlement.line_items[0].state, "OBSOLETE");
+    assert_eq!(
+        entitlement.state, "DRAFT",
+        "the entitlement keeps its state"
+    );
+    assert!(
+        entitlement.line_items[0].last_modified > before,
+        "the line is stamped"
+    );
+}
+
+#[tokio::test]
 async fn update_simple_entitlement_and_line_items_change_fields() {
     let fno = Fno::start().await;
     let (id, activation) = demo_entitlement(&fno, 10).await;

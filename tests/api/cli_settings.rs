@@ -106,6 +106,12 @@ async fn the_cli_shows_and_changes_the_filters(pool: PgPool) {
         &[&json[..], &["set", "--state", "deployed"]].concat(),
     )
     .await;
+    let on_cancel = ctl(
+        &app,
+        &admin,
+        &[&json[..], &["set", "--on-cancel", "obsolete"]].concat(),
+    )
+    .await;
     let stored = app
         .viewer()
         .await
@@ -138,6 +144,9 @@ async fn the_cli_shows_and_changes_the_filters(pool: PgPool) {
         serde_json::json!(["Closed Won"])
     );
     assert_eq!(before["post_condition_state"], "DRAFT");
+    assert_eq!(before["cancellation_policy"], "LEAVE", "the default");
+    assert_eq!(on_cancel.json()["cancellation_policy"], "OBSOLETE");
+    assert_eq!(on_cancel.json()["post_condition_state"], "DEPLOYED", "kept");
     assert_eq!(stages.code, 0, "{stages:?}");
     assert_eq!(stages.json()["post_condition_state"], "DRAFT", "unchanged");
     let state = state.json();
@@ -154,6 +163,10 @@ async fn the_cli_shows_and_changes_the_filters(pool: PgPool) {
     assert_eq!(
         stored.post_condition_state,
         proto::EntitlementState::Deployed as i32
+    );
+    assert_eq!(
+        stored.cancellation_policy,
+        proto::CancellationPolicy::Obsolete as i32
     );
     assert_eq!(duplicate.code, 2, "{duplicate:?}");
     assert!(

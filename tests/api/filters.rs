@@ -33,6 +33,7 @@ async fn filters_are_updated_and_validated(pool: PgPool) {
             filters: Some(proto::Filters {
                 pre_condition_stages: vec![" Closed Won ".into(), "Negotiation/Review".into()],
                 post_condition_state: proto::EntitlementState::Deployed as i32,
+                ..Default::default()
             }),
         })
         .await
@@ -56,6 +57,7 @@ async fn filters_are_updated_and_validated(pool: PgPool) {
             filters: Some(proto::Filters {
                 pre_condition_stages: vec![],
                 post_condition_state: 0,
+                ..Default::default()
             }),
         })
         .await

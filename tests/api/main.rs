@@ -29,6 +29,7 @@ mod schedules;
 mod secrets;
 mod sync_account_edits;
 mod sync_batch;
+mod sync_cancellations;
 mod sync_checkpoints;
 mod sync_crash;
 mod sync_crash_points;

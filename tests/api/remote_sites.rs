@@ -172,6 +172,7 @@ async fn inputs_past_their_limits_are_refused_naming_the_field(pool: PgPool) {
             filters: Some(proto::Filters {
                 pre_condition_stages: (0..51).map(|n| format!("Stage {n}")).collect(),
                 post_condition_state: proto::EntitlementState::Draft as i32,
+                ..Default::default()
             }),
         })
         .await

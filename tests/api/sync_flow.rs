@@ -264,6 +264,7 @@ async fn a_sync_is_refused_when_the_account_has_no_sales_order_in_the_stages(poo
             filters: Some(proto::Filters {
                 pre_condition_stages: vec!["Negotiation/Review".into()],
                 post_condition_state: proto::EntitlementState::Draft as i32,
+                ..Default::default()
             }),
         })
         .await

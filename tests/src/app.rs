@@ -69,6 +69,7 @@ impl TestApp {
                 filters: Some(fnosync_client::proto::Filters {
                     pre_condition_stages: vec!["Closed Won".into()],
                     post_condition_state: fnosync_client::proto::EntitlementState::Deployed as i32,
+                    ..Default::default()
                 }),
             })
             .await

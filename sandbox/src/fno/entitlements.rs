@@ -303,8 +303,77 @@ pub fn set_entitlement_state(ctx: &mut Ctx<'_>, body: &Element) -> String {
     batch.finish(false)
 }
 
-// Allowed: DRAFT → DEPLOYED, DEPLOYED ↔ INACTIVE, anything → OBSOLETE, and the
-// current state again (a no-op). A deployed entitlement never goes back to DRAFT.
+/// Whether an entitlement or a line may go from `from` to `to`: DRAFT →
+/// DEPLOYED, DEPLOYED ↔ INACTIVE, anything → OBSOLETE. A deployed one never
+/// goes back to DRAFT.
+fn may_change(from: &str, to: &str) -> bool {
+    matches!(
+        (from, to),
+        ("DRAFT", "DEPLOYED")
+            | ("DEPLOYED", "INACTIVE")
+            | ("INACTIVE", "DEPLOYED")
+            | (_, "OBSOLETE")
+    )
+}
+
+/// `setLineItemState`: each line by its activation ID (or unique ID), with
+/// the rules of entitlement states; a line of a DRAFT entitlement cannot be
+/// deployed on its own. A line whose state changes is stamped.
+pub fn set_line_item_state(ctx: &mut Ctx<'_>, body: &Element) -> String {
+    let mut batch = Batch::new();
+    for item in body.children_named("lineItem") {
+        match set_line_state_one(ctx, item) {
+            Ok(()) => {
+                batch.succeed();
+            }
+            Err(why) => batch.fail("failedLineItem", "lineItem", item, why),
+        }
+    }
+    batch.finish(false)
+}
+
+fn set_line_state_one(ctx: &mut Ctx<'_>, item: &Element) -> Result<(), String> {
+    let identifier = item
+        .child("lineItemIdentifier")
+        .ok_or_else(|| reason(MISSING_FIELD, "0"))?;
+    let (entitlement, line) = ctx.state.resolve_line(identifier).ok_or_else(|| {
+        reason(
+            super::line_ops::UNKNOWN_LINE_ITEM,
+            &identifier_text(identifier, "activationId"),
+        )
+    })?;
+    let target = item
+        .value("stateToSet")
+        .map(str::trim)
+        .ok_or_else(|| reason(MISSING_FIELD, "0"))?;
+    if !SETTABLE_STATES.contains(&target) {
+        return Err(reason(INVALID_STATE_CHANGE, target));
+    }
+    let (now, caller) = (ctx.now, ctx.caller);
+    let entitlement = &mut ctx.state.entitlements[entitlement];
+    if target == DEPLOYED && entitlement.state == DRAFT {
+        return Err(reason(
+            INVALID_STATE_CHANGE,
+            "a line of a DRAFT entitlement to DEPLOYED",
+        ));
+    }
+    let item = &mut entitlement.line_items[line];
+    if item.state == target {
+        return Ok(());
+    }
+    if !may_change(&item.state, target) {
+        return Err(reason(
+            INVALID_STATE_CHANGE,
+            &format!("{} to {target}", item.state),
+        ));
+    }
+    item.state = target.to_string();
+    item.last_modified = now;
+    item.last_modified_by = caller.to_string();
+    Ok(())
+}
+
+// The current state again is a no-op.
 fn set_state_one(ctx: &mut Ctx<'_>, item: &Element) -> Result<(), String> {
     let position = resolve_entitlement(ctx.state, item)?;
     let target = item
@@ -319,14 +388,7 @@ fn set_state_one(ctx: &mut Ctx<'_>, item: &Element) -> Result<(), String> {
     if entitlement.state == target {
         return Ok(());
     }
-    let allowed = matches!(
-        (entitlement.state.as_str(), target),
-        ("DRAFT", "DEPLOYED")
-            | ("DEPLOYED", "INACTIVE")
-            | ("INACTIVE", "DEPLOYED")
-            | (_, "OBSOLETE")
-    );
-    if !allowed {
+    if !may_change(&entitlement.state, target) {
         return Err(reason(
             INVALID_STATE_CHANGE,
             &format!("{} to {target}", entitlement.state),

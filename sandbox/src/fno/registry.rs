@@ -219,6 +219,13 @@ const ENTITLEMENT_OPERATIONS: &[Operation] = &[
         entitlements::set_entitlement_state,
     ),
     op(
+        "setLineItemStateRequest",
+        "setLineItemState",
+        "setLineItemStateResponse",
+        Kind::Write("lineItem"),
+        entitlements::set_line_item_state,
+    ),
+    op(
         "createEntitlementLineItemRequest",
         "createEntitlementLineItem",
         "createEntitlementLineItemResponse",

@@ -6,7 +6,7 @@ use tonic::Request;
 
 use super::convert::{entitlement_state, entitlement_state_to_proto};
 use super::{respond, ApiContext, RpcResult};
-use crate::domain::filters::{validate_stages, Filters};
+use crate::domain::filters::{validate_stages, CancellationPolicy, Filters};
 use crate::error::{Error, Result, Violations};
 use crate::store::filters;
 
@@ -19,6 +19,10 @@ fn to_proto(filters: Filters) -> pb::Filters {
     pb::Filters {
         pre_condition_stages: filters.pre_condition_stages,
         post_condition_state: entitlement_state_to_proto(filters.post_condition_state) as i32,
+        cancellation_policy: match filters.cancellation_policy {
+            CancellationPolicy::Leave => pb::CancellationPolicy::Leave,
+            CancellationPolicy::Obsolete => pb::CancellationPolicy::Obsolete,
+        } as i32,
     }
 }
 
@@ -44,8 +48,24 @@ impl FilterApi {
                 "must be ENTITLEMENT_STATE_DRAFT or ENTITLEMENT_STATE_DEPLOYED",
             );
         }
+        let cancellation_policy =
+            match pb::CancellationPolicy::try_from(requested.cancellation_policy) {
+                Ok(pb::CancellationPolicy::Unspecified | pb::CancellationPolicy::Leave) => {
+                    Some(CancellationPolicy::Leave)
+                }
+                Ok(pb::CancellationPolicy::Obsolete) => Some(CancellationPolicy::Obsolete),
+                Err(_) => {
+                    violations.add(
+                        "filters.cancellation_policy",
+                        "must be CANCELLATION_POLICY_LEAVE or CANCELLATION_POLICY_OBSOLETE",
+                    );
+                    None
+                }
+            };
         violations.into_result()?;
-        let (Some(pre_condition_stages), Some(post_condition_state)) = (stages, state) else {
+        let (Some(pre_condition_stages), Some(post_condition_state), Some(cancellation_policy)) =
+            (stages, state, cancellation_policy)
+        else {
             return Err(Error::Internal(anyhow::anyhow!(
                 "validated filters are missing"
             )));
@@ -55,10 +75,16 @@ impl FilterApi {
             &Filters {
                 pre_condition_stages,
                 post_condition_state,
+                cancellation_policy,
             },
         )
         .await?;
-        tracing::info!(stages = ?stored.pre_condition_stages, state = stored.post_condition_state.as_db(), "filters updated");
+        tracing::info!(
+            stages = ?stored.pre_condition_stages,
+            state = stored.post_condition_state.as_db(),
+            cancellation = stored.cancellation_policy.as_db(),
+            "filters updated"
+        );
         Ok(to_proto(stored))
     }
 }

@@ -1,5 +1,6 @@
-//! Sync filters: which opportunity stages make a sales order, and the state
-//! entitlements get when the opportunity does not say.
+//! Sync filters: which opportunity stages make a sales order, the state
+//! entitlements get when the opportunity does not say, and what happens in
+//! FNO when a synced order is cancelled.
 
 /// The state of an FNO entitlement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +30,37 @@ impl EntitlementState {
     }
 }
 
+/// What happens in FNO when a synced opportunity leaves the pre-condition
+/// stages (say, Closed Lost) or is deleted in Salesforce.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CancellationPolicy {
+    /// FNO keeps the entitlement as it is; the cancellation is logged.
+    #[default]
+    Leave,
+    /// The entitlement's lines without activations are set OBSOLETE; lines
+    /// with activations are left as they are and reported.
+    Obsolete,
+}
+
+impl CancellationPolicy {
+    /// Returns the name stored in the database.
+    pub fn as_db(self) -> &'static str {
+        match self {
+            Self::Leave => "leave",
+            Self::Obsolete => "obsolete",
+        }
+    }
+
+    /// Parses the name stored in the database.
+    pub fn from_db(text: &str) -> Option<Self> {
+        match text {
+            "leave" => Some(Self::Leave),
+            "obsolete" => Some(Self::Obsolete),
+            _ => None,
+        }
+    }
+}
+
 /// The filters in force.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Filters {
@@ -36,6 +68,8 @@ pub struct Filters {
     pub pre_condition_stages: Vec<String>,
     /// State for entitlements whose opportunity leaves it blank.
     pub post_condition_state: EntitlementState,
+    /// What a cancelled order does in FNO.
+    pub cancellation_policy: CancellationPolicy,
 }
 
 /// Longest stage name Salesforce allows (picklist values are at most 255 characters).

@@ -21,6 +21,7 @@ use super::entitlement_model::{
 use super::error::FnoError;
 use super::operations::{
     CREATE_ENTITLEMENT_LINE_ITEM, CREATE_SIMPLE_ENTITLEMENT, SET_ENTITLEMENT_STATE,
+    SET_LINE_ITEM_STATE,
 };
 use super::xml::{Element, XmlWriter};
 
@@ -163,6 +164,24 @@ impl FnoClient {
         .await
     }
 
+    /// Sets line item states by activation ID (DRAFT → DEPLOYED, DEPLOYED ↔
+    /// INACTIVE, → OBSOLETE), 25 a call; a line FNO refuses fails alone.
+    pub async fn set_line_states(
+        &self,
+        changes: &[(String, EntitlementState)],
+    ) -> Result<BatchOutcome<Processed>, FnoError> {
+        self.write_in_batches(
+            &SET_LINE_ITEM_STATE,
+            changes,
+            write_line_states,
+            |root, offset, chunk| {
+                let keys: Vec<String> = chunk.iter().map(|(id, _)| id.clone()).collect();
+                processed_outcome(&SET_LINE_ITEM_STATE, root, &LINE_STATE_SHAPE, &keys, offset)
+            },
+        )
+        .await
+    }
+
     /// Sets the state of one entitlement.
     pub async fn set_entitlement_state(
         &self,
@@ -228,6 +247,11 @@ const ADD_LINES_SHAPE: FailedShape = FailedShape {
         )
     },
 };
+const LINE_STATE_SHAPE: FailedShape = FailedShape {
+    item: "failedLineItem",
+    key_of: |echo| echo_value(echo, &["lineItemIdentifier", "primaryKeys", "activationId"]),
+};
+
 const STATE_SHAPE: FailedShape = FailedShape {
     item: "failedEntitlement",
     key_of: |echo| {
@@ -416,6 +440,16 @@ fn read_added_lines(
         });
     }
     Ok(BatchOutcome { succeeded, failed })
+}
+
+fn write_line_states(writer: &mut XmlWriter, changes: &[(String, EntitlementState)]) {
+    for (activation_id, state) in changes {
+        writer
+            .open("lineItem")
+            .identifier("lineItemIdentifier", "activationId", activation_id)
+            .leaf("stateToSet", state.as_str())
+            .close("lineItem");
+    }
 }
 
 fn write_states(writer: &mut XmlWriter, changes: &[(String, EntitlementState)]) {

@@ -130,6 +130,13 @@ pub const SET_ENTITLEMENT_STATE: Operation = op(
     "setEntitlementStateRequest",
     "setEntitlementStateResponse",
 );
+/// `setLineItemState`.
+pub const SET_LINE_ITEM_STATE: Operation = op(
+    "setLineItemState",
+    Service::EntitlementOrder,
+    "setLineItemStateRequest",
+    "setLineItemStateResponse",
+);
 /// `renewLicense`.
 pub const RENEW_LICENSE: Operation = op(
     "renewLicense",

@@ -158,12 +158,27 @@ impl SalesforceClient {
         soqls: &[Soql],
         row: impl Fn(usize, Value) -> Result<T, SalesforceError>,
     ) -> Result<Vec<T>, SalesforceError> {
+        let queries: Vec<(Soql, bool)> = soqls.iter().map(|soql| (soql.clone(), false)).collect();
+        self.query_many_of(&queries, row).await
+    }
+
+    /// [`query_many`](Self::query_many) of queries each with whether it
+    /// also reads deleted rows (`queryAll`).
+    pub async fn query_many_of<T>(
+        &self,
+        queries: &[(Soql, bool)],
+        row: impl Fn(usize, Value) -> Result<T, SalesforceError>,
+    ) -> Result<Vec<T>, SalesforceError> {
         let options = QueryOptions::default();
         let mut rows = Vec::new();
-        for (group_number, group) in soqls.chunks(MAX_COMPOSITE_QUERIES).enumerate() {
+        for (group_number, group) in queries.chunks(MAX_COMPOSITE_QUERIES).enumerate() {
             let first = group_number * MAX_COMPOSITE_QUERIES;
-            if let [soql] = group {
-                for record in self.query(soql).await? {
+            if let [(soql, include_deleted)] = group {
+                let options = QueryOptions {
+                    include_deleted: *include_deleted,
+                    ..QueryOptions::default()
+                };
+                for record in self.query_with(soql, &options).await? {
                     rows.push(row(first, record)?);
                 }
                 continue;
@@ -191,18 +206,19 @@ impl SalesforceClient {
     /// and returns the first page of each, unread.
     async fn composite_first_pages(
         &self,
-        soqls: &[Soql],
+        soqls: &[(Soql, bool)],
     ) -> Result<Vec<Box<RawValue>>, SalesforceError> {
         let version = &self.config().api_version;
         let subrequests: Vec<Value> = soqls
             .iter()
             .enumerate()
-            .map(|(index, soql)| {
+            .map(|(index, (soql, include_deleted))| {
                 let q: String =
                     url::form_urlencoded::byte_serialize(soql.as_str().as_bytes()).collect();
+                let resource = if *include_deleted { "queryAll" } else { QUERY };
                 serde_json::json!({
                     "method": "GET",
-                    "url": format!("/services/data/v{version}/query?q={q}"),
+                    "url": format!("/services/data/v{version}/{resource}?q={q}"),
                     "referenceId": format!("query{index}"),
                 })
             })

@@ -173,6 +173,42 @@ fn with_written(row: LinkRow) -> (LinkRecord, String) {
     (link, written)
 }
 
+/// Of the opportunities `ids`, those whose entitlement FNO holds and whose
+/// cancellation was not handled yet, with their entitlement IDs.
+pub async fn cancellable_orders(
+    db: impl PgExecutor<'_>,
+    ids: &[String],
+) -> Result<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT salesforce_id, fno_id FROM sync_links WHERE sf_object = 'Opportunity' \
+         AND salesforce_id = ANY($1) AND fno_id <> '' AND cancelled = '' ORDER BY salesforce_id",
+    )
+    .bind(ids)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Notes cancelled orders as handled (`left` or `obsoleted`), in one statement.
+pub async fn note_cancelled(db: impl PgExecutor<'_>, orders: &[(String, &str)]) -> Result<()> {
+    if orders.is_empty() {
+        return Ok(());
+    }
+    let (ids, how): (Vec<String>, Vec<String>) = orders
+        .iter()
+        .map(|(id, how)| (id.clone(), how.to_string()))
+        .unzip();
+    sqlx::query(
+        "UPDATE sync_links AS l SET cancelled = c.how, updated_at = now() \
+         FROM unnest($1::text[], $2::text[]) AS c(id, how) \
+         WHERE l.sf_object = 'Opportunity' AND l.salesforce_id = c.id",
+    )
+    .bind(&ids)
+    .bind(&how)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Notes what was written back onto records of one object, in one statement.
 pub async fn note_written_back(
     db: impl PgExecutor<'_>,

@@ -20,12 +20,14 @@ use super::fno_to_crm::FnoWindow;
 use super::read::{read_accounts, AccountRead};
 use std::collections::{HashMap, HashSet};
 
+use serde_json::Value;
+
 use super::accounts::{apply_accounts_and_users, FnoAccounts};
 use super::crm_to_fno::{sync_read_account, AccountOutcome};
 
 use super::pass::{Pass, SALESFORCE_COMPONENT};
 use super::plan::PageWrites;
-use super::{budget, claims, creates, echo, fno_to_crm, updates, write_back};
+use super::{budget, cancellations, claims, creates, echo, fno_to_crm, updates, write_back};
 use crate::domain::run::Ended;
 use crate::domain::run::{RunKind, RunState};
 use crate::error::Result;
@@ -66,8 +68,8 @@ pub async fn sync_window(pass: &mut Pass<'_>) -> Result<Ended> {
         }
         None => Checkpoint::default(),
     };
-    let mut first_pages = match read_first_pages(pass, window, &checkpoint).await {
-        Ok(pages) => pages,
+    let (mut first_pages, cancelled) = match read_first_pages(pass, window, &checkpoint).await {
+        Ok(read) => read,
         Err(reason) => return Ok(Ended::failed(reason)),
     };
     for phase in Phase::SALESFORCE {
@@ -88,6 +90,8 @@ pub async fn sync_window(pass: &mut Pass<'_>) -> Result<Ended> {
     if !fno_to_crm::update_salesforce(pass, fno_window, &mut checkpoint).await? {
         return Ok(Ended::cancelled());
     }
+    // After the FNO direction, so the lines' activations are as FNO has them now.
+    cancellations::handle(pass, window, cancelled).await?;
     let accounts = run_accounts::count_accounts(&pass.ctx.pool, &pass.run.run_id).await?;
     let (failed_accounts, accounts) = (accounts.failed, accounts.synced);
     let counters = pass.counters();
@@ -186,25 +190,36 @@ fn cannot_read(error: impl std::fmt::Display) -> String {
     format!("cannot read the changed records from Salesforce: {error}")
 }
 
+/// The first pages a run reads: each Salesforce phase's first page, and
+/// the opportunities cancelled in the window (`None` when not read with them).
+type FirstRead = (HashMap<Phase, Vec<changes::Changed>>, Option<Vec<Value>>);
+
 /// Reads the first page of every Salesforce phase still to start (from the
-/// checkpoint's, unless it stands inside that phase) in one call.
+/// checkpoint's, unless it stands inside that phase) in one call, with the
+/// opportunities cancelled in the window when the run starts afresh.
 async fn read_first_pages(
     pass: &Pass<'_>,
     window: Window,
     checkpoint: &Checkpoint,
-) -> std::result::Result<HashMap<Phase, Vec<changes::Changed>>, String> {
+) -> std::result::Result<FirstRead, String> {
     let phases: Vec<Phase> = Phase::SALESFORCE
         .into_iter()
         .skip_while(|&phase| phase != checkpoint.phase)
         .filter(|&phase| phase != checkpoint.phase || checkpoint.after.is_none())
         .collect();
     if phases.is_empty() {
-        return Ok(HashMap::new());
+        return Ok((HashMap::new(), None));
     }
-    let pages = changes::first_pages(pass, &phases, window)
+    let cancelled = match phases.first() {
+        Some(&first) if first == Phase::SALESFORCE[0] => {
+            Some(cancellations::soql(pass, window).map_err(cannot_read)?)
+        }
+        _ => None,
+    };
+    let read = changes::first_pages(pass, &phases, window, cancelled)
         .await
         .map_err(cannot_read)?;
-    Ok(pages.into_iter().collect())
+    Ok((read.pages.into_iter().collect(), read.other))
 }
 
 /// The accounts of a page of changed accounts or contacts (`object`) to

@@ -14,7 +14,7 @@ use super::echo::record_digest;
 use super::pass::Pass;
 use crate::salesforce::queries::{ACCOUNT_FIELDS, CONTACT_FIELDS};
 use crate::salesforce::{
-    parse_stamp, Condition, Direction, Operator, SalesforceError, SfRecord, SoqlBuilder,
+    parse_stamp, Condition, Direction, Operator, SalesforceError, SfRecord, Soql, SoqlBuilder,
 };
 use crate::store::runs;
 
@@ -188,26 +188,48 @@ pub async fn first_pages(
     pass: &Pass<'_>,
     phases: &[Phase],
     window: Window,
-) -> Result<Vec<(Phase, Vec<Changed>)>, SalesforceError> {
+    also_deleted: Option<Soql>,
+) -> Result<FirstPages, SalesforceError> {
     let user = pass.sf.user_id().await?;
-    let soqls = phases
+    let mut queries = phases
         .iter()
-        .map(|&phase| change_soql(pass, user.as_deref(), phase, window, None))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|&phase| {
+            Ok((
+                change_soql(pass, user.as_deref(), phase, window, None)?,
+                false,
+            ))
+        })
+        .collect::<Result<Vec<_>, SalesforceError>>()?;
+    let extra = also_deleted.is_some();
+    queries.extend(also_deleted.map(|soql| (soql, true)));
     let rows = pass
         .sf
-        .query_many(&soqls, |query, row| {
-            Ok((query, changed_of(phases[query], &row)))
+        .query_many_of(&queries, |query, row| match phases.get(query) {
+            Some(&phase) => Ok((query, changed_of(phase, &row), None)),
+            None => Ok((query, None, Some(row))),
         })
         .await?;
     let mut pages: Vec<(Phase, Vec<Changed>)> =
         phases.iter().map(|&phase| (phase, Vec::new())).collect();
-    for (query, changed) in rows {
-        if let Some(changed) = changed {
-            pages[query].1.push(changed);
+    let mut other = extra.then(Vec::new);
+    for (query, changed, row) in rows {
+        match (changed, row, other.as_mut()) {
+            (Some(changed), _, _) => pages[query].1.push(changed),
+            (None, Some(row), Some(other)) => other.push(row),
+            _ => {}
         }
     }
-    Ok(pages)
+    Ok(FirstPages { pages, other })
+}
+
+/// The first pages of the phases, and the rows of the extra query read in
+/// the same call (`None` when there was none).
+#[derive(Debug, Default)]
+pub struct FirstPages {
+    /// Each phase with its first page.
+    pub pages: Vec<(Phase, Vec<Changed>)>,
+    /// The rows of the extra query.
+    pub other: Option<Vec<serde_json::Value>>,
 }
 
 /// The change query of a phase: its records stamped in `window` (after

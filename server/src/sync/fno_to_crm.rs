@@ -176,7 +176,9 @@ async fn queue_states(
             continue;
         };
         let fields = opportunity_fields(&link.fno_id, Some(label));
-        if written == fields.to_string() || !queued.insert(link.salesforce_id.clone()) {
+        if written.as_str() == fields.to_string().as_str()
+            || !queued.insert(link.salesforce_id.clone())
+        {
             continue;
         }
         pass.write_back.push(RecordUpdate {

@@ -25,6 +25,8 @@ pub mod steps {
     pub const SALESFORCE_UPDATE_STEP: &str = "Salesforce Update";
     /// Pauses and resumes for the Salesforce API budget.
     pub const BUDGET_STEP: &str = "Salesforce API Budget";
+    /// Orders lost or deleted after they synced, by the cancellation policy.
+    pub const CANCELLATION_STEP: &str = "Entitlement Cancellation";
 }
 
 /// Outcome of a step.

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod batch;
 pub mod budget;
 pub mod calls;
+pub mod cancellations;
 pub mod changes;
 pub mod claims;
 pub mod clients;

@@ -1,5 +1,6 @@
-//! `filters show|set`: which opportunity stages make a sales order, and the
-//! state new entitlements get. `set` changes only what it is given.
+//! `filters show|set`: which opportunity stages make a sales order, the
+//! state new entitlements get, and what a cancelled order does in FNO.
+//! `set` changes only what it is given.
 
 use clap::{Subcommand, ValueEnum};
 use fnosync_client::proto;
@@ -18,6 +19,15 @@ pub enum EntitlementState {
     Deployed,
 }
 
+/// What a cancelled order (lost or deleted after it synced) does in FNO.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Cancellation {
+    /// FNO keeps the entitlement; the cancellation is logged.
+    Leave,
+    /// Lines without activations become OBSOLETE; activated ones are reported.
+    Obsolete,
+}
+
 #[derive(Subcommand)]
 pub enum FiltersCommand {
     /// Shows the filters in force.
@@ -30,6 +40,9 @@ pub enum FiltersCommand {
         /// State of entitlements whose opportunity leaves it blank.
         #[arg(long, value_enum)]
         state: Option<EntitlementState>,
+        /// What happens in FNO when a synced opportunity is lost or deleted.
+        #[arg(long, value_enum)]
+        on_cancel: Option<Cancellation>,
     },
 }
 
@@ -43,9 +56,15 @@ pub async fn run(ctx: &Context, command: &FiltersCommand) -> Result<u8, Failure>
         .unwrap_or_default();
     let shown = match command {
         FiltersCommand::Show => current,
-        FiltersCommand::Set { stages, state } => {
-            if stages.is_empty() && state.is_none() {
-                return Err(Failure::usage("give --stage STAGE (repeatable) or --state"));
+        FiltersCommand::Set {
+            stages,
+            state,
+            on_cancel,
+        } => {
+            if stages.is_empty() && state.is_none() && on_cancel.is_none() {
+                return Err(Failure::usage(
+                    "give --stage STAGE (repeatable), --state or --on-cancel",
+                ));
             }
             let mut wanted = current;
             if !stages.is_empty() {
@@ -55,6 +74,12 @@ pub async fn run(ctx: &Context, command: &FiltersCommand) -> Result<u8, Failure>
                 wanted.post_condition_state = match state {
                     EntitlementState::Draft => proto::EntitlementState::Draft as i32,
                     EntitlementState::Deployed => proto::EntitlementState::Deployed as i32,
+                };
+            }
+            if let Some(policy) = on_cancel {
+                wanted.cancellation_policy = match policy {
+                    Cancellation::Leave => proto::CancellationPolicy::Leave as i32,
+                    Cancellation::Obsolete => proto::CancellationPolicy::Obsolete as i32,
                 };
             }
             let request = proto::UpdateFiltersRequest {
@@ -72,13 +97,19 @@ fn print_filters(ctx: &Context, filters: &proto::Filters) {
     let state = proto::EntitlementState::try_from(filters.post_condition_state)
         .map(|s| short_name(s.as_str_name(), "ENTITLEMENT_STATE_"))
         .unwrap_or_default();
+    let on_cancel = match proto::CancellationPolicy::try_from(filters.cancellation_policy) {
+        Ok(proto::CancellationPolicy::Obsolete) => "OBSOLETE",
+        _ => "LEAVE",
+    };
     if ctx.printer.is_json() {
         ctx.printer.json(json!({
             "pre_condition_stages": filters.pre_condition_stages,
             "post_condition_state": state,
+            "cancellation_policy": on_cancel,
         }));
         return;
     }
-    println!("stages  {}", filters.pre_condition_stages.join(", "));
-    println!("state   {state}");
+    println!("stages     {}", filters.pre_condition_stages.join(", "));
+    println!("state      {state}");
+    println!("on cancel  {on_cancel}");
 }

@@ -25,23 +25,25 @@ _sym_db = _symbol_database.Default()
 from fnosync.v1 import common_pb2 as fnosync_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x66nosync/v1/filter.proto\x12\nfnosync.v1\x1a\x17\x66nosync/v1/common.proto\"c\n\x07\x46ilters\x12\x1c\n\x14pre_condition_stages\x18\x01 \x03(\t\x12:\n\x14post_condition_state\x18\x02 \x01(\x0e\x32\x1c.fnosync.v1.EntitlementState\"\x13\n\x11GetFiltersRequest\":\n\x12GetFiltersResponse\x12$\n\x07\x66ilters\x18\x01 \x01(\x0b\x32\x13.fnosync.v1.Filters\"<\n\x14UpdateFiltersRequest\x12$\n\x07\x66ilters\x18\x01 \x01(\x0b\x32\x13.fnosync.v1.Filters\"=\n\x15UpdateFiltersResponse\x12$\n\x07\x66ilters\x18\x01 \x01(\x0b\x32\x13.fnosync.v1.Filters2\xb2\x01\n\rFilterService\x12K\n\nGetFilters\x12\x1d.fnosync.v1.GetFiltersRequest\x1a\x1e.fnosync.v1.GetFiltersResponse\x12T\n\rUpdateFilters\x12 .fnosync.v1.UpdateFiltersRequest\x1a!.fnosync.v1.UpdateFiltersResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x66nosync/v1/filter.proto\x12\nfnosync.v1\x1a\x17\x66nosync/v1/common.proto\"\xa0\x01\n\x07\x46ilters\x12\x1c\n\x14pre_condition_stages\x18\x01 \x03(\t\x12:\n\x14post_condition_state\x18\x02 \x01(\x0e\x32\x1c.fnosync.v1.EntitlementState\x12;\n\x13\x63\x61ncellation_policy\x18\x03 \x01(\x0e\x32\x1e.fnosync.v1.CancellationPolicy\"\x13\n\x11GetFiltersRequest\":\n\x12GetFiltersResponse\x12$\n\x07\x66ilters\x18\x01 \x01(\x0b\x32\x13.fnosync.v1.Filters\"<\n\x14UpdateFiltersRequest\x12$\n\x07\x66ilters\x18\x01 \x01(\x0b\x32\x13.fnosync.v1.Filters\"=\n\x15UpdateFiltersResponse\x12$\n\x07\x66ilters\x18\x01 \x01(\x0b\x32\x13.fnosync.v1.Filters*z\n\x12\x43\x61ncellationPolicy\x12#\n\x1f\x43\x41NCELLATION_POLICY_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x43\x41NCELLATION_POLICY_LEAVE\x10\x01\x12 \n\x1c\x43\x41NCELLATION_POLICY_OBSOLETE\x10\x02\x32\xb2\x01\n\rFilterService\x12K\n\nGetFilters\x12\x1d.fnosync.v1.GetFiltersRequest\x1a\x1e.fnosync.v1.GetFiltersResponse\x12T\n\rUpdateFilters\x12 .fnosync.v1.UpdateFiltersRequest\x1a!.fnosync.v1.UpdateFiltersResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'fnosync.v1.filter_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_FILTERS']._serialized_start=64
-  _globals['_FILTERS']._serialized_end=163
-  _globals['_GETFILTERSREQUEST']._serialized_start=165
-  _globals['_GETFILTERSREQUEST']._serialized_end=184
-  _globals['_GETFILTERSRESPONSE']._serialized_start=186
-  _globals['_GETFILTERSRESPONSE']._serialized_end=244
-  _globals['_UPDATEFILTERSREQUEST']._serialized_start=246
-  _globals['_UPDATEFILTERSREQUEST']._serialized_end=306
-  _globals['_UPDATEFILTERSRESPONSE']._serialized_start=308
-  _globals['_UPDATEFILTERSRESPONSE']._serialized_end=369
-  _globals['_FILTERSERVICE']._serialized_start=372
-  _globals['_FILTERSERVICE']._serialized_end=550
+  _globals['_CANCELLATIONPOLICY']._serialized_start=433
+  _globals['_CANCELLATIONPOLICY']._serialized_end=555
+  _globals['_FILTERS']._serialized_start=65
+  _globals['_FILTERS']._serialized_end=225
+  _globals['_GETFILTERSREQUEST']._serialized_start=227
+  _globals['_GETFILTERSREQUEST']._serialized_end=246
+  _globals['_GETFILTERSRESPONSE']._serialized_start=248
+  _globals['_GETFILTERSRESPONSE']._serialized_end=306
+  _globals['_UPDATEFILTERSREQUEST']._serialized_start=308
+  _globals['_UPDATEFILTERSREQUEST']._serialized_end=368
+  _globals['_UPDATEFILTERSRESPONSE']._serialized_start=370
+  _globals['_UPDATEFILTERSRESPONSE']._serialized_end=431
+  _globals['_FILTERSERVICE']._serialized_start=558
+  _globals['_FILTERSERVICE']._serialized_end=736
 # @@protoc_insertion_point(module_scope)

@@ -1,0 +1,368 @@
+//! Cancelled orders (spec §5, the life of an order after it synced): an
+//! opportunity that left the pre-condition stages (say, Closed Lost) or was
+//! deleted in Salesforce after its entitlement was created. Scheduled and
+//! immediate runs read them in their window (deleted ones too, through
+//! `queryAll`) in the `composite` call of their first pages, handle them
+//! after the FNO to Salesforce direction, and the filters' cancellation
+//! policy says what happens:
+//!
+//! * `leave`: FNO keeps the entitlement; the cancellation is logged.
+//! * `obsolete`: the entitlement's lines without activations are set
+//!   OBSOLETE with FNO's `setLineItemState` (25 a call across the orders);
+//!   lines with activations are left as they are and reported.
+//!
+//! Each cancelled order is handled once: its link notes how, so the
+//! look-back finding it again does nothing. FNO has no query of lines by a
+//! set of entitlements, so under `obsolete` the lines of each cancelled
+//! order are read with one call of their own (cancellations are few; up to
+//! `ctx.concurrency` such reads run side by side).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::changes::Window;
+use super::logger::steps::CANCELLATION_STEP;
+use super::pass::{Pass, FNO_COMPONENT, SALESFORCE_COMPONENT};
+use crate::domain::filters::CancellationPolicy;
+use crate::error::Result;
+use crate::fno::{EntitlementState, FnoClient, FnoError, LineItemQuery, LineItemRecord};
+use crate::retry::RetryPolicy;
+use crate::salesforce::{Condition, Operator, QueryOptions, SalesforceError, Soql, SoqlBuilder};
+use crate::store::links;
+
+/// A synced order that was cancelled in Salesforce.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cancelled {
+    /// The opportunity.
+    pub opportunity_id: String,
+    /// Why: its stage now, or that it was deleted.
+    pub why: String,
+}
+
+/// The query (through `queryAll`) of the opportunities cancelled in the
+/// run's window, to read with the run's first pages.
+pub fn soql(pass: &Pass<'_>, window: Window) -> std::result::Result<Soql, SalesforceError> {
+    cancelled_soql(&pass.filters.pre_condition_stages, window)
+}
+
+/// The query of the run's window: opportunities deleted, or stamped in a
+/// stage outside the pre-condition stages.
+fn cancelled_soql(stages: &[String], window: Window) -> std::result::Result<Soql, SalesforceError> {
+    let mut builder = SoqlBuilder::select(["Id", "StageName", "IsDeleted"])
+        .from("Opportunity")
+        .filter(Condition::compare(
+            "SystemModstamp",
+            Operator::Lt,
+            window.exclusive_end(),
+        ));
+    if let Some(start) = window.start {
+        builder = builder.filter(Condition::compare("SystemModstamp", Operator::Ge, start));
+    }
+    builder
+        .filter(Condition::Or(vec![
+            Condition::eq("IsDeleted", true),
+            Condition::not_in("StageName", stages.iter().map(String::as_str)),
+        ]))
+        .build()
+}
+
+/// Why a row of [`cancelled_soql`] is a cancellation.
+fn why(row: &Value) -> Option<(String, String)> {
+    let id = row.get("Id")?.as_str()?.to_string();
+    let why = if row.get("IsDeleted").and_then(Value::as_bool) == Some(true) {
+        "was deleted in Salesforce".to_string()
+    } else {
+        let stage = row
+            .get("StageName")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        format!("left the pre-condition stages (stage {stage:?})")
+    };
+    Some((id, why))
+}
+
+/// Handles the orders cancelled in the run's window by the filters' policy,
+/// from `rows` when they were read with the run's first pages (a run taken
+/// over reads them now).
+pub async fn handle(pass: &mut Pass<'_>, window: Window, rows: Option<Vec<Value>>) -> Result<()> {
+    let rows = match rows {
+        Some(rows) => rows,
+        None => match read(pass, window).await {
+            Ok(rows) => rows,
+            Err(error) => return cannot_read(pass, &error).await,
+        },
+    };
+    let found: BTreeMap<String, String> = rows.iter().filter_map(why).collect();
+    if found.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = found.keys().cloned().collect();
+    let orders = links::cancellable_orders(&pass.ctx.pool, &ids).await?;
+    let cancelled: Vec<(Cancelled, String)> = orders
+        .into_iter()
+        .filter_map(|(opportunity_id, entitlement_id)| {
+            let why = found.get(&opportunity_id)?.clone();
+            Some((
+                Cancelled {
+                    opportunity_id,
+                    why,
+                },
+                entitlement_id,
+            ))
+        })
+        .collect();
+    match pass.filters.cancellation_policy {
+        CancellationPolicy::Leave => leave(pass, &cancelled).await,
+        CancellationPolicy::Obsolete => obsolete(pass, &cancelled).await,
+    }
+}
+
+async fn read(pass: &Pass<'_>, window: Window) -> std::result::Result<Vec<Value>, SalesforceError> {
+    let options = QueryOptions {
+        include_deleted: true,
+        ..QueryOptions::default()
+    };
+    pass.sf.query_with(&soql(pass, window)?, &options).await
+}
+
+async fn cannot_read(pass: &mut Pass<'_>, error: &SalesforceError) -> Result<()> {
+    let reason = format!("cannot read the cancelled opportunities from Salesforce: {error}");
+    pass.add_failure();
+    pass.failed_step(
+        CANCELLATION_STEP,
+        "",
+        SALESFORCE_COMPONENT,
+        reason.clone(),
+        reason,
+    )
+    .await
+}
+
+/// `leave`: logs each cancellation and notes it handled.
+async fn leave(pass: &mut Pass<'_>, cancelled: &[(Cancelled, String)]) -> Result<()> {
+    let mut handled = Vec::new();
+    for (order, entitlement_id) in cancelled {
+        let note = format!(
+            "opportunity {} {} after it synced: FNO keeps entitlement {entitlement_id} as it is \
+             (cancellation policy leave)",
+            order.opportunity_id, order.why
+        );
+        pass.completed(CANCELLATION_STEP, &order.opportunity_id, note)
+            .await?;
+        pass.record_done(false).await?;
+        handled.push((order.opportunity_id.clone(), "left"));
+    }
+    links::note_cancelled(&pass.ctx.pool, &handled).await
+}
+
+/// What `obsolete` does with the lines of one cancelled order.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct LinePlan {
+    /// Activation IDs to set OBSOLETE.
+    to_obsolete: Vec<String>,
+    /// Lines with activations, left as they are: activation ID and copies activated.
+    activated: Vec<(String, i64)>,
+}
+
+/// Splits an entitlement's lines: those with activations stay (reported),
+/// the others become OBSOLETE (those already obsolete need nothing).
+fn plan_lines(lines: &[LineItemRecord]) -> LinePlan {
+    let mut plan = LinePlan::default();
+    for line in lines {
+        let fulfilled = line.fulfilled_amount.unwrap_or_else(|| {
+            match (line.number_of_copies, line.remaining_copies) {
+                (Some(copies), Some(remaining)) => copies - remaining,
+                _ => 0,
+            }
+        });
+        if fulfilled > 0 {
+            plan.activated.push((line.activation_id.clone(), fulfilled));
+        } else if line.state != Some(EntitlementState::Obsolete) {
+            plan.to_obsolete.push(line.activation_id.clone());
+        }
+    }
+    plan
+}
+
+/// `obsolete`: reads each cancelled order's lines, sets those without
+/// activations OBSOLETE in calls of 25 across the orders, and logs each
+/// order; an order whose lines FNO could not read or change stays to be
+/// handled by the next run.
+async fn obsolete(pass: &mut Pass<'_>, cancelled: &[(Cancelled, String)]) -> Result<()> {
+    let mut reads = Vec::with_capacity(cancelled.len());
+    for group in cancelled.chunks(pass.ctx.concurrency.max(1)) {
+        let calls: Vec<_> = group
+            .iter()
+            .map(|(_, entitlement_id)| {
+                read_lines(pass.fno.clone(), pass.retry.clone(), entitlement_id.clone())
+            })
+            .collect();
+        reads.extend(futures::future::join_all(calls).await);
+    }
+    let mut plans = Vec::new();
+    for ((order, entitlement_id), read) in cancelled.iter().zip(reads) {
+        match read {
+            Ok(lines) => plans.push((order, entitlement_id, plan_lines(&lines))),
+            Err(error) => {
+                let sent = format!("the lines of entitlement {entitlement_id}");
+                pass.fno_failure(CANCELLATION_STEP, &order.opportunity_id, &error, &sent)
+                    .await?;
+                pass.record_done(true).await?;
+            }
+        }
+    }
+    let changes: Vec<(String, EntitlementState)> = plans
+        .iter()
+        .flat_map(|(_, _, plan)| plan.to_obsolete.iter())
+        .map(|activation| (activation.clone(), EntitlementState::Obsolete))
+        .collect();
+    let refused = match set_obsolete(pass, &changes).await {
+        Ok(refused) => refused,
+        Err(error) => {
+            for (order, _, _) in &plans {
+                pass.fno_failure(
+                    CANCELLATION_STEP,
+                    &order.opportunity_id,
+                    &error,
+                    "setLineItemState OBSOLETE",
+                )
+                .await?;
+                pass.record_done(true).await?;
+            }
+            return Ok(());
+        }
+    };
+    let mut handled = Vec::new();
+    for (order, entitlement_id, plan) in plans {
+        let failures: Vec<String> = plan
+            .to_obsolete
+            .iter()
+            .filter_map(|line| refused.get(line).map(|reason| format!("{line}: {reason}")))
+            .collect();
+        let obsoleted = plan.to_obsolete.len() - failures.len();
+        let mut note = format!(
+            "opportunity {} {} after it synced: {obsoleted} line(s) of entitlement {entitlement_id} set OBSOLETE",
+            order.opportunity_id, order.why
+        );
+        if !plan.activated.is_empty() {
+            let kept: Vec<String> = plan
+                .activated
+                .iter()
+                .map(|(line, copies)| format!("{line} ({copies} activated)"))
+                .collect();
+            note.push_str(&format!(
+                "; line(s) with activations left as they are: {}",
+                kept.join(", ")
+            ));
+        }
+        if failures.is_empty() {
+            pass.completed(CANCELLATION_STEP, &order.opportunity_id, note)
+                .await?;
+            pass.record_done(false).await?;
+            handled.push((order.opportunity_id.clone(), "obsoleted"));
+        } else {
+            let reason = failures.join("; ");
+            pass.failed_step(
+                CANCELLATION_STEP,
+                &order.opportunity_id,
+                FNO_COMPONENT,
+                reason.clone(),
+                format!("{note}; FNO refused: {reason}"),
+            )
+            .await?;
+            pass.record_done(true).await?;
+        }
+    }
+    links::note_cancelled(&pass.ctx.pool, &handled).await
+}
+
+/// Reads the lines of one entitlement.
+async fn read_lines(
+    fno: FnoClient,
+    retry: RetryPolicy,
+    entitlement_id: String,
+) -> std::result::Result<Vec<LineItemRecord>, FnoError> {
+    let query = LineItemQuery::by_entitlement(&entitlement_id);
+    retry.run(|| fno.find_line_items(&query)).await
+}
+
+/// Sets lines OBSOLETE; returns FNO's reason for each line it refused.
+async fn set_obsolete(
+    pass: &Pass<'_>,
+    changes: &[(String, EntitlementState)],
+) -> std::result::Result<BTreeMap<String, String>, FnoError> {
+    if changes.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let fno = pass.fno.clone();
+    let outcome = pass.retry.run(|| fno.set_line_states(changes)).await?;
+    Ok(outcome
+        .failed
+        .into_iter()
+        .map(|failure| (failure.key, failure.reason))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn line(
+        activation: &str,
+        copies: i64,
+        fulfilled: i64,
+        state: EntitlementState,
+    ) -> LineItemRecord {
+        LineItemRecord {
+            activation_id: activation.into(),
+            number_of_copies: Some(copies),
+            fulfilled_amount: Some(fulfilled),
+            remaining_copies: Some(copies - fulfilled),
+            state: Some(state),
+            ..LineItemRecord::default()
+        }
+    }
+
+    #[test]
+    fn lines_with_activations_stay_and_the_others_become_obsolete() {
+        let lines = [
+            line("A-1", 5, 0, EntitlementState::Deployed),
+            line("A-2", 5, 2, EntitlementState::Deployed),
+            line("A-3", 1, 0, EntitlementState::Obsolete),
+        ];
+        assert_eq!(
+            plan_lines(&lines),
+            LinePlan {
+                to_obsolete: vec!["A-1".into()],
+                activated: vec![("A-2".into(), 2)],
+            }
+        );
+    }
+
+    #[test]
+    fn the_query_reads_deleted_and_lost_opportunities_of_the_window() {
+        let window = Window {
+            start: Some(Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap()),
+            end: Utc.with_ymd_and_hms(2026, 12, 2, 0, 0, 0).unwrap(),
+        };
+        let soql = cancelled_soql(&["Closed Won".into()], window).expect("soql");
+        assert_eq!(
+            soql.to_string(),
+            "SELECT Id, StageName, IsDeleted FROM Opportunity WHERE SystemModstamp < 2026-12-02T00:00:00Z \
+             AND SystemModstamp >= 2026-12-01T00:00:00Z AND (IsDeleted = true OR StageName NOT IN ('Closed Won'))"
+        );
+        let lost =
+            serde_json::json!({"Id": "006A", "StageName": "Closed Lost", "IsDeleted": false});
+        let deleted =
+            serde_json::json!({"Id": "006B", "StageName": "Closed Won", "IsDeleted": true});
+        assert!(why(&lost).expect("lost").1.contains("Closed Lost"));
+        assert_eq!(
+            why(&deleted).expect("deleted").1,
+            "was deleted in Salesforce"
+        );
+    }
+
+    use chrono::Utc;
+}
