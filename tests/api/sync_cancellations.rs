@@ -218,3 +218,96 @@ async fn under_obsolete_lost_and_deleted_deals_obsolete_their_lines_but_not_acti
         .await
         .is_empty());
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_line_removed_from_a_synced_order_follows_the_policy_line_by_line(pool: PgPool) {
+    // Arrange: three lines synced; the first has an activation.
+    let app = TestApp::ready(pool).await;
+    set_filters(&app, proto::CancellationPolicy::Obsolete).await;
+    let (_, opportunity, lines) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Trim Corp" }),
+        &[],
+        json!({}),
+        &[
+            LineSpec::permanent("SF01demo", 4.0),
+            LineSpec::permanent("SF01demo", 2.0),
+            LineSpec::permanent("SF01demo", 1.0),
+        ],
+    );
+    let operator = app.operator().await;
+    immediate(&operator).await;
+    let entitlement = entitlement_of(&app, &opportunity);
+    let activation = |line: &str| {
+        app.salesforce
+            .record("OpportunityLineItem", line)
+            .expect("line")[sf::ACTIVATION_ID]
+            .as_str()
+            .expect("activation id")
+            .to_string()
+    };
+    let (activated, dropped, kept) = (
+        activation(&lines[0]),
+        activation(&lines[1]),
+        activation(&lines[2]),
+    );
+    app.fno.store().activate(&activated, 1).expect("activate");
+
+    // Act: the first two lines are removed in Salesforce.
+    app.salesforce
+        .delete("OpportunityLineItem", &lines[0])
+        .expect("remove");
+    app.salesforce
+        .delete("OpportunityLineItem", &lines[1])
+        .expect("remove");
+    let trimmed = immediate(&operator).await;
+    let again = immediate(&operator).await;
+
+    // Assert
+    let state_of = |activation: &str| {
+        app.fno
+            .store()
+            .entitlement(&entitlement)
+            .expect("entitlement")
+            .line_items
+            .iter()
+            .find(|l| l.activation_id == activation)
+            .expect("line")
+            .state
+            .clone()
+    };
+    assert_eq!(state_of(&dropped), "OBSOLETE");
+    assert_eq!(
+        state_of(&activated),
+        "DEPLOYED",
+        "a line with activations is never removed silently"
+    );
+    assert_eq!(
+        state_of(&kept),
+        "DEPLOYED",
+        "the line still on the order stays"
+    );
+    let viewer = app.viewer().await;
+    let logs = logs_named(&viewer, &trimmed.run_id, CANCELLATION).await;
+    assert_eq!(logs.len(), 2, "{logs:#?}");
+    let log_of = |line: &str| {
+        logs.iter()
+            .find(|l| l.salesforce_record_id == line)
+            .expect("log")
+            .description
+            .clone()
+    };
+    assert!(
+        log_of(&lines[1]).contains("set OBSOLETE"),
+        "{}",
+        log_of(&lines[1])
+    );
+    assert!(
+        log_of(&lines[0]).contains("1 activated copies"),
+        "{}",
+        log_of(&lines[0])
+    );
+    assert!(logs_named(&viewer, &again.run_id, CANCELLATION)
+        .await
+        .is_empty());
+}

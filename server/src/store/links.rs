@@ -156,6 +156,26 @@ pub async fn get_links(
     Ok(rows.into_iter().map(with_written).collect())
 }
 
+/// [`get_links`] of line items, leaving out the lines removed from their
+/// orders and the lines of cancelled orders (whose handling is done; a
+/// deleted one has no Salesforce record left to write to).
+pub async fn live_line_links(
+    db: impl PgExecutor<'_>,
+    salesforce_ids: &[String],
+) -> Result<Vec<(LinkRecord, String)>> {
+    let rows: Vec<LinkRow> = sqlx::query_as(
+        "SELECT l.sf_object, l.salesforce_id, l.fno_kind, l.fno_id, l.fingerprint, l.parent_id, \
+         l.written_back FROM sync_links l \
+         WHERE l.sf_object = 'OpportunityLineItem' AND l.salesforce_id = ANY($1) AND l.cancelled = '' \
+         AND NOT EXISTS (SELECT 1 FROM sync_links o WHERE o.sf_object = 'Opportunity' \
+             AND o.fno_id = l.parent_id AND o.fno_id <> '' AND o.cancelled <> '')",
+    )
+    .bind(salesforce_ids)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(with_written).collect())
+}
+
 /// A link as read with what was written back: object, Salesforce Id, FNO
 /// kind, FNO ID, fingerprint, parent, written back.
 type LinkRow = (String, String, String, String, String, String, String);
@@ -188,20 +208,42 @@ pub async fn cancellable_orders(
     .await?)
 }
 
-/// Notes cancelled orders as handled (`left` or `obsoleted`), in one statement.
-pub async fn note_cancelled(db: impl PgExecutor<'_>, orders: &[(String, &str)]) -> Result<()> {
-    if orders.is_empty() {
+/// The lines FNO holds of the entitlements `entitlement_ids` whose removal
+/// was not handled yet: Salesforce line Id, activation ID, entitlement ID.
+pub async fn live_lines_of(
+    db: impl PgExecutor<'_>,
+    entitlement_ids: &[String],
+) -> Result<Vec<(String, String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT salesforce_id, fno_id, parent_id FROM sync_links \
+         WHERE sf_object = 'OpportunityLineItem' AND parent_id = ANY($1) AND fno_id <> '' \
+         AND cancelled = '' ORDER BY salesforce_id",
+    )
+    .bind(entitlement_ids)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Notes cancelled orders (`sf_object` Opportunity) or removed lines
+/// (OpportunityLineItem) as handled (`left` or `obsoleted`), in one statement.
+pub async fn note_cancelled(
+    db: impl PgExecutor<'_>,
+    sf_object: &str,
+    records: &[(String, &str)],
+) -> Result<()> {
+    if records.is_empty() {
         return Ok(());
     }
-    let (ids, how): (Vec<String>, Vec<String>) = orders
+    let (ids, how): (Vec<String>, Vec<String>) = records
         .iter()
         .map(|(id, how)| (id.clone(), how.to_string()))
         .unzip();
     sqlx::query(
         "UPDATE sync_links AS l SET cancelled = c.how, updated_at = now() \
-         FROM unnest($1::text[], $2::text[]) AS c(id, how) \
-         WHERE l.sf_object = 'Opportunity' AND l.salesforce_id = c.id",
+         FROM unnest($2::text[], $3::text[]) AS c(id, how) \
+         WHERE l.sf_object = $1 AND l.salesforce_id = c.id",
     )
+    .bind(sf_object)
     .bind(&ids)
     .bind(&how)
     .execute(db)

@@ -11,13 +11,16 @@
 //!   OBSOLETE with FNO's `setLineItemState` (25 a call across the orders);
 //!   lines with activations are left as they are and reported.
 //!
+//! A line removed from an order a run updates follows the same policy line
+//! by line ([`removed_lines`]).
+//!
 //! Each cancelled order is handled once: its link notes how, so the
 //! look-back finding it again does nothing. FNO has no query of lines by a
 //! set of entitlements, so under `obsolete` the lines of each cancelled
 //! order are read with one call of their own (cancellations are few; up to
 //! `ctx.concurrency` such reads run side by side).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -153,7 +156,7 @@ async fn leave(pass: &mut Pass<'_>, cancelled: &[(Cancelled, String)]) -> Result
         pass.record_done(false).await?;
         handled.push((order.opportunity_id.clone(), "left"));
     }
-    links::note_cancelled(&pass.ctx.pool, &handled).await
+    links::note_cancelled(&pass.ctx.pool, "Opportunity", &handled).await
 }
 
 /// What `obsolete` does with the lines of one cancelled order.
@@ -274,7 +277,243 @@ async fn obsolete(pass: &mut Pass<'_>, cancelled: &[(Cancelled, String)]) -> Res
             pass.record_done(true).await?;
         }
     }
-    links::note_cancelled(&pass.ctx.pool, &handled).await
+    links::note_cancelled(&pass.ctx.pool, "Opportunity", &handled).await
+}
+
+/// An order this run updated: its opportunity, its entitlement and the
+/// Salesforce lines it has now.
+pub struct UpdatedOrder {
+    /// The opportunity.
+    pub opportunity_id: String,
+    /// The entitlement it became.
+    pub entitlement_id: String,
+    /// Its line items in Salesforce now.
+    pub lines: BTreeSet<String>,
+}
+
+/// A line FNO holds that its order no longer has.
+struct RemovedLine {
+    sf_line: String,
+    activation_id: String,
+    entitlement_id: String,
+    opportunity_id: String,
+}
+
+/// Lines removed from orders this run updated: lines FNO holds for their
+/// entitlements that the order no longer has and that Salesforce shows
+/// deleted (one `queryAll` for the page, only when there are such lines; a
+/// renewal's lines on the same entitlement belong to another opportunity
+/// and stay). They follow the cancellation policy line by line: `leave`
+/// logs them, `obsolete` sets them OBSOLETE unless they have activations.
+pub async fn removed_lines(pass: &mut Pass<'_>, orders: &[UpdatedOrder]) -> Result<()> {
+    let by_entitlement: BTreeMap<&str, &UpdatedOrder> = orders
+        .iter()
+        .map(|order| (order.entitlement_id.as_str(), order))
+        .collect();
+    let entitlements: Vec<String> = by_entitlement.keys().map(|id| id.to_string()).collect();
+    if entitlements.is_empty() {
+        return Ok(());
+    }
+    let candidates: Vec<RemovedLine> = links::live_lines_of(&pass.ctx.pool, &entitlements)
+        .await?
+        .into_iter()
+        .filter_map(|(sf_line, activation_id, entitlement_id)| {
+            let order = by_entitlement.get(entitlement_id.as_str())?;
+            (!order.lines.contains(&sf_line)).then(|| RemovedLine {
+                sf_line,
+                activation_id,
+                opportunity_id: order.opportunity_id.clone(),
+                entitlement_id,
+            })
+        })
+        .collect();
+    if candidates.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<&str> = candidates
+        .iter()
+        .map(|line| line.sf_line.as_str())
+        .collect();
+    let soql = SoqlBuilder::select(["Id", "OpportunityId", "IsDeleted"])
+        .from("OpportunityLineItem")
+        .filter(Condition::is_in("Id", ids))
+        .build();
+    let options = QueryOptions {
+        include_deleted: true,
+        ..QueryOptions::default()
+    };
+    let rows = match soql {
+        Ok(soql) => pass.sf.query_with(&soql, &options).await,
+        Err(error) => Err(error),
+    };
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(error) => {
+            let reason = format!("cannot read the removed line items from Salesforce: {error}");
+            pass.add_failure();
+            return pass
+                .failed_step(
+                    CANCELLATION_STEP,
+                    "",
+                    SALESFORCE_COMPONENT,
+                    reason.clone(),
+                    reason,
+                )
+                .await;
+        }
+    };
+    // A line still live belongs to another opportunity (a renewal's line on
+    // the renewed entitlement); a deleted one, or one Salesforce no longer
+    // has at all, was removed.
+    let live: BTreeSet<&str> = rows
+        .iter()
+        .filter(|row| row.get("IsDeleted").and_then(Value::as_bool) != Some(true))
+        .filter_map(|row| row.get("Id").and_then(Value::as_str))
+        .collect();
+    let removed: Vec<RemovedLine> = candidates
+        .into_iter()
+        .filter(|line| !live.contains(line.sf_line.as_str()))
+        .collect();
+    match pass.filters.cancellation_policy {
+        CancellationPolicy::Leave => leave_lines(pass, &removed).await,
+        CancellationPolicy::Obsolete => obsolete_lines(pass, &removed).await,
+    }
+}
+
+async fn leave_lines(pass: &mut Pass<'_>, removed: &[RemovedLine]) -> Result<()> {
+    let mut handled = Vec::new();
+    for line in removed {
+        let note = format!(
+            "line {} was removed from opportunity {} after it synced: FNO keeps line {} of \
+             entitlement {} as it is (cancellation policy leave)",
+            line.sf_line, line.opportunity_id, line.activation_id, line.entitlement_id
+        );
+        pass.completed(CANCELLATION_STEP, &line.sf_line, note)
+            .await?;
+        pass.record_done(false).await?;
+        handled.push((line.sf_line.clone(), "left"));
+    }
+    links::note_cancelled(&pass.ctx.pool, "OpportunityLineItem", &handled).await
+}
+
+/// `obsolete` for removed lines: reads the lines of each entitlement
+/// concerned, keeps the removed lines with activations (reported), sets
+/// the others OBSOLETE in calls of 25.
+async fn obsolete_lines(pass: &mut Pass<'_>, removed: &[RemovedLine]) -> Result<()> {
+    let entitlements: Vec<String> = removed
+        .iter()
+        .map(|line| line.entitlement_id.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut fno_lines: BTreeMap<String, LineItemRecord> = BTreeMap::new();
+    let mut unread: BTreeMap<String, FnoError> = BTreeMap::new();
+    for group in entitlements.chunks(pass.ctx.concurrency.max(1)) {
+        let calls: Vec<_> = group
+            .iter()
+            .map(|id| read_lines(pass.fno.clone(), pass.retry.clone(), id.clone()))
+            .collect();
+        for (id, read) in group.iter().zip(futures::future::join_all(calls).await) {
+            match read {
+                Ok(lines) => {
+                    fno_lines.extend(lines.into_iter().map(|l| (l.activation_id.clone(), l)))
+                }
+                Err(error) => {
+                    unread.insert(id.clone(), error);
+                }
+            }
+        }
+    }
+    let mut to_obsolete = Vec::new();
+    let mut kept = BTreeMap::new();
+    for line in removed
+        .iter()
+        .filter(|l| !unread.contains_key(&l.entitlement_id))
+    {
+        let Some(fno_line) = fno_lines.get(&line.activation_id) else {
+            continue;
+        };
+        let plan = plan_lines(std::slice::from_ref(fno_line));
+        if let Some((_, copies)) = plan.activated.first() {
+            kept.insert(line.activation_id.clone(), *copies);
+        }
+        to_obsolete.extend(
+            plan.to_obsolete
+                .into_iter()
+                .map(|activation| (activation, EntitlementState::Obsolete)),
+        );
+    }
+    let refused = match set_obsolete(pass, &to_obsolete).await {
+        Ok(refused) => refused,
+        Err(error) => {
+            for line in removed {
+                pass.fno_failure(
+                    CANCELLATION_STEP,
+                    &line.sf_line,
+                    &error,
+                    "setLineItemState OBSOLETE",
+                )
+                .await?;
+                pass.record_done(true).await?;
+            }
+            return Ok(());
+        }
+    };
+    let mut handled = Vec::new();
+    for line in removed {
+        let removed_from = format!(
+            "line {} was removed from opportunity {} after it synced",
+            line.sf_line, line.opportunity_id
+        );
+        if let Some(error) = unread.get(&line.entitlement_id) {
+            let sent = format!("the lines of entitlement {}", line.entitlement_id);
+            pass.fno_failure(CANCELLATION_STEP, &line.sf_line, error, &sent)
+                .await?;
+            pass.record_done(true).await?;
+            continue;
+        }
+        if let Some(reason) = refused.get(&line.activation_id) {
+            pass.failed_step(
+                CANCELLATION_STEP,
+                &line.sf_line,
+                FNO_COMPONENT,
+                reason.clone(),
+                format!(
+                    "{removed_from}: FNO refused to set line {} OBSOLETE: {reason}",
+                    line.activation_id
+                ),
+            )
+            .await?;
+            pass.record_done(true).await?;
+            continue;
+        }
+        if !fno_lines.contains_key(&line.activation_id) {
+            let note = format!(
+                "{removed_from}: FNO no longer has line {} of entitlement {}",
+                line.activation_id, line.entitlement_id
+            );
+            pass.completed(CANCELLATION_STEP, &line.sf_line, note)
+                .await?;
+            pass.record_done(false).await?;
+            handled.push((line.sf_line.clone(), "obsoleted"));
+            continue;
+        }
+        let note = match kept.get(&line.activation_id) {
+            Some(copies) => format!(
+                "{removed_from}: line {} of entitlement {} has {copies} activated copies and is left as it is",
+                line.activation_id, line.entitlement_id
+            ),
+            None => format!(
+                "{removed_from}: line {} of entitlement {} set OBSOLETE",
+                line.activation_id, line.entitlement_id
+            ),
+        };
+        pass.completed(CANCELLATION_STEP, &line.sf_line, note)
+            .await?;
+        pass.record_done(false).await?;
+        handled.push((line.sf_line.clone(), "obsoleted"));
+    }
+    links::note_cancelled(&pass.ctx.pool, "OpportunityLineItem", &handled).await
 }
 
 /// Reads the lines of one entitlement.

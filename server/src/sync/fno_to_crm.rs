@@ -5,7 +5,8 @@
 //! together, with a checkpoint after each write-back.
 //! The entitlement state of those lines goes back onto their opportunities
 //! with the entitlement ID (a state changed in FNO re-stamps its lines).
-//! FNO lines that came from no Salesforce line are logged and left alone;
+//! FNO lines that came from no Salesforce line are logged and left alone
+//! (as are the lines removed from their orders and those of cancelled ones);
 //! values fnosync wrote there last (Salesforce holds them) are not sent again.
 //!
 //! The window is on FNO's clock: a scheduled run reads the lines FNO
@@ -92,7 +93,7 @@ pub async fn update_salesforce(
             .filter_map(|line| line.order_line_number.clone())
             .collect();
         let links: HashMap<String, (LinkRecord, String)> =
-            links::get_links(&pass.ctx.pool, "OpportunityLineItem", &sf_lines)
+            links::live_line_links(&pass.ctx.pool, &sf_lines)
                 .await?
                 .into_iter()
                 .map(|(link, written)| (link.salesforce_id.clone(), (link, written)))

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use futures::stream::StreamExt;
 
 use super::calls;
+use super::cancellations::{self, UpdatedOrder};
 use super::logger::steps::ENTITLEMENT_STEP;
 use super::order_links::{line_link, order_link};
 use super::orders::finish_order;
@@ -75,6 +76,23 @@ pub async fn update_pending(pass: &mut Pass<'_>) -> Result<()> {
         })
         .collect();
     links::save_links(&pass.ctx.pool, &taken).await?;
+    let updated: Vec<UpdatedOrder> = pending
+        .iter()
+        .zip(&failures)
+        .filter(|(_, failure)| failure.is_none())
+        .map(|(update, _)| UpdatedOrder {
+            opportunity_id: update.planned.order.opportunity.id.clone(),
+            entitlement_id: update.entitlement_id.clone(),
+            lines: update
+                .planned
+                .order
+                .line_items
+                .iter()
+                .map(|line| line.record.id.clone())
+                .collect(),
+        })
+        .collect();
+    cancellations::removed_lines(pass, &updated).await?;
     for (update, failure) in pending.iter().zip(failures) {
         let planned = &update.planned;
         let opportunity = &planned.order.opportunity;
