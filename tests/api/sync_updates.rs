@@ -196,3 +196,103 @@ fn add_line(app: &TestApp, opportunity: &str) -> String {
         )
         .expect("line")
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_line_whose_product_changed_replaces_its_fno_line(pool: PgPool) {
+    // Arrange: an order of two lines synced, one of them a GC1060.
+    let app = TestApp::ready(pool).await;
+    let product = app
+        .salesforce
+        .find("Product2", "ProductCode", &json!("GC1060"))[0]["Id"]
+        .as_str()
+        .expect("product")
+        .to_string();
+    app.salesforce
+        .update("Product2", &product, json!({ sf::INCLUDE_IN_SYNC: true }))
+        .expect("include");
+    let (_, opportunity, lines) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Swap Corp" }),
+        &[],
+        json!({}),
+        &[
+            LineSpec::permanent("GC1060", 2.0),
+            LineSpec::permanent("SF01demo", 1.0),
+        ],
+    );
+    let operator = app.operator().await;
+    let first = sync_last_hour(&operator).await;
+    assert_eq!(
+        first.state,
+        proto::SyncRunState::Completed as i32,
+        "{first:?}"
+    );
+    let old_activation = line_of(&app, &lines[0])[sf::ACTIVATION_ID]
+        .as_str()
+        .expect("activation id")
+        .to_string();
+    let entitlement_id = app
+        .salesforce
+        .record("Opportunity", &opportunity)
+        .expect("order")[sf::ENTITLEMENT_ID]
+        .as_str()
+        .expect("entitlement id")
+        .to_string();
+
+    // Act: the line's product now carries another FNO part number.
+    app.salesforce
+        .update("Product2", &product, json!({ "ProductCode": "GC1020" }))
+        .expect("recode");
+    app.salesforce
+        .update("OpportunityLineItem", &lines[0], json!({ "Quantity": 3.0 }))
+        .expect("touch");
+    let swapped = sync_last_hour(&operator).await;
+
+    // Assert: the old line is OBSOLETE, a new GC1020 line replaces it, and
+    // Salesforce shows the new activation ID.
+    assert_eq!(
+        swapped.state,
+        proto::SyncRunState::Completed as i32,
+        "{swapped:?}"
+    );
+    let entitlement = app
+        .fno
+        .store()
+        .entitlement(&entitlement_id)
+        .expect("entitlement");
+    let old = entitlement
+        .line_items
+        .iter()
+        .find(|l| l.activation_id == old_activation)
+        .expect("old line kept");
+    assert_eq!(old.state, "OBSOLETE");
+    assert_eq!(
+        old.part_number.as_deref(),
+        Some("GC1060"),
+        "not changed in place"
+    );
+    let new_activation = line_of(&app, &lines[0])[sf::ACTIVATION_ID]
+        .as_str()
+        .expect("activation id")
+        .to_string();
+    assert_ne!(new_activation, old_activation);
+    let new = entitlement
+        .line_items
+        .iter()
+        .find(|l| l.activation_id == new_activation)
+        .expect("new line");
+    assert_eq!(new.part_number.as_deref(), Some("GC1020"));
+    assert_eq!(new.number_of_copies, 3);
+    assert_eq!(
+        entitlement.line_items.len(),
+        3,
+        "the other line is untouched"
+    );
+    let logs = fnosync_tests::logs_named(&app.viewer().await, &swapped.run_id, "LineItem").await;
+    assert!(
+        logs.iter().any(|l| l.salesforce_record_id == lines[0]
+            && l.description
+                .contains("product changed from GC1060 to GC1020")),
+        "{logs:#?}"
+    );
+}

@@ -21,6 +21,8 @@ pub struct LinkRecord {
     pub fingerprint: String,
     /// For line items: the entitlement ID.
     pub parent_id: String,
+    /// For line items: the part number sent (empty when not known).
+    pub part_number: String,
 }
 
 /// Reads the link of a record.
@@ -30,7 +32,7 @@ pub async fn get_link(
     salesforce_id: &str,
 ) -> Result<Option<LinkRecord>> {
     Ok(sqlx::query_as::<_, LinkRecord>(
-        "SELECT sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id FROM sync_links \
+        "SELECT sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, part_number FROM sync_links \
          WHERE sf_object = $1 AND salesforce_id = $2",
     )
     .bind(sf_object)
@@ -42,10 +44,10 @@ pub async fn get_link(
 /// Creates or replaces the link of a record.
 pub async fn save_link(db: impl PgExecutor<'_>, link: &LinkRecord) -> Result<()> {
     sqlx::query(
-        "INSERT INTO sync_links (sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sf_object, salesforce_id) DO UPDATE SET \
+        "INSERT INTO sync_links (sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, part_number) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sf_object, salesforce_id) DO UPDATE SET \
          fno_kind = EXCLUDED.fno_kind, fno_id = EXCLUDED.fno_id, fingerprint = EXCLUDED.fingerprint, \
-         parent_id = EXCLUDED.parent_id, updated_at = now()",
+         parent_id = EXCLUDED.parent_id, part_number = EXCLUDED.part_number, updated_at = now()",
     )
     .bind(&link.sf_object)
     .bind(&link.salesforce_id)
@@ -53,6 +55,7 @@ pub async fn save_link(db: impl PgExecutor<'_>, link: &LinkRecord) -> Result<()>
     .bind(&link.fno_id)
     .bind(&link.fingerprint)
     .bind(&link.parent_id)
+    .bind(&link.part_number)
     .execute(db)
     .await?;
     Ok(())
@@ -67,11 +70,11 @@ pub async fn save_links(db: impl PgExecutor<'_>, links: &[LinkRecord]) -> Result
         links.iter().map(|l| get(l).clone()).collect()
     };
     sqlx::query(
-        "INSERT INTO sync_links (sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id) \
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) \
+        "INSERT INTO sync_links (sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, part_number) \
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) \
          ON CONFLICT (sf_object, salesforce_id) DO UPDATE SET \
          fno_kind = EXCLUDED.fno_kind, fno_id = EXCLUDED.fno_id, fingerprint = EXCLUDED.fingerprint, \
-         parent_id = EXCLUDED.parent_id, updated_at = now()",
+         parent_id = EXCLUDED.parent_id, part_number = EXCLUDED.part_number, updated_at = now()",
     )
     .bind(column(|l| &l.sf_object))
     .bind(column(|l| &l.salesforce_id))
@@ -79,6 +82,7 @@ pub async fn save_links(db: impl PgExecutor<'_>, links: &[LinkRecord]) -> Result
     .bind(column(|l| &l.fno_id))
     .bind(column(|l| &l.fingerprint))
     .bind(column(|l| &l.parent_id))
+    .bind(column(|l| &l.part_number))
     .execute(db)
     .await?;
     Ok(())
@@ -128,7 +132,7 @@ pub async fn links_to(
     fno_ids: &[String],
 ) -> Result<Vec<(LinkRecord, String)>> {
     let rows: Vec<LinkRow> = sqlx::query_as(
-        "SELECT sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, written_back \
+        "SELECT sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, part_number, written_back \
          FROM sync_links WHERE sf_object = $1 AND fno_id = ANY($2)",
     )
     .bind(sf_object)
@@ -146,7 +150,7 @@ pub async fn get_links(
     salesforce_ids: &[String],
 ) -> Result<Vec<(LinkRecord, String)>> {
     let rows: Vec<LinkRow> = sqlx::query_as(
-        "SELECT sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, written_back \
+        "SELECT sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, part_number, written_back \
          FROM sync_links WHERE sf_object = $1 AND salesforce_id = ANY($2)",
     )
     .bind(sf_object)
@@ -165,10 +169,10 @@ pub async fn live_line_links(
 ) -> Result<Vec<(LinkRecord, String)>> {
     let rows: Vec<LinkRow> = sqlx::query_as(
         "SELECT l.sf_object, l.salesforce_id, l.fno_kind, l.fno_id, l.fingerprint, l.parent_id, \
-         l.written_back FROM sync_links l \
+         l.part_number, l.written_back FROM sync_links l \
          WHERE l.sf_object = 'OpportunityLineItem' AND l.salesforce_id = ANY($1) AND l.cancelled = '' \
          AND NOT EXISTS (SELECT 1 FROM sync_links o WHERE o.sf_object = 'Opportunity' \
-             AND o.fno_id = l.parent_id AND o.fno_id <> '' AND o.cancelled <> '')",
+             AND o.fno_kind = 'entitlement' AND o.fno_id = l.parent_id AND o.fno_id <> '' AND o.cancelled <> '')",
     )
     .bind(salesforce_ids)
     .fetch_all(db)
@@ -176,21 +180,16 @@ pub async fn live_line_links(
     Ok(rows.into_iter().map(with_written).collect())
 }
 
-/// A link as read with what was written back: object, Salesforce Id, FNO
-/// kind, FNO ID, fingerprint, parent, written back.
-type LinkRow = (String, String, String, String, String, String, String);
+/// A link as read with what was written back.
+#[derive(sqlx::FromRow)]
+struct LinkRow {
+    #[sqlx(flatten)]
+    link: LinkRecord,
+    written_back: String,
+}
 
 fn with_written(row: LinkRow) -> (LinkRecord, String) {
-    let (sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, written) = row;
-    let link = LinkRecord {
-        sf_object,
-        salesforce_id,
-        fno_kind,
-        fno_id,
-        fingerprint,
-        parent_id,
-    };
-    (link, written)
+    (row.link, row.written_back)
 }
 
 /// Of the opportunities `ids`, those whose entitlement FNO holds and whose
@@ -201,7 +200,8 @@ pub async fn cancellable_orders(
 ) -> Result<Vec<(String, String)>> {
     Ok(sqlx::query_as(
         "SELECT salesforce_id, fno_id FROM sync_links WHERE sf_object = 'Opportunity' \
-         AND salesforce_id = ANY($1) AND fno_id <> '' AND cancelled = '' ORDER BY salesforce_id",
+         AND fno_kind = 'entitlement' AND salesforce_id = ANY($1) AND fno_id <> '' AND cancelled = '' \
+         ORDER BY salesforce_id",
     )
     .bind(ids)
     .fetch_all(db)

@@ -203,6 +203,7 @@ async fn record_round<T>(
                         fno_id: key(&item.fno),
                         fingerprint: item.print.clone(),
                         parent_id: parent(&item.fno),
+                        part_number: String::new(),
                     },
                 )
                 .await?;

@@ -19,23 +19,32 @@ pub fn order_link(opportunity: &SfRecord, entitlement_id: &str, print: &str) -> 
         fno_id: entitlement_id.to_string(),
         fingerprint: print.to_string(),
         parent_id: String::new(),
+        part_number: String::new(),
     }
 }
 
+/// The FNO line a line item became: its activation ID, its entitlement's
+/// ID and the part number it was sent with (empty when not known).
+#[derive(Clone, Copy, Debug)]
+pub struct FnoLine<'a> {
+    /// Activation ID.
+    pub activation_id: &'a str,
+    /// Entitlement ID.
+    pub entitlement_id: &'a str,
+    /// Part number.
+    pub part_number: &'a str,
+}
+
 /// The link of a line item to its FNO line.
-pub fn line_link(
-    sf_line: &str,
-    activation_id: &str,
-    entitlement_id: &str,
-    print: &str,
-) -> LinkRecord {
+pub fn line_link(sf_line: &str, line: FnoLine<'_>, print: &str) -> LinkRecord {
     LinkRecord {
         sf_object: "OpportunityLineItem".into(),
         salesforce_id: sf_line.to_string(),
         fno_kind: "line_item".into(),
-        fno_id: activation_id.to_string(),
+        fno_id: line.activation_id.to_string(),
         fingerprint: print.to_string(),
-        parent_id: entitlement_id.to_string(),
+        parent_id: line.entitlement_id.to_string(),
+        part_number: line.part_number.to_string(),
     }
 }
 
@@ -55,11 +64,10 @@ pub async fn save_link(
 pub async fn save_line_link(
     pass: &Pass<'_>,
     sf_line: &str,
-    activation_id: &str,
-    entitlement_id: &str,
+    line: FnoLine<'_>,
     print: &str,
 ) -> Result<()> {
-    let link = line_link(sf_line, activation_id, entitlement_id, print);
+    let link = line_link(sf_line, line, print);
     links::save_link(&pass.ctx.pool, &link).await
 }
 
@@ -184,14 +192,15 @@ async fn line_states(
 pub async fn record_line_link(
     pass: &mut Pass<'_>,
     sf_line: &str,
-    activation_id: &str,
-    entitlement_id: &str,
+    line: FnoLine<'_>,
     print: &str,
     copies: i64,
 ) -> Result<()> {
-    pass.fresh_lines
-        .insert(sf_line.to_string(), (activation_id.to_string(), copies));
-    save_line_link(pass, sf_line, activation_id, entitlement_id, print).await
+    pass.fresh_lines.insert(
+        sf_line.to_string(),
+        (line.activation_id.to_string(), copies),
+    );
+    save_line_link(pass, sf_line, line, print).await
 }
 
 /// Queues the activation IDs and remaining copies of lines handled in this run.

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::lines::{build_line, LineRefused};
 use super::order_links::{
-    line_link, order_link, queue_line_write_back, queue_write_back, save_line_link,
+    line_link, order_link, queue_line_write_back, queue_write_back, save_line_link, FnoLine,
 };
 use super::pass::{fingerprint, Pass, SALESFORCE_COMPONENT};
 use super::plan::{PendingUpdate, PlannedOrder};
@@ -254,12 +254,12 @@ pub(super) async fn record_created(
                 new_line.number_of_copies,
             ),
         );
-        records.push(line_link(
-            &sf_line,
-            &created_line.activation_id,
-            &created.entitlement_id,
-            &fingerprint(new_line),
-        ));
+        let fno_line = FnoLine {
+            activation_id: &created_line.activation_id,
+            entitlement_id: &created.entitlement_id,
+            part_number: &new_line.part_number,
+        };
+        records.push(line_link(&sf_line, fno_line, &fingerprint(new_line)));
     }
     links::save_links(&pass.ctx.pool, &records).await
 }
@@ -335,7 +335,12 @@ async fn send_entitlement(
     if let Some(entitlement_id) = existing.iter().find_map(|l| l.entitlement_id.clone()) {
         for line in &existing {
             if let (Some(sf_line), Some(parent)) = (&line.order_line_number, &line.entitlement_id) {
-                save_line_link(pass, sf_line, &line.activation_id, parent, "").await?;
+                let fno_line = FnoLine {
+                    activation_id: &line.activation_id,
+                    entitlement_id: parent,
+                    part_number: line.part_number.as_deref().unwrap_or_default(),
+                };
+                save_line_link(pass, sf_line, fno_line, "").await?;
             }
         }
         return Ok(Sent::Update(entitlement_id, print, sent));

@@ -4,7 +4,7 @@
 //! the renewed entitlement with the same part number.
 
 use super::logger::steps::{LINE_STEP, RENEWAL_STEP};
-use super::order_links::record_line_link;
+use super::order_links::{record_line_link, FnoLine};
 use super::pass::{fingerprint, Pass, SALESFORCE_COMPONENT};
 use crate::error::Result;
 use crate::fno::{LineItemQuery, LineRenewal, NewLineItem};
@@ -81,11 +81,15 @@ pub async fn renew(
             .find(|l| l.order_line_number.as_deref() == Some(sf_line.as_str()))
         {
             // Renewed by an earlier run whose links were lost: adopt it.
+            let fno_line = FnoLine {
+                activation_id: &done.activation_id,
+                entitlement_id: &entitlement_id,
+                part_number: &line.part_number,
+            };
             record_line_link(
                 pass,
                 sf_line,
-                &done.activation_id,
-                &entitlement_id,
+                fno_line,
                 &fingerprint(line),
                 line.number_of_copies,
             )
@@ -133,11 +137,15 @@ pub async fn renew(
         match fno.renew_line_items(std::slice::from_ref(&renewal)).await {
             Ok(outcome) if outcome.failed.is_empty() => {
                 for renewed_line in outcome.succeeded {
+                    let fno_line = FnoLine {
+                        activation_id: &renewed_line.activation_id,
+                        entitlement_id: &entitlement_id,
+                        part_number: &line.part_number,
+                    };
                     record_line_link(
                         pass,
                         sf_line,
-                        &renewed_line.activation_id,
-                        &entitlement_id,
+                        fno_line,
                         &fingerprint(line),
                         line.number_of_copies,
                     )
@@ -184,6 +192,7 @@ pub async fn renew(
                 fno_id: entitlement_id.clone(),
                 fingerprint: print,
                 parent_id: renewed.to_string(),
+                part_number: String::new(),
             },
         )
         .await?;

@@ -15,10 +15,10 @@ use futures::stream::StreamExt;
 
 use super::calls;
 use super::cancellations::{self, UpdatedOrder};
-use super::logger::steps::ENTITLEMENT_STEP;
-use super::order_links::{line_link, order_link};
+use super::logger::steps::{ENTITLEMENT_STEP, LINE_STEP};
+use super::order_links::{line_link, order_link, FnoLine};
 use super::orders::finish_order;
-use super::pass::{fingerprint, Pass};
+use super::pass::{fingerprint, Pass, FNO_COMPONENT};
 use super::plan::PendingUpdate;
 use crate::error::Result;
 use crate::fno::operations::{
@@ -37,6 +37,31 @@ struct SentLine {
     update: usize,
     sf_line: String,
     print: String,
+    part_number: String,
+}
+
+/// Lines whose product was swapped in Salesforce: the FNO line they became
+/// was sent with another part number. Each is replaced — a new FNO line is
+/// added, the old one set OBSOLETE — rather than changed in place. Salesforce
+/// line Id to the old activation ID and part number.
+fn swapped_lines(
+    pending: &[PendingUpdate],
+    stored: &HashMap<String, LinkRecord>,
+) -> HashMap<String, (String, String)> {
+    pending
+        .iter()
+        .flat_map(|update| update.planned.lines.iter())
+        .filter_map(|(sf_line, line)| {
+            let link = stored.get(sf_line)?;
+            let swapped = !link.part_number.is_empty() && link.part_number != line.part_number;
+            swapped.then(|| {
+                (
+                    sf_line.clone(),
+                    (link.fno_id.clone(), link.part_number.clone()),
+                )
+            })
+        })
+        .collect()
 }
 
 /// Sends the updates the page's accounts planned; see the module's text.
@@ -57,10 +82,17 @@ pub async fn update_pending(pass: &mut Pass<'_>) -> Result<()> {
             .map(|(link, _)| (link.salesforce_id.clone(), link))
             .collect();
     let mut failures: Vec<Option<Arc<FnoError>>> = vec![None; pending.len()];
+    let swapped = swapped_lines(&pending, &stored);
+    let stored: HashMap<String, LinkRecord> = stored
+        .into_iter()
+        .filter(|(sf_line, _)| !swapped.contains_key(sf_line))
+        .collect();
     send_headers(pass, &pending, &mut failures).await;
     let mut links = send_changed_lines(pass, &pending, &stored, &mut failures).await;
-    links.extend(send_new_lines(pass, &pending, &stored, &mut failures).await);
+    let added = send_new_lines(pass, &pending, &stored, &mut failures).await;
+    links.extend(added.iter().cloned());
     links::save_links(&pass.ctx.pool, &links).await?;
+    retire_swapped(pass, &swapped, &added).await?;
     send_states(pass, &pending, &mut failures).await;
     let taken: Vec<LinkRecord> = pending
         .iter()
@@ -178,6 +210,7 @@ async fn send_changed_lines(
                     update: i,
                     sf_line: sf_line.clone(),
                     print,
+                    part_number: line.part_number.clone(),
                 },
                 link.fno_id.clone(),
             ));
@@ -194,8 +227,12 @@ async fn send_changed_lines(
         .into_iter()
         .filter_map(|(position, _)| sent.get(position))
         .map(|(line, activation_id)| {
-            let entitlement_id = &pending[line.update].entitlement_id;
-            line_link(&line.sf_line, activation_id, entitlement_id, &line.print)
+            let fno_line = FnoLine {
+                activation_id,
+                entitlement_id: &pending[line.update].entitlement_id,
+                part_number: &line.part_number,
+            };
+            line_link(&line.sf_line, fno_line, &line.print)
         })
         .collect()
 }
@@ -227,7 +264,7 @@ async fn send_new_lines(
     failures: &mut [Option<Arc<FnoError>>],
 ) -> Vec<LinkRecord> {
     let mut records = Vec::new();
-    let mut sent: Vec<Vec<(String, String, i64)>> = Vec::new();
+    let mut sent: Vec<Vec<(String, String, i64, String)>> = Vec::new();
     for (i, update) in pending.iter().enumerate() {
         if failures[i].is_some() {
             continue;
@@ -251,7 +288,9 @@ async fn send_new_lines(
                 chunk
                     .iter()
                     .map(|(sf_line, line)| {
-                        (sf_line.clone(), fingerprint(line), line.number_of_copies)
+                        let print = fingerprint(line);
+                        let part = line.part_number.clone();
+                        (sf_line.clone(), print, line.number_of_copies, part)
                     })
                     .collect(),
             );
@@ -278,20 +317,70 @@ async fn send_new_lines(
             continue;
         };
         for created in added.lines {
-            let Some((sf_line, print, copies)) = lines.get(created.line_index) else {
+            let Some((sf_line, print, copies, part_number)) = lines.get(created.line_index) else {
                 continue;
             };
             pass.fresh_lines
                 .insert(sf_line.clone(), (created.activation_id.clone(), *copies));
-            taken.push(line_link(
-                sf_line,
-                &created.activation_id,
-                &added.entitlement_id,
-                print,
-            ));
+            let fno_line = FnoLine {
+                activation_id: &created.activation_id,
+                entitlement_id: &added.entitlement_id,
+                part_number,
+            };
+            taken.push(line_link(sf_line, fno_line, print));
         }
     }
     taken
+}
+
+/// Sets OBSOLETE the old FNO line of each swapped line whose replacement FNO
+/// added (in calls of 25), logging each swap on its Salesforce line.
+async fn retire_swapped(
+    pass: &mut Pass<'_>,
+    swapped: &HashMap<String, (String, String)>,
+    added: &[LinkRecord],
+) -> Result<()> {
+    let replaced: Vec<(&LinkRecord, &(String, String))> = added
+        .iter()
+        .filter_map(|link| Some((link, swapped.get(&link.salesforce_id)?)))
+        .collect();
+    if replaced.is_empty() {
+        return Ok(());
+    }
+    let changes: Vec<(String, EntitlementState)> = replaced
+        .iter()
+        .map(|(_, (old, _))| (old.clone(), EntitlementState::Obsolete))
+        .collect();
+    let fno = pass.fno.clone();
+    let outcome = pass.retry.run(|| fno.set_line_states(&changes)).await;
+    for (link, (old, old_part)) in replaced {
+        let note = format!(
+            "product changed from {old_part} to {}: new line {} added to entitlement {}",
+            link.part_number, link.fno_id, link.parent_id
+        );
+        let refusal = match &outcome {
+            Ok(outcome) => outcome
+                .failed
+                .iter()
+                .find(|failure| &failure.key == old)
+                .map(|failure| failure.reason.clone()),
+            Err(error) => Some(error.to_string()),
+        };
+        match refusal {
+            None => {
+                let note = format!("{note}, old line {old} set OBSOLETE");
+                pass.completed(LINE_STEP, &link.salesforce_id, note).await?;
+            }
+            Some(reason) => {
+                let note =
+                    format!("{note}; the old line {old} could not be set OBSOLETE: {reason}");
+                pass.failed_step(LINE_STEP, &link.salesforce_id, FNO_COMPONENT, reason, note)
+                    .await?;
+                pass.add_failure();
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The states round: the updates whose order deploys the entitlement.
