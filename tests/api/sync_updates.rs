@@ -296,3 +296,73 @@ async fn a_line_whose_product_changed_replaces_its_fno_line(pool: PgPool) {
         "{logs:#?}"
     );
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_changed_sold_to_account_is_sent_as_an_update_of_the_same_entitlement(pool: PgPool) {
+    // Arrange: a partner's order sold to one end customer, synced.
+    let app = TestApp::ready(pool).await;
+    let end_customer = |name: &str| {
+        app.salesforce
+            .insert(
+                "Account",
+                json!({ "Name": name, sf::ACCOUNT_TYPE: "End User" }),
+            )
+            .expect("end customer")
+    };
+    let (first, second) = (
+        end_customer("First Customer"),
+        end_customer("Second Customer"),
+    );
+    let (_, opportunity, _) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Reseller Inc", sf::ACCOUNT_TYPE: "Channel Partner" }),
+        &[],
+        json!({ sf::SOLD_TO_ACCOUNT: first }),
+        &[LineSpec::permanent("SF01demo", 1.0)],
+    );
+    let operator = app.operator().await;
+    let synced = sync_last_hour(&operator).await;
+    assert_eq!(
+        synced.state,
+        proto::SyncRunState::Completed as i32,
+        "{synced:?}"
+    );
+    let entitlement_id = app
+        .salesforce
+        .record("Opportunity", &opportunity)
+        .expect("order")[sf::ENTITLEMENT_ID]
+        .as_str()
+        .expect("entitlement id")
+        .to_string();
+
+    // Act
+    app.salesforce
+        .update(
+            "Opportunity",
+            &opportunity,
+            json!({ sf::SOLD_TO_ACCOUNT: second }),
+        )
+        .expect("re-sell");
+    let moved = sync_last_hour(&operator).await;
+
+    // Assert
+    assert_eq!(
+        moved.state,
+        proto::SyncRunState::Completed as i32,
+        "{moved:?}"
+    );
+    let store = app.fno.store();
+    let entitlement = store.entitlement(&entitlement_id).expect("entitlement");
+    assert_eq!(entitlement.sold_to.as_deref(), Some(second.as_str()));
+    assert!(
+        store.account(&second).is_some(),
+        "the new end customer is in FNO"
+    );
+    assert_eq!(
+        app.salesforce
+            .record("Opportunity", &opportunity)
+            .expect("order")[sf::ENTITLEMENT_ID],
+        json!(entitlement_id),
+        "the same entitlement, not a second one"
+    );
+}
