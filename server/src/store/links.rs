@@ -215,8 +215,11 @@ pub async fn live_lines_of(
     entitlement_ids: &[String],
 ) -> Result<Vec<(String, String, String)>> {
     Ok(sqlx::query_as(
+        // `parent_id <> ''` names the partial index's predicate, so a generic
+        // plan of the prepared statement can use `sync_links_parent_idx` too.
         "SELECT salesforce_id, fno_id, parent_id FROM sync_links \
-         WHERE sf_object = 'OpportunityLineItem' AND parent_id = ANY($1) AND fno_id <> '' \
+         WHERE sf_object = 'OpportunityLineItem' AND parent_id = ANY($1) AND parent_id <> '' \
+         AND fno_id <> '' \
          AND cancelled = '' ORDER BY salesforce_id",
     )
     .bind(entitlement_ids)
