@@ -141,6 +141,7 @@ pub const METHODS: &[(&str, Access)] = &[
         Needs(Operator),
     ),
     ("/fnosync.v1.SyncService/WatchSyncRun", Needs(Viewer)),
+    ("/fnosync.v1.SyncService/PlanSync", Needs(Operator)),
 ];
 
 /// Finds a method path in [`METHODS`]: its path as a static label and who

@@ -409,3 +409,90 @@ async fn on_a_terminal_wait_draws_a_progress_bar_and_colours_the_state_unless_no
         "the bar stays without colour: {plain:?}"
     );
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn sync_plan_of_the_last_hours_prints_each_record_and_starts_nothing(pool: PgPool) {
+    // Arrange: a deal closed just now.
+    let app = TestApp::ready(pool.clone()).await;
+    let (account_id, opportunity_id, line_ids) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Window Plan Corp" }),
+        &[],
+        json!({}),
+        &[LineSpec::permanent("SF01demo", 4.0)],
+    );
+    let operator = app.operator_token.clone();
+
+    // Act
+    let table = ctl(&app, &operator, &["sync", "plan", "--hours", "1"]).await;
+    let json = ctl(
+        &app,
+        &operator,
+        &["--output", "json", "sync", "plan", "--hours", "1"],
+    )
+    .await;
+    let by_account = ctl(
+        &app,
+        &operator,
+        &["--output", "json", "sync", "plan", &account_id],
+    )
+    .await;
+
+    // Assert: the table names the records with what would happen, the
+    // JSON carries the same plan, and no run was started.
+    assert_eq!(table.code, 0, "{table:?}");
+    let line_row = table
+        .stdout
+        .lines()
+        .find(|l| l.contains(&line_ids[0]))
+        .unwrap_or_else(|| panic!("no row of the line: {table:?}"));
+    assert!(line_row.starts_with("CREATE"), "{line_row}");
+    assert!(
+        table.stdout.contains("numberOfCopies: (none) -> \"4\""),
+        "{table:?}"
+    );
+    let summary = table.stdout.lines().last().unwrap_or_default();
+    assert!(
+        summary.ends_with(" create") && !summary.contains("fail"),
+        "{table:?}"
+    );
+    let plan = json.json();
+    let accounts = plan["account_ids"].as_array().expect("accounts");
+    assert!(accounts.contains(&json!(account_id)), "{plan}");
+    let actions: Vec<(String, String)> = plan["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|r| {
+            (
+                r["salesforce_id"].as_str().unwrap_or_default().to_string(),
+                r["action"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        actions.contains(&(opportunity_id.clone(), "CREATE".to_string())),
+        "{plan}"
+    );
+    let of_account: Vec<&serde_json::Value> = plan["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter(|r| r["account_id"] == json!(account_id))
+        .collect();
+    let alone = by_account.json();
+    let alone: Vec<&serde_json::Value> = alone["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .collect();
+    assert_eq!(
+        alone, of_account,
+        "the account's records, as in its own plan"
+    );
+    let (runs,): (i64,) = sqlx::query_as("SELECT count(*) FROM sync_runs")
+        .fetch_one(&pool)
+        .await
+        .expect("runs");
+    assert_eq!(runs, 0);
+}

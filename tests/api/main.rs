@@ -37,6 +37,7 @@ mod sync_events;
 mod sync_faults;
 mod sync_flow;
 mod sync_fno_window;
+mod sync_plan;
 mod sync_preconditions;
 mod sync_retry;
 mod sync_rules;

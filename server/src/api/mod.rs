@@ -13,6 +13,8 @@ pub mod overview;
 pub mod product;
 pub mod schedule;
 pub mod sync;
+pub mod sync_plan;
+pub mod sync_window;
 
 use fnosync_proto::v1 as pb;
 use sqlx::PgPool;

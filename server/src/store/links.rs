@@ -23,6 +23,18 @@ pub struct LinkRecord {
     pub parent_id: String,
     /// For line items: the part number sent (empty when not known).
     pub part_number: String,
+    /// The fields sent, FNO field name to value, as a JSON object (empty
+    /// when not known): what a plan compares the next values with.
+    #[sqlx(default)]
+    pub sent_fields: String,
+}
+
+impl LinkRecord {
+    /// The link with the fields sent (see `sync::sent`), as stored text.
+    pub fn with_sent_fields(mut self, sent_fields: String) -> Self {
+        self.sent_fields = sent_fields;
+        self
+    }
 }
 
 /// Reads the link of a record.
@@ -32,7 +44,7 @@ pub async fn get_link(
     salesforce_id: &str,
 ) -> Result<Option<LinkRecord>> {
     Ok(sqlx::query_as::<_, LinkRecord>(
-        "SELECT sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, part_number FROM sync_links \
+        "SELECT sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, part_number, sent_fields FROM sync_links \
          WHERE sf_object = $1 AND salesforce_id = $2",
     )
     .bind(sf_object)
@@ -44,10 +56,11 @@ pub async fn get_link(
 /// Creates or replaces the link of a record.
 pub async fn save_link(db: impl PgExecutor<'_>, link: &LinkRecord) -> Result<()> {
     sqlx::query(
-        "INSERT INTO sync_links (sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, part_number) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sf_object, salesforce_id) DO UPDATE SET \
+        "INSERT INTO sync_links (sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, part_number, sent_fields) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sf_object, salesforce_id) DO UPDATE SET \
          fno_kind = EXCLUDED.fno_kind, fno_id = EXCLUDED.fno_id, fingerprint = EXCLUDED.fingerprint, \
-         parent_id = EXCLUDED.parent_id, part_number = EXCLUDED.part_number, updated_at = now()",
+         parent_id = EXCLUDED.parent_id, part_number = EXCLUDED.part_number, \
+         sent_fields = EXCLUDED.sent_fields, updated_at = now()",
     )
     .bind(&link.sf_object)
     .bind(&link.salesforce_id)
@@ -56,6 +69,7 @@ pub async fn save_link(db: impl PgExecutor<'_>, link: &LinkRecord) -> Result<()>
     .bind(&link.fingerprint)
     .bind(&link.parent_id)
     .bind(&link.part_number)
+    .bind(&link.sent_fields)
     .execute(db)
     .await?;
     Ok(())
@@ -70,11 +84,12 @@ pub async fn save_links(db: impl PgExecutor<'_>, links: &[LinkRecord]) -> Result
         links.iter().map(|l| get(l).clone()).collect()
     };
     sqlx::query(
-        "INSERT INTO sync_links (sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, part_number) \
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) \
+        "INSERT INTO sync_links (sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, part_number, sent_fields) \
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) \
          ON CONFLICT (sf_object, salesforce_id) DO UPDATE SET \
          fno_kind = EXCLUDED.fno_kind, fno_id = EXCLUDED.fno_id, fingerprint = EXCLUDED.fingerprint, \
-         parent_id = EXCLUDED.parent_id, part_number = EXCLUDED.part_number, updated_at = now()",
+         parent_id = EXCLUDED.parent_id, part_number = EXCLUDED.part_number, \
+         sent_fields = EXCLUDED.sent_fields, updated_at = now()",
     )
     .bind(column(|l| &l.sf_object))
     .bind(column(|l| &l.salesforce_id))
@@ -83,6 +98,7 @@ pub async fn save_links(db: impl PgExecutor<'_>, links: &[LinkRecord]) -> Result
     .bind(column(|l| &l.fingerprint))
     .bind(column(|l| &l.parent_id))
     .bind(column(|l| &l.part_number))
+    .bind(column(|l| &l.sent_fields))
     .execute(db)
     .await?;
     Ok(())
@@ -132,7 +148,7 @@ pub async fn links_to(
     fno_ids: &[String],
 ) -> Result<Vec<(LinkRecord, String)>> {
     let rows: Vec<LinkRow> = sqlx::query_as(
-        "SELECT sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, part_number, written_back \
+        "SELECT sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, part_number, sent_fields, written_back \
          FROM sync_links WHERE sf_object = $1 AND fno_id = ANY($2)",
     )
     .bind(sf_object)
@@ -150,7 +166,7 @@ pub async fn get_links(
     salesforce_ids: &[String],
 ) -> Result<Vec<(LinkRecord, String)>> {
     let rows: Vec<LinkRow> = sqlx::query_as(
-        "SELECT sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, part_number, written_back \
+        "SELECT sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, part_number, sent_fields, written_back \
          FROM sync_links WHERE sf_object = $1 AND salesforce_id = ANY($2)",
     )
     .bind(sf_object)
@@ -169,7 +185,7 @@ pub async fn live_line_links(
 ) -> Result<Vec<(LinkRecord, String)>> {
     let rows: Vec<LinkRow> = sqlx::query_as(
         "SELECT l.sf_object, l.salesforce_id, l.fno_kind, l.fno_id, l.fingerprint, l.parent_id, \
-         l.part_number, l.written_back FROM sync_links l \
+         l.part_number, l.sent_fields, l.written_back FROM sync_links l \
          WHERE l.sf_object = 'OpportunityLineItem' AND l.salesforce_id = ANY($1) AND l.cancelled = '' \
          AND NOT EXISTS (SELECT 1 FROM sync_links o WHERE o.sf_object = 'Opportunity' \
              AND o.fno_kind = 'entitlement' AND o.fno_id = l.parent_id AND o.fno_id <> '' AND o.cancelled <> '')",

@@ -10,10 +10,12 @@ use futures::stream::StreamExt;
 use super::calls;
 use super::echo::record_digest;
 use super::logger::steps::{ACCOUNT_STEP, CONTACT_STEP};
-use super::mapping::value_text;
+use super::mapping::{value_text, Mappings};
 use super::pass::{fingerprint, Pass, SALESFORCE_COMPONENT};
+use super::plan::{decide, Decision};
 use super::read::AccountRead;
 use super::rules;
+use super::sent::{self, SentFields};
 use crate::domain::mapping::SfObject;
 use crate::error::Result;
 use crate::fno::operations::CREATE_ACCOUNT;
@@ -39,13 +41,53 @@ pub async fn apply_accounts_and_users(
     pass: &mut Pass<'_>,
     reads: &HashMap<String, AccountRead>,
 ) -> Result<FnoAccounts> {
-    let mut records: BTreeMap<String, &SfRecord> = BTreeMap::new();
-    // Each contact once, with the account its user belongs to.
-    let mut contacts: BTreeMap<&str, (&SfRecord, &str)> = BTreeMap::new();
-    for (account_id, read) in reads {
-        let Some(account) = read.account.as_ref().filter(|_| !read.orders.is_empty()) else {
-            continue;
+    let page = PageRecords::of(reads);
+    pass.add_total(page.total as i64);
+    let fno_accounts = apply_accounts(pass, page.accounts.into_values().collect()).await?;
+    if pass.is_cancelled() {
+        return Ok(fno_accounts);
+    }
+    let users = page
+        .contacts
+        .into_values()
+        .filter_map(|(contact, owner)| fno_accounts.get(owner).map(|id| (contact, id.as_str())))
+        .collect();
+    apply_users(pass, users).await?;
+    Ok(fno_accounts)
+}
+
+/// The accounts and contacts a page sends to FNO before its orders.
+pub struct PageRecords<'r> {
+    /// The accounts with sales orders, and the sold-to accounts of those
+    /// orders, each once, by Salesforce Id.
+    pub accounts: BTreeMap<String, &'r SfRecord>,
+    /// Each contact once, by Id, with the Salesforce account its user belongs to.
+    pub contacts: BTreeMap<&'r str, (&'r SfRecord, &'r str)>,
+    /// The records the page counts: accounts, sold-to accounts, orders,
+    /// lines and contacts.
+    pub total: usize,
+}
+
+impl<'r> PageRecords<'r> {
+    /// The records of the accounts read that have sales orders.
+    pub fn of(reads: &'r HashMap<String, AccountRead>) -> Self {
+        let mut page = PageRecords {
+            accounts: BTreeMap::new(),
+            contacts: BTreeMap::new(),
+            total: 0,
         };
+        for (account_id, read) in reads {
+            page.add(account_id, read);
+        }
+        page.total += page.contacts.len();
+        page
+    }
+
+    fn add(&mut self, account_id: &'r String, read: &'r AccountRead) {
+        let Some(account) = read.account.as_ref().filter(|_| !read.orders.is_empty()) else {
+            return;
+        };
+        let (records, contacts) = (&mut self.accounts, &mut self.contacts);
         let lines: usize = read.orders.iter().map(|o| o.line_items.len()).sum();
         let sold_to: Vec<&SfRecord> = read
             .orders
@@ -53,7 +95,7 @@ pub async fn apply_accounts_and_users(
             .filter_map(|o| o.sold_to.as_ref())
             .filter(|s| s.id != *account_id)
             .collect();
-        pass.add_total((1 + sold_to.len() + read.orders.len() + lines) as i64);
+        self.total += 1 + sold_to.len() + read.orders.len() + lines;
         records.insert(account_id.clone(), &account.account);
         for record in sold_to {
             records.entry(record.id.clone()).or_insert(record);
@@ -72,17 +114,6 @@ pub async fn apply_accounts_and_users(
                 .or_insert((contact, owner));
         }
     }
-    pass.add_total(contacts.len() as i64);
-    let fno_accounts = apply_accounts(pass, records.into_values().collect()).await?;
-    if pass.is_cancelled() {
-        return Ok(fno_accounts);
-    }
-    let users = contacts
-        .into_values()
-        .filter_map(|(contact, owner)| fno_accounts.get(owner).map(|id| (contact, id.as_str())))
-        .collect();
-    apply_users(pass, users).await?;
-    Ok(fno_accounts)
 }
 
 /// A record to send in a round: its Salesforce record, what goes to FNO, its
@@ -134,9 +165,10 @@ where
             }
         };
         let print = fingerprint(&fno);
-        let same = links
-            .get(&record.id)
-            .is_some_and(|l| l.fno_id == key(&fno) && l.fingerprint == print);
+        let same = matches!(
+            decide(links.get(&record.id), Some(key(&fno)), &print),
+            Decision::Unchanged(_)
+        );
         let outgoing = Outgoing {
             record,
             fno,
@@ -164,7 +196,7 @@ where
 
 /// Logs the outcome of a round's create call for each record sent and saves
 /// the links of those FNO took. Returns the positions FNO took.
-async fn record_round<T>(
+async fn record_round<T: SentFields>(
     pass: &mut Pass<'_>,
     step: &str,
     (object, kind): (&str, &str),
@@ -204,6 +236,7 @@ async fn record_round<T>(
                         fingerprint: item.print.clone(),
                         parent_id: parent(&item.fno),
                         part_number: String::new(),
+                        sent_fields: sent::stored(&item.fno),
                     },
                 )
                 .await?;
@@ -234,7 +267,7 @@ async fn send_in_calls<'r, T, F, Fut>(
     keys: (impl Fn(&T) -> String + Copy, impl Fn(&T) -> String + Copy),
 ) -> Result<Vec<usize>>
 where
-    T: Clone,
+    T: Clone + SentFields,
     F: Fn(Vec<T>) -> Fut,
     Fut:
         std::future::Future<Output = std::result::Result<Vec<(usize, Option<FnoError>)>, FnoError>>,
@@ -277,7 +310,7 @@ async fn apply_accounts(pass: &mut Pass<'_>, records: Vec<&SfRecord>) -> Result<
     let built = records
         .into_iter()
         .map(|record| {
-            let account = account_from_record(pass, record).map(|account| {
+            let account = account_from_record(&pass.mappings, record).map(|account| {
                 let account_type = account
                     .account_type
                     .as_ref()
@@ -352,7 +385,7 @@ async fn apply_users(pass: &mut Pass<'_>, contacts: Vec<(&SfRecord, &str)>) -> R
     let built = contacts
         .into_iter()
         .map(|(contact, account_id)| {
-            let user = user_from_contact(pass, contact, account_id).map(|user| {
+            let user = user_from_contact(&pass.mappings, contact, account_id).map(|user| {
                 let roles: Vec<&str> = user
                     .account_roles
                     .iter()
@@ -414,12 +447,12 @@ fn digests<'r>(records: impl Iterator<Item = &'r SfRecord>) -> Vec<(String, Stri
         .collect()
 }
 
-fn account_from_record(pass: &Pass<'_>, record: &SfRecord) -> Result<Account, String> {
-    let text = |field: &str| pass.mappings.text(SfObject::Account, field, record);
+/// What FNO gets for a Salesforce account, or why it cannot be sent.
+pub fn account_from_record(mappings: &Mappings, record: &SfRecord) -> Result<Account, String> {
+    let text = |field: &str| mappings.text(SfObject::Account, field, record);
     let name = text("accountName")
         .ok_or_else(|| "accountName: the mapped field Name is empty".to_string())?;
-    let custom_attributes = pass
-        .mappings
+    let custom_attributes = mappings
         .custom_attributes(SfObject::Account, record)
         .map_err(|(field, reason)| format!("{field}: {reason}"))?;
     Ok(Account {
@@ -441,20 +474,21 @@ fn account_from_record(pass: &Pass<'_>, record: &SfRecord) -> Result<Account, St
     })
 }
 
-fn user_from_contact(
-    pass: &Pass<'_>,
+/// What FNO gets for a contact, as a user of the FNO account `account_id`,
+/// or why it cannot be sent.
+pub fn user_from_contact(
+    mappings: &Mappings,
     contact: &SfRecord,
     account_id: &str,
 ) -> Result<User, String> {
-    let text = |field: &str| pass.mappings.text(SfObject::Contact, field, contact);
+    let text = |field: &str| mappings.text(SfObject::Contact, field, contact);
     let first = text("firstName").unwrap_or_default();
     let last = text("lastName").unwrap_or_default();
     let email = text("emailAddress").unwrap_or_default();
     let mut user = User::portal_admin(&first, &last, &email, account_id);
     user.display_name = text("displayName");
     // Salesforce stores "Email Opt Out"; FNO wants the opposite, opt-in.
-    user.opt_in = pass
-        .mappings
+    user.opt_in = mappings
         .sf_field(SfObject::Contact, "optIn")
         .and_then(|field| contact.get(field))
         .and_then(value_text)
@@ -468,8 +502,7 @@ fn user_from_contact(
     user.country = text("country");
     user.locale = text("locale");
     user.timezone = text("timezone");
-    user.custom_attributes = pass
-        .mappings
+    user.custom_attributes = mappings
         .custom_attributes(SfObject::Contact, contact)
         .map_err(|(field, reason)| format!("{field}: {reason}"))?;
     Ok(user)

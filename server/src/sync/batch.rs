@@ -216,7 +216,7 @@ async fn read_first_pages(
         }
         _ => None,
     };
-    let read = changes::first_pages(pass, &phases, window, cancelled)
+    let read = changes::first_pages(pass.reader(), &phases, window, cancelled)
         .await
         .map_err(cannot_read)?;
     Ok((read.pages.into_iter().collect(), read.other))
@@ -226,20 +226,20 @@ async fn read_first_pages(
 /// sync: those whose orders were synced (the others have nothing in FNO to
 /// keep up to date), for rows whose fields differ from the version FNO took
 /// (a row the window's look-back finds again is no change).
-async fn changed_with_synced_orders(
-    pass: &Pass<'_>,
+pub async fn changed_with_synced_orders(
+    pool: &sqlx::PgPool,
     object: &str,
     page: &[changes::Changed],
 ) -> Result<Vec<String>> {
     let ids: Vec<String> = page.iter().map(|row| row.cursor.id.clone()).collect();
-    let versions = seen::seen(&pass.ctx.pool, object, &ids).await?;
+    let versions = seen::seen(pool, object, &ids).await?;
     let newer: Vec<changes::Changed> = page
         .iter()
         .filter(|row| versions.get(&row.cursor.id) != row.digest.as_ref())
         .cloned()
         .collect();
     let mut accounts = changes::accounts_of(&newer);
-    let synced: HashSet<String> = links::get_links(&pass.ctx.pool, "Account", &accounts)
+    let synced: HashSet<String> = links::get_links(pool, "Account", &accounts)
         .await?
         .into_iter()
         .filter(|(link, _)| !link.fno_id.is_empty())
@@ -264,14 +264,14 @@ async fn sync_changed_accounts(
             Some(page) => page,
             None => {
                 let after = checkpoint.after.as_ref();
-                match changes::next_page(pass, checkpoint.phase, window, after).await {
+                match changes::next_page(pass.reader(), checkpoint.phase, window, after).await {
                     Ok(page) => page,
                     Err(error) => return Ok(Flow::Failed(cannot_read(error))),
                 }
             }
         };
         let accounts = match checkpoint.phase.record_object() {
-            Some(object) => changed_with_synced_orders(pass, object, &page).await?,
+            Some(object) => changed_with_synced_orders(&pass.ctx.pool, object, &page).await?,
             None => changes::accounts_of(&page),
         };
         let done = run_accounts::accounts_done(&pass.ctx.pool, &pass.run.run_id, &accounts).await?;
@@ -344,7 +344,7 @@ async fn sync_claimed(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flow
         if pass.is_cancelled() || !budget::wait_for_budget(pass).await? {
             return Ok(Flow::Cancelled);
         }
-        let reads = match read_accounts(pass, &pending).await {
+        let reads = match read_accounts(pass.reader(), &pending).await {
             Ok(reads) => reads,
             Err(reason) => return Ok(Flow::Failed(reason)),
         };

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::echo::record_digest;
 use super::pass::Pass;
+use super::read::Reader;
 use crate::salesforce::queries::{ACCOUNT_FIELDS, CONTACT_FIELDS};
 use crate::salesforce::{
     parse_stamp, Condition, Direction, Operator, SalesforceError, SfRecord, Soql, SoqlBuilder,
@@ -168,7 +169,7 @@ pub struct Changed {
 /// Reads the next page (at most `ctx.page_size` records) of qualifying
 /// records of the phase's object changed in `window`, after `after`.
 pub async fn next_page(
-    pass: &Pass<'_>,
+    pass: Reader<'_>,
     phase: Phase,
     window: Window,
     after: Option<&Cursor>,
@@ -185,7 +186,7 @@ pub async fn next_page(
 /// Reads the first page of each of `phases` at once: up to five queries in
 /// one `composite` call.
 pub async fn first_pages(
-    pass: &Pass<'_>,
+    pass: Reader<'_>,
     phases: &[Phase],
     window: Window,
     also_deleted: Option<Soql>,
@@ -235,7 +236,7 @@ pub struct FirstPages {
 /// The change query of a phase: its records stamped in `window` (after
 /// `after`), not last changed by the integration `user`, in cursor order.
 fn change_soql(
-    pass: &Pass<'_>,
+    pass: Reader<'_>,
     user: Option<&str>,
     phase: Phase,
     window: Window,
@@ -306,7 +307,7 @@ fn change_soql(
         .filter(Condition::And(terms))
         .order_by("SystemModstamp", Direction::Asc)
         .order_by("Id", Direction::Asc)
-        .limit(pass.ctx.page_size)
+        .limit(pass.page_size)
         .build()
 }
 

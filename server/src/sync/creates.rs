@@ -9,6 +9,7 @@ use super::order_links::order_link;
 use super::orders::{adopted, finish_order, record_created};
 use super::pass::{Pass, FNO_COMPONENT};
 use super::plan::PlannedOrder;
+use super::sent;
 use crate::error::Result;
 use crate::fno::operations::CREATE_SIMPLE_ENTITLEMENT;
 use futures::stream::StreamExt;
@@ -29,7 +30,10 @@ pub async fn create_pending(pass: &mut Pass<'_>) -> Result<()> {
     }
     let intents: Vec<LinkRecord> = pending
         .iter()
-        .map(|p| order_link(&p.order.opportunity, "", &p.print))
+        .map(|p| {
+            order_link(&p.order.opportunity, "", &p.print)
+                .with_sent_fields(sent::stored(&p.entitlement))
+        })
         .collect();
     links::save_links(&pass.ctx.pool, &intents).await?;
     // The first call of up to `ctx.concurrency` chunks is under way at once;
@@ -157,7 +161,14 @@ async fn finish_created(
     created: &CreatedEntitlement,
 ) -> Result<()> {
     let opportunity = &item.order.opportunity;
-    record_created(pass, opportunity, created, &item.lines, &item.print).await?;
+    record_created(
+        pass,
+        opportunity,
+        created,
+        &item.lines,
+        (&item.print, &item.entitlement),
+    )
+    .await?;
     pass.completed(
         ENTITLEMENT_STEP,
         &opportunity.id,

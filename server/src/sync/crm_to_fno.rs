@@ -42,7 +42,7 @@ pub async fn sync_account(pass: &mut Pass<'_>) -> Result<Ended> {
 }
 
 async fn sync_claimed_account(pass: &mut Pass<'_>, account_id: &str) -> Result<Ended> {
-    let mut reads = match read_accounts(pass, &[account_id.to_string()]).await {
+    let mut reads = match read_accounts(pass.reader(), &[account_id.to_string()]).await {
         Ok(reads) => reads,
         Err(reason) => return Ok(Ended::failed(reason)),
     };

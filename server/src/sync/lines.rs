@@ -1,11 +1,43 @@
 //! Line items before they are sent: the product checks of spec §3 (with the
 //! FNO part numbers looked up once per run) and the date options of spec §5.
 
-use super::pass::Pass;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use super::mapping::Mappings;
 use super::rules::{self, LineDates, PartCatalog, ProductFacts, RuleViolation};
 use crate::domain::mapping::SfObject;
-use crate::fno::NewLineItem;
+use crate::fno::{FnoClient, NewLineItem};
+use crate::retry::RetryPolicy;
 use crate::salesforce::{fields, LineItem, SfRecord};
+
+/// The lookup of one part number: made once, however many accounts ask for
+/// it at the same time (a failed lookup is not kept). FNO's spelling and
+/// whether deployed; `None` when FNO has none.
+type PartNumberCell = Arc<tokio::sync::OnceCell<Option<(String, bool)>>>;
+
+/// FNO part numbers looked up by Product Code, each once per run (a clone
+/// shares what was looked up). FNO is only read.
+#[derive(Clone)]
+pub struct PartLookup {
+    fno: FnoClient,
+    retry: RetryPolicy,
+    found: Arc<Mutex<HashMap<String, PartNumberCell>>>,
+    /// Every FNO part number with whether its product is deployed, read once when needed.
+    all_parts: Arc<tokio::sync::OnceCell<PartCatalog>>,
+}
+
+impl PartLookup {
+    /// A lookup with nothing looked up yet.
+    pub fn new(fno: FnoClient, retry: RetryPolicy) -> Self {
+        Self {
+            fno,
+            retry,
+            found: Default::default(),
+            all_parts: Default::default(),
+        }
+    }
+}
 
 fn date(record: &SfRecord, field: &str) -> Option<chrono::NaiveDate> {
     record
@@ -39,14 +71,14 @@ impl From<RuleViolation> for LineRefused {
 
 /// Checks a line against spec §3 and §5 and builds what FNO gets.
 pub async fn build_line(
-    pass: &mut Pass<'_>,
+    (parts, mappings): (&PartLookup, &Mappings),
     opportunity: &SfRecord,
     line: &LineItem,
 ) -> Result<NewLineItem, LineRefused> {
     let record = &line.record;
     let code = line.product_code().map(str::to_string);
     let fno_part = match &code {
-        Some(code) => match part_number_state(pass, code).await {
+        Some(code) => match part_number_state(parts, code).await {
             Ok(state) => state,
             Err(reason) => return Err(LineRefused::new("Product2", reason)),
         },
@@ -82,18 +114,13 @@ pub async fn build_line(
             format!("must be a whole number of at least 1, got {copies}"),
         ));
     }
-    let attributes = match pass
-        .mappings
-        .custom_attributes(SfObject::OpportunityLineItem, record)
-    {
+    let attributes = match mappings.custom_attributes(SfObject::OpportunityLineItem, record) {
         Ok(attributes) => attributes,
         Err((field, reason)) => return Err(LineRefused::new(field, reason)),
     };
     Ok(NewLineItem {
         activation_id: None,
-        description: pass
-            .mappings
-            .text(SfObject::OpportunityLineItem, "description", record),
+        description: mappings.text(SfObject::OpportunityLineItem, "description", record),
         part_number: code.unwrap_or_default(),
         license_model: None,
         order_id: Some(opportunity.id.clone()),
@@ -110,11 +137,11 @@ pub async fn build_line(
 /// `None` when FNO has none. `Err` with the reason when FNO could not be
 /// asked (not kept: the next line with the code asks again).
 async fn part_number_state(
-    pass: &mut Pass<'_>,
+    parts: &PartLookup,
     code: &str,
 ) -> Result<Option<(String, bool)>, String> {
-    let cell = pass
-        .part_numbers
+    let cell = parts
+        .found
         .lock()
         .expect("part number cache")
         .entry(code.to_string())
@@ -124,15 +151,15 @@ async fn part_number_state(
         .get_or_try_init(|| async {
             // One call: the products the part number is mapped to, with
             // their states and FNO's spelling of the part number.
-            let fno = pass.fno.clone();
-            let found = pass
+            let fno = parts.fno.clone();
+            let found = parts
                 .retry
                 .run(|| fno.find_products_by_part_number(code))
                 .await;
             match found {
                 Ok(products) => match mapped_part(&products, code) {
                     Some(state) => Ok(Some(state)),
-                    None => near_part_number(pass, code).await,
+                    None => near_part_number(parts, code).await,
                 },
                 Err(error) => Err(format!(
                     "cannot look up the part number {code:?} in FNO: {error}"
@@ -159,12 +186,15 @@ fn mapped_part(products: &[crate::fno::Product], code: &str) -> Option<(String, 
 
 /// Finds a part number that equals `code` but for case and whitespace, so the
 /// log can say why the exact lookup failed. The product list is read once per run.
-async fn near_part_number(pass: &Pass<'_>, code: &str) -> Result<Option<(String, bool)>, String> {
-    let catalog = pass
+async fn near_part_number(
+    parts: &PartLookup,
+    code: &str,
+) -> Result<Option<(String, bool)>, String> {
+    let catalog = parts
         .all_parts
         .get_or_try_init(|| async {
-            let fno = pass.fno.clone();
-            let products = pass.retry.run(|| fno.list_products()).await;
+            let fno = parts.fno.clone();
+            let products = parts.retry.run(|| fno.list_products()).await;
             products
                 .map(|products| PartCatalog::of_products(&products))
                 .map_err(|error| format!("cannot read the product list from FNO: {error}"))

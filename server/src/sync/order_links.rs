@@ -2,11 +2,12 @@
 //! lines to entitlements and activation IDs) and the write-back of those IDs
 //! and the remaining quantities to Salesforce.
 
-use super::pass::Pass;
+use super::pass::{fingerprint, Pass};
 use super::rules;
+use super::sent;
 use crate::domain::run::RunKind;
 use crate::error::Result;
-use crate::fno::{EntitlementState, LineItemQuery};
+use crate::fno::{EntitlementState, LineItemQuery, NewLineItem};
 use crate::salesforce::{fields, RecordUpdate, SalesOrder, SfRecord};
 use crate::store::links::{self, LinkRecord};
 
@@ -20,6 +21,7 @@ pub fn order_link(opportunity: &SfRecord, entitlement_id: &str, print: &str) -> 
         fingerprint: print.to_string(),
         parent_id: String::new(),
         part_number: String::new(),
+        sent_fields: String::new(),
     }
 }
 
@@ -45,6 +47,7 @@ pub fn line_link(sf_line: &str, line: FnoLine<'_>, print: &str) -> LinkRecord {
         fingerprint: print.to_string(),
         parent_id: line.entitlement_id.to_string(),
         part_number: line.part_number.to_string(),
+        sent_fields: String::new(),
     }
 }
 
@@ -193,14 +196,14 @@ pub async fn record_line_link(
     pass: &mut Pass<'_>,
     sf_line: &str,
     line: FnoLine<'_>,
-    print: &str,
-    copies: i64,
+    sent: &NewLineItem,
 ) -> Result<()> {
     pass.fresh_lines.insert(
         sf_line.to_string(),
-        (line.activation_id.to_string(), copies),
+        (line.activation_id.to_string(), sent.number_of_copies),
     );
-    save_line_link(pass, sf_line, line, print).await
+    let link = line_link(sf_line, line, &fingerprint(sent)).with_sent_fields(sent::stored(sent));
+    links::save_link(&pass.ctx.pool, &link).await
 }
 
 /// Queues the activation IDs and remaining copies of lines handled in this run.

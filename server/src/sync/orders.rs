@@ -5,17 +5,20 @@
 //! order was already sent, even after a crash before the link was saved.
 
 use super::logger::steps::{ENTITLEMENT_STEP, LINE_STEP};
+use super::sent;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::lines::{build_line, LineRefused};
+use super::mapping::Mappings;
 use super::order_links::{
     line_link, order_link, queue_line_write_back, queue_write_back, save_line_link, FnoLine,
 };
 use super::pass::{fingerprint, Pass, SALESFORCE_COMPONENT};
-use super::plan::{PendingUpdate, PlannedOrder};
+use super::plan::{decide, Decision, PendingUpdate, PlannedOrder};
 use super::renewals;
 use super::rules;
+use crate::domain::filters::Filters;
 use crate::domain::mapping::SfObject;
 use crate::error::Result;
 use crate::fno::{
@@ -58,7 +61,7 @@ pub async fn sync_order(
     let opportunity = &order.opportunity;
     let mut lines = Vec::new();
     for line in &order.line_items {
-        match build_line(pass, opportunity, line).await {
+        match build_line((&pass.parts, &pass.mappings), opportunity, line).await {
             Ok(new_line) => lines.push((line.record.id.clone(), new_line)),
             Err(LineRefused { field, reason }) => {
                 let message = format!(
@@ -81,73 +84,21 @@ pub async fn sync_order(
         renewals::renew(pass, opportunity, &renewed, &lines).await?;
         return queue_line_write_back(pass, order).await;
     }
-    let owner = opportunity
-        .text("AccountId")
-        .unwrap_or_default()
-        .to_string();
-    let sold_to_sf = order
-        .sold_to
-        .as_ref()
-        .map(|s| s.id.clone())
-        .unwrap_or_else(|| owner.clone());
-    let Some(sold_to) = account_ids.get(&sold_to_sf).cloned() else {
-        let reason = format!("the sold-to account {sold_to_sf} is not in FNO");
-        pass.failed_step(
-            ENTITLEMENT_STEP,
-            &opportunity.id,
-            SALESFORCE_COMPONENT,
-            reason.clone(),
-            reason,
-        )
-        .await?;
-        return skip_lines(pass, lines.len()).await;
-    };
-    if lines.is_empty() {
-        let reason = "no line item of the opportunity can sync; see the line item logs".to_string();
-        pass.failed_step(
-            ENTITLEMENT_STEP,
-            &opportunity.id,
-            SALESFORCE_COMPONENT,
-            reason.clone(),
-            reason,
-        )
-        .await?;
-        return pass.record_done(true).await;
-    }
-    let text = |field: &str| {
-        pass.mappings
-            .text(SfObject::Opportunity, field, opportunity)
-    };
-    let entitlement = NewEntitlement {
-        entitlement_id: opportunity.text(fields::ENTITLEMENT_ID).map(str::to_string),
-        description: text("description"),
-        sold_to: Some(sold_to),
-        ship_to_email: text("shipToEmail"),
-        ship_to_address: text("shipToAddress"),
-        line_items: lines.iter().map(|(_, l)| l.clone()).collect(),
-        state: rules::entitlement_state(
-            opportunity.text(fields::ENTITLEMENT_STATE),
-            pass.filters.post_condition_state,
-        ),
-        channel_partners: partner_of(&owner, &sold_to_sf, account_ids),
-        attributes: match pass
-            .mappings
-            .custom_attributes(SfObject::Opportunity, opportunity)
-        {
-            Ok(attributes) => attributes,
-            Err((field, reason)) => {
+    let entitlement =
+        match entitlement_of(order, &lines, account_ids, (&pass.mappings, &pass.filters)) {
+            Ok(entitlement) => entitlement,
+            Err(refused) => {
                 pass.failed_step(
                     ENTITLEMENT_STEP,
                     &opportunity.id,
                     SALESFORCE_COMPONENT,
-                    format!("{field}: {reason}"),
-                    reason,
+                    refused.error,
+                    refused.message,
                 )
                 .await?;
-                return skip_lines(pass, lines.len() + 1).await;
+                return skip_lines(pass, refused.records).await;
             }
-        },
-    };
+        };
     let (entitlement_id, print, sent) =
         match send_entitlement(pass, opportunity, &entitlement, &lines).await? {
             Sent::Done(outcome) => {
@@ -171,6 +122,85 @@ pub async fn sync_order(
         }),
     }
     Ok(())
+}
+
+/// Why an order's entitlement cannot be sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderRefused {
+    /// The error, for the log's error column.
+    pub error: String,
+    /// What the log says.
+    pub message: String,
+    /// The records (the order, its lines) it leaves unsynced.
+    pub records: usize,
+}
+
+impl OrderRefused {
+    fn new(error: String, message: String, records: usize) -> Self {
+        Self {
+            error,
+            message,
+            records,
+        }
+    }
+}
+
+/// What FNO gets for a sales order (not a renewal) whose valid lines are
+/// `lines`; `account_ids` maps Salesforce account Ids to FNO account IDs.
+pub fn entitlement_of(
+    order: &SalesOrder,
+    lines: &[(String, NewLineItem)],
+    account_ids: &BTreeMap<String, String>,
+    (mappings, filters): (&Mappings, &Filters),
+) -> std::result::Result<NewEntitlement, OrderRefused> {
+    let opportunity = &order.opportunity;
+    let owner = opportunity
+        .text("AccountId")
+        .unwrap_or_default()
+        .to_string();
+    let sold_to_sf = order
+        .sold_to
+        .as_ref()
+        .map(|s| s.id.clone())
+        .unwrap_or_else(|| owner.clone());
+    let Some(sold_to) = account_ids.get(&sold_to_sf).cloned() else {
+        let reason = format!("the sold-to account {sold_to_sf} is not in FNO");
+        return Err(OrderRefused::new(reason.clone(), reason, lines.len()));
+    };
+    if lines.is_empty() {
+        let reason = "no line item of the opportunity can sync; see the line item logs".to_string();
+        return Err(OrderRefused::new(reason.clone(), reason, 1));
+    }
+    let attributes = mappings
+        .custom_attributes(SfObject::Opportunity, opportunity)
+        .map_err(|(field, reason)| {
+            OrderRefused::new(format!("{field}: {reason}"), reason, lines.len() + 1)
+        })?;
+    let text = |field: &str| mappings.text(SfObject::Opportunity, field, opportunity);
+    Ok(NewEntitlement {
+        entitlement_id: opportunity.text(fields::ENTITLEMENT_ID).map(str::to_string),
+        description: text("description"),
+        sold_to: Some(sold_to),
+        ship_to_email: text("shipToEmail"),
+        ship_to_address: text("shipToAddress"),
+        line_items: lines.iter().map(|(_, l)| l.clone()).collect(),
+        state: rules::entitlement_state(
+            opportunity.text(fields::ENTITLEMENT_STATE),
+            filters.post_condition_state,
+        ),
+        channel_partners: partner_of(&owner, &sold_to_sf, account_ids),
+        attributes,
+    })
+}
+
+/// The fingerprint of an entitlement as sent. The ID is left out: once
+/// written back to the opportunity it is read again, and that alone is no
+/// change to send.
+pub fn entitlement_print(entitlement: &NewEntitlement) -> String {
+    fingerprint(&NewEntitlement {
+        entitlement_id: None,
+        ..entitlement.clone()
+    })
 }
 
 /// Counts an order and its lines done and queues its write-back: the
@@ -233,9 +263,10 @@ pub(super) async fn record_created(
     opportunity: &SfRecord,
     created: &CreatedEntitlement,
     lines: &[(String, NewLineItem)],
-    print: &str,
+    (print, entitlement): (&str, &NewEntitlement),
 ) -> Result<()> {
-    let mut records = vec![order_link(opportunity, &created.entitlement_id, print)];
+    let mut records = vec![order_link(opportunity, &created.entitlement_id, print)
+        .with_sent_fields(sent::stored(entitlement))];
     for created_line in &created.lines {
         let sf_line = created_line
             .order_line_number
@@ -259,7 +290,10 @@ pub(super) async fn record_created(
             entitlement_id: &created.entitlement_id,
             part_number: &new_line.part_number,
         };
-        records.push(line_link(&sf_line, fno_line, &fingerprint(new_line)));
+        records.push(
+            line_link(&sf_line, fno_line, &fingerprint(new_line))
+                .with_sent_fields(sent::stored(new_line)),
+        );
     }
     links::save_links(&pass.ctx.pool, &records).await
 }
@@ -281,12 +315,7 @@ async fn send_entitlement(
     entitlement: &NewEntitlement,
     lines: &[(String, NewLineItem)],
 ) -> Result<Sent> {
-    // The ID is left out: once written back to the opportunity it is read
-    // again, and that alone is no change to send.
-    let print = fingerprint(&NewEntitlement {
-        entitlement_id: None,
-        ..entitlement.clone()
-    });
+    let print = entitlement_print(entitlement);
     let sent = format!(
         "entitlement sold to {}, state {}, {} line(s): {}",
         entitlement.sold_to.as_deref().unwrap_or_default(),
@@ -299,23 +328,21 @@ async fn send_entitlement(
             .join(", ")
     );
     let link = links::get_link(&pass.ctx.pool, "Opportunity", &opportunity.id).await?;
-    if let Some(link) = link.as_ref().filter(|l| !l.fno_id.is_empty()) {
-        if link.fingerprint == print {
+    match decide(link.as_ref(), None, &print) {
+        Decision::Unchanged(entitlement_id) => {
             pass.completed(
                 ENTITLEMENT_STEP,
                 &opportunity.id,
                 format!(
-                    "unchanged since the last sync; nothing sent for {} ({sent})",
-                    link.fno_id
+                    "unchanged since the last sync; nothing sent for {entitlement_id} ({sent})"
                 ),
             )
             .await?;
-            return Ok(Sent::Done(Some(link.fno_id.clone())));
+            return Ok(Sent::Done(Some(entitlement_id)));
         }
-        return Ok(Sent::Update(link.fno_id.clone(), print, sent));
-    }
-    if link.is_none() {
-        return Ok(Sent::Create(print, sent));
+        Decision::Update(entitlement_id) => return Ok(Sent::Update(entitlement_id, print, sent)),
+        Decision::Create => return Ok(Sent::Create(print, sent)),
+        Decision::InDoubt => {}
     }
     // Only an intent: FNO may have it already from a run that died, or get
     // it still from a create that run sent last.
@@ -364,7 +391,7 @@ async fn send_entitlement(
         .await;
     match created {
         Ok(created) => {
-            record_created(pass, opportunity, &created, lines, &print).await?;
+            record_created(pass, opportunity, &created, lines, (&print, entitlement)).await?;
             pass.completed(
                 ENTITLEMENT_STEP,
                 &opportunity.id,

@@ -9,10 +9,11 @@ use std::sync::{Arc, Mutex};
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
+use super::lines::PartLookup;
 use super::logger::{RunLogger, Step, StepStatus};
 use super::mapping::Mappings;
 use super::plan::PageWrites;
-use super::rules::PartCatalog;
+use super::read::Reader;
 use super::SyncContext;
 use crate::domain::filters::Filters;
 use crate::domain::run::{Run, RunCounters};
@@ -52,14 +53,6 @@ impl Progress {
     }
 }
 
-/// FNO part numbers looked up in a run by Product Code: FNO's spelling and
-/// whether deployed; `None` when FNO has none. Shared by the run's passes.
-pub type PartNumbers = Arc<Mutex<HashMap<String, PartNumberCell>>>;
-
-/// The lookup of one part number in a run: made once, however many
-/// accounts of the run ask for it at the same time (a failed lookup is not kept).
-pub type PartNumberCell = Arc<tokio::sync::OnceCell<Option<(String, bool)>>>;
-
 /// One run in progress (or one account of it, see [`Pass::fork`]).
 pub struct Pass<'a> {
     /// The engine's context.
@@ -86,11 +79,9 @@ pub struct Pass<'a> {
     /// the run stops between records, and every wait of the run ends.
     pub stop: CancellationToken,
     /// Part numbers looked up in this run.
-    pub part_numbers: PartNumbers,
+    pub parts: PartLookup,
     /// Lines created by this pass: Salesforce line Id to (activation ID, copies).
     pub fresh_lines: HashMap<String, (String, i64)>,
-    /// Every FNO part number with whether its product is deployed, read once when needed.
-    pub all_parts: Arc<tokio::sync::OnceCell<PartCatalog>>,
     progress: Arc<Progress>,
 }
 
@@ -113,15 +104,14 @@ impl<'a> Pass<'a> {
             sf: clients
                 .0
                 .with_retry_policy(RetryPolicy::default().stopped_by(stop.clone())),
-            fno: clients.1,
+            fno: clients.1.clone(),
             mappings,
             filters,
             retry: RetryPolicy::default().stopped_by(stop.clone()),
             write_back: Vec::new(),
             planned: PageWrites::default(),
+            parts: PartLookup::new(clients.1, RetryPolicy::default().stopped_by(stop.clone())),
             stop,
-            part_numbers: Default::default(),
-            all_parts: Default::default(),
             fresh_lines: Default::default(),
             progress: Arc::new(progress),
         }
@@ -143,10 +133,19 @@ impl<'a> Pass<'a> {
             write_back: Vec::new(),
             planned: PageWrites::default(),
             stop: self.stop.clone(),
-            part_numbers: self.part_numbers.clone(),
+            parts: self.parts.clone(),
             fresh_lines: HashMap::new(),
-            all_parts: self.all_parts.clone(),
             progress: self.progress.clone(),
+        }
+    }
+
+    /// What the read stage needs of the run.
+    pub fn reader(&self) -> Reader<'_> {
+        Reader {
+            sf: &self.sf,
+            mappings: &self.mappings,
+            filters: &self.filters,
+            page_size: self.ctx.page_size,
         }
     }
 

@@ -7,11 +7,26 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
 
-use super::pass::Pass;
+use super::mapping::Mappings;
+use crate::domain::filters::Filters;
 use crate::salesforce::{
     AccountWithContacts, Condition, SalesOrder, SalesforceClient, SalesforceError, Soql,
     SoqlBuilder,
 };
+
+/// What the read stage needs of a run (or of a plan): the Salesforce
+/// client and the settings read at the start.
+#[derive(Clone, Copy)]
+pub struct Reader<'r> {
+    /// Salesforce client.
+    pub sf: &'r SalesforceClient,
+    /// The mappings (the fields read besides the standard ones).
+    pub mappings: &'r Mappings,
+    /// The filters (the pre-condition stages).
+    pub filters: &'r Filters,
+    /// Changed records read per page.
+    pub page_size: u32,
+}
 
 /// What the read stage brings of one account: the account with its
 /// contacts (`None` when Salesforce has no such account) and its sales orders.
@@ -32,7 +47,7 @@ pub struct AccountRead {
 /// items are left out, so nothing is sent to FNO for them. `Err` with a reason when
 /// Salesforce could not be read.
 pub async fn read_accounts(
-    pass: &Pass<'_>,
+    pass: Reader<'_>,
     account_ids: &[String],
 ) -> std::result::Result<HashMap<String, AccountRead>, String> {
     let extra = pass.mappings.extra_fields();
@@ -65,7 +80,7 @@ pub async fn read_accounts(
 /// accounts of the page, with their contacts (the people who activate the
 /// licences), and gives each owner read the end customers of its orders.
 async fn read_end_customers(
-    pass: &Pass<'_>,
+    pass: Reader<'_>,
     reads: &mut HashMap<String, AccountRead>,
     extra: &crate::salesforce::ExtraFields,
 ) -> std::result::Result<(), String> {

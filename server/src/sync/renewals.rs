@@ -18,6 +18,11 @@ pub fn renewed_opportunity(opportunity: &SfRecord) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The fingerprint of a renewal: the lines it renews, as sent.
+pub fn renewal_print(lines: &[(String, NewLineItem)]) -> String {
+    fingerprint(&lines.iter().map(|(_, l)| l).collect::<Vec<_>>())
+}
+
 /// Renews the lines of the entitlement made from `renewed`; counts the
 /// opportunity and its valid lines as done.
 pub async fn renew(
@@ -26,7 +31,7 @@ pub async fn renew(
     renewed: &str,
     lines: &[(String, NewLineItem)],
 ) -> Result<()> {
-    let print = fingerprint(&lines.iter().map(|(_, l)| l).collect::<Vec<_>>());
+    let print = renewal_print(lines);
     let own_link = links::get_link(&pass.ctx.pool, "Opportunity", &opportunity.id).await?;
     let Some(entitlement_id) = links::get_link(&pass.ctx.pool, "Opportunity", renewed)
         .await?
@@ -86,14 +91,7 @@ pub async fn renew(
                 entitlement_id: &entitlement_id,
                 part_number: &line.part_number,
             };
-            record_line_link(
-                pass,
-                sf_line,
-                fno_line,
-                &fingerprint(line),
-                line.number_of_copies,
-            )
-            .await?;
+            record_line_link(pass, sf_line, fno_line, line).await?;
             continue;
         }
         let parent = existing.iter().find(|l| {
@@ -142,14 +140,7 @@ pub async fn renew(
                         entitlement_id: &entitlement_id,
                         part_number: &line.part_number,
                     };
-                    record_line_link(
-                        pass,
-                        sf_line,
-                        fno_line,
-                        &fingerprint(line),
-                        line.number_of_copies,
-                    )
-                    .await?;
+                    record_line_link(pass, sf_line, fno_line, line).await?;
                     pass.completed(
                         RENEWAL_STEP,
                         sf_line,
@@ -193,6 +184,7 @@ pub async fn renew(
                 fingerprint: print,
                 parent_id: renewed.to_string(),
                 part_number: String::new(),
+                sent_fields: String::new(),
             },
         )
         .await?;

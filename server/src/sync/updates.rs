@@ -20,6 +20,7 @@ use super::order_links::{line_link, order_link, FnoLine};
 use super::orders::finish_order;
 use super::pass::{fingerprint, Pass, FNO_COMPONENT};
 use super::plan::PendingUpdate;
+use super::sent;
 use crate::error::Result;
 use crate::fno::operations::{
     CREATE_ENTITLEMENT_LINE_ITEM, SET_ENTITLEMENT_STATE, UPDATE_ENTITLEMENT_LINE_ITEM,
@@ -32,11 +33,12 @@ use crate::fno::{
 use crate::store::links::{self, LinkRecord};
 
 /// A line of an update sent in a round: the update's position, the
-/// Salesforce line Id and its fingerprint.
+/// Salesforce line Id, its fingerprint and fields.
 struct SentLine {
     update: usize,
     sf_line: String,
     print: String,
+    fields: String,
     part_number: String,
 }
 
@@ -105,6 +107,7 @@ pub async fn update_pending(pass: &mut Pass<'_>) -> Result<()> {
                 &update.entitlement_id,
                 &planned.print,
             )
+            .with_sent_fields(sent::stored(&planned.entitlement))
         })
         .collect();
     links::save_links(&pass.ctx.pool, &taken).await?;
@@ -210,6 +213,7 @@ async fn send_changed_lines(
                     update: i,
                     sf_line: sf_line.clone(),
                     print,
+                    fields: sent::stored(line),
                     part_number: line.part_number.clone(),
                 },
                 link.fno_id.clone(),
@@ -232,7 +236,7 @@ async fn send_changed_lines(
                 entitlement_id: &pending[line.update].entitlement_id,
                 part_number: &line.part_number,
             };
-            line_link(&line.sf_line, fno_line, &line.print)
+            line_link(&line.sf_line, fno_line, &line.print).with_sent_fields(line.fields.clone())
         })
         .collect()
 }
@@ -264,7 +268,7 @@ async fn send_new_lines(
     failures: &mut [Option<Arc<FnoError>>],
 ) -> Vec<LinkRecord> {
     let mut records = Vec::new();
-    let mut sent: Vec<Vec<(String, String, i64, String)>> = Vec::new();
+    let mut sent: Vec<Vec<(String, NewLineItem)>> = Vec::new();
     for (i, update) in pending.iter().enumerate() {
         if failures[i].is_some() {
             continue;
@@ -284,16 +288,7 @@ async fn send_new_lines(
                     deploy: false,
                 },
             ));
-            sent.push(
-                chunk
-                    .iter()
-                    .map(|(sf_line, line)| {
-                        let print = fingerprint(line);
-                        let part = line.part_number.clone();
-                        (sf_line.clone(), print, line.number_of_copies, part)
-                    })
-                    .collect(),
-            );
+            sent.push(chunk.iter().map(|&line| line.clone()).collect());
         }
     }
     let fno = pass.fno.clone();
@@ -317,17 +312,19 @@ async fn send_new_lines(
             continue;
         };
         for created in added.lines {
-            let Some((sf_line, print, copies, part_number)) = lines.get(created.line_index) else {
+            let Some((sf_line, line)) = lines.get(created.line_index) else {
                 continue;
             };
+            let copies = line.number_of_copies;
             pass.fresh_lines
-                .insert(sf_line.clone(), (created.activation_id.clone(), *copies));
+                .insert(sf_line.clone(), (created.activation_id.clone(), copies));
             let fno_line = FnoLine {
                 activation_id: &created.activation_id,
                 entitlement_id: &added.entitlement_id,
-                part_number,
+                part_number: &line.part_number,
             };
-            taken.push(line_link(sf_line, fno_line, print));
+            let link = line_link(sf_line, fno_line, &fingerprint(line));
+            taken.push(link.with_sent_fields(sent::stored(line)));
         }
     }
     taken

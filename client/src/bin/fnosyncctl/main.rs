@@ -11,6 +11,7 @@ mod logs;
 mod mappings;
 mod output;
 mod overview;
+mod plan;
 mod products;
 mod progress;
 mod schedule;

@@ -1,6 +1,6 @@
-//! `sync account|immediate|retry|watch|list|cancel|resume`: starting runs,
-//! following them until they end (exit 1 unless completed), listing and
-//! cancelling them.
+//! `sync account|immediate|plan|retry|watch|list|cancel|resume`: starting
+//! runs, following them until they end (exit 1 unless completed), showing
+//! what a sync would do, listing and cancelling runs.
 
 use clap::Subcommand;
 use fnosync_client::proto;
@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::exit::{self, Failure};
 use crate::output::{short_name, time_json, Tone};
-use crate::{progress, Context};
+use crate::{plan, progress, Context};
 
 #[derive(Subcommand)]
 pub enum SyncCommand {
@@ -38,6 +38,22 @@ pub enum SyncCommand {
         /// Idempotency key: repeating the command with it starts nothing new.
         #[arg(long)]
         request_id: Option<String>,
+    },
+    /// Shows what a sync of an account, or of the last hours or a range of
+    /// days, would do, record by record, without writing anything.
+    Plan {
+        /// Salesforce Account Id (or give --hours, or --from and --to).
+        #[arg(required_unless_present_any = ["hours", "from"], conflicts_with_all = ["hours", "from", "to"])]
+        account_id: Option<String>,
+        /// The last N hours.
+        #[arg(long, value_name = "N", conflicts_with_all = ["from", "to"])]
+        hours: Option<i32>,
+        /// First day, YYYY-MM-DD (in the schedule's time zone).
+        #[arg(long, value_name = "DATE", requires = "to")]
+        from: Option<String>,
+        /// Last day, YYYY-MM-DD, inclusive.
+        #[arg(long, value_name = "DATE", requires = "from")]
+        to: Option<String>,
     },
     /// Syncs again only the records that failed in an ended run (after fixing their cause).
     Retry {
@@ -91,20 +107,32 @@ pub async fn run(ctx: &Context, command: &SyncCommand) -> Result<u8, Failure> {
             wait,
             request_id,
         } => {
-            let window = match (hours, from, to) {
-                (Some(hours), _, _) => Window::LastHours(*hours),
-                (None, Some(from), Some(to)) => Window::DateRange(proto::DateRange {
-                    start_date: from.clone(),
-                    end_date: to.clone(),
-                }),
-                _ => return Err(Failure::usage("give --hours N or --from DATE --to DATE")),
-            };
+            let window = window_of(*hours, from, to)?;
             let request = proto::StartImmediateSyncRequest {
                 window: Some(window),
                 request_id: request_id.clone().unwrap_or_default(),
             };
             let run = sync.start_immediate_sync(request).await?.into_inner().run;
             started(ctx, run.unwrap_or_default(), *wait).await
+        }
+        SyncCommand::Plan {
+            account_id,
+            hours,
+            from,
+            to,
+        } => {
+            use proto::plan_sync_request::Scope;
+            let scope = match account_id {
+                Some(account_id) => Scope::AccountId(account_id.clone()),
+                None => match window_of(*hours, from, to)? {
+                    Window::LastHours(hours) => Scope::LastHours(hours),
+                    Window::DateRange(range) => Scope::DateRange(range),
+                },
+            };
+            let request = proto::PlanSyncRequest { scope: Some(scope) };
+            let plan = sync.plan_sync(request).await?.into_inner();
+            plan::print(ctx, &plan);
+            Ok(0)
         }
         SyncCommand::Retry {
             run_id,
@@ -151,6 +179,22 @@ pub async fn run(ctx: &Context, command: &SyncCommand) -> Result<u8, Failure> {
             print_run(ctx, &run.unwrap_or_default());
             Ok(0)
         }
+    }
+}
+
+/// The window of `--hours N` or `--from DATE --to DATE`.
+fn window_of(
+    hours: Option<i32>,
+    from: &Option<String>,
+    to: &Option<String>,
+) -> Result<Window, Failure> {
+    match (hours, from, to) {
+        (Some(hours), _, _) => Ok(Window::LastHours(hours)),
+        (None, Some(from), Some(to)) => Ok(Window::DateRange(proto::DateRange {
+            start_date: from.clone(),
+            end_date: to.clone(),
+        })),
+        _ => Err(Failure::usage("give --hours N or --from DATE --to DATE")),
     }
 }
 

@@ -29,6 +29,16 @@ class SyncRunState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SYNC_RUN_STATE_FAILED: _ClassVar[SyncRunState]
     SYNC_RUN_STATE_CANCELLED: _ClassVar[SyncRunState]
     SYNC_RUN_STATE_PAUSED: _ClassVar[SyncRunState]
+
+class PlannedAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PLANNED_ACTION_UNSPECIFIED: _ClassVar[PlannedAction]
+    PLANNED_ACTION_CREATE: _ClassVar[PlannedAction]
+    PLANNED_ACTION_UPDATE: _ClassVar[PlannedAction]
+    PLANNED_ACTION_RENEW: _ClassVar[PlannedAction]
+    PLANNED_ACTION_OBSOLETE: _ClassVar[PlannedAction]
+    PLANNED_ACTION_NOTHING: _ClassVar[PlannedAction]
+    PLANNED_ACTION_FAIL: _ClassVar[PlannedAction]
 SYNC_KIND_UNSPECIFIED: SyncKind
 SYNC_KIND_ONE_TIME: SyncKind
 SYNC_KIND_SCHEDULED: SyncKind
@@ -43,6 +53,13 @@ SYNC_RUN_STATE_COMPLETED_WITH_FAILURES: SyncRunState
 SYNC_RUN_STATE_FAILED: SyncRunState
 SYNC_RUN_STATE_CANCELLED: SyncRunState
 SYNC_RUN_STATE_PAUSED: SyncRunState
+PLANNED_ACTION_UNSPECIFIED: PlannedAction
+PLANNED_ACTION_CREATE: PlannedAction
+PLANNED_ACTION_UPDATE: PlannedAction
+PLANNED_ACTION_RENEW: PlannedAction
+PLANNED_ACTION_OBSOLETE: PlannedAction
+PLANNED_ACTION_NOTHING: PlannedAction
+PLANNED_ACTION_FAIL: PlannedAction
 
 class SyncRun(_message.Message):
     __slots__ = ("run_id", "kind", "state", "account_id", "window_start_time", "window_end_time", "records_total", "records_done", "records_failed", "requested_by", "message", "create_time", "start_time", "end_time", "account_ids", "retry_of")
@@ -201,3 +218,51 @@ class WatchSyncRunResponse(_message.Message):
     RUN_FIELD_NUMBER: _ClassVar[int]
     run: SyncRun
     def __init__(self, run: _Optional[_Union[SyncRun, _Mapping]] = ...) -> None: ...
+
+class PlanSyncRequest(_message.Message):
+    __slots__ = ("account_id", "date_range", "last_hours")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    DATE_RANGE_FIELD_NUMBER: _ClassVar[int]
+    LAST_HOURS_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    date_range: DateRange
+    last_hours: int
+    def __init__(self, account_id: _Optional[str] = ..., date_range: _Optional[_Union[DateRange, _Mapping]] = ..., last_hours: _Optional[int] = ...) -> None: ...
+
+class FieldChange(_message.Message):
+    __slots__ = ("field", "old_value", "new_value")
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    OLD_VALUE_FIELD_NUMBER: _ClassVar[int]
+    NEW_VALUE_FIELD_NUMBER: _ClassVar[int]
+    field: str
+    old_value: str
+    new_value: str
+    def __init__(self, field: _Optional[str] = ..., old_value: _Optional[str] = ..., new_value: _Optional[str] = ...) -> None: ...
+
+class PlannedRecord(_message.Message):
+    __slots__ = ("object", "salesforce_id", "account_id", "action", "fno_id", "changes", "reason")
+    OBJECT_FIELD_NUMBER: _ClassVar[int]
+    SALESFORCE_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    FNO_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    object: str
+    salesforce_id: str
+    account_id: str
+    action: PlannedAction
+    fno_id: str
+    changes: _containers.RepeatedCompositeFieldContainer[FieldChange]
+    reason: str
+    def __init__(self, object: _Optional[str] = ..., salesforce_id: _Optional[str] = ..., account_id: _Optional[str] = ..., action: _Optional[_Union[PlannedAction, str]] = ..., fno_id: _Optional[str] = ..., changes: _Optional[_Iterable[_Union[FieldChange, _Mapping]]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class PlanSyncResponse(_message.Message):
+    __slots__ = ("account_ids", "records", "truncated")
+    ACCOUNT_IDS_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    account_ids: _containers.RepeatedScalarFieldContainer[str]
+    records: _containers.RepeatedCompositeFieldContainer[PlannedRecord]
+    truncated: bool
+    def __init__(self, account_ids: _Optional[_Iterable[str]] = ..., records: _Optional[_Iterable[_Union[PlannedRecord, _Mapping]]] = ..., truncated: _Optional[bool] = ...) -> None: ...

@@ -76,6 +76,11 @@ class SyncServiceStub:
                 request_serializer=fnosync_dot_v1_dot_sync__pb2.WatchSyncRunRequest.SerializeToString,
                 response_deserializer=fnosync_dot_v1_dot_sync__pb2.WatchSyncRunResponse.FromString,
                 _registered_method=True)
+        self.PlanSync = channel.unary_unary(
+                '/fnosync.v1.SyncService/PlanSync',
+                request_serializer=fnosync_dot_v1_dot_sync__pb2.PlanSyncRequest.SerializeToString,
+                response_deserializer=fnosync_dot_v1_dot_sync__pb2.PlanSyncResponse.FromString,
+                _registered_method=True)
 
 
 class SyncServiceServicer:
@@ -146,6 +151,17 @@ class SyncServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PlanSync(self, request, context):
+        """Shows what a sync would do, record by record, without writing anything
+        on either side: for one account (as SyncAccount would sync it) or for a
+        window (as StartImmediateSync would). Salesforce and FNO are read;
+        FAILED_PRECONDITION without a valid licence or verified connections,
+        UNAVAILABLE when Salesforce or FNO cannot be read.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SyncServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -188,6 +204,11 @@ def add_SyncServiceServicer_to_server(servicer, server):
                     servicer.WatchSyncRun,
                     request_deserializer=fnosync_dot_v1_dot_sync__pb2.WatchSyncRunRequest.FromString,
                     response_serializer=fnosync_dot_v1_dot_sync__pb2.WatchSyncRunResponse.SerializeToString,
+            ),
+            'PlanSync': grpc.unary_unary_rpc_method_handler(
+                    servicer.PlanSync,
+                    request_deserializer=fnosync_dot_v1_dot_sync__pb2.PlanSyncRequest.FromString,
+                    response_serializer=fnosync_dot_v1_dot_sync__pb2.PlanSyncResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -408,6 +429,33 @@ class SyncService:
             '/fnosync.v1.SyncService/WatchSyncRun',
             fnosync_dot_v1_dot_sync__pb2.WatchSyncRunRequest.SerializeToString,
             fnosync_dot_v1_dot_sync__pb2.WatchSyncRunResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PlanSync(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fnosync.v1.SyncService/PlanSync',
+            fnosync_dot_v1_dot_sync__pb2.PlanSyncRequest.SerializeToString,
+            fnosync_dot_v1_dot_sync__pb2.PlanSyncResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,529 @@
+//! Sync plans: what a sync of some accounts would do in FNO, record by
+//! record, without writing anything on either side. A plan goes through the
+//! sync's own read stage, its builders (accounts, users, lines with their
+//! product checks, entitlements) and its decisions on the stored links
+//! ([`decide`]); Salesforce and FNO are only read, PostgreSQL only for the
+//! links and the versions last synced.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use sqlx::PgPool;
+
+use super::accounts::{account_from_record, user_from_contact, PageRecords};
+use super::changes::{self, Phase, Window};
+use super::lines::{build_line, LineRefused, PartLookup};
+use super::orders::{entitlement_of, entitlement_print};
+use super::pass::fingerprint;
+use super::plan::{decide, Decision};
+use super::read::{read_accounts, AccountRead, Reader};
+use super::renewals::{renewal_print, renewed_opportunity};
+use super::sent::{self, FieldChange, Fields, SentFields};
+use crate::domain::filters::CancellationPolicy;
+use crate::error::Result;
+use crate::fno::NewLineItem;
+use crate::salesforce::SalesOrder;
+use crate::store::links::{self, LinkRecord};
+
+/// What a sync would do with a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Create it in FNO.
+    Create,
+    /// Update what FNO has.
+    Update,
+    /// Renew the lines of the entitlement it renews.
+    Renew,
+    /// Set its FNO line OBSOLETE.
+    Obsolete,
+    /// Nothing: FNO has it as it would be sent, or it is not synced.
+    Nothing,
+    /// It would fail, for the reason given.
+    Fail,
+}
+
+/// One record of a plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedRecord {
+    /// Salesforce object: Account, Contact, Opportunity or OpportunityLineItem.
+    pub object: &'static str,
+    /// Salesforce record Id.
+    pub salesforce_id: String,
+    /// The account it is synced with.
+    pub account_id: String,
+    /// What the sync would do.
+    pub action: Action,
+    /// The FNO ID it has or would get, when known.
+    pub fno_id: String,
+    /// The fields that would change (all of them for a create).
+    pub changes: Vec<FieldChange>,
+    /// Why (always for a failure and for nothing done; a note otherwise).
+    pub reason: String,
+}
+
+/// A plan of some accounts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyncPlan {
+    /// The accounts planned.
+    pub accounts: Vec<String>,
+    /// Their records, account by account.
+    pub records: Vec<PlannedRecord>,
+    /// More accounts (or records) would be synced than the plan shows.
+    pub truncated: bool,
+}
+
+/// What a plan reads with.
+pub struct Planner<'p> {
+    /// The read stage's client and settings.
+    pub reader: Reader<'p>,
+    /// FNO part numbers, looked up once per plan.
+    pub parts: PartLookup,
+    /// The links.
+    pub pool: &'p PgPool,
+}
+
+/// Accounts a window's plan shows at most.
+pub const MAX_PLAN_ACCOUNTS: usize = 200;
+
+/// Records a plan shows at most.
+pub const MAX_PLAN_RECORDS: usize = 5_000;
+
+impl Planner<'_> {
+    /// The plan of a window: the accounts a scheduled or immediate sync of
+    /// it would sync (from the first page of each change query, at most
+    /// [`MAX_PLAN_ACCOUNTS`]), each planned as [`Planner::accounts`] does.
+    /// `Err` with the reason when Salesforce or FNO could not be read.
+    pub async fn window(&self, window: Window) -> Result<std::result::Result<SyncPlan, String>> {
+        let read = match changes::first_pages(self.reader, &Phase::SALESFORCE, window, None).await {
+            Ok(read) => read,
+            Err(error) => {
+                return Ok(Err(format!(
+                    "cannot read the changed records from Salesforce: {error}"
+                )))
+            }
+        };
+        let page_size = self.reader.page_size as usize;
+        let mut truncated = false;
+        let mut accounts: Vec<String> = Vec::new();
+        for (phase, page) in &read.pages {
+            truncated |= page.len() >= page_size;
+            let found = match phase.record_object() {
+                Some(object) => {
+                    super::batch::changed_with_synced_orders(self.pool, object, page).await?
+                }
+                None => changes::accounts_of(page),
+            };
+            for account in found {
+                if !accounts.contains(&account) {
+                    accounts.push(account);
+                }
+            }
+        }
+        if accounts.len() > MAX_PLAN_ACCOUNTS {
+            accounts.truncate(MAX_PLAN_ACCOUNTS);
+            truncated = true;
+        }
+        let mut plan = match self.accounts(&accounts).await? {
+            Ok(plan) => plan,
+            Err(reason) => return Ok(Err(reason)),
+        };
+        plan.truncated |= truncated;
+        Ok(Ok(plan))
+    }
+
+    /// The plan of a sync of `account_ids`: their accounts (and the sold-to
+    /// accounts of their orders), contacts, orders and lines, and the lines
+    /// removed from their synced orders. `Err` with the reason when
+    /// Salesforce could not be read.
+    pub async fn accounts(
+        &self,
+        account_ids: &[String],
+    ) -> Result<std::result::Result<SyncPlan, String>> {
+        let reads = match read_accounts(self.reader, account_ids).await {
+            Ok(reads) => reads,
+            Err(reason) => return Ok(Err(reason)),
+        };
+        let stored = self.stored_links(&reads).await?;
+        let mut plan = SyncPlan {
+            accounts: account_ids.to_vec(),
+            ..SyncPlan::default()
+        };
+        let page = PageRecords::of(&reads);
+        let fno_accounts = self.plan_accounts(&page, &stored, &mut plan.records);
+        self.plan_users(&page, &fno_accounts, &stored, &mut plan.records);
+        let mut updated = Vec::new();
+        for account_id in account_ids {
+            let read = reads.get(account_id).cloned().unwrap_or_default();
+            let planned = self
+                .plan_orders(account_id, &read, &fno_accounts, &stored)
+                .await;
+            for record in planned {
+                if record.object == "Opportunity" && record.action == Action::Update {
+                    updated.push(record.clone());
+                }
+                plan.records.push(record);
+            }
+        }
+        let removed = self.removed_lines(&reads, &updated).await?;
+        plan.records.extend(removed);
+        if plan.records.len() > MAX_PLAN_RECORDS {
+            plan.records.truncate(MAX_PLAN_RECORDS);
+            plan.truncated = true;
+        }
+        Ok(Ok(plan))
+    }
+
+    /// The links of every record read, by object and Salesforce Id.
+    async fn stored_links(
+        &self,
+        reads: &HashMap<String, AccountRead>,
+    ) -> Result<HashMap<(&'static str, String), LinkRecord>> {
+        let mut ids: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
+        for read in reads.values() {
+            let accounts = read.account.iter().chain(&read.end_customers);
+            for account in accounts {
+                let account_ids = ids.entry("Account").or_default();
+                account_ids.insert(account.account.id.clone());
+                let contacts = ids.entry("Contact").or_default();
+                contacts.extend(account.contacts.iter().map(|c| c.id.clone()));
+            }
+            for order in &read.orders {
+                if let Some(sold_to) = &order.sold_to {
+                    ids.entry("Account").or_default().insert(sold_to.id.clone());
+                }
+                let opportunity = order.opportunity.id.clone();
+                ids.entry("Opportunity").or_default().insert(opportunity);
+                let lines = ids.entry("OpportunityLineItem").or_default();
+                lines.extend(order.line_items.iter().map(|l| l.record.id.clone()));
+            }
+        }
+        let mut stored = HashMap::new();
+        for (object, ids) in ids {
+            let ids: Vec<String> = ids.into_iter().collect();
+            for (link, _) in links::get_links(self.pool, object, &ids).await? {
+                stored.insert((object, link.salesforce_id.clone()), link);
+            }
+        }
+        Ok(stored)
+    }
+
+    /// The accounts round; returns the FNO account IDs the accounts would have.
+    fn plan_accounts(
+        &self,
+        page: &PageRecords<'_>,
+        stored: &HashMap<(&'static str, String), LinkRecord>,
+        records: &mut Vec<PlannedRecord>,
+    ) -> HashMap<String, String> {
+        let mut fno_accounts = HashMap::new();
+        for (id, record) in &page.accounts {
+            let planned = match account_from_record(self.reader.mappings, record) {
+                Ok(account) => {
+                    let link = stored.get(&("Account", id.clone()));
+                    let decision = decide(link, Some(&account.id), &fingerprint(&account));
+                    fno_accounts.insert(id.clone(), account.id.clone());
+                    planned(("Account", id, id), &account.id, decision, link, &account)
+                }
+                Err(reason) => failed(("Account", id, id), reason),
+            };
+            records.push(planned);
+        }
+        fno_accounts
+    }
+
+    /// The users round: the contacts of accounts FNO would have.
+    fn plan_users(
+        &self,
+        page: &PageRecords<'_>,
+        fno_accounts: &HashMap<String, String>,
+        stored: &HashMap<(&'static str, String), LinkRecord>,
+        records: &mut Vec<PlannedRecord>,
+    ) {
+        for (id, (contact, owner)) in &page.contacts {
+            let Some(fno_account) = fno_accounts.get(*owner) else {
+                continue;
+            };
+            let keys = ("Contact", *id, *owner);
+            let planned = match user_from_contact(self.reader.mappings, contact, fno_account) {
+                Ok(user) => {
+                    let link = stored.get(&("Contact", id.to_string()));
+                    let decision = decide(link, Some(&user.user_name), &fingerprint(&user));
+                    planned(keys, &user.user_name, decision, link, &user)
+                }
+                Err(reason) => failed(keys, reason),
+            };
+            records.push(planned);
+        }
+    }
+
+    /// The orders of one account and their lines.
+    async fn plan_orders(
+        &self,
+        account_id: &str,
+        read: &AccountRead,
+        fno_accounts: &HashMap<String, String>,
+        stored: &HashMap<(&'static str, String), LinkRecord>,
+    ) -> Vec<PlannedRecord> {
+        let keys = ("Account", account_id, account_id);
+        if read.account.is_none() {
+            return vec![failed(
+                keys,
+                format!("Salesforce has no account {account_id}"),
+            )];
+        }
+        if read.orders.is_empty() {
+            let stages = &self.reader.filters.pre_condition_stages;
+            let note = format!(
+                "no opportunity in the stages {stages:?} with line items: the account is not synced"
+            );
+            return vec![nothing(keys, "", note)];
+        }
+        if !fno_accounts.contains_key(account_id) {
+            return Vec::new();
+        }
+        let account_ids: BTreeMap<String, String> = fno_accounts
+            .iter()
+            .map(|(sf, fno)| (sf.clone(), fno.clone()))
+            .collect();
+        let mut records = Vec::new();
+        for order in &read.orders {
+            self.plan_order(account_id, order, &account_ids, stored, &mut records)
+                .await;
+        }
+        records
+    }
+
+    async fn plan_order(
+        &self,
+        account_id: &str,
+        order: &SalesOrder,
+        account_ids: &BTreeMap<String, String>,
+        stored: &HashMap<(&'static str, String), LinkRecord>,
+        records: &mut Vec<PlannedRecord>,
+    ) {
+        let opportunity = &order.opportunity;
+        let mut lines = Vec::new();
+        for line in &order.line_items {
+            let sources = (&self.parts, self.reader.mappings);
+            match build_line(sources, opportunity, line).await {
+                Ok(new_line) => lines.push((line.record.id.clone(), new_line)),
+                Err(LineRefused { field, reason }) => records.push(failed(
+                    ("OpportunityLineItem", &line.record.id, account_id),
+                    format!("{field}: {reason}; the line would not be sent"),
+                )),
+            }
+        }
+        let keys = ("Opportunity", opportunity.id.as_str(), account_id);
+        if let Some(renewed) = renewed_opportunity(opportunity) {
+            records.push(plan_renewal(keys, &renewed, &lines, stored));
+            return;
+        }
+        let sources = (self.reader.mappings, self.reader.filters);
+        let entitlement = match entitlement_of(order, &lines, account_ids, sources) {
+            Ok(entitlement) => entitlement,
+            Err(refused) => {
+                records.push(failed(keys, refused.message));
+                return;
+            }
+        };
+        let link = stored.get(&("Opportunity", opportunity.id.clone()));
+        let decision = decide(link, None, &entitlement_print(&entitlement));
+        let fno_id = link.map(|l| l.fno_id.clone()).unwrap_or_default();
+        let created = matches!(decision, Decision::Create | Decision::InDoubt);
+        records.push(planned(keys, &fno_id, decision.clone(), link, &entitlement));
+        for (sf_line, line) in &lines {
+            let keys = ("OpportunityLineItem", sf_line.as_str(), account_id);
+            let link = stored
+                .get(&("OpportunityLineItem", sf_line.clone()))
+                .filter(|_| !created);
+            records.push(plan_line(keys, &decision, link, line));
+        }
+    }
+
+    /// The lines removed from the updated orders `updated`: what FNO holds
+    /// of their entitlements that the orders no longer have.
+    async fn removed_lines(
+        &self,
+        reads: &HashMap<String, AccountRead>,
+        updated: &[PlannedRecord],
+    ) -> Result<Vec<PlannedRecord>> {
+        if updated.is_empty() {
+            return Ok(Vec::new());
+        }
+        let entitlements: Vec<String> = updated.iter().map(|r| r.fno_id.clone()).collect();
+        let present: BTreeSet<&str> = reads
+            .values()
+            .flat_map(|read| &read.orders)
+            .flat_map(|order| &order.line_items)
+            .map(|line| line.record.id.as_str())
+            .collect();
+        let account_of: HashMap<&str, &str> = updated
+            .iter()
+            .map(|r| (r.fno_id.as_str(), r.account_id.as_str()))
+            .collect();
+        let policy = self.reader.filters.cancellation_policy;
+        let mut records = Vec::new();
+        for (sf_line, activation_id, entitlement_id) in
+            links::live_lines_of(self.pool, &entitlements).await?
+        {
+            if present.contains(sf_line.as_str()) {
+                continue;
+            }
+            let account_id = account_of
+                .get(entitlement_id.as_str())
+                .copied()
+                .unwrap_or_default();
+            let (action, reason) = match policy {
+                CancellationPolicy::Obsolete => (
+                    Action::Obsolete,
+                    format!(
+                        "removed from its order in Salesforce: {activation_id} of {entitlement_id} \
+                         is set OBSOLETE (a line with activations is reported, not set)"
+                    ),
+                ),
+                CancellationPolicy::Leave => (
+                    Action::Nothing,
+                    format!(
+                        "removed from its order in Salesforce: {activation_id} of {entitlement_id} \
+                         is left as it is (cancellation policy leave)"
+                    ),
+                ),
+            };
+            records.push(PlannedRecord {
+                object: "OpportunityLineItem",
+                salesforce_id: sf_line,
+                account_id: account_id.to_string(),
+                action,
+                fno_id: activation_id,
+                changes: Vec::new(),
+                reason,
+            });
+        }
+        Ok(records)
+    }
+}
+
+/// Object, Salesforce Id and account of a planned record.
+type Keys<'k> = (&'static str, &'k str, &'k str);
+
+fn record(keys: Keys<'_>, action: Action, fno_id: &str, reason: String) -> PlannedRecord {
+    PlannedRecord {
+        object: keys.0,
+        salesforce_id: keys.1.to_string(),
+        account_id: keys.2.to_string(),
+        action,
+        fno_id: fno_id.to_string(),
+        changes: Vec::new(),
+        reason,
+    }
+}
+
+fn failed(keys: Keys<'_>, reason: String) -> PlannedRecord {
+    record(keys, Action::Fail, "", reason)
+}
+
+fn nothing(keys: Keys<'_>, fno_id: &str, reason: String) -> PlannedRecord {
+    record(keys, Action::Nothing, fno_id, reason)
+}
+
+/// The fields a link stored, when it stored them.
+fn old_fields(link: Option<&LinkRecord>) -> Option<Fields> {
+    link.and_then(|l| sent::of_text(&l.sent_fields))
+}
+
+/// A record the sync would send (or find unchanged), by its decision.
+fn planned(
+    keys: Keys<'_>,
+    fno_id: &str,
+    decision: Decision,
+    link: Option<&LinkRecord>,
+    sent: &impl SentFields,
+) -> PlannedRecord {
+    let fields = sent.sent_fields();
+    let (action, reason) = match &decision {
+        Decision::Create => (Action::Create, String::new()),
+        Decision::Update(_) => (Action::Update, String::new()),
+        Decision::Unchanged(_) => (
+            Action::Nothing,
+            "unchanged since the last sync; nothing would be sent".to_string(),
+        ),
+        Decision::InDoubt => (
+            Action::Create,
+            "a run that stopped sent its create: the sync looks the order up in FNO first, \
+             and creates it only when FNO does not have it"
+                .to_string(),
+        ),
+    };
+    let changes = match action {
+        Action::Create => sent::changes(None, &fields),
+        Action::Update => sent::changes(old_fields(link).as_ref(), &fields),
+        _ => Vec::new(),
+    };
+    let mut planned = record(keys, action, fno_id, reason);
+    if action == Action::Update && old_fields(link).is_none() {
+        planned.reason =
+            "changed since the last sync (the values last sent are not known)".to_string();
+    }
+    planned.changes = changes;
+    planned
+}
+
+/// A line of an order the sync would create (every line new) or update.
+fn plan_line(
+    keys: Keys<'_>,
+    order: &Decision,
+    link: Option<&LinkRecord>,
+    line: &NewLineItem,
+) -> PlannedRecord {
+    let print = fingerprint(line);
+    let decision = match (order, link) {
+        (Decision::Unchanged(_), Some(link)) => Decision::Unchanged(link.fno_id.clone()),
+        (_, link) => decide(link, None, &print),
+    };
+    let fno_id = link.map(|l| l.fno_id.as_str()).unwrap_or_default();
+    let mut planned = planned(keys, fno_id, decision, link, line);
+    let swapped = link
+        .filter(|l| !l.part_number.is_empty() && l.part_number != line.part_number)
+        .filter(|_| planned.action == Action::Update);
+    if let Some(old) = swapped {
+        planned.action = Action::Create;
+        planned.reason = format!(
+            "its product changed from {} to {}: a new FNO line replaces {}, which is set OBSOLETE",
+            old.part_number, line.part_number, old.fno_id
+        );
+        planned.changes = sent::changes(None, &line.sent_fields());
+    }
+    planned
+}
+
+/// A renewal: the lines of the renewed opportunity's entitlement renewed.
+fn plan_renewal(
+    keys: Keys<'_>,
+    renewed: &str,
+    lines: &[(String, NewLineItem)],
+    stored: &HashMap<(&'static str, String), LinkRecord>,
+) -> PlannedRecord {
+    let entitlement = stored
+        .get(&("Opportunity", renewed.to_string()))
+        .map(|l| l.fno_id.clone())
+        .filter(|id| !id.is_empty());
+    let Some(entitlement_id) = entitlement else {
+        let reason =
+            format!("the renewed opportunity {renewed} has not been synced to FNO; sync it first");
+        return failed(keys, reason);
+    };
+    let own = stored.get(&("Opportunity", keys.1.to_string()));
+    let print = renewal_print(lines);
+    if own.is_some_and(|l| l.fingerprint == print && l.fno_id == entitlement_id) {
+        let note = format!("unchanged since the last sync; {entitlement_id} was renewed before");
+        return nothing(keys, &entitlement_id, note);
+    }
+    let parts: Vec<String> = lines
+        .iter()
+        .map(|(_, l)| format!("{} x {}", l.part_number, l.number_of_copies))
+        .collect();
+    let reason = format!(
+        "renews {} line(s) of {entitlement_id} (the entitlement of {renewed}): {}",
+        lines.len(),
+        parts.join(", ")
+    );
+    record(keys, Action::Renew, &entitlement_id, reason)
+}
