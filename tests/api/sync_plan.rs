@@ -315,3 +315,70 @@ async fn plan_sync_needs_the_operator_role_and_a_scope(pool: PgPool) {
     assert_eq!(bad.code(), tonic::Code::InvalidArgument);
     assert!(bad.message().contains("last_hours"), "{bad:?}");
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_window_plan_shows_a_lost_deal_and_a_removed_line_as_obsolete(pool: PgPool) {
+    // Arrange: two synced orders under the `obsolete` policy; one deal is
+    // then lost, and a line is removed from the other.
+    let app = TestApp::ready(pool.clone()).await;
+    app.admin()
+        .await
+        .filters()
+        .update_filters(proto::UpdateFiltersRequest {
+            filters: Some(proto::Filters {
+                pre_condition_stages: vec!["Closed Won".into()],
+                post_condition_state: proto::EntitlementState::Deployed as i32,
+                cancellation_policy: proto::CancellationPolicy::Obsolete as i32,
+            }),
+        })
+        .await
+        .expect("filters");
+    let (lost_account, lost, _) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Lost Plan Corp" }),
+        &[],
+        json!({}),
+        &[LineSpec::permanent("SF01demo", 1.0)],
+    );
+    let (kept_account, _, lines) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Trimmed Plan Corp" }),
+        &[],
+        json!({}),
+        &[
+            LineSpec::permanent("SF01demo", 1.0),
+            LineSpec::permanent("SF01demo", 2.0),
+        ],
+    );
+    let operator = app.operator().await;
+    for account in [&lost_account, &kept_account] {
+        let run = sync_and_wait(&operator, account).await;
+        assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    }
+    app.salesforce
+        .update("Opportunity", &lost, json!({ "StageName": "Closed Lost" }))
+        .expect("lose the deal");
+    app.salesforce
+        .delete("OpportunityLineItem", &lines[1])
+        .expect("remove the line");
+    let writes = app.fno.write_call_count();
+
+    // Act
+    let plan = operator
+        .sync()
+        .plan_sync(proto::PlanSyncRequest {
+            scope: Some(proto::plan_sync_request::Scope::LastHours(1)),
+        })
+        .await
+        .expect("plan")
+        .into_inner();
+
+    // Assert: the lost order and the removed line are to be set OBSOLETE;
+    // the trimmed order is updated; FNO is untouched.
+    let planned = actions(&plan);
+    assert_eq!(planned[&lost], Action::Obsolete, "{plan:?}");
+    assert_eq!(record(&plan, &lost).account_id, lost_account);
+    assert_eq!(planned[&lines[1]], Action::Obsolete, "{plan:?}");
+    assert_eq!(planned[&lines[0]], Action::Nothing, "{plan:?}");
+    assert_eq!(app.fno.write_call_count(), writes, "{:?}", app.fno.counts());
+}

@@ -49,10 +49,13 @@ pub fn soql(pass: &Pass<'_>, window: Window) -> std::result::Result<Soql, Salesf
     cancelled_soql(&pass.filters.pre_condition_stages, window)
 }
 
-/// The query of the run's window: opportunities deleted, or stamped in a
-/// stage outside the pre-condition stages.
-fn cancelled_soql(stages: &[String], window: Window) -> std::result::Result<Soql, SalesforceError> {
-    let mut builder = SoqlBuilder::select(["Id", "StageName", "IsDeleted"])
+/// The query of a window: opportunities deleted, or stamped in a stage
+/// outside the pre-condition stages `stages` (read through `queryAll`).
+pub fn cancelled_soql(
+    stages: &[String],
+    window: Window,
+) -> std::result::Result<Soql, SalesforceError> {
+    let mut builder = SoqlBuilder::select(["Id", "StageName", "IsDeleted", "AccountId"])
         .from("Opportunity")
         .filter(Condition::compare(
             "SystemModstamp",
@@ -70,8 +73,8 @@ fn cancelled_soql(stages: &[String], window: Window) -> std::result::Result<Soql
         .build()
 }
 
-/// Why a row of [`cancelled_soql`] is a cancellation.
-fn why(row: &Value) -> Option<(String, String)> {
+/// Why a row of [`cancelled_soql`] is a cancellation: its Id and the reason.
+pub fn why(row: &Value) -> Option<(String, String)> {
     let id = row.get("Id")?.as_str()?.to_string();
     let why = if row.get("IsDeleted").and_then(Value::as_bool) == Some(true) {
         "was deleted in Salesforce".to_string()
@@ -589,7 +592,7 @@ mod tests {
         let soql = cancelled_soql(&["Closed Won".into()], window).expect("soql");
         assert_eq!(
             soql.to_string(),
-            "SELECT Id, StageName, IsDeleted FROM Opportunity WHERE SystemModstamp < 2026-12-02T00:00:00Z \
+            "SELECT Id, StageName, IsDeleted, AccountId FROM Opportunity WHERE SystemModstamp < 2026-12-02T00:00:00Z \
              AND SystemModstamp >= 2026-12-01T00:00:00Z AND (IsDeleted = true OR StageName NOT IN ('Closed Won'))"
         );
         let lost =

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use sqlx::PgPool;
 
 use super::accounts::{account_from_record, user_from_contact, PageRecords};
+use super::cancellations::{cancelled_soql, why};
 use super::changes::{self, Phase, Window};
 use super::lines::{build_line, LineRefused, PartLookup};
 use super::orders::{entitlement_of, entitlement_print};
@@ -93,7 +94,13 @@ impl Planner<'_> {
     /// [`MAX_PLAN_ACCOUNTS`]), each planned as [`Planner::accounts`] does.
     /// `Err` with the reason when Salesforce or FNO could not be read.
     pub async fn window(&self, window: Window) -> Result<std::result::Result<SyncPlan, String>> {
-        let read = match changes::first_pages(self.reader, &Phase::SALESFORCE, window, None).await {
+        let stages = &self.reader.filters.pre_condition_stages;
+        let cancelled = match cancelled_soql(stages, window) {
+            Ok(soql) => soql,
+            Err(error) => return Ok(Err(error.to_string())),
+        };
+        let first = changes::first_pages(self.reader, &Phase::SALESFORCE, window, Some(cancelled));
+        let read = match first.await {
             Ok(read) => read,
             Err(error) => {
                 return Ok(Err(format!(
@@ -127,7 +134,54 @@ impl Planner<'_> {
             Err(reason) => return Ok(Err(reason)),
         };
         plan.truncated |= truncated;
+        let rows = read.other.unwrap_or_default();
+        plan.records.extend(self.cancellations(&rows).await?);
         Ok(Ok(plan))
+    }
+
+    /// The synced orders a window cancelled (left the pre-condition stages,
+    /// or deleted), handled by the filters' cancellation policy after the
+    /// rest of the run.
+    async fn cancellations(&self, rows: &[serde_json::Value]) -> Result<Vec<PlannedRecord>> {
+        let found: HashMap<String, String> = rows.iter().filter_map(why).collect();
+        if found.is_empty() {
+            return Ok(Vec::new());
+        }
+        let account_of: HashMap<&str, &str> = rows
+            .iter()
+            .filter_map(|row| Some((row.get("Id")?.as_str()?, row.get("AccountId")?.as_str()?)))
+            .collect();
+        let ids: Vec<String> = found.keys().cloned().collect();
+        let policy = self.reader.filters.cancellation_policy;
+        let mut records = Vec::new();
+        for (opportunity_id, entitlement_id) in links::cancellable_orders(self.pool, &ids).await? {
+            let why = found.get(&opportunity_id).cloned().unwrap_or_default();
+            let account_id = account_of
+                .get(opportunity_id.as_str())
+                .copied()
+                .unwrap_or_default();
+            let keys = ("Opportunity", opportunity_id.as_str(), account_id);
+            records.push(match policy {
+                CancellationPolicy::Obsolete => record(
+                    keys,
+                    Action::Obsolete,
+                    &entitlement_id,
+                    format!(
+                        "{why} after it synced: the lines of {entitlement_id} without \
+                         activations are set OBSOLETE, those with activations are reported"
+                    ),
+                ),
+                CancellationPolicy::Leave => nothing(
+                    keys,
+                    &entitlement_id,
+                    format!(
+                        "{why} after it synced: FNO keeps {entitlement_id} as it is \
+                         (cancellation policy leave)"
+                    ),
+                ),
+            });
+        }
+        Ok(records)
     }
 
     /// The plan of a sync of `account_ids`: their accounts (and the sold-to
