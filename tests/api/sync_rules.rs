@@ -431,3 +431,112 @@ async fn a_renewal_opportunity_renews_the_lines_of_the_renewed_entitlement(pool:
     sync_and_wait(&operator, &account).await;
     assert_eq!(app.fno.write_call_count(), writes, "a renewal is sent once");
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_fixed_mapping_is_refused_with_its_reason_and_the_others_reach_fno(pool: PgPool) {
+    // Arrange
+    let app = TestApp::ready(pool).await;
+    let admin = app.admin().await;
+    let lines = admin
+        .mapping()
+        .list_field_mappings(proto::ListFieldMappingsRequest {
+            sf_object: proto::SalesforceObject::OpportunityLineItem as i32,
+        })
+        .await
+        .expect("list")
+        .into_inner()
+        .field_mappings;
+    let reason_of = |field: &str| {
+        lines
+            .iter()
+            .find(|m| m.fno_field == field)
+            .map(|m| m.fixed_reason.clone())
+            .expect(field)
+    };
+
+    // Act: a fixed mapping is re-pointed and cleared; two that drive what
+    // is sent are pointed at fields of their own.
+    let repointed = admin
+        .mapping()
+        .update_field_mapping(proto::UpdateFieldMappingRequest {
+            sf_object: proto::SalesforceObject::OpportunityLineItem as i32,
+            fno_field: "partNumber".into(),
+            sf_field: "Description".into(),
+        })
+        .await
+        .expect_err("part number is fixed");
+    let cleared = admin
+        .mapping()
+        .delete_field_mapping(proto::DeleteFieldMappingRequest {
+            sf_object: proto::SalesforceObject::Opportunity as i32,
+            fno_field: "entitlementId".into(),
+        })
+        .await
+        .expect_err("the entitlement ID is FNO's");
+    for (object, fno_field, sf_field) in [
+        (proto::SalesforceObject::Contact, "status", "Title"),
+        (
+            proto::SalesforceObject::OpportunityLineItem,
+            "licenseModel",
+            "Description",
+        ),
+    ] {
+        admin
+            .mapping()
+            .update_field_mapping(proto::UpdateFieldMappingRequest {
+                sf_object: object as i32,
+                fno_field: fno_field.into(),
+                sf_field: sf_field.into(),
+            })
+            .await
+            .expect("editable");
+    }
+    let (account_id, opportunity_id, _) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Fixed Corp" }),
+        &[
+            json!({ "FirstName": "Ida", "LastName": "Fix", "Email": "ida@fixed.example", "Title": "Inactive" }),
+        ],
+        json!({}),
+        &[LineSpec {
+            product_code: "SF01demo",
+            quantity: 1.0,
+            fields: json!({
+                "Description": "Draft Trial",
+                sf::START_DATE_OPTION: "Use First Activation Date",
+                sf::EXPIRATION_DATE_OPTION: "Permanent",
+            }),
+        }],
+    );
+    let run = sync_and_wait(&admin, &account_id).await;
+
+    // Assert
+    assert!(reason_of("partNumber").contains("Product Code"));
+    assert!(reason_of("licenseModel").is_empty());
+    assert!(reason_of("description").is_empty());
+    assert_eq!(repointed.code(), tonic::Code::FailedPrecondition);
+    assert!(
+        repointed
+            .message()
+            .contains("OpportunityLineItem.partNumber is not editable"),
+        "{repointed:?}"
+    );
+    assert_eq!(cleared.code(), tonic::Code::FailedPrecondition);
+    assert!(cleared.message().contains("FNO assigns"), "{cleared:?}");
+    let user = app.fno.store().user("ida@fixed.example").expect("user");
+    assert_eq!(user.status, "Inactive", "the mapped status is sent");
+    // The line names the licence model the mapping reads (one FNO has in
+    // draft), and FNO refuses it with its reason: the product's own
+    // deployed model would have been taken without it.
+    assert_eq!(
+        run.state,
+        proto::SyncRunState::CompletedWithFailures as i32,
+        "{run:?}"
+    );
+    let logs = logs_of(&app.viewer().await, &run.run_id).await;
+    let reasons = failed_reasons(&logs, &opportunity_id);
+    assert!(
+        reasons.iter().any(|r| r.contains("Draft Trial")),
+        "{reasons:?}"
+    );
+}

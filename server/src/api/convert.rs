@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use fnosync_proto::v1 as pb;
 
 use crate::domain::filters::EntitlementState;
-use crate::domain::mapping::{DataType, EntityType, SfObject};
+use crate::domain::mapping::{fixed_reason, DataType, EntityType, SfObject};
 use crate::domain::run::{Run, RunKind, RunState};
 use crate::error::Error;
 use crate::store::{event_sync, mappings, remote_sites, schedules, tx_logs};
@@ -150,6 +150,10 @@ pub fn field_mapping(record: mappings::MappingRecord) -> pb::FieldMapping {
     } else {
         pb::MappingKind::Default
     };
+    let fixed = SfObject::from_db(&record.sf_object)
+        .filter(|_| record.kind != "custom")
+        .and_then(|object| fixed_reason(object, &record.fno_field))
+        .unwrap_or_default();
     pb::FieldMapping {
         sf_object: stored_object(&record.sf_object),
         fno_field: record.fno_field,
@@ -158,6 +162,7 @@ pub fn field_mapping(record: mappings::MappingRecord) -> pb::FieldMapping {
         kind: kind as i32,
         editable: record.editable,
         update_time: Some(timestamp(record.updated_at)),
+        fixed_reason: fixed.to_string(),
     }
 }
 

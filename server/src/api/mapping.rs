@@ -7,7 +7,7 @@ use tonic::Request;
 use super::convert;
 use super::{respond, ApiContext, RpcResult};
 use crate::domain::mapping::{
-    validate_sf_field, CustomAttribute, CustomAttributeInput, GivenObject, SfObject,
+    fixed_reason, validate_sf_field, CustomAttribute, CustomAttributeInput, GivenObject, SfObject,
 };
 use crate::error::{Error, Result};
 use crate::store::idempotency;
@@ -29,6 +29,17 @@ fn mapped_object(value: i32) -> Result<SfObject> {
     Ok(object)
 }
 
+/// Refuses a change of a mapping whose value fnosync fixes, with the reason.
+fn refuse_fixed(object: SfObject, fno_field: &str) -> Result<()> {
+    match fixed_reason(object, fno_field) {
+        Some(reason) => Err(Error::FailedPrecondition(format!(
+            "the mapping {}.{fno_field} is not editable: {reason}",
+            object.api_name()
+        ))),
+        None => Ok(()),
+    }
+}
+
 impl MappingApi {
     /// Builds the service.
     pub fn new(ctx: ApiContext) -> Self {
@@ -37,6 +48,7 @@ impl MappingApi {
 
     async fn update(&self, request: pb::UpdateFieldMappingRequest) -> Result<pb::FieldMapping> {
         let object = mapped_object(request.sf_object)?;
+        refuse_fixed(object, &request.fno_field)?;
         validate_sf_field(request.sf_field.trim()).map_err(|e| Error::invalid("sf_field", e))?;
         let record = mappings::set_mapping_field(
             &self.ctx.pool,
@@ -51,6 +63,7 @@ impl MappingApi {
 
     async fn delete(&self, request: pb::DeleteFieldMappingRequest) -> Result<()> {
         let object = mapped_object(request.sf_object)?;
+        refuse_fixed(object, &request.fno_field)?;
         let existing = mappings::get_mapping(&self.ctx.pool, object, &request.fno_field).await?;
         if existing.required {
             return Err(Error::FailedPrecondition(format!(

@@ -227,6 +227,49 @@ pub enum GivenObject {
     Unknown,
 }
 
+/// Why a default mapping cannot be re-pointed or cleared: its value is
+/// fixed by FNO's semantics or by the spec's rules, not by the mapping;
+/// `None` for a mapping that drives the value sent.
+pub fn fixed_reason(object: SfObject, fno_field: &str) -> Option<&'static str> {
+    use SfObject::{Opportunity, OpportunityLineItem};
+    Some(match (object, fno_field) {
+        (Opportunity, "soldTo") => {
+            "the sold-to account is the account the opportunity's FNO__SoldTo_Account__c names \
+             (or the opportunity's own account), synced as an FNO account of its own"
+        }
+        (Opportunity, "entitlementId") => {
+            "FNO assigns the entitlement ID; fnosync writes it back to FNO__Entitlement_ID__c"
+        }
+        (Opportunity, "EntitlementOwnerAccount" | "EntitlementOwnerContact") => {
+            "the entitlement belongs to its sold-to account; fnosync sends no other owner"
+        }
+        (Opportunity, "emailTemplateVariation") => {
+            "fnosync creates entitlements without e-mail notifications; FNO's default template applies"
+        }
+        (OpportunityLineItem, "partNumber") => {
+            "the part number is the product's Product Code, checked against FNO's part numbers (spec §3)"
+        }
+        (OpportunityLineItem, "numberOfCopies") => {
+            "the copies are the line's Quantity, a whole number of at least 1"
+        }
+        (OpportunityLineItem, "startDate" | "startDateOption" | "expirationDate" | "term") => {
+            "the dates follow the line's date options (spec §5): FNO__Start_Date_Option__c, \
+             FNO__Start_Date__c, FNO__Expiration_Date_Option__c, FNO__Expiration_Date__c, \
+             FNO__Expiration_Term__c and FNO__Expiration_Term_Option__c"
+        }
+        (OpportunityLineItem, "activationId") => {
+            "FNO assigns activation IDs; fnosync writes them back to FNO__Activation_ID__c"
+        }
+        (OpportunityLineItem, "orderId" | "orderLineNumber") => {
+            "fnosync stamps each FNO line with the opportunity and line item Ids, by which it finds an order again"
+        }
+        (OpportunityLineItem, "FNPTimeZoneValue" | "versiondate") => {
+            "fnosync sends FNO no time zone or version date of a line; FNO's defaults apply"
+        }
+        _ => return None,
+    })
+}
+
 /// A custom attribute mapping as an administrator gives it.
 #[derive(Clone, Copy, Debug)]
 pub struct CustomAttributeInput<'a> {

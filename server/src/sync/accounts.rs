@@ -21,7 +21,7 @@ use crate::error::Result;
 use crate::fno::operations::CREATE_ACCOUNT;
 use crate::fno::{
     user_failure, Account, Address, BatchOutcome, CreateMode, FnoError, ItemFailure, User,
-    MAX_WRITE_RECORDS,
+    UserStatus, MAX_WRITE_RECORDS,
 };
 use crate::salesforce::{fields, RecordUpdate, SfRecord};
 use crate::store::links::{self, LinkRecord};
@@ -474,6 +474,13 @@ pub fn account_from_record(mappings: &Mappings, record: &SfRecord) -> Result<Acc
     })
 }
 
+/// FNO's user status of a mapped value (Active or Inactive, any case).
+fn user_status(text: &str) -> Option<UserStatus> {
+    [UserStatus::Active, UserStatus::Inactive]
+        .into_iter()
+        .find(|status| status.as_str().eq_ignore_ascii_case(text.trim()))
+}
+
 /// What FNO gets for a contact, as a user of the FNO account `account_id`,
 /// or why it cannot be sent.
 pub fn user_from_contact(
@@ -502,6 +509,14 @@ pub fn user_from_contact(
     user.country = text("country");
     user.locale = text("locale");
     user.timezone = text("timezone");
+    user.status = match text("status") {
+        None => None,
+        Some(status) => Some(user_status(&status).ok_or_else(|| {
+            format!(
+                "status: {status:?} is not a user status; map a field holding Active or Inactive"
+            )
+        })?),
+    };
     user.custom_attributes = mappings
         .custom_attributes(SfObject::Contact, contact)
         .map_err(|(field, reason)| format!("{field}: {reason}"))?;

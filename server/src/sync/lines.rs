@@ -122,7 +122,7 @@ pub async fn build_line(
         activation_id: None,
         description: mappings.text(SfObject::OpportunityLineItem, "description", record),
         part_number: code.unwrap_or_default(),
-        license_model: None,
+        license_model: mappings.text(SfObject::OpportunityLineItem, "licenseModel", record),
         order_id: Some(opportunity.id.clone()),
         order_line_number: Some(record.id.clone()),
         number_of_copies: copies as i64,

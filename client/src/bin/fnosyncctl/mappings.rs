@@ -269,6 +269,7 @@ fn print_mapping(ctx: &Context, mapping: &proto::FieldMapping) {
             "sf_object": object_name(mapping.sf_object), "fno_field": mapping.fno_field,
             "sf_field": mapping.sf_field, "required": mapping.required, "kind": kind,
             "editable": mapping.editable, "update_time": time_json(mapping.update_time.as_ref()),
+            "fixed_reason": mapping.fixed_reason,
         }));
         return;
     }
@@ -278,9 +279,14 @@ fn print_mapping(ctx: &Context, mapping: &proto::FieldMapping) {
         mapping.sf_field.as_str()
     };
     let required = if mapping.required { "required" } else { "" };
+    let fixed = if mapping.fixed_reason.is_empty() {
+        String::new()
+    } else {
+        format!("  not editable: {}", mapping.fixed_reason)
+    };
     println!(
-        "{:<32}  {:<32}  {:<8}  {}",
-        mapping.fno_field, sf_field, kind, required
+        "{:<32}  {:<32}  {:<8}  {required}{fixed}",
+        mapping.fno_field, sf_field, kind
     );
 }
 

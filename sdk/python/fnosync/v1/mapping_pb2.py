@@ -26,47 +26,47 @@ from fnosync.v1 import common_pb2 as fnosync_dot_v1_dot_common__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x66nosync/v1/mapping.proto\x12\nfnosync.v1\x1a\x17\x66nosync/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe0\x01\n\x0c\x46ieldMapping\x12/\n\tsf_object\x18\x01 \x01(\x0e\x32\x1c.fnosync.v1.SalesforceObject\x12\x11\n\tfno_field\x18\x02 \x01(\t\x12\x10\n\x08sf_field\x18\x03 \x01(\t\x12\x10\n\x08required\x18\x04 \x01(\x08\x12%\n\x04kind\x18\x05 \x01(\x0e\x32\x17.fnosync.v1.MappingKind\x12\x10\n\x08\x65\x64itable\x18\x06 \x01(\x08\x12/\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"K\n\x18ListFieldMappingsRequest\x12/\n\tsf_object\x18\x01 \x01(\x0e\x32\x1c.fnosync.v1.SalesforceObject\"M\n\x19ListFieldMappingsResponse\x12\x30\n\x0e\x66ield_mappings\x18\x01 \x03(\x0b\x32\x18.fnosync.v1.FieldMapping\"q\n\x19UpdateFieldMappingRequest\x12/\n\tsf_object\x18\x01 \x01(\x0e\x32\x1c.fnosync.v1.SalesforceObject\x12\x11\n\tfno_field\x18\x02 \x01(\t\x12\x10\n\x08sf_field\x18\x03 \x01(\t\"M\n\x1aUpdateFieldMappingResponse\x12/\n\rfield_mapping\x18\x01 \x01(\x0b\x32\x18.fnosync.v1.FieldMapping\"_\n\x19\x44\x65leteFieldMappingRequest\x12/\n\tsf_object\x18\x01 \x01(\x0e\x32\x1c.fnosync.v1.SalesforceObject\x12\x11\n\tfno_field\x18\x02 \x01(\t\"\x1c\n\x1a\x44\x65leteFieldMappingResponse\"\xa6\x02\n\x0f\x43ustomAttribute\x12\x0c\n\x04name\x18\x01 \x01(\t\x12+\n\x0b\x65ntity_type\x18\x02 \x01(\x0e\x32\x16.fnosync.v1.EntityType\x12\x30\n\tdata_type\x18\x03 \x01(\x0e\x32\x1d.fnosync.v1.AttributeDataType\x12\x10\n\x08\x65\x64itable\x18\x04 \x01(\x08\x12\x10\n\x08required\x18\x05 \x01(\x08\x12\x0e\n\x06\x61\x63tive\x18\x06 \x01(\x08\x12/\n\tsf_object\x18\x07 \x01(\x0e\x32\x1c.fnosync.v1.SalesforceObject\x12\x10\n\x08sf_field\x18\x08 \x01(\t\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"J\n\x1bListCustomAttributesRequest\x12+\n\x0b\x65ntity_type\x18\x01 \x01(\x0e\x32\x16.fnosync.v1.EntityType\"V\n\x1cListCustomAttributesResponse\x12\x36\n\x11\x63ustom_attributes\x18\x01 \x03(\x0b\x32\x1b.fnosync.v1.CustomAttribute\"i\n\x1c\x43reateCustomAttributeRequest\x12\x35\n\x10\x63ustom_attribute\x18\x01 \x01(\x0b\x32\x1b.fnosync.v1.CustomAttribute\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"V\n\x1d\x43reateCustomAttributeResponse\x12\x35\n\x10\x63ustom_attribute\x18\x01 \x01(\x0b\x32\x1b.fnosync.v1.CustomAttribute\"Y\n\x1c\x44\x65leteCustomAttributeRequest\x12+\n\x0b\x65ntity_type\x18\x01 \x01(\x0e\x32\x16.fnosync.v1.EntityType\x12\x0c\n\x04name\x18\x02 \x01(\t\"\x1f\n\x1d\x44\x65leteCustomAttributeResponse*^\n\x0bMappingKind\x12\x1c\n\x18MAPPING_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14MAPPING_KIND_DEFAULT\x10\x01\x12\x17\n\x13MAPPING_KIND_CUSTOM\x10\x02*\x8a\x02\n\nEntityType\x12\x1b\n\x17\x45NTITY_TYPE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x45NTITY_TYPE_ACCOUNT\x10\x01\x12\x14\n\x10\x45NTITY_TYPE_USER\x10\x02\x12\x1b\n\x17\x45NTITY_TYPE_ENTITLEMENT\x10\x03\x12 \n\x1c\x45NTITY_TYPE_ENTITLEMENT_LINE\x10\x04\x12\x17\n\x13\x45NTITY_TYPE_PRODUCT\x10\x05\x12 \n\x1c\x45NTITY_TYPE_MAINTENANCE_LINE\x10\x06\x12 \n\x1c\x45NTITY_TYPE_DOWNLOAD_PACKAGE\x10\x07\x12\x14\n\x10\x45NTITY_TYPE_FILE\x10\x08*\xd8\x01\n\x11\x41ttributeDataType\x12#\n\x1f\x41TTRIBUTE_DATA_TYPE_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x41TTRIBUTE_DATA_TYPE_NUMBER\x10\x01\x12\x1c\n\x18\x41TTRIBUTE_DATA_TYPE_TEXT\x10\x02\x12!\n\x1d\x41TTRIBUTE_DATA_TYPE_LONG_TEXT\x10\x03\x12\x1f\n\x1b\x41TTRIBUTE_DATA_TYPE_BOOLEAN\x10\x04\x12\x1c\n\x18\x41TTRIBUTE_DATA_TYPE_DATE\x10\x05\x32\x83\x05\n\x0eMappingService\x12`\n\x11ListFieldMappings\x12$.fnosync.v1.ListFieldMappingsRequest\x1a%.fnosync.v1.ListFieldMappingsResponse\x12\x63\n\x12UpdateFieldMapping\x12%.fnosync.v1.UpdateFieldMappingRequest\x1a&.fnosync.v1.UpdateFieldMappingResponse\x12\x63\n\x12\x44\x65leteFieldMapping\x12%.fnosync.v1.DeleteFieldMappingRequest\x1a&.fnosync.v1.DeleteFieldMappingResponse\x12i\n\x14ListCustomAttributes\x12\'.fnosync.v1.ListCustomAttributesRequest\x1a(.fnosync.v1.ListCustomAttributesResponse\x12l\n\x15\x43reateCustomAttribute\x12(.fnosync.v1.CreateCustomAttributeRequest\x1a).fnosync.v1.CreateCustomAttributeResponse\x12l\n\x15\x44\x65leteCustomAttribute\x12(.fnosync.v1.DeleteCustomAttributeRequest\x1a).fnosync.v1.DeleteCustomAttributeResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x66nosync/v1/mapping.proto\x12\nfnosync.v1\x1a\x17\x66nosync/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf6\x01\n\x0c\x46ieldMapping\x12/\n\tsf_object\x18\x01 \x01(\x0e\x32\x1c.fnosync.v1.SalesforceObject\x12\x11\n\tfno_field\x18\x02 \x01(\t\x12\x10\n\x08sf_field\x18\x03 \x01(\t\x12\x10\n\x08required\x18\x04 \x01(\x08\x12%\n\x04kind\x18\x05 \x01(\x0e\x32\x17.fnosync.v1.MappingKind\x12\x10\n\x08\x65\x64itable\x18\x06 \x01(\x08\x12/\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0c\x66ixed_reason\x18\x08 \x01(\t\"K\n\x18ListFieldMappingsRequest\x12/\n\tsf_object\x18\x01 \x01(\x0e\x32\x1c.fnosync.v1.SalesforceObject\"M\n\x19ListFieldMappingsResponse\x12\x30\n\x0e\x66ield_mappings\x18\x01 \x03(\x0b\x32\x18.fnosync.v1.FieldMapping\"q\n\x19UpdateFieldMappingRequest\x12/\n\tsf_object\x18\x01 \x01(\x0e\x32\x1c.fnosync.v1.SalesforceObject\x12\x11\n\tfno_field\x18\x02 \x01(\t\x12\x10\n\x08sf_field\x18\x03 \x01(\t\"M\n\x1aUpdateFieldMappingResponse\x12/\n\rfield_mapping\x18\x01 \x01(\x0b\x32\x18.fnosync.v1.FieldMapping\"_\n\x19\x44\x65leteFieldMappingRequest\x12/\n\tsf_object\x18\x01 \x01(\x0e\x32\x1c.fnosync.v1.SalesforceObject\x12\x11\n\tfno_field\x18\x02 \x01(\t\"\x1c\n\x1a\x44\x65leteFieldMappingResponse\"\xa6\x02\n\x0f\x43ustomAttribute\x12\x0c\n\x04name\x18\x01 \x01(\t\x12+\n\x0b\x65ntity_type\x18\x02 \x01(\x0e\x32\x16.fnosync.v1.EntityType\x12\x30\n\tdata_type\x18\x03 \x01(\x0e\x32\x1d.fnosync.v1.AttributeDataType\x12\x10\n\x08\x65\x64itable\x18\x04 \x01(\x08\x12\x10\n\x08required\x18\x05 \x01(\x08\x12\x0e\n\x06\x61\x63tive\x18\x06 \x01(\x08\x12/\n\tsf_object\x18\x07 \x01(\x0e\x32\x1c.fnosync.v1.SalesforceObject\x12\x10\n\x08sf_field\x18\x08 \x01(\t\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"J\n\x1bListCustomAttributesRequest\x12+\n\x0b\x65ntity_type\x18\x01 \x01(\x0e\x32\x16.fnosync.v1.EntityType\"V\n\x1cListCustomAttributesResponse\x12\x36\n\x11\x63ustom_attributes\x18\x01 \x03(\x0b\x32\x1b.fnosync.v1.CustomAttribute\"i\n\x1c\x43reateCustomAttributeRequest\x12\x35\n\x10\x63ustom_attribute\x18\x01 \x01(\x0b\x32\x1b.fnosync.v1.CustomAttribute\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"V\n\x1d\x43reateCustomAttributeResponse\x12\x35\n\x10\x63ustom_attribute\x18\x01 \x01(\x0b\x32\x1b.fnosync.v1.CustomAttribute\"Y\n\x1c\x44\x65leteCustomAttributeRequest\x12+\n\x0b\x65ntity_type\x18\x01 \x01(\x0e\x32\x16.fnosync.v1.EntityType\x12\x0c\n\x04name\x18\x02 \x01(\t\"\x1f\n\x1d\x44\x65leteCustomAttributeResponse*^\n\x0bMappingKind\x12\x1c\n\x18MAPPING_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14MAPPING_KIND_DEFAULT\x10\x01\x12\x17\n\x13MAPPING_KIND_CUSTOM\x10\x02*\x8a\x02\n\nEntityType\x12\x1b\n\x17\x45NTITY_TYPE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x45NTITY_TYPE_ACCOUNT\x10\x01\x12\x14\n\x10\x45NTITY_TYPE_USER\x10\x02\x12\x1b\n\x17\x45NTITY_TYPE_ENTITLEMENT\x10\x03\x12 \n\x1c\x45NTITY_TYPE_ENTITLEMENT_LINE\x10\x04\x12\x17\n\x13\x45NTITY_TYPE_PRODUCT\x10\x05\x12 \n\x1c\x45NTITY_TYPE_MAINTENANCE_LINE\x10\x06\x12 \n\x1c\x45NTITY_TYPE_DOWNLOAD_PACKAGE\x10\x07\x12\x14\n\x10\x45NTITY_TYPE_FILE\x10\x08*\xd8\x01\n\x11\x41ttributeDataType\x12#\n\x1f\x41TTRIBUTE_DATA_TYPE_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x41TTRIBUTE_DATA_TYPE_NUMBER\x10\x01\x12\x1c\n\x18\x41TTRIBUTE_DATA_TYPE_TEXT\x10\x02\x12!\n\x1d\x41TTRIBUTE_DATA_TYPE_LONG_TEXT\x10\x03\x12\x1f\n\x1b\x41TTRIBUTE_DATA_TYPE_BOOLEAN\x10\x04\x12\x1c\n\x18\x41TTRIBUTE_DATA_TYPE_DATE\x10\x05\x32\x83\x05\n\x0eMappingService\x12`\n\x11ListFieldMappings\x12$.fnosync.v1.ListFieldMappingsRequest\x1a%.fnosync.v1.ListFieldMappingsResponse\x12\x63\n\x12UpdateFieldMapping\x12%.fnosync.v1.UpdateFieldMappingRequest\x1a&.fnosync.v1.UpdateFieldMappingResponse\x12\x63\n\x12\x44\x65leteFieldMapping\x12%.fnosync.v1.DeleteFieldMappingRequest\x1a&.fnosync.v1.DeleteFieldMappingResponse\x12i\n\x14ListCustomAttributes\x12\'.fnosync.v1.ListCustomAttributesRequest\x1a(.fnosync.v1.ListCustomAttributesResponse\x12l\n\x15\x43reateCustomAttribute\x12(.fnosync.v1.CreateCustomAttributeRequest\x1a).fnosync.v1.CreateCustomAttributeResponse\x12l\n\x15\x44\x65leteCustomAttribute\x12(.fnosync.v1.DeleteCustomAttributeRequest\x1a).fnosync.v1.DeleteCustomAttributeResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'fnosync.v1.mapping_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MAPPINGKIND']._serialized_start=1582
-  _globals['_MAPPINGKIND']._serialized_end=1676
-  _globals['_ENTITYTYPE']._serialized_start=1679
-  _globals['_ENTITYTYPE']._serialized_end=1945
-  _globals['_ATTRIBUTEDATATYPE']._serialized_start=1948
-  _globals['_ATTRIBUTEDATATYPE']._serialized_end=2164
+  _globals['_MAPPINGKIND']._serialized_start=1604
+  _globals['_MAPPINGKIND']._serialized_end=1698
+  _globals['_ENTITYTYPE']._serialized_start=1701
+  _globals['_ENTITYTYPE']._serialized_end=1967
+  _globals['_ATTRIBUTEDATATYPE']._serialized_start=1970
+  _globals['_ATTRIBUTEDATATYPE']._serialized_end=2186
   _globals['_FIELDMAPPING']._serialized_start=99
-  _globals['_FIELDMAPPING']._serialized_end=323
-  _globals['_LISTFIELDMAPPINGSREQUEST']._serialized_start=325
-  _globals['_LISTFIELDMAPPINGSREQUEST']._serialized_end=400
-  _globals['_LISTFIELDMAPPINGSRESPONSE']._serialized_start=402
-  _globals['_LISTFIELDMAPPINGSRESPONSE']._serialized_end=479
-  _globals['_UPDATEFIELDMAPPINGREQUEST']._serialized_start=481
-  _globals['_UPDATEFIELDMAPPINGREQUEST']._serialized_end=594
-  _globals['_UPDATEFIELDMAPPINGRESPONSE']._serialized_start=596
-  _globals['_UPDATEFIELDMAPPINGRESPONSE']._serialized_end=673
-  _globals['_DELETEFIELDMAPPINGREQUEST']._serialized_start=675
-  _globals['_DELETEFIELDMAPPINGREQUEST']._serialized_end=770
-  _globals['_DELETEFIELDMAPPINGRESPONSE']._serialized_start=772
-  _globals['_DELETEFIELDMAPPINGRESPONSE']._serialized_end=800
-  _globals['_CUSTOMATTRIBUTE']._serialized_start=803
-  _globals['_CUSTOMATTRIBUTE']._serialized_end=1097
-  _globals['_LISTCUSTOMATTRIBUTESREQUEST']._serialized_start=1099
-  _globals['_LISTCUSTOMATTRIBUTESREQUEST']._serialized_end=1173
-  _globals['_LISTCUSTOMATTRIBUTESRESPONSE']._serialized_start=1175
-  _globals['_LISTCUSTOMATTRIBUTESRESPONSE']._serialized_end=1261
-  _globals['_CREATECUSTOMATTRIBUTEREQUEST']._serialized_start=1263
-  _globals['_CREATECUSTOMATTRIBUTEREQUEST']._serialized_end=1368
-  _globals['_CREATECUSTOMATTRIBUTERESPONSE']._serialized_start=1370
-  _globals['_CREATECUSTOMATTRIBUTERESPONSE']._serialized_end=1456
-  _globals['_DELETECUSTOMATTRIBUTEREQUEST']._serialized_start=1458
-  _globals['_DELETECUSTOMATTRIBUTEREQUEST']._serialized_end=1547
-  _globals['_DELETECUSTOMATTRIBUTERESPONSE']._serialized_start=1549
-  _globals['_DELETECUSTOMATTRIBUTERESPONSE']._serialized_end=1580
-  _globals['_MAPPINGSERVICE']._serialized_start=2167
-  _globals['_MAPPINGSERVICE']._serialized_end=2810
+  _globals['_FIELDMAPPING']._serialized_end=345
+  _globals['_LISTFIELDMAPPINGSREQUEST']._serialized_start=347
+  _globals['_LISTFIELDMAPPINGSREQUEST']._serialized_end=422
+  _globals['_LISTFIELDMAPPINGSRESPONSE']._serialized_start=424
+  _globals['_LISTFIELDMAPPINGSRESPONSE']._serialized_end=501
+  _globals['_UPDATEFIELDMAPPINGREQUEST']._serialized_start=503
+  _globals['_UPDATEFIELDMAPPINGREQUEST']._serialized_end=616
+  _globals['_UPDATEFIELDMAPPINGRESPONSE']._serialized_start=618
+  _globals['_UPDATEFIELDMAPPINGRESPONSE']._serialized_end=695
+  _globals['_DELETEFIELDMAPPINGREQUEST']._serialized_start=697
+  _globals['_DELETEFIELDMAPPINGREQUEST']._serialized_end=792
+  _globals['_DELETEFIELDMAPPINGRESPONSE']._serialized_start=794
+  _globals['_DELETEFIELDMAPPINGRESPONSE']._serialized_end=822
+  _globals['_CUSTOMATTRIBUTE']._serialized_start=825
+  _globals['_CUSTOMATTRIBUTE']._serialized_end=1119
+  _globals['_LISTCUSTOMATTRIBUTESREQUEST']._serialized_start=1121
+  _globals['_LISTCUSTOMATTRIBUTESREQUEST']._serialized_end=1195
+  _globals['_LISTCUSTOMATTRIBUTESRESPONSE']._serialized_start=1197
+  _globals['_LISTCUSTOMATTRIBUTESRESPONSE']._serialized_end=1283
+  _globals['_CREATECUSTOMATTRIBUTEREQUEST']._serialized_start=1285
+  _globals['_CREATECUSTOMATTRIBUTEREQUEST']._serialized_end=1390
+  _globals['_CREATECUSTOMATTRIBUTERESPONSE']._serialized_start=1392
+  _globals['_CREATECUSTOMATTRIBUTERESPONSE']._serialized_end=1478
+  _globals['_DELETECUSTOMATTRIBUTEREQUEST']._serialized_start=1480
+  _globals['_DELETECUSTOMATTRIBUTEREQUEST']._serialized_end=1569
+  _globals['_DELETECUSTOMATTRIBUTERESPONSE']._serialized_start=1571
+  _globals['_DELETECUSTOMATTRIBUTERESPONSE']._serialized_end=1602
+  _globals['_MAPPINGSERVICE']._serialized_start=2189
+  _globals['_MAPPINGSERVICE']._serialized_end=2832
 # @@protoc_insertion_point(module_scope)

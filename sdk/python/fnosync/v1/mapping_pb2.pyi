@@ -57,7 +57,7 @@ ATTRIBUTE_DATA_TYPE_BOOLEAN: AttributeDataType
 ATTRIBUTE_DATA_TYPE_DATE: AttributeDataType
 
 class FieldMapping(_message.Message):
-    __slots__ = ("sf_object", "fno_field", "sf_field", "required", "kind", "editable", "update_time")
+    __slots__ = ("sf_object", "fno_field", "sf_field", "required", "kind", "editable", "update_time", "fixed_reason")
     SF_OBJECT_FIELD_NUMBER: _ClassVar[int]
     FNO_FIELD_FIELD_NUMBER: _ClassVar[int]
     SF_FIELD_FIELD_NUMBER: _ClassVar[int]
@@ -65,6 +65,7 @@ class FieldMapping(_message.Message):
     KIND_FIELD_NUMBER: _ClassVar[int]
     EDITABLE_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    FIXED_REASON_FIELD_NUMBER: _ClassVar[int]
     sf_object: _common_pb2.SalesforceObject
     fno_field: str
     sf_field: str
@@ -72,7 +73,8 @@ class FieldMapping(_message.Message):
     kind: MappingKind
     editable: bool
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, sf_object: _Optional[_Union[_common_pb2.SalesforceObject, str]] = ..., fno_field: _Optional[str] = ..., sf_field: _Optional[str] = ..., required: _Optional[bool] = ..., kind: _Optional[_Union[MappingKind, str]] = ..., editable: _Optional[bool] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    fixed_reason: str
+    def __init__(self, sf_object: _Optional[_Union[_common_pb2.SalesforceObject, str]] = ..., fno_field: _Optional[str] = ..., sf_field: _Optional[str] = ..., required: _Optional[bool] = ..., kind: _Optional[_Union[MappingKind, str]] = ..., editable: _Optional[bool] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fixed_reason: _Optional[str] = ...) -> None: ...
 
 class ListFieldMappingsRequest(_message.Message):
     __slots__ = ("sf_object",)
