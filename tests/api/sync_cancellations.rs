@@ -26,21 +26,6 @@ async fn immediate(client: &FnosyncClient) -> proto::SyncRun {
     ended
 }
 
-async fn set_filters(app: &TestApp, policy: proto::CancellationPolicy) {
-    app.admin()
-        .await
-        .filters()
-        .update_filters(proto::UpdateFiltersRequest {
-            filters: Some(proto::Filters {
-                pre_condition_stages: vec!["Closed Won".into()],
-                post_condition_state: proto::EntitlementState::Deployed as i32,
-                cancellation_policy: policy as i32,
-            }),
-        })
-        .await
-        .expect("filters");
-}
-
 fn entitlement_of(app: &TestApp, opportunity: &str) -> String {
     app.salesforce
         .record("Opportunity", opportunity)
@@ -54,7 +39,8 @@ fn entitlement_of(app: &TestApp, opportunity: &str) -> String {
 async fn a_lost_deal_is_left_in_fno_and_logged_once_by_default(pool: PgPool) {
     // Arrange
     let app = TestApp::ready(pool).await;
-    set_filters(&app, proto::CancellationPolicy::Unspecified).await;
+    app.deploy_closed_won_cancelling(proto::CancellationPolicy::Unspecified)
+        .await;
     let (_, opportunity, _) = seed_sales_order(
         &app.salesforce,
         json!({ "Name": "Lost Corp" }),
@@ -115,7 +101,8 @@ async fn under_obsolete_lost_and_deleted_deals_obsolete_their_lines_but_not_acti
 ) {
     // Arrange: a deal whose first line has an activation, and a second deal.
     let app = TestApp::ready(pool).await;
-    set_filters(&app, proto::CancellationPolicy::Obsolete).await;
+    app.deploy_closed_won_cancelling(proto::CancellationPolicy::Obsolete)
+        .await;
     let (_, lost, lost_lines) = seed_sales_order(
         &app.salesforce,
         json!({ "Name": "Lost Corp" }),
@@ -223,7 +210,8 @@ async fn under_obsolete_lost_and_deleted_deals_obsolete_their_lines_but_not_acti
 async fn a_line_removed_from_a_synced_order_follows_the_policy_line_by_line(pool: PgPool) {
     // Arrange: three lines synced; the first has an activation.
     let app = TestApp::ready(pool).await;
-    set_filters(&app, proto::CancellationPolicy::Obsolete).await;
+    app.deploy_closed_won_cancelling(proto::CancellationPolicy::Obsolete)
+        .await;
     let (_, opportunity, lines) = seed_sales_order(
         &app.salesforce,
         json!({ "Name": "Trim Corp" }),

@@ -321,18 +321,8 @@ async fn a_window_plan_shows_a_lost_deal_and_a_removed_line_as_obsolete(pool: Pg
     // Arrange: two synced orders under the `obsolete` policy; one deal is
     // then lost, and a line is removed from the other.
     let app = TestApp::ready(pool.clone()).await;
-    app.admin()
-        .await
-        .filters()
-        .update_filters(proto::UpdateFiltersRequest {
-            filters: Some(proto::Filters {
-                pre_condition_stages: vec!["Closed Won".into()],
-                post_condition_state: proto::EntitlementState::Deployed as i32,
-                cancellation_policy: proto::CancellationPolicy::Obsolete as i32,
-            }),
-        })
-        .await
-        .expect("filters");
+    app.deploy_closed_won_cancelling(proto::CancellationPolicy::Obsolete)
+        .await;
     let (lost_account, lost, _) = seed_sales_order(
         &app.salesforce,
         json!({ "Name": "Lost Plan Corp" }),

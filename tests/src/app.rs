@@ -62,6 +62,16 @@ impl TestApp {
     /// Sets the filters so that Closed Won deals become DEPLOYED
     /// entitlements (only deployed lines can be activated).
     pub async fn deploy_closed_won(&self) {
+        let policy = fnosync_client::proto::CancellationPolicy::Unspecified;
+        self.deploy_closed_won_cancelling(policy).await;
+    }
+
+    /// Sets the filters as [`TestApp::deploy_closed_won`] does, with the
+    /// cancellation policy `policy`.
+    pub async fn deploy_closed_won_cancelling(
+        &self,
+        policy: fnosync_client::proto::CancellationPolicy,
+    ) {
         self.admin()
             .await
             .filters()
@@ -69,7 +79,7 @@ impl TestApp {
                 filters: Some(fnosync_client::proto::Filters {
                     pre_condition_stages: vec!["Closed Won".into()],
                     post_condition_state: fnosync_client::proto::EntitlementState::Deployed as i32,
-                    ..Default::default()
+                    cancellation_policy: policy as i32,
                 }),
             })
             .await
