@@ -60,6 +60,11 @@ async fn sync_claimed_account(pass: &mut Pass<'_>, account_id: &str) -> Result<E
     })
 }
 
+/// Why an account read without sales orders is not synced.
+pub fn not_synced_note(stages: &[String]) -> String {
+    format!("no opportunity in the stages {stages:?} with line items: the account is not synced")
+}
+
 /// Syncs the orders of one account read by [`read_accounts`], once the
 /// accounts and users rounds are done, and queues the IDs to write back.
 pub async fn sync_read_account(
@@ -84,9 +89,7 @@ pub async fn sync_read_account(
     }
     let sales_orders = read.orders;
     if sales_orders.is_empty() {
-        let note = format!(
-            "no opportunity in the stages {stages:?} with line items: the account is not synced"
-        );
+        let note = not_synced_note(&stages);
         pass.completed(ACCOUNT_STEP, &account_id, note.clone())
             .await?;
         return Ok(AccountOutcome::NotSynced(note));

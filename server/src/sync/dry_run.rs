@@ -12,12 +12,13 @@ use sqlx::PgPool;
 use super::accounts::{account_from_record, user_from_contact, PageRecords};
 use super::cancellations::{cancelled_soql, why};
 use super::changes::{self, Phase, Window};
+use super::crm_to_fno::not_synced_note;
 use super::lines::{build_line, LineRefused, PartLookup};
 use super::orders::{entitlement_of, entitlement_print};
 use super::pass::fingerprint;
 use super::plan::{decide, Decision};
 use super::read::{read_accounts, AccountRead, Reader};
-use super::renewals::{renewal_print, renewed_opportunity};
+use super::renewals::{not_synced_reason, renewed_before, renewed_opportunity};
 use super::sent::{self, FieldChange, Fields, SentFields};
 use crate::domain::filters::CancellationPolicy;
 use crate::error::Result;
@@ -324,10 +325,7 @@ impl Planner<'_> {
             )];
         }
         if read.orders.is_empty() {
-            let stages = &self.reader.filters.pre_condition_stages;
-            let note = format!(
-                "no opportunity in the stages {stages:?} with line items: the account is not synced"
-            );
+            let note = not_synced_note(&self.reader.filters.pre_condition_stages);
             return vec![nothing(keys, "", note)];
         }
         if !fno_accounts.contains_key(account_id) {
@@ -560,13 +558,10 @@ fn plan_renewal(
         .map(|l| l.fno_id.clone())
         .filter(|id| !id.is_empty());
     let Some(entitlement_id) = entitlement else {
-        let reason =
-            format!("the renewed opportunity {renewed} has not been synced to FNO; sync it first");
-        return failed(keys, reason);
+        return failed(keys, not_synced_reason(renewed));
     };
     let own = stored.get(&("Opportunity", keys.1.to_string()));
-    let print = renewal_print(lines);
-    if own.is_some_and(|l| l.fingerprint == print && l.fno_id == entitlement_id) {
+    if renewed_before(own, lines, &entitlement_id) {
         let note = format!("unchanged since the last sync; {entitlement_id} was renewed before");
         return nothing(keys, &entitlement_id, note);
     }

@@ -18,9 +18,25 @@ pub fn renewed_opportunity(opportunity: &SfRecord) -> Option<String> {
         .map(str::to_string)
 }
 
+/// Tells whether the renewal's own link (`own`) shows `lines` renewed
+/// before on `entitlement_id`, as they are now.
+pub fn renewed_before(
+    own: Option<&LinkRecord>,
+    lines: &[(String, NewLineItem)],
+    entitlement_id: &str,
+) -> bool {
+    let print = renewal_print(lines);
+    own.is_some_and(|l| l.fingerprint == print && l.fno_id == entitlement_id)
+}
+
 /// The fingerprint of a renewal: the lines it renews, as sent.
-pub fn renewal_print(lines: &[(String, NewLineItem)]) -> String {
+fn renewal_print(lines: &[(String, NewLineItem)]) -> String {
     fingerprint(&lines.iter().map(|(_, l)| l).collect::<Vec<_>>())
+}
+
+/// Why a renewal of an opportunity FNO has no entitlement of fails.
+pub fn not_synced_reason(renewed: &str) -> String {
+    format!("the renewed opportunity {renewed} has not been synced to FNO; sync it first")
 }
 
 /// Renews the lines of the entitlement made from `renewed`; counts the
@@ -31,15 +47,13 @@ pub async fn renew(
     renewed: &str,
     lines: &[(String, NewLineItem)],
 ) -> Result<()> {
-    let print = renewal_print(lines);
     let own_link = links::get_link(&pass.ctx.pool, "Opportunity", &opportunity.id).await?;
     let Some(entitlement_id) = links::get_link(&pass.ctx.pool, "Opportunity", renewed)
         .await?
         .map(|l| l.fno_id)
         .filter(|id| !id.is_empty())
     else {
-        let reason =
-            format!("the renewed opportunity {renewed} has not been synced to FNO; sync it first");
+        let reason = not_synced_reason(renewed);
         pass.failed_step(
             RENEWAL_STEP,
             &opportunity.id,
@@ -50,10 +64,7 @@ pub async fn renew(
         .await?;
         return count(pass, lines.len() + 1, true).await;
     };
-    if own_link
-        .as_ref()
-        .is_some_and(|l| l.fingerprint == print && l.fno_id == entitlement_id)
-    {
+    if renewed_before(own_link.as_ref(), lines, &entitlement_id) {
         pass.completed(
             RENEWAL_STEP,
             &opportunity.id,
@@ -181,7 +192,7 @@ pub async fn renew(
                 salesforce_id: opportunity.id.clone(),
                 fno_kind: "renewal".into(),
                 fno_id: entitlement_id.clone(),
-                fingerprint: print,
+                fingerprint: renewal_print(lines),
                 parent_id: renewed.to_string(),
                 part_number: String::new(),
                 sent_fields: String::new(),
