@@ -136,10 +136,28 @@ async fn mapping_requests_name_the_bad_field(pool: PgPool) {
     assert_eq!(unknown_fno.code(), Code::NotFound);
 }
 
+// A text field of the entity's Salesforce object.
+fn text_field(entity: proto::EntityType) -> &'static str {
+    match entity {
+        proto::EntityType::Account => "AccountNumber",
+        proto::EntityType::User => "Title",
+        _ => "Description",
+    }
+}
+
 fn attribute(
     name: &str,
     entity: proto::EntityType,
     data_type: proto::AttributeDataType,
+) -> proto::CreateCustomAttributeRequest {
+    attribute_from(name, entity, data_type, text_field(entity))
+}
+
+fn attribute_from(
+    name: &str,
+    entity: proto::EntityType,
+    data_type: proto::AttributeDataType,
+    sf_field: &str,
 ) -> proto::CreateCustomAttributeRequest {
     proto::CreateCustomAttributeRequest {
         custom_attribute: Some(proto::CustomAttribute {
@@ -148,7 +166,7 @@ fn attribute(
             data_type: data_type as i32,
             editable: true,
             active: true,
-            sf_field: "Region__c".into(),
+            sf_field: sf_field.into(),
             ..Default::default()
         }),
         request_id: String::new(),
@@ -158,6 +176,7 @@ fn attribute(
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn custom_attributes_add_a_custom_mapping_and_go_with_it(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.connect_sandboxes().await;
     let mut mapping = app.admin().await.mapping();
     let created = mapping
         .create_custom_attribute(attribute(
@@ -174,7 +193,7 @@ async fn custom_attributes_add_a_custom_mapping_and_go_with_it(pool: PgPool) {
     let account = list(&app, Object::Account).await;
     let custom = find(&account, "Region");
     assert_eq!(custom.kind, proto::MappingKind::Custom as i32);
-    assert_eq!(custom.sf_field, "Region__c");
+    assert_eq!(custom.sf_field, "AccountNumber");
     assert!(custom.editable);
 
     // Re-pointing the mapping re-points the attribute.
@@ -182,7 +201,7 @@ async fn custom_attributes_add_a_custom_mapping_and_go_with_it(pool: PgPool) {
         .update_field_mapping(proto::UpdateFieldMappingRequest {
             sf_object: Object::Account as i32,
             fno_field: "Region".into(),
-            sf_field: "Sales_Region__c".into(),
+            sf_field: "Description".into(),
         })
         .await
         .expect("re-point");
@@ -194,7 +213,7 @@ async fn custom_attributes_add_a_custom_mapping_and_go_with_it(pool: PgPool) {
         .expect("list")
         .into_inner()
         .custom_attributes;
-    assert_eq!(listed[0].sf_field, "Sales_Region__c");
+    assert_eq!(listed[0].sf_field, "Description");
 
     let duplicate = mapping
         .create_custom_attribute(attribute(
@@ -290,5 +309,133 @@ async fn custom_attributes_are_validated(pool: PgPool) {
     assert_eq!(
         field_violations(&no_type)[0].0,
         "custom_attribute.data_type"
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_custom_attribute_is_checked_against_the_salesforce_describe(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let mut mapping = app.admin().await.mapping();
+    let region = || {
+        attribute(
+            "Region",
+            proto::EntityType::Account,
+            proto::AttributeDataType::Text,
+        )
+    };
+
+    // Without a Salesforce connection there is no describe to check against.
+    let unconnected = mapping
+        .create_custom_attribute(region())
+        .await
+        .expect_err("not connected");
+    assert_eq!(unconnected.code(), Code::FailedPrecondition);
+    assert!(
+        unconnected.message().contains("SetSalesforceConnection"),
+        "{unconnected:?}"
+    );
+
+    app.connect_sandboxes().await;
+    let missing = mapping
+        .create_custom_attribute(attribute_from(
+            "Region",
+            proto::EntityType::Account,
+            proto::AttributeDataType::Text,
+            "Region__c",
+        ))
+        .await
+        .expect_err("no such field");
+    let violation = &field_violations(&missing)[0];
+    assert_eq!(violation.0, "custom_attribute.sf_field");
+    assert!(
+        violation
+            .1
+            .starts_with("Account has no field Region__c in Salesforce"),
+        "{violation:?}"
+    );
+
+    let mismatched = mapping
+        .create_custom_attribute(attribute_from(
+            "Seats",
+            proto::EntityType::Account,
+            proto::AttributeDataType::Number,
+            "Website",
+        ))
+        .await
+        .expect_err("a url is not a number");
+    let violation = &field_violations(&mismatched)[0];
+    assert_eq!(violation.0, "custom_attribute.sf_field");
+    assert!(
+        violation
+            .1
+            .starts_with("Account.Website is a url field in Salesforce; a number attribute"),
+        "{violation:?}"
+    );
+    assert!(list(&app, Object::Account)
+        .await
+        .iter()
+        .all(|m| m.fno_field != "Seats" && m.fno_field != "Region"));
+
+    // A field reached through a lookup is described on the object it points to.
+    mapping
+        .create_custom_attribute(attribute_from(
+            "Employer_Phone",
+            proto::EntityType::User,
+            proto::AttributeDataType::Text,
+            "Account.Phone",
+        ))
+        .await
+        .expect("through the Account lookup");
+    let through_nothing = mapping
+        .create_custom_attribute(attribute_from(
+            "Employer_Name",
+            proto::EntityType::User,
+            proto::AttributeDataType::Text,
+            "Employer.Name",
+        ))
+        .await
+        .expect_err("no Employer lookup");
+    assert_eq!(
+        field_violations(&through_nothing)[0].0,
+        "custom_attribute.sf_field"
+    );
+
+    // Re-pointing a mapping is checked too: the field must exist, and a
+    // custom attribute's field must keep its type.
+    mapping
+        .create_custom_attribute(attribute_from(
+            "Seats",
+            proto::EntityType::EntitlementLine,
+            proto::AttributeDataType::Number,
+            "Quantity",
+        ))
+        .await
+        .expect("a double feeds a number");
+    let repointed = mapping
+        .update_field_mapping(proto::UpdateFieldMappingRequest {
+            sf_object: Object::OpportunityLineItem as i32,
+            fno_field: "Seats".into(),
+            sf_field: "Description".into(),
+        })
+        .await
+        .expect_err("a string is not a number");
+    assert!(
+        field_violations(&repointed)[0]
+            .1
+            .starts_with("OpportunityLineItem.Description is a string field"),
+        "{repointed:?}"
+    );
+    let standard = mapping
+        .update_field_mapping(proto::UpdateFieldMappingRequest {
+            sf_object: Object::Account as i32,
+            fno_field: "city".into(),
+            sf_field: "BillingTown".into(),
+        })
+        .await
+        .expect_err("no such field");
+    assert_eq!(field_violations(&standard)[0].0, "sf_field");
+    assert_eq!(
+        find(&list(&app, Object::Account).await, "city").sf_field,
+        "ShippingCity"
     );
 }

@@ -7,11 +7,15 @@ use tonic::Request;
 use super::convert;
 use super::{respond, ApiContext, RpcResult};
 use crate::domain::mapping::{
-    fixed_reason, validate_sf_field, CustomAttribute, CustomAttributeInput, GivenObject, SfObject,
+    fixed_reason, validate_sf_field, CustomAttribute, CustomAttributeInput, DataType, GivenObject,
+    SfObject,
 };
 use crate::error::{Error, Result};
+use crate::salesforce::SalesforceClient;
+use crate::store::connections::{self, System};
 use crate::store::idempotency;
 use crate::store::mappings;
+use crate::sync::clients::stored_salesforce_client;
 
 /// Serves `fnosync.v1.MappingService`.
 pub struct MappingApi {
@@ -40,16 +44,78 @@ fn refuse_fixed(object: SfObject, fno_field: &str) -> Result<()> {
     }
 }
 
+/// Checks a mapped Salesforce field against the describe of `object`: it must
+/// exist and, when it feeds a custom attribute of `data_type`, be of a type
+/// that attribute takes. `name` is the request field blamed.
+async fn check_in_describe(
+    client: &SalesforceClient,
+    object: SfObject,
+    field: &str,
+    data_type: Option<DataType>,
+    name: &str,
+) -> Result<()> {
+    let object_name = object.api_name();
+    let found = client
+        .resolve_field(object_name, field)
+        .await
+        .map_err(|e| {
+            Error::Unavailable(format!(
+                "cannot check {object_name}.{field} against Salesforce's describe: {e}"
+            ))
+        })?;
+    let Some(found) = found else {
+        return Err(Error::invalid(
+            name,
+            format!(
+                "{object_name} has no field {field} in Salesforce (describe); give the field's API \
+                 name, e.g. Region__c for a custom field, Account.Name through a lookup"
+            ),
+        ));
+    };
+    match data_type {
+        Some(data_type) => data_type
+            .check_salesforce_type(&format!("{object_name}.{field}"), &found.field_type)
+            .map_err(|e| Error::invalid(name, e)),
+        None => Ok(()),
+    }
+}
+
 impl MappingApi {
     /// Builds the service.
     pub fn new(ctx: ApiContext) -> Self {
         Self { ctx }
     }
 
+    async fn salesforce(&self) -> Result<SalesforceClient> {
+        let ctx = &self.ctx;
+        stored_salesforce_client(&ctx.pool, &ctx.secret_box, &ctx.outbound).await
+    }
+
+    /// Checks a re-pointed mapping against describe when Salesforce is
+    /// connected (before that, the sync's query is what finds a wrong field).
+    async fn check_repointed(&self, object: SfObject, fno_field: &str, field: &str) -> Result<()> {
+        if connections::get_connection(&self.ctx.pool, System::Salesforce)
+            .await?
+            .is_none()
+        {
+            return Ok(());
+        }
+        let data_type = mappings::list_custom_attributes(&self.ctx.pool, None)
+            .await?
+            .into_iter()
+            .find(|a| a.sf_object == object.as_db() && a.name == fno_field)
+            .and_then(|a| DataType::from_db(&a.data_type));
+        let client = self.salesforce().await?;
+        check_in_describe(&client, object, field, data_type, "sf_field").await
+    }
+
     async fn update(&self, request: pb::UpdateFieldMappingRequest) -> Result<pb::FieldMapping> {
         let object = mapped_object(request.sf_object)?;
         refuse_fixed(object, &request.fno_field)?;
         validate_sf_field(request.sf_field.trim()).map_err(|e| Error::invalid("sf_field", e))?;
+        mappings::get_mapping(&self.ctx.pool, object, &request.fno_field).await?;
+        self.check_repointed(object, &request.fno_field, request.sf_field.trim())
+            .await?;
         let record = mappings::set_mapping_field(
             &self.ctx.pool,
             object,
@@ -98,6 +164,23 @@ impl MappingApi {
             required: given.required,
             active: given.active,
         })?;
+        let client = self.salesforce().await.map_err(|e| match e {
+            Error::FailedPrecondition(_) => Error::FailedPrecondition(
+                "the Salesforce connection is not configured: set it with \
+                 SetSalesforceConnection first, a custom attribute's field is checked against \
+                 the object's describe"
+                    .into(),
+            ),
+            other => other,
+        })?;
+        check_in_describe(
+            &client,
+            attribute.sf_object,
+            &attribute.sf_field,
+            Some(attribute.data_type),
+            "custom_attribute.sf_field",
+        )
+        .await?;
         let mut tx = self.ctx.pool.begin().await?;
         let record = mappings::insert_custom_attribute(&mut tx, &attribute).await?;
         tx.commit().await?;

@@ -164,6 +164,52 @@ impl DataType {
     pub fn from_db(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|d| d.as_db() == text)
     }
+
+    /// Returns the name shown to people, e.g. `long text`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::LongText => "long text",
+            other => other.as_db(),
+        }
+    }
+
+    /// The Salesforce field types (describe's `type`) whose values an
+    /// attribute of this type takes.
+    pub fn salesforce_types(self) -> &'static [&'static str] {
+        const TEXT: &[&str] = &[
+            "string",
+            "textarea",
+            "picklist",
+            "multipicklist",
+            "combobox",
+            "email",
+            "phone",
+            "url",
+            "id",
+            "reference",
+            "encryptedstring",
+        ];
+        match self {
+            Self::Text | Self::LongText => TEXT,
+            Self::Number => &["int", "long", "double", "currency", "percent"],
+            Self::Boolean => &["boolean"],
+            Self::Date => &["date", "datetime"],
+        }
+    }
+
+    /// Checks that a Salesforce field of type `sf_type` can feed an attribute
+    /// of this type, saying which types can when it cannot.
+    pub fn check_salesforce_type(self, field: &str, sf_type: &str) -> Result<(), String> {
+        let accepted = self.salesforce_types();
+        if accepted.iter().any(|t| t.eq_ignore_ascii_case(sf_type)) {
+            return Ok(());
+        }
+        Err(format!(
+            "{field} is a {sf_type} field in Salesforce; a {} attribute is fed from a field of type {}",
+            self.label(),
+            accepted.join(", ")
+        ))
+    }
 }
 
 /// Longest Salesforce field API name (40 characters plus namespace and suffix).
@@ -368,6 +414,36 @@ impl CustomAttribute {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_attribute_takes_only_salesforce_fields_of_its_type() {
+        assert!(DataType::Number
+            .check_salesforce_type("Quantity", "double")
+            .is_ok());
+        assert!(DataType::Date
+            .check_salesforce_type("CreatedDate", "datetime")
+            .is_ok());
+        assert!(DataType::Text
+            .check_salesforce_type("Website", "url")
+            .is_ok());
+        assert!(DataType::LongText
+            .check_salesforce_type("Description", "textarea")
+            .is_ok());
+        let refused = DataType::Number
+            .check_salesforce_type("Account.Website", "url")
+            .expect_err("a url is not a number");
+        assert!(
+            refused.starts_with("Account.Website is a url field in Salesforce; a number attribute")
+                && refused.contains("currency"),
+            "{refused}"
+        );
+        assert!(DataType::Boolean
+            .check_salesforce_type("Name", "string")
+            .is_err());
+        assert!(DataType::Date
+            .check_salesforce_type("Amount", "currency")
+            .is_err());
+    }
 
     fn field_errors(input: CustomAttributeInput<'_>) -> Vec<String> {
         match CustomAttribute::parse(input) {

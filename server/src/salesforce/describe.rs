@@ -11,6 +11,9 @@ use super::soql_literal::validate_identifier;
 
 const DESCRIBE: &str = "describe";
 
+/// Most lookups a SOQL field path may follow (child-to-parent relationships).
+pub const MAX_RELATIONSHIP_HOPS: usize = 5;
+
 /// One field of a describe answer.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct FieldDescription {
@@ -53,6 +56,15 @@ impl ObjectDescription {
             .find(|f| f.name.eq_ignore_ascii_case(name))
     }
 
+    /// Finds a lookup by its relationship name, e.g. `Account` or `FNO__SoldTo_Account__r`.
+    pub fn lookup(&self, relationship: &str) -> Option<&FieldDescription> {
+        self.fields.iter().find(|f| {
+            f.relationship_name
+                .as_deref()
+                .is_some_and(|r| r.eq_ignore_ascii_case(relationship))
+        })
+    }
+
     /// Returns the names in `wanted` that the object lacks.
     pub fn missing<'a>(&self, wanted: &[&'a str]) -> Vec<&'a str> {
         wanted
@@ -84,6 +96,36 @@ impl SalesforceClient {
             .await?
             .ok_or_else(|| SalesforceError::decode(DESCRIBE, "empty describe answer"))?;
         serde_json::from_value(body).map_err(|e| SalesforceError::decode(DESCRIBE, e))
+    }
+
+    /// Follows `path` from `object` — a field such as `Website`, or one reached
+    /// through lookups such as `Account.Owner.Email` — and returns the field it
+    /// ends at, `None` when a step does not exist. One describe per object on
+    /// the way (at most [`MAX_RELATIONSHIP_HOPS`] + 1).
+    pub async fn resolve_field(
+        &self,
+        object: &str,
+        path: &str,
+    ) -> Result<Option<FieldDescription>, SalesforceError> {
+        let segments: Vec<&str> = path.split('.').collect();
+        if segments.len() > MAX_RELATIONSHIP_HOPS + 1 {
+            return Ok(None);
+        }
+        let mut object = object.to_string();
+        for (index, segment) in segments.iter().enumerate() {
+            let description = self.describe(&object).await?;
+            if index + 1 == segments.len() {
+                return Ok(description.field(segment).cloned());
+            }
+            match description
+                .lookup(segment)
+                .and_then(|f| f.reference_to.first())
+            {
+                Some(target) => object = target.clone(),
+                None => return Ok(None),
+            }
+        }
+        Ok(None)
     }
 
     /// Describes the four objects carrying connector fields and reports, per
@@ -152,5 +194,12 @@ mod tests {
             description.missing(&["FNO__Entitlement_ID__c", "FNO__Entitlement_State__c"]),
             vec!["FNO__Entitlement_State__c"]
         );
+        assert_eq!(
+            description
+                .lookup("fno__soldto_account__r")
+                .map(|f| f.name.as_str()),
+            Some("FNO__SoldTo_Account__c")
+        );
+        assert!(description.lookup("FNO__Entitlement_ID__c").is_none());
     }
 }

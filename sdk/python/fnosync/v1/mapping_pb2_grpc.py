@@ -81,7 +81,9 @@ class MappingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def UpdateFieldMapping(self, request, context):
-        """Re-points a mapping at another Salesforce field.
+        """Re-points a mapping at another Salesforce field. With Salesforce connected
+        the field is checked against the object's describe (it must exist; a custom
+        attribute's field must be of a type the attribute takes).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -102,7 +104,9 @@ class MappingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CreateCustomAttribute(self, request, context):
-        """Registers an FNO custom attribute and maps it to a Salesforce field.
+        """Registers an FNO custom attribute and maps it to a Salesforce field. Needs
+        the Salesforce connection: the field is checked against the object's
+        describe, it must exist and be of a type the attribute takes.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
