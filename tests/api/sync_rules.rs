@@ -540,3 +540,266 @@ async fn a_fixed_mapping_is_refused_with_its_reason_and_the_others_reach_fno(poo
         "{reasons:?}"
     );
 }
+
+// One row per editable mapping: the object, the FNO field, the Salesforce
+// field it is re-pointed at and the value that field holds.
+type Repoint = (
+    proto::SalesforceObject,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+const ACCOUNT_REPOINTS: &[Repoint] = &[
+    (ACCOUNT, "accountName", "AccountNumber", "Mapped Name Ltd"),
+    (ACCOUNT, "accountID", "Phone", "ACC-MAPPED-42"),
+    (
+        ACCOUNT,
+        "description",
+        "Website",
+        "https://described.example",
+    ),
+    (ACCOUNT, "address1", "ShippingStreet", "1 Ship Street"),
+    (ACCOUNT, "address2", "BillingStreet", "2 Bill Street"),
+    (ACCOUNT, "city", "BillingCity", "Billtown"),
+    (ACCOUNT, "state", "BillingState", "Billstate"),
+    (ACCOUNT, "zipcode", "BillingPostalCode", "B-1234"),
+    (ACCOUNT, "country", "BillingCountry", "Billland"),
+    (ACCOUNT, "region", "ShippingCountry", "Shipregion"),
+    (ACCOUNT, "accountType", "Type", "Channel Partner"),
+];
+
+const CONTACT_REPOINTS: &[Repoint] = &[
+    (CONTACT, "firstName", "LastName", "Zed"),
+    (CONTACT, "lastName", "FirstName", "Ann"),
+    (
+        CONTACT,
+        "emailAddress",
+        "Description",
+        "mapped.user@example.com",
+    ),
+    (CONTACT, "displayName", "Title", "Shown Name"),
+    // Never deleted, so never opted out: the contact's own opt-out no longer counts.
+    (CONTACT, "optIn", "IsDeleted", "false"),
+    (CONTACT, "phoneNumber", "Fax", "+1 555 0101"),
+    (CONTACT, "faxNumber", "Phone", "+1 555 0202"),
+    (CONTACT, "street", "MailingCity", "Street From City"),
+    (CONTACT, "city", "MailingStreet", "City From Street"),
+    (CONTACT, "state", "MailingCountry", "State From Country"),
+    (CONTACT, "zipcode", "MailingState", "Z-99"),
+    (CONTACT, "country", "MailingPostalCode", "Country From Zip"),
+    (CONTACT, "locale", "Salutation", "fr_FR"),
+    (CONTACT, "timezone", "MobilePhone", "Europe/Paris"),
+];
+
+const ORDER_REPOINTS: &[Repoint] = &[
+    (
+        OPPORTUNITY,
+        "description",
+        "FNO__Ship_To_Mail__c",
+        "Mail As Description",
+    ),
+    (
+        OPPORTUNITY,
+        "shipToAddress",
+        "Description",
+        "Description As Address",
+    ),
+    (OPPORTUNITY, "shipToEmail", "Name", "ship.name@example.com"),
+    (LINE, "description", "ServiceDate", "2027-02-01"),
+];
+
+const ACCOUNT: proto::SalesforceObject = proto::SalesforceObject::Account;
+const CONTACT: proto::SalesforceObject = proto::SalesforceObject::Contact;
+const OPPORTUNITY: proto::SalesforceObject = proto::SalesforceObject::Opportunity;
+const LINE: proto::SalesforceObject = proto::SalesforceObject::OpportunityLineItem;
+
+// The Salesforce fields of `object` in `repoints`, with their values.
+fn source_values(repoints: &[Repoint], object: proto::SalesforceObject) -> serde_json::Value {
+    let mut record = serde_json::Map::new();
+    for &(of, _, sf_field, value) in repoints {
+        if of == object && sf_field != "IsDeleted" {
+            record.insert(sf_field.to_string(), json!(value));
+        }
+    }
+    serde_json::Value::Object(record)
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn every_editable_mapping_drives_the_value_fno_gets(pool: PgPool) {
+    // Arrange: every editable default mapping is re-pointed at a field of its
+    // own (the contact's status and the line's licence model are shown by
+    // the fixed-mapping test above).
+    let app = TestApp::ready(pool).await;
+    let admin = app.admin().await;
+    let repoints: Vec<Repoint> = [ACCOUNT_REPOINTS, CONTACT_REPOINTS, ORDER_REPOINTS].concat();
+    let mut editable = Vec::new();
+    for object in [ACCOUNT, CONTACT, OPPORTUNITY, LINE] {
+        let mappings = admin
+            .mapping()
+            .list_field_mappings(proto::ListFieldMappingsRequest {
+                sf_object: object as i32,
+            })
+            .await
+            .expect("list")
+            .into_inner()
+            .field_mappings;
+        editable.extend(
+            mappings
+                .into_iter()
+                .filter(|m| m.fixed_reason.is_empty())
+                .map(|m| (object, m.fno_field)),
+        );
+    }
+    for &(object, fno_field, sf_field, _) in &repoints {
+        admin
+            .mapping()
+            .update_field_mapping(proto::UpdateFieldMappingRequest {
+                sf_object: object as i32,
+                fno_field: fno_field.into(),
+                sf_field: sf_field.into(),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{fno_field} <- {sf_field}: {e:?}"));
+    }
+    let mut account = source_values(&repoints, ACCOUNT);
+    account["Name"] = json!("Salesforce Name Inc");
+    let mut person = source_values(&repoints, CONTACT);
+    person["Email"] = json!("salesforce.email@example.com");
+    person["HasOptedOutOfEmail"] = json!(true);
+    let mut line = source_values(&repoints, LINE);
+    line[sf::START_DATE_OPTION] = json!("Use First Activation Date");
+    line[sf::EXPIRATION_DATE_OPTION] = json!("Permanent");
+    let (_, opportunity_id, _) = seed_sales_order(
+        &app.salesforce,
+        account,
+        &[person],
+        source_values(&repoints, OPPORTUNITY),
+        &[LineSpec {
+            product_code: "SF01demo",
+            quantity: 2.0,
+            fields: line,
+        }],
+    );
+    let account_id = app
+        .salesforce
+        .record("Opportunity", &opportunity_id)
+        .expect("opportunity")["AccountId"]
+        .as_str()
+        .expect("account")
+        .to_string();
+
+    // Act
+    let run = sync_and_wait(&admin, &account_id).await;
+
+    // Assert
+    assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    let mut covered: Vec<(proto::SalesforceObject, String)> = repoints
+        .iter()
+        .map(|&(object, fno_field, _, _)| (object, fno_field.to_string()))
+        .chain([
+            (CONTACT, "status".to_string()),
+            (LINE, "licenseModel".to_string()),
+        ])
+        .collect();
+    covered.sort_by(|a, b| (a.0 as i32, &a.1).cmp(&(b.0 as i32, &b.1)));
+    editable.sort_by(|a, b| (a.0 as i32, &a.1).cmp(&(b.0 as i32, &b.1)));
+    assert_eq!(editable, covered, "every editable mapping is re-pointed");
+
+    let store = app.fno.store();
+    let fno_account = store
+        .account("ACC-MAPPED-42")
+        .expect("the mapped account ID");
+    let address = &fno_account.address;
+    let account_sent = [
+        ("accountName", Some(fno_account.name.clone())),
+        ("description", fno_account.description.clone()),
+        ("address1", address.address1.clone()),
+        ("address2", address.address2.clone()),
+        ("city", address.city.clone()),
+        ("state", address.state.clone()),
+        ("zipcode", address.zipcode.clone()),
+        ("country", address.country.clone()),
+        ("region", address.region.clone()),
+    ];
+    for (field, sent) in account_sent {
+        let wanted = ACCOUNT_REPOINTS
+            .iter()
+            .find(|r| r.1 == field)
+            .expect(field)
+            .3;
+        assert_eq!(sent.as_deref(), Some(wanted), "account {field}");
+    }
+    assert!(
+        fno_account
+            .account_type
+            .to_ascii_uppercase()
+            .contains("PARTNER"),
+        "accountType: {}",
+        fno_account.account_type
+    );
+
+    let user = store
+        .user("mapped.user@example.com")
+        .expect("the mapped e-mail");
+    let user_sent = [
+        ("firstName", Some(user.first_name.clone())),
+        ("lastName", Some(user.last_name.clone())),
+        ("displayName", user.display_name.clone()),
+        ("phoneNumber", user.phone_number.clone()),
+        ("faxNumber", user.fax_number.clone()),
+        ("street", user.street.clone()),
+        ("city", user.city.clone()),
+        ("state", user.state.clone()),
+        ("zipcode", user.zipcode.clone()),
+        ("country", user.country.clone()),
+        ("locale", user.locale.clone()),
+        ("timezone", user.timezone.clone()),
+    ];
+    for (field, sent) in user_sent {
+        let wanted = CONTACT_REPOINTS
+            .iter()
+            .find(|r| r.1 == field)
+            .expect(field)
+            .3;
+        assert_eq!(sent.as_deref(), Some(wanted), "user {field}");
+    }
+    assert_eq!(
+        user.opt_in,
+        Some(true),
+        "optIn follows IsDeleted, not the opt-out"
+    );
+    assert!(
+        user.account_roles
+            .iter()
+            .any(|r| r.account_id == "ACC-MAPPED-42"),
+        "{:?}",
+        user.account_roles
+    );
+
+    let entitlement_id = app
+        .salesforce
+        .record("Opportunity", &opportunity_id)
+        .expect("opportunity")[sf::ENTITLEMENT_ID]
+        .as_str()
+        .expect("written back")
+        .to_string();
+    let entitlement = store.entitlement(&entitlement_id).expect("entitlement");
+    assert_eq!(
+        entitlement.description.as_deref(),
+        Some("Mail As Description")
+    );
+    assert_eq!(
+        entitlement.ship_to_address.as_deref(),
+        Some("Description As Address")
+    );
+    assert_eq!(
+        entitlement.ship_to_email.as_deref(),
+        Some("ship.name@example.com")
+    );
+    assert_eq!(entitlement.sold_to.as_deref(), Some("ACC-MAPPED-42"));
+    assert_eq!(
+        entitlement.line_items[0].description.as_deref(),
+        Some("2027-02-01")
+    );
+}
