@@ -372,3 +372,34 @@ async fn a_window_plan_shows_a_lost_deal_and_a_removed_line_as_obsolete(pool: Pg
     assert_eq!(planned[&lines[0]], Action::Nothing, "{plan:?}");
     assert_eq!(app.fno.write_call_count(), writes, "{:?}", app.fno.counts());
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_plan_names_a_bad_scope_before_what_the_connector_lacks(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let operator = app.operator().await;
+    let bad = operator
+        .sync()
+        .plan_sync(proto::PlanSyncRequest {
+            scope: Some(proto::plan_sync_request::Scope::AccountId(
+                "0065e00000Xyz".into(),
+            )),
+        })
+        .await
+        .expect_err("not an account ID");
+    assert_eq!(bad.code(), tonic::Code::InvalidArgument, "{bad:?}");
+    assert!(bad.message().contains("account_id"), "{bad:?}");
+    let unready = operator
+        .sync()
+        .plan_sync(proto::PlanSyncRequest {
+            scope: Some(proto::plan_sync_request::Scope::AccountId(
+                "001000000000001AAA".into(),
+            )),
+        })
+        .await
+        .expect_err("nothing connected");
+    assert_eq!(
+        unready.code(),
+        tonic::Code::FailedPrecondition,
+        "{unready:?}"
+    );
+}

@@ -291,8 +291,9 @@ impl SyncService for SyncApi {
     ) -> RpcResult<pb::PlanSyncResponse> {
         let request = request.into_inner();
         let zone = self.schedule_zone().await?;
+        let scope = super::sync_plan::scope_of(request, zone)?;
         self.require_ready().await?;
-        respond(super::sync_plan::plan_sync(&self.ctx, request, zone).await)
+        respond(super::sync_plan::plan_sync(&self.ctx, scope).await)
     }
 
     type WatchSyncRunStream = WatchStream;

@@ -20,13 +20,9 @@ use crate::sync::read::Reader;
 /// Changed records a window's plan reads per change query (one page each).
 const PLAN_PAGE_SIZE: u32 = 2_000;
 
-/// Works out the plan of the request's scope; `zone` is the schedule's time
-/// zone (for a range of days).
-pub async fn plan_sync(
-    ctx: &ApiContext,
-    request: pb::PlanSyncRequest,
-    zone: chrono_tz::Tz,
-) -> Result<pb::PlanSyncResponse> {
+/// Checks the request's scope; `zone` is the schedule's time zone (for a
+/// range of days).
+pub fn scope_of(request: pb::PlanSyncRequest, zone: chrono_tz::Tz) -> Result<Planned> {
     use pb::plan_sync_request::Scope;
     use pb::start_immediate_sync_request::Window as Immediate;
     let scope = match request.scope {
@@ -45,6 +41,11 @@ pub async fn plan_sync(
         Some(Scope::DateRange(range)) => window_of(Immediate::DateRange(range), zone)?,
         Some(Scope::LastHours(hours)) => window_of(Immediate::LastHours(hours), zone)?,
     };
+    Ok(scope)
+}
+
+/// Works out the plan of `scope`, writing nothing.
+pub async fn plan_sync(ctx: &ApiContext, scope: Planned) -> Result<pb::PlanSyncResponse> {
     let sf = stored_salesforce_client(&ctx.pool, &ctx.secret_box, &ctx.outbound).await?;
     let fno = stored_fno_client(&ctx.pool, &ctx.secret_box, &ctx.outbound).await?;
     let mappings = Mappings::load(&ctx.pool).await?;
@@ -67,7 +68,7 @@ pub async fn plan_sync(
 }
 
 /// What a plan covers.
-enum Planned {
+pub enum Planned {
     /// One account.
     Account(String),
     /// The accounts changed in a window.
