@@ -50,7 +50,6 @@ pub struct App {
     retention: Retention,
     purge_interval: Duration,
     in_flight: Duration,
-    salesforce_sessions: SalesforceSessions,
     event_settings: EventSettings,
     event_subscriber: bool,
 }
@@ -108,6 +107,7 @@ impl App {
             license_verifier: keys.license_verifier.clone(),
             notifications: Notifications::new(&[RUN_CHANNEL, LOG_CHANNEL]),
             tails: Default::default(),
+            salesforce: SalesforceSessions::default(),
         };
         Ok(Self {
             ctx,
@@ -128,7 +128,6 @@ impl App {
             },
             purge_interval: Duration::from_secs(options.purge_interval_secs.max(1)),
             in_flight: Duration::from_secs(2 * options.http_timeout_secs + 5),
-            salesforce_sessions: SalesforceSessions::default(),
             event_settings: EventSettings {
                 tls: keys.pubsub_tls,
                 debounce: Duration::from_millis(options.event_debounce_ms),
@@ -161,7 +160,7 @@ impl App {
             concurrency: self.sync_concurrency,
             in_flight: self.in_flight,
             page_size: self.sync_page_size,
-            salesforce: self.salesforce_sessions.clone(),
+            salesforce: self.ctx.salesforce.clone(),
         }
     }
 

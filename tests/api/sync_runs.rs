@@ -293,8 +293,26 @@ async fn runs_share_one_salesforce_session_until_the_connection_changes(pool: Pg
     let operator = app.operator().await;
     app.salesforce.reset_counts();
 
-    // Act: two runs, then the connection is set again, then a third run.
+    // Act: two runs with a plan and a checked mapping between them, then the
+    // connection is set again, then a third run.
     let first = sync_and_wait(&operator, &account).await;
+    operator
+        .sync()
+        .plan_sync(proto::PlanSyncRequest {
+            scope: Some(proto::plan_sync_request::Scope::AccountId(account.clone())),
+        })
+        .await
+        .expect("plan");
+    app.admin()
+        .await
+        .mapping()
+        .update_field_mapping(proto::UpdateFieldMappingRequest {
+            sf_object: proto::SalesforceObject::Account as i32,
+            fno_field: "city".into(),
+            sf_field: "BillingCity".into(),
+        })
+        .await
+        .expect("mapping checked against describe");
     let second = sync_and_wait(&operator, &account).await;
     let logins_before_change = app.salesforce.call_count("oauth.token");
     app.admin()
@@ -312,7 +330,7 @@ async fn runs_share_one_salesforce_session_until_the_connection_changes(pool: Pg
     }
     assert_eq!(
         logins_before_change, 1,
-        "the second run used the first's session"
+        "the plan, the mapping check and the second run used the first run's session"
     );
     assert_eq!(
         app.salesforce.call_count("oauth.token") - logins_before_change - verified_logins,

@@ -12,7 +12,6 @@ use crate::domain::remote_site::{normalize_url, validate_description, validate_n
 use crate::error::{Error, Result, Violations};
 use crate::store::connections::System;
 use crate::store::{layouts, licenses, remote_sites, tokens};
-use crate::sync::clients::stored_salesforce_client;
 
 /// Most page layouts one `UpdatePageLayouts` call changes.
 const MAX_LAYOUT_CHANGES: usize = 200;
@@ -159,7 +158,7 @@ impl AdminApi {
 
     async fn schema_status(&self) -> Result<pb::GetSalesforceSchemaStatusResponse> {
         let ctx = &self.ctx;
-        let client = stored_salesforce_client(&ctx.pool, &ctx.secret_box, &ctx.outbound).await?;
+        let client = ctx.salesforce_client().await?;
         let statuses = client.connector_schema_status().await.map_err(|e| {
             Error::Unavailable(format!("cannot describe the Salesforce objects: {e}"))
         })?;

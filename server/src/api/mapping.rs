@@ -15,7 +15,6 @@ use crate::salesforce::SalesforceClient;
 use crate::store::connections::{self, System};
 use crate::store::idempotency;
 use crate::store::mappings;
-use crate::sync::clients::stored_salesforce_client;
 
 /// Serves `fnosync.v1.MappingService`.
 pub struct MappingApi {
@@ -86,11 +85,6 @@ impl MappingApi {
         Self { ctx }
     }
 
-    async fn salesforce(&self) -> Result<SalesforceClient> {
-        let ctx = &self.ctx;
-        stored_salesforce_client(&ctx.pool, &ctx.secret_box, &ctx.outbound).await
-    }
-
     /// Checks a re-pointed mapping against describe when Salesforce is
     /// connected (before that, the sync's query is what finds a wrong field).
     async fn check_repointed(&self, object: SfObject, fno_field: &str, field: &str) -> Result<()> {
@@ -105,7 +99,7 @@ impl MappingApi {
             .into_iter()
             .find(|a| a.sf_object == object.as_db() && a.name == fno_field)
             .and_then(|a| DataType::from_db(&a.data_type));
-        let client = self.salesforce().await?;
+        let client = self.ctx.salesforce_client().await?;
         check_in_describe(&client, object, field, data_type, "sf_field").await
     }
 
@@ -164,7 +158,7 @@ impl MappingApi {
             required: given.required,
             active: given.active,
         })?;
-        let client = self.salesforce().await.map_err(|e| match e {
+        let client = self.ctx.salesforce_client().await.map_err(|e| match e {
             Error::FailedPrecondition(_) => Error::FailedPrecondition(
                 "the Salesforce connection is not configured: set it with \
                  SetSalesforceConnection first, a custom attribute's field is checked against \

@@ -39,6 +39,19 @@ pub struct ApiContext {
     pub notifications: Notifications,
     /// Open log tails per token.
     pub tails: logs::OpenTails,
+    /// The process's Salesforce session, shared with its sync workers.
+    pub salesforce: crate::sync::clients::SalesforceSessions,
+}
+
+impl ApiContext {
+    /// The Salesforce client of the stored connection, on the process's session.
+    pub async fn salesforce_client(
+        &self,
+    ) -> crate::error::Result<crate::salesforce::SalesforceClient> {
+        self.salesforce
+            .client(&self.pool, &self.secret_box, &self.outbound)
+            .await
+    }
 }
 
 /// Builds every fnosync service, ready to be added to a tonic router.

@@ -11,7 +11,7 @@ use super::{connections, respond, ApiContext, RpcResult};
 use crate::error::{Error, Result};
 use crate::salesforce::{fields, Product, ProductFilter, SalesforceClient};
 use crate::store::products::{self, ProductRecord};
-use crate::sync::clients::{stored_fno_client, stored_salesforce_client};
+use crate::sync::clients::stored_fno_client;
 use crate::sync::rules::{product_problems, PartCatalog, ProductFacts};
 
 /// Serves `fnosync.v1.ProductService`.
@@ -104,7 +104,7 @@ impl ProductApi {
     }
 
     async fn salesforce(&self) -> Result<SalesforceClient> {
-        stored_salesforce_client(&self.ctx.pool, &self.ctx.secret_box, &self.ctx.outbound).await
+        self.ctx.salesforce_client().await
     }
 
     /// Reads the products from both systems and judges each one.

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
 use crate::store::filters;
 use crate::sync::changes::Window;
-use crate::sync::clients::{stored_fno_client, stored_salesforce_client};
+use crate::sync::clients::stored_fno_client;
 use crate::sync::dry_run::{Action, PlannedRecord, Planner, SyncPlan};
 use crate::sync::lines::PartLookup;
 use crate::sync::mapping::Mappings;
@@ -46,7 +46,7 @@ pub fn scope_of(request: pb::PlanSyncRequest, zone: chrono_tz::Tz) -> Result<Pla
 
 /// Works out the plan of `scope`, writing nothing.
 pub async fn plan_sync(ctx: &ApiContext, scope: Planned) -> Result<pb::PlanSyncResponse> {
-    let sf = stored_salesforce_client(&ctx.pool, &ctx.secret_box, &ctx.outbound).await?;
+    let sf = ctx.salesforce_client().await?;
     let fno = stored_fno_client(&ctx.pool, &ctx.secret_box, &ctx.outbound).await?;
     let mappings = Mappings::load(&ctx.pool).await?;
     let filters = filters::get_filters(&ctx.pool).await?;

@@ -109,16 +109,6 @@ pub async fn stored_fno_client(
     ))
 }
 
-/// Builds the Salesforce client of the stored connection.
-pub async fn stored_salesforce_client(
-    pool: &sqlx::PgPool,
-    secret_box: &SecretBox,
-    outbound: &OutboundHttp,
-) -> Result<SalesforceClient> {
-    let record = salesforce_connection(pool).await?;
-    salesforce_client_of(&record, pool, secret_box, outbound).await
-}
-
 async fn salesforce_connection(pool: &sqlx::PgPool) -> Result<ConnectionRecord> {
     connections::get_connection(pool, System::Salesforce)
         .await?
