@@ -147,15 +147,13 @@ pub async fn links_to(
     sf_object: &str,
     fno_ids: &[String],
 ) -> Result<Vec<(LinkRecord, String)>> {
-    let rows: Vec<LinkRow> = sqlx::query_as(
-        "SELECT sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, part_number, sent_fields, written_back \
-         FROM sync_links WHERE sf_object = $1 AND fno_id = ANY($2)",
+    links_where(
+        db,
+        "l.sf_object = $1 AND l.fno_id = ANY($2)",
+        sf_object,
+        fno_ids,
     )
-    .bind(sf_object)
-    .bind(fno_ids)
-    .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(with_written).collect())
+    .await
 }
 
 /// Reads the links of `salesforce_ids` of one object, with what fnosync last
@@ -165,15 +163,8 @@ pub async fn get_links(
     sf_object: &str,
     salesforce_ids: &[String],
 ) -> Result<Vec<(LinkRecord, String)>> {
-    let rows: Vec<LinkRow> = sqlx::query_as(
-        "SELECT sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, part_number, sent_fields, written_back \
-         FROM sync_links WHERE sf_object = $1 AND salesforce_id = ANY($2)",
-    )
-    .bind(sf_object)
-    .bind(salesforce_ids)
-    .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(with_written).collect())
+    let condition = "l.sf_object = $1 AND l.salesforce_id = ANY($2)";
+    links_where(db, condition, sf_object, salesforce_ids).await
 }
 
 /// [`get_links`] of line items, leaving out the lines removed from their
@@ -183,14 +174,26 @@ pub async fn live_line_links(
     db: impl PgExecutor<'_>,
     salesforce_ids: &[String],
 ) -> Result<Vec<(LinkRecord, String)>> {
-    let rows: Vec<LinkRow> = sqlx::query_as(
-        "SELECT l.sf_object, l.salesforce_id, l.fno_kind, l.fno_id, l.fingerprint, l.parent_id, \
-         l.part_number, l.sent_fields, l.written_back FROM sync_links l \
-         WHERE l.sf_object = 'OpportunityLineItem' AND l.salesforce_id = ANY($1) AND l.cancelled = '' \
+    let condition = "l.sf_object = $1 AND l.salesforce_id = ANY($2) AND l.cancelled = '' \
          AND NOT EXISTS (SELECT 1 FROM sync_links o WHERE o.sf_object = 'Opportunity' \
-             AND o.fno_kind = 'entitlement' AND o.fno_id = l.parent_id AND o.fno_id <> '' AND o.cancelled <> '')",
-    )
-    .bind(salesforce_ids)
+             AND o.fno_kind = 'entitlement' AND o.fno_id = l.parent_id AND o.fno_id <> '' AND o.cancelled <> '')";
+    links_where(db, condition, "OpportunityLineItem", salesforce_ids).await
+}
+
+/// The links of `sf_object` (`$1`) that meet `condition` on `ids` (`$2`),
+/// with what was written back, in one statement.
+async fn links_where(
+    db: impl PgExecutor<'_>,
+    condition: &str,
+    sf_object: &str,
+    ids: &[String],
+) -> Result<Vec<(LinkRecord, String)>> {
+    let rows: Vec<LinkRow> = sqlx::query_as(&format!(
+        "SELECT l.sf_object, l.salesforce_id, l.fno_kind, l.fno_id, l.fingerprint, l.parent_id, \
+         l.part_number, l.sent_fields, l.written_back FROM sync_links l WHERE {condition}"
+    ))
+    .bind(sf_object)
+    .bind(ids)
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(with_written).collect())
