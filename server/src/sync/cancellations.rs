@@ -29,8 +29,7 @@ use super::logger::steps::CANCELLATION_STEP;
 use super::pass::{Pass, FNO_COMPONENT, SALESFORCE_COMPONENT};
 use crate::domain::filters::CancellationPolicy;
 use crate::error::Result;
-use crate::fno::{EntitlementState, FnoClient, FnoError, LineItemQuery, LineItemRecord};
-use crate::retry::RetryPolicy;
+use crate::fno::{EntitlementState, FnoError, LineItemQuery, LineItemRecord};
 use crate::salesforce::{Condition, Operator, QueryOptions, SalesforceError, Soql, SoqlBuilder};
 use crate::store::links;
 
@@ -196,16 +195,8 @@ fn plan_lines(lines: &[LineItemRecord]) -> LinePlan {
 /// order; an order whose lines FNO could not read or change stays to be
 /// handled by the next run.
 async fn obsolete(pass: &mut Pass<'_>, cancelled: &[(Cancelled, String)]) -> Result<()> {
-    let mut reads = Vec::with_capacity(cancelled.len());
-    for group in cancelled.chunks(pass.ctx.concurrency.max(1)) {
-        let calls: Vec<_> = group
-            .iter()
-            .map(|(_, entitlement_id)| {
-                read_lines(pass.fno.clone(), pass.retry.clone(), entitlement_id.clone())
-            })
-            .collect();
-        reads.extend(futures::future::join_all(calls).await);
-    }
+    let ids: Vec<String> = cancelled.iter().map(|(_, id)| id.clone()).collect();
+    let reads = read_lines(pass, &ids).await;
     let mut plans = Vec::new();
     for ((order, entitlement_id), read) in cancelled.iter().zip(reads) {
         match read {
@@ -411,19 +402,14 @@ async fn obsolete_lines(pass: &mut Pass<'_>, removed: &[RemovedLine]) -> Result<
         .collect();
     let mut fno_lines: BTreeMap<String, LineItemRecord> = BTreeMap::new();
     let mut unread: BTreeMap<String, FnoError> = BTreeMap::new();
-    for group in entitlements.chunks(pass.ctx.concurrency.max(1)) {
-        let calls: Vec<_> = group
-            .iter()
-            .map(|id| read_lines(pass.fno.clone(), pass.retry.clone(), id.clone()))
-            .collect();
-        for (id, read) in group.iter().zip(futures::future::join_all(calls).await) {
-            match read {
-                Ok(lines) => {
-                    fno_lines.extend(lines.into_iter().map(|l| (l.activation_id.clone(), l)))
-                }
-                Err(error) => {
-                    unread.insert(id.clone(), error);
-                }
+    for (id, read) in entitlements
+        .iter()
+        .zip(read_lines(pass, &entitlements).await)
+    {
+        match read {
+            Ok(lines) => fno_lines.extend(lines.into_iter().map(|l| (l.activation_id.clone(), l))),
+            Err(error) => {
+                unread.insert(id.clone(), error);
             }
         }
     }
@@ -519,14 +505,22 @@ async fn obsolete_lines(pass: &mut Pass<'_>, removed: &[RemovedLine]) -> Result<
     links::note_cancelled(&pass.ctx.pool, "OpportunityLineItem", &handled).await
 }
 
-/// Reads the lines of one entitlement.
+/// Reads the lines of each of `entitlement_ids` (one query each, as many at
+/// once as the run's concurrency), in their order.
 async fn read_lines(
-    fno: FnoClient,
-    retry: RetryPolicy,
-    entitlement_id: String,
-) -> std::result::Result<Vec<LineItemRecord>, FnoError> {
-    let query = LineItemQuery::by_entitlement(&entitlement_id);
-    retry.run(|| fno.find_line_items(&query)).await
+    pass: &Pass<'_>,
+    entitlement_ids: &[String],
+) -> Vec<std::result::Result<Vec<LineItemRecord>, FnoError>> {
+    let mut reads = Vec::with_capacity(entitlement_ids.len());
+    for group in entitlement_ids.chunks(pass.ctx.concurrency.max(1)) {
+        let calls = group.iter().map(|id| {
+            let (fno, retry) = (pass.fno.clone(), pass.retry.clone());
+            let query = LineItemQuery::by_entitlement(id);
+            async move { retry.run(|| fno.find_line_items(&query)).await }
+        });
+        reads.extend(futures::future::join_all(calls).await);
+    }
+    reads
 }
 
 /// Sets lines OBSOLETE; returns FNO's reason for each line it refused.
