@@ -625,6 +625,14 @@ fn source_values(repoints: &[Repoint], object: proto::SalesforceObject) -> serde
     serde_json::Value::Object(record)
 }
 
+// Each FNO field in `sent` holds the value of the field it was re-pointed at.
+fn assert_sent(repoints: &[Repoint], sent: &[(&str, Option<String>)]) {
+    for (field, value) in sent {
+        let wanted = repoints.iter().find(|r| r.1 == *field).expect(field).3;
+        assert_eq!(value.as_deref(), Some(wanted), "{field}");
+    }
+}
+
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn every_editable_mapping_drives_the_value_fno_gets(pool: PgPool) {
     // Arrange: every editable default mapping is re-pointed at a field of its
@@ -722,14 +730,7 @@ async fn every_editable_mapping_drives_the_value_fno_gets(pool: PgPool) {
         ("country", address.country.clone()),
         ("region", address.region.clone()),
     ];
-    for (field, sent) in account_sent {
-        let wanted = ACCOUNT_REPOINTS
-            .iter()
-            .find(|r| r.1 == field)
-            .expect(field)
-            .3;
-        assert_eq!(sent.as_deref(), Some(wanted), "account {field}");
-    }
+    assert_sent(ACCOUNT_REPOINTS, &account_sent);
     assert!(
         fno_account
             .account_type
@@ -756,14 +757,7 @@ async fn every_editable_mapping_drives_the_value_fno_gets(pool: PgPool) {
         ("locale", user.locale.clone()),
         ("timezone", user.timezone.clone()),
     ];
-    for (field, sent) in user_sent {
-        let wanted = CONTACT_REPOINTS
-            .iter()
-            .find(|r| r.1 == field)
-            .expect(field)
-            .3;
-        assert_eq!(sent.as_deref(), Some(wanted), "user {field}");
-    }
+    assert_sent(CONTACT_REPOINTS, &user_sent);
     assert_eq!(
         user.opt_in,
         Some(true),

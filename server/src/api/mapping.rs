@@ -85,21 +85,28 @@ impl MappingApi {
         Self { ctx }
     }
 
-    /// Checks a re-pointed mapping against describe when Salesforce is
-    /// connected (before that, the sync's query is what finds a wrong field).
-    async fn check_repointed(&self, object: SfObject, fno_field: &str, field: &str) -> Result<()> {
+    /// The Salesforce client, `None` while no connection is stored.
+    async fn connected_salesforce(&self) -> Result<Option<SalesforceClient>> {
         if connections::get_connection(&self.ctx.pool, System::Salesforce)
             .await?
             .is_none()
         {
-            return Ok(());
+            return Ok(None);
         }
+        self.ctx.salesforce_client().await.map(Some)
+    }
+
+    /// Checks a re-pointed mapping against describe when Salesforce is
+    /// connected (before that, the sync's query is what finds a wrong field).
+    async fn check_repointed(&self, object: SfObject, fno_field: &str, field: &str) -> Result<()> {
+        let Some(client) = self.connected_salesforce().await? else {
+            return Ok(());
+        };
         let data_type = mappings::list_custom_attributes(&self.ctx.pool, None)
             .await?
             .into_iter()
             .find(|a| a.sf_object == object.as_db() && a.name == fno_field)
             .and_then(|a| DataType::from_db(&a.data_type));
-        let client = self.ctx.salesforce_client().await?;
         check_in_describe(&client, object, field, data_type, "sf_field").await
     }
 
@@ -107,6 +114,7 @@ impl MappingApi {
         let object = mapped_object(request.sf_object)?;
         refuse_fixed(object, &request.fno_field)?;
         validate_sf_field(request.sf_field.trim()).map_err(|e| Error::invalid("sf_field", e))?;
+        // An unknown mapping is named before the field is described.
         mappings::get_mapping(&self.ctx.pool, object, &request.fno_field).await?;
         self.check_repointed(object, &request.fno_field, request.sf_field.trim())
             .await?;
@@ -158,14 +166,13 @@ impl MappingApi {
             required: given.required,
             active: given.active,
         })?;
-        let client = self.ctx.salesforce_client().await.map_err(|e| match e {
-            Error::FailedPrecondition(_) => Error::FailedPrecondition(
+        let client = self.connected_salesforce().await?.ok_or_else(|| {
+            Error::FailedPrecondition(
                 "the Salesforce connection is not configured: set it with \
                  SetSalesforceConnection first, a custom attribute's field is checked against \
                  the object's describe"
                     .into(),
-            ),
-            other => other,
+            )
         })?;
         check_in_describe(
             &client,
