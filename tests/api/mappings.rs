@@ -1,22 +1,13 @@
 use fnosync_client::proto;
 use fnosync_server::MIGRATOR;
-use fnosync_tests::{field_violations, TestApp};
+use fnosync_tests::{field_mappings, field_violations, TestApp};
 use sqlx::PgPool;
 use tonic::Code;
 
 use proto::SalesforceObject as Object;
 
 async fn list(app: &TestApp, object: Object) -> Vec<proto::FieldMapping> {
-    app.viewer()
-        .await
-        .mapping()
-        .list_field_mappings(proto::ListFieldMappingsRequest {
-            sf_object: object as i32,
-        })
-        .await
-        .expect("list")
-        .into_inner()
-        .field_mappings
+    field_mappings(&app.viewer().await, object).await
 }
 
 fn find<'a>(mappings: &'a [proto::FieldMapping], fno_field: &str) -> &'a proto::FieldMapping {

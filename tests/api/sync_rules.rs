@@ -1,7 +1,7 @@
 use fnosync_client::proto;
 use fnosync_sandbox::salesforce::fields as sf;
 use fnosync_server::MIGRATOR;
-use fnosync_tests::{logs_of, seed_sales_order, sync_and_wait, LineSpec, TestApp};
+use fnosync_tests::{field_mappings, logs_of, seed_sales_order, sync_and_wait, LineSpec, TestApp};
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -437,15 +437,7 @@ async fn a_fixed_mapping_is_refused_with_its_reason_and_the_others_reach_fno(poo
     // Arrange
     let app = TestApp::ready(pool).await;
     let admin = app.admin().await;
-    let lines = admin
-        .mapping()
-        .list_field_mappings(proto::ListFieldMappingsRequest {
-            sf_object: proto::SalesforceObject::OpportunityLineItem as i32,
-        })
-        .await
-        .expect("list")
-        .into_inner()
-        .field_mappings;
+    let lines = field_mappings(&admin, proto::SalesforceObject::OpportunityLineItem).await;
     let reason_of = |field: &str| {
         lines
             .iter()
@@ -643,17 +635,9 @@ async fn every_editable_mapping_drives_the_value_fno_gets(pool: PgPool) {
     let repoints: Vec<Repoint> = [ACCOUNT_REPOINTS, CONTACT_REPOINTS, ORDER_REPOINTS].concat();
     let mut editable = Vec::new();
     for object in [ACCOUNT, CONTACT, OPPORTUNITY, LINE] {
-        let mappings = admin
-            .mapping()
-            .list_field_mappings(proto::ListFieldMappingsRequest {
-                sf_object: object as i32,
-            })
-            .await
-            .expect("list")
-            .into_inner()
-            .field_mappings;
         editable.extend(
-            mappings
+            field_mappings(&admin, object)
+                .await
                 .into_iter()
                 .filter(|m| m.fixed_reason.is_empty())
                 .map(|m| (object, m.fno_field)),

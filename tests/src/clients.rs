@@ -75,3 +75,19 @@ pub fn field_violations(status: &tonic::Status) -> Vec<(String, String)> {
         })
         .unwrap_or_default()
 }
+
+/// The field mappings of `object`, as `client` lists them.
+pub async fn field_mappings(
+    client: &FnosyncClient,
+    object: proto::SalesforceObject,
+) -> Vec<proto::FieldMapping> {
+    client
+        .mapping()
+        .list_field_mappings(proto::ListFieldMappingsRequest {
+            sf_object: object as i32,
+        })
+        .await
+        .expect("list the field mappings")
+        .into_inner()
+        .field_mappings
+}

@@ -15,7 +15,7 @@ mod seed;
 mod wait;
 
 pub use app::TestApp;
-pub use clients::field_violations;
+pub use clients::{field_mappings, field_violations};
 pub use process::{
     database_url, kill_and_take_over, spawn_server_process, workspace_binary, ServerProcess,
 };
