@@ -432,6 +432,176 @@ async fn a_renewal_opportunity_renews_the_lines_of_the_renewed_entitlement(pool:
     assert_eq!(app.fno.write_call_count(), writes, "a renewal is sent once");
 }
 
+fn renewal_line() -> LineSpec {
+    LineSpec {
+        product_code: "SF01demo",
+        quantity: 10.0,
+        fields: json!({
+            sf::START_DATE_OPTION: "Use First Activation Date",
+            sf::EXPIRATION_DATE_OPTION: "Specify Duration",
+            sf::EXPIRATION_TERM: 1,
+            sf::EXPIRATION_TERM_OPTION: "Years",
+        }),
+    }
+}
+
+/// Adds to `account` an opportunity that renews `renewed`; returns its Id.
+fn add_renewal(app: &TestApp, account: &str, renewed: &str) -> String {
+    let renewal = fnosync_tests::add_opportunity(&app.salesforce, account, &[renewal_line()]);
+    app.salesforce
+        .update(
+            "Opportunity",
+            &renewal,
+            json!({ sf::RENEWED_OPPORTUNITY: renewed }),
+        )
+        .expect("renews");
+    renewal
+}
+
+/// The activation ID FNO gave the line that renews `parent`, if any.
+fn renewal_of(app: &TestApp, parent: &str) -> Vec<String> {
+    app.fno.store().read(|s| {
+        s.entitlements
+            .iter()
+            .flat_map(|e| e.line_items.iter())
+            .filter(|l| l.parent_line_item.as_deref() == Some(parent))
+            .map(|l| l.activation_id.clone())
+            .collect()
+    })
+}
+
+fn activation_of_first_line(app: &TestApp, opportunity: &str) -> String {
+    app.salesforce
+        .find("OpportunityLineItem", "OpportunityId", &json!(opportunity))[0][sf::ACTIVATION_ID]
+        .as_str()
+        .expect("activation ID written back")
+        .to_string()
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn the_renewals_of_a_page_are_sent_together_and_written_back(pool: PgPool) {
+    // Arrange: three accounts' orders synced by one immediate run, then each renewed.
+    let app = TestApp::ready(pool).await;
+    let operator = app.operator().await;
+    let window = proto::start_immediate_sync_request::Window::LastHours(1);
+    let orders: Vec<(String, String)> = (1..=3)
+        .map(|n| {
+            let (account, opportunity, _) = seed_sales_order(
+                &app.salesforce,
+                json!({ "Name": format!("Renewing Corp {n}") }),
+                &[],
+                json!({}),
+                &[LineSpec::permanent("SF01demo", 2.0)],
+            );
+            (account, opportunity)
+        })
+        .collect();
+    let first = fnosync_tests::start_immediate(&operator, window.clone()).await;
+    let first = fnosync_tests::watch_until_end(&operator, first).await;
+    assert_eq!(
+        first.state,
+        proto::SyncRunState::Completed as i32,
+        "{first:?}"
+    );
+    let parents: Vec<String> = orders
+        .iter()
+        .map(|(_, opportunity)| activation_of_first_line(&app, opportunity))
+        .collect();
+    let renewals: Vec<String> = orders
+        .iter()
+        .map(|(account, opportunity)| add_renewal(&app, account, opportunity))
+        .collect();
+    let calls = app.fno.call_count("renewLicense");
+
+    // Act
+    let run = fnosync_tests::start_immediate(&operator, window.clone()).await;
+    let run = fnosync_tests::watch_until_end(&operator, run).await;
+
+    // Assert: one call renewed the three lines, each written back to its line item.
+    assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    assert_eq!(
+        app.fno.call_count("renewLicense") - calls,
+        1,
+        "one call for the page"
+    );
+    for (parent, renewal) in parents.iter().zip(&renewals) {
+        let renewed = renewal_of(&app, parent);
+        assert_eq!(renewed.len(), 1, "{parent} renewed once: {renewed:?}");
+        assert_eq!(activation_of_first_line(&app, renewal), renewed[0]);
+    }
+    let again = fnosync_tests::start_immediate(&operator, window).await;
+    let again = fnosync_tests::watch_until_end(&operator, again).await;
+    assert_eq!(
+        again.state,
+        proto::SyncRunState::Completed as i32,
+        "{again:?}"
+    );
+    assert_eq!(
+        app.fno.call_count("renewLicense") - calls,
+        1,
+        "renewed lines are not sent again"
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_renewal_whose_answer_was_lost_is_found_in_fno_and_not_renewed_twice(pool: PgPool) {
+    // Arrange: the guide's order is synced; FNO renews the renewal's line
+    // but its answer never reaches fnosync.
+    let app = TestApp::ready(pool).await;
+    let operator = app.operator().await;
+    let account = app.demo_account_id();
+    let original = app
+        .salesforce
+        .find("Opportunity", "Name", &json!("SF-TestOpportunity"))[0]["Id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    sync_and_wait(&operator, &account).await;
+    let parent = activation_of_first_line(&app, &original);
+    let renewal = add_renewal(&app, &account, &original);
+    app.fno
+        .faults()
+        .set(fnosync_sandbox::faults::FaultSettings {
+            drop_next: 1,
+            operation_filter: "renewLicense".into(),
+            ..Default::default()
+        });
+    let lost = sync_and_wait(&operator, &account).await;
+    assert_ne!(
+        lost.state,
+        proto::SyncRunState::Completed as i32,
+        "{lost:?}"
+    );
+    assert_eq!(renewal_of(&app, &parent).len(), 1, "FNO renewed the line");
+    // The intent of the renewal is older than a call can be under way.
+    sqlx::query(
+        "UPDATE sync_links SET updated_at = now() - interval '1 hour' WHERE salesforce_id = $1",
+    )
+    .bind(&renewal)
+    .execute(&app.pool)
+    .await
+    .expect("age the intent");
+    let calls = app.fno.call_count("renewLicense");
+
+    // Act
+    let run = sync_and_wait(&operator, &account).await;
+
+    // Assert: the renewal FNO made is adopted and written back, none is made again.
+    assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    assert_eq!(app.fno.call_count("renewLicense"), calls, "not sent again");
+    let renewed = renewal_of(&app, &parent);
+    assert_eq!(renewed.len(), 1, "{renewed:?}");
+    assert_eq!(activation_of_first_line(&app, &renewal), renewed[0]);
+    assert_eq!(
+        app.salesforce
+            .record("Opportunity", &renewal)
+            .expect("renewal")[sf::ENTITLEMENT_ID],
+        app.salesforce
+            .record("Opportunity", &original)
+            .expect("original")[sf::ENTITLEMENT_ID]
+    );
+}
+
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn a_fixed_mapping_is_refused_with_its_reason_and_the_others_reach_fno(pool: PgPool) {
     // Arrange

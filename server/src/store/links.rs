@@ -246,6 +246,25 @@ pub async fn live_lines_of(
     .await?)
 }
 
+/// The links of the lines of the entitlements `entitlement_ids` that FNO
+/// holds and whose removal was not handled, in the order of their
+/// Salesforce line Ids, in one statement.
+pub async fn lines_of(
+    db: impl PgExecutor<'_>,
+    entitlement_ids: &[String],
+) -> Result<Vec<LinkRecord>> {
+    let condition = "l.sf_object = $1 AND l.parent_id = ANY($2) AND l.parent_id <> '' \
+         AND l.fno_id <> '' AND l.cancelled = ''";
+    let mut lines: Vec<LinkRecord> =
+        links_where(db, condition, "OpportunityLineItem", entitlement_ids)
+            .await?
+            .into_iter()
+            .map(|(link, _)| link)
+            .collect();
+    lines.sort_by(|a, b| a.salesforce_id.cmp(&b.salesforce_id));
+    Ok(lines)
+}
+
 /// Notes cancelled orders (`sf_object` Opportunity) or removed lines
 /// (OpportunityLineItem) as handled (`left` or `obsoleted`), in one statement.
 pub async fn note_cancelled(

@@ -27,7 +27,9 @@ use super::crm_to_fno::{sync_read_account, AccountOutcome};
 
 use super::pass::{Pass, SALESFORCE_COMPONENT};
 use super::plan::PageWrites;
-use super::{budget, cancellations, claims, creates, echo, fno_to_crm, updates, write_back};
+use super::{
+    budget, cancellations, claims, creates, echo, fno_to_crm, renewals, updates, write_back,
+};
 use crate::domain::run::Ended;
 use crate::domain::run::{RunKind, RunState};
 use crate::error::Result;
@@ -353,6 +355,7 @@ async fn sync_claimed(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flow
         let (synced, finished) = sync_accounts(pass, pending, reads, &fno_accounts).await?;
         creates::create_pending(pass).await?;
         updates::update_pending(pass).await?;
+        renewals::renew_pending(pass).await?;
         let written = read_orders.accounts_written_back(&pass.write_back);
         // What FNO took is logged before the write-back: a run that dies
         // while Salesforce is written keeps the logs of its FNO writes.

@@ -8,7 +8,7 @@ use super::read::{read_accounts, AccountRead};
 use std::collections::BTreeMap;
 
 use super::pass::{Pass, SALESFORCE_COMPONENT};
-use super::{claims, creates, orders, updates, write_back};
+use super::{claims, creates, orders, renewals, updates, write_back};
 use crate::domain::run::Ended;
 use crate::error::Result;
 
@@ -51,6 +51,7 @@ async fn sync_claimed_account(pass: &mut Pass<'_>, account_id: &str) -> Result<E
     let outcome = sync_read_account(pass, account_id, read, &fno_accounts).await?;
     creates::create_pending(pass).await?;
     updates::update_pending(pass).await?;
+    renewals::renew_pending(pass).await?;
     write_back::send(pass).await?;
     Ok(match outcome {
         AccountOutcome::Synced => Ended::from_counters(pass.counters()),

@@ -2,12 +2,11 @@
 //! lines to entitlements and activation IDs) and the write-back of those IDs
 //! and the remaining quantities to Salesforce.
 
-use super::pass::{fingerprint, Pass};
+use super::pass::Pass;
 use super::rules;
-use super::sent;
 use crate::domain::run::RunKind;
 use crate::error::Result;
-use crate::fno::{EntitlementState, LineItemQuery, NewLineItem};
+use crate::fno::{EntitlementState, LineItemQuery};
 use crate::salesforce::{fields, RecordUpdate, SalesOrder, SfRecord};
 use crate::store::links::{self, LinkRecord};
 
@@ -49,19 +48,6 @@ pub fn line_link(sf_line: &str, line: FnoLine<'_>, print: &str) -> LinkRecord {
         part_number: line.part_number.to_string(),
         sent_fields: String::new(),
     }
-}
-
-pub async fn save_link(
-    pass: &Pass<'_>,
-    opportunity: &SfRecord,
-    entitlement_id: &str,
-    print: &str,
-) -> Result<()> {
-    links::save_link(
-        &pass.ctx.pool,
-        &order_link(opportunity, entitlement_id, print),
-    )
-    .await
 }
 
 pub async fn save_line_link(
@@ -189,21 +175,6 @@ async fn line_states(
                 .map(|sf_line| (sf_line, l.activation_id, remaining))
         })
         .collect()
-}
-
-/// Records a line's link and, for the write-back, its activation ID and copies.
-pub async fn record_line_link(
-    pass: &mut Pass<'_>,
-    sf_line: &str,
-    line: FnoLine<'_>,
-    sent: &NewLineItem,
-) -> Result<()> {
-    pass.fresh_lines.insert(
-        sf_line.to_string(),
-        (line.activation_id.to_string(), sent.number_of_copies),
-    );
-    let link = line_link(sf_line, line, &fingerprint(sent)).with_sent_fields(sent::stored(sent));
-    links::save_link(&pass.ctx.pool, &link).await
 }
 
 /// Queues the activation IDs and remaining copies of lines handled in this run.

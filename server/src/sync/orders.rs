@@ -11,11 +11,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::lines::{build_line, LineRefused};
 use super::mapping::Mappings;
-use super::order_links::{
-    line_link, order_link, queue_line_write_back, queue_write_back, save_line_link, FnoLine,
-};
+use super::order_links::{line_link, order_link, queue_write_back, save_line_link, FnoLine};
 use super::pass::{fingerprint, Pass, SALESFORCE_COMPONENT};
-use super::plan::{decide, Decision, PendingUpdate, PlannedOrder};
+use super::plan::{decide, Decision, PendingUpdate, PlannedOrder, PlannedRenewal};
 use super::renewals;
 use super::rules;
 use crate::domain::filters::Filters;
@@ -81,8 +79,12 @@ pub async fn sync_order(
         }
     }
     if let Some(renewed) = renewals::renewed_opportunity(opportunity) {
-        renewals::renew(pass, opportunity, &renewed, &lines).await?;
-        return queue_line_write_back(pass, order).await;
+        pass.planned.renewals.push(PlannedRenewal {
+            order: order.clone(),
+            renewed,
+            lines,
+        });
+        return Ok(());
     }
     let entitlement =
         match entitlement_of(order, &lines, account_ids, (&pass.mappings, &pass.filters)) {
@@ -231,10 +233,14 @@ enum Sent {
     Update(String, String, String),
 }
 
-/// Waits until the order's intent is older than a create can be in flight
-/// (`ctx.in_flight`), noting the wait in the log; `false` when the run was
-/// stopped meanwhile.
-async fn wait_out_in_flight(pass: &mut Pass<'_>, order: &str) -> Result<bool> {
+/// Waits until the order's intent is older than a write can be in flight
+/// (`ctx.in_flight`), noting the wait in the log under `step`; `false` when
+/// the run was stopped meanwhile.
+pub(super) async fn wait_out_in_flight(
+    pass: &mut Pass<'_>,
+    step: &str,
+    order: &str,
+) -> Result<bool> {
     let Some(age) = links::intent_age(&pass.ctx.pool, "Opportunity", order).await? else {
         return Ok(true);
     };
@@ -242,12 +248,12 @@ async fn wait_out_in_flight(pass: &mut Pass<'_>, order: &str) -> Result<bool> {
         return Ok(true);
     };
     let note = format!(
-        "a create of this order was sent {:.1} s ago and may still be under way in FNO: \
+        "a write of this order was sent {:.1} s ago and may still be under way in FNO: \
          this run waits {:.1} s before it looks the order up",
         age.as_secs_f64(),
         left.as_secs_f64()
     );
-    pass.completed(ENTITLEMENT_STEP, order, note).await?;
+    pass.completed(step, order, note).await?;
     pass.logger.flush().await?;
     tokio::select! {
         _ = pass.stop.cancelled() => return Ok(false),
@@ -346,7 +352,7 @@ async fn send_entitlement(
     }
     // Only an intent: FNO may have it already from a run that died, or get
     // it still from a create that run sent last.
-    if !wait_out_in_flight(pass, &opportunity.id).await? {
+    if !wait_out_in_flight(pass, ENTITLEMENT_STEP, &opportunity.id).await? {
         return Ok(Sent::Done(None));
     }
     let fno = pass.fno.clone();

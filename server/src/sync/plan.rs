@@ -34,6 +34,18 @@ pub struct PendingUpdate {
     pub planned: PlannedOrder,
 }
 
+/// A renewal opportunity (spec §5), renewed with the page's others once the
+/// page's new entitlements exist (`renewals::renew_pending`).
+#[derive(Clone, Debug)]
+pub struct PlannedRenewal {
+    /// The renewal and its lines as read.
+    pub order: SalesOrder,
+    /// The Salesforce Id of the opportunity it renews.
+    pub renewed: String,
+    /// Its valid lines with the Salesforce line item Ids they come from.
+    pub lines: Vec<(String, NewLineItem)>,
+}
+
 /// The FNO writes a page's accounts planned, sent once all are planned.
 #[derive(Clone, Debug, Default)]
 pub struct PageWrites {
@@ -41,6 +53,8 @@ pub struct PageWrites {
     pub creates: Vec<PlannedOrder>,
     /// Changed entitlements.
     pub updates: Vec<PendingUpdate>,
+    /// Renewals.
+    pub renewals: Vec<PlannedRenewal>,
 }
 
 impl PageWrites {
@@ -48,6 +62,7 @@ impl PageWrites {
     pub fn extend(&mut self, other: PageWrites) {
         self.creates.extend(other.creates);
         self.updates.extend(other.updates);
+        self.renewals.extend(other.renewals);
     }
 }
 

@@ -415,7 +415,7 @@ fn processed_index(processed: &Processed) -> usize {
 /// How a round sends its calls: the operation (named in refusals) and
 /// whether a call that failed may be sent again.
 #[derive(Clone, Copy)]
-struct Round {
+pub(super) struct Round {
     operation: &'static str,
     retried: bool,
 }
@@ -428,7 +428,7 @@ impl Round {
         }
     }
 
-    fn once(operation: &'static str) -> Self {
+    pub(super) fn once(operation: &'static str) -> Self {
         Self {
             operation,
             retried: false,
@@ -440,7 +440,7 @@ impl Round {
 /// calls of [`MAX_WRITE_RECORDS`]. A refused record, or every record of a
 /// call that failed, fails its update (its first failure is kept). Returns
 /// the records FNO took: their position in `records` and FNO's answer.
-async fn send_in_calls<R, T, F, Fut>(
+pub(super) async fn send_in_calls<R, T, F, Fut>(
     pass: &Pass<'_>,
     round: Round,
     failures: &mut [Option<Arc<FnoError>>],
