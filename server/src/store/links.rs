@@ -37,22 +37,6 @@ impl LinkRecord {
     }
 }
 
-/// Reads the link of a record.
-pub async fn get_link(
-    db: impl PgExecutor<'_>,
-    sf_object: &str,
-    salesforce_id: &str,
-) -> Result<Option<LinkRecord>> {
-    Ok(sqlx::query_as::<_, LinkRecord>(
-        "SELECT sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, part_number, sent_fields FROM sync_links \
-         WHERE sf_object = $1 AND salesforce_id = $2",
-    )
-    .bind(sf_object)
-    .bind(salesforce_id)
-    .fetch_optional(db)
-    .await?)
-}
-
 /// Creates or replaces the link of a record.
 pub async fn save_link(db: impl PgExecutor<'_>, link: &LinkRecord) -> Result<()> {
     sqlx::query(

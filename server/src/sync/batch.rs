@@ -25,10 +25,11 @@ use serde_json::Value;
 use super::accounts::{apply_accounts_and_users, FnoAccounts};
 use super::crm_to_fno::{sync_read_account, AccountOutcome};
 
+use super::orders::OrderLinks;
 use super::pass::{Pass, SALESFORCE_COMPONENT};
 use super::plan::PageWrites;
 use super::{
-    budget, cancellations, claims, creates, echo, fno_to_crm, renewals, updates, write_back,
+    budget, cancellations, claims, creates, echo, fno_to_crm, orders, renewals, updates, write_back,
 };
 use crate::domain::run::Ended;
 use crate::domain::run::{RunKind, RunState};
@@ -352,7 +353,9 @@ async fn sync_claimed(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flow
         };
         let mut read_orders = echo::OrdersRead::of(reads.values());
         let fno_accounts = apply_accounts_and_users(pass, &reads).await?;
-        let (synced, finished) = sync_accounts(pass, pending, reads, &fno_accounts).await?;
+        let stored = orders::order_links(&pass.ctx.pool, reads.values()).await?;
+        let known = (&fno_accounts, &stored);
+        let (synced, finished) = sync_accounts(pass, pending, reads, known).await?;
         creates::create_pending(pass).await?;
         updates::update_pending(pass).await?;
         renewals::renew_pending(pass).await?;
@@ -406,7 +409,7 @@ async fn sync_accounts(
     pass: &mut Pass<'_>,
     accounts: Vec<String>,
     mut reads: HashMap<String, AccountRead>,
-    fno_accounts: &FnoAccounts,
+    known: (&FnoAccounts, &OrderLinks),
 ) -> Result<(Vec<(String, bool)>, bool)> {
     let mut running = FuturesUnordered::new();
     let mut synced = Vec::new();
@@ -426,7 +429,7 @@ async fn sync_accounts(
             break;
         }
         let read = reads.remove(&account).unwrap_or_default();
-        running.push(sync_one(pass.fork(), account, read, fno_accounts));
+        running.push(sync_one(pass.fork(), account, read, known));
     }
     while !running.is_empty() {
         cancelled |= !next_finished(pass, &mut running, &mut synced).await?;
@@ -465,9 +468,9 @@ async fn sync_one(
     mut pass: Pass<'_>,
     account: String,
     read: AccountRead,
-    fno_accounts: &FnoAccounts,
+    known: (&FnoAccounts, &OrderLinks),
 ) -> Result<Synced> {
-    let failed = match sync_read_account(&mut pass, &account, read, fno_accounts).await? {
+    let failed = match sync_read_account(&mut pass, &account, read, known).await? {
         AccountOutcome::Cancelled => return Ok(None),
         AccountOutcome::Failed(_) => true,
         AccountOutcome::Synced | AccountOutcome::NotSynced(_) => false,

@@ -7,6 +7,7 @@ use super::logger::steps::ACCOUNT_STEP;
 use super::read::{read_accounts, AccountRead};
 use std::collections::BTreeMap;
 
+use super::orders::OrderLinks;
 use super::pass::{Pass, SALESFORCE_COMPONENT};
 use super::{claims, creates, orders, renewals, updates, write_back};
 use crate::domain::run::Ended;
@@ -47,8 +48,9 @@ async fn sync_claimed_account(pass: &mut Pass<'_>, account_id: &str) -> Result<E
         Err(reason) => return Ok(Ended::failed(reason)),
     };
     let fno_accounts = apply_accounts_and_users(pass, &reads).await?;
+    let stored = orders::order_links(&pass.ctx.pool, reads.values()).await?;
     let read = reads.remove(account_id).unwrap_or_default();
-    let outcome = sync_read_account(pass, account_id, read, &fno_accounts).await?;
+    let outcome = sync_read_account(pass, account_id, read, (&fno_accounts, &stored)).await?;
     creates::create_pending(pass).await?;
     updates::update_pending(pass).await?;
     renewals::renew_pending(pass).await?;
@@ -67,12 +69,13 @@ pub fn not_synced_note(stages: &[String]) -> String {
 }
 
 /// Syncs the orders of one account read by [`read_accounts`], once the
-/// accounts and users rounds are done, and queues the IDs to write back.
+/// accounts and users rounds are done (`fno_accounts`), with the links of
+/// the page's orders (`stored`), and queues the IDs to write back.
 pub async fn sync_read_account(
     pass: &mut Pass<'_>,
     account_id: &str,
     read: AccountRead,
-    fno_accounts: &FnoAccounts,
+    (fno_accounts, stored): (&FnoAccounts, &OrderLinks),
 ) -> Result<AccountOutcome> {
     let account_id = account_id.to_string();
     let stages = pass.filters.pre_condition_stages.clone();
@@ -110,7 +113,7 @@ pub async fn sync_read_account(
         if pass.is_cancelled() {
             return Ok(AccountOutcome::Cancelled);
         }
-        orders::sync_order(pass, order, &account_ids).await?;
+        orders::sync_order(pass, order, &account_ids, stored).await?;
     }
     Ok(AccountOutcome::Synced)
 }

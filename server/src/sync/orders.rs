@@ -6,7 +6,7 @@
 
 use super::logger::steps::{ENTITLEMENT_STEP, LINE_STEP};
 use super::sent;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::lines::{build_line, LineRefused};
@@ -14,6 +14,7 @@ use super::mapping::Mappings;
 use super::order_links::{line_link, order_link, queue_write_back, save_line_link, FnoLine};
 use super::pass::{fingerprint, Pass, SALESFORCE_COMPONENT};
 use super::plan::{decide, Decision, PendingUpdate, PlannedOrder, PlannedRenewal};
+use super::read::AccountRead;
 use super::renewals;
 use super::rules;
 use crate::domain::filters::Filters;
@@ -24,7 +25,7 @@ use crate::fno::{
     NewEntitlement, NewLineItem,
 };
 use crate::salesforce::{fields, SalesOrder, SfRecord};
-use crate::store::links::{self};
+use crate::store::links::{self, LinkRecord};
 
 /// FNO's tier key of distributors (the partner that sold to the end customer).
 pub const PARTNER_TIER: &str = "bo.constants.partnertiernames.tier1";
@@ -50,11 +51,35 @@ fn partner_of(
         .collect()
 }
 
-/// Syncs one sales order; `account_ids` maps Salesforce account Ids to FNO account IDs.
+/// The stored links of a page's orders by opportunity Id.
+pub type OrderLinks = HashMap<String, LinkRecord>;
+
+/// Reads the links of the orders of `reads` in one statement.
+pub async fn order_links<'r>(
+    pool: &sqlx::PgPool,
+    reads: impl IntoIterator<Item = &'r AccountRead>,
+) -> Result<OrderLinks> {
+    let ids: Vec<String> = reads
+        .into_iter()
+        .flat_map(|read| read.orders.iter().map(|o| o.opportunity.id.clone()))
+        .collect();
+    if ids.is_empty() {
+        return Ok(OrderLinks::new());
+    }
+    Ok(links::get_links(pool, "Opportunity", &ids)
+        .await?
+        .into_iter()
+        .map(|(link, _)| (link.salesforce_id.clone(), link))
+        .collect())
+}
+
+/// Syncs one sales order; `account_ids` maps Salesforce account Ids to FNO
+/// account IDs, `stored` holds the links of the page's orders.
 pub async fn sync_order(
     pass: &mut Pass<'_>,
     order: &SalesOrder,
     account_ids: &BTreeMap<String, String>,
+    stored: &OrderLinks,
 ) -> Result<()> {
     let opportunity = &order.opportunity;
     let mut lines = Vec::new();
@@ -102,7 +127,7 @@ pub async fn sync_order(
             }
         };
     let (entitlement_id, print, sent) =
-        match send_entitlement(pass, opportunity, &entitlement, &lines).await? {
+        match send_entitlement(pass, (opportunity, stored), &entitlement, &lines).await? {
             Sent::Done(outcome) => {
                 return finish_order(pass, order, lines.len(), outcome, None).await
             }
@@ -317,7 +342,7 @@ async fn skip_lines(pass: &mut Pass<'_>, count: usize) -> Result<()> {
 /// first and created here when FNO does not have it.
 async fn send_entitlement(
     pass: &mut Pass<'_>,
-    opportunity: &SfRecord,
+    (opportunity, stored): (&SfRecord, &OrderLinks),
     entitlement: &NewEntitlement,
     lines: &[(String, NewLineItem)],
 ) -> Result<Sent> {
@@ -333,8 +358,7 @@ async fn send_entitlement(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let link = links::get_link(&pass.ctx.pool, "Opportunity", &opportunity.id).await?;
-    match decide(link.as_ref(), None, &print) {
+    match decide(stored.get(&opportunity.id), None, &print) {
         Decision::Unchanged(entitlement_id) => {
             pass.completed(
                 ENTITLEMENT_STEP,
