@@ -22,14 +22,14 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::accounts::{apply_accounts_and_users, FnoAccounts};
-use super::crm_to_fno::{sync_read_account, AccountOutcome};
+use super::accounts::apply_accounts_and_users;
+use super::crm_to_fno::{sync_read_account, AccountOutcome, PageKnown};
 
-use super::orders::OrderLinks;
 use super::pass::{Pass, SALESFORCE_COMPONENT};
 use super::plan::PageWrites;
+use super::read::{order_links, orders_of};
 use super::{
-    budget, cancellations, claims, creates, echo, fno_to_crm, orders, renewals, updates, write_back,
+    budget, cancellations, claims, creates, echo, fno_to_crm, renewals, updates, write_back,
 };
 use crate::domain::run::Ended;
 use crate::domain::run::{RunKind, RunState};
@@ -353,9 +353,17 @@ async fn sync_claimed(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flow
         };
         let mut read_orders = echo::OrdersRead::of(reads.values());
         let fno_accounts = apply_accounts_and_users(pass, &reads).await?;
-        let stored = orders::order_links(&pass.ctx.pool, reads.values()).await?;
-        let known = (&fno_accounts, &stored);
-        let (synced, finished) = sync_accounts(pass, pending, reads, known).await?;
+        let stored = order_links(&pass.ctx.pool, reads.values()).await?;
+        let parts = pass
+            .parts
+            .resolve(orders_of(&reads), pass.ctx.concurrency)
+            .await;
+        let known = PageKnown {
+            fno_accounts: &fno_accounts,
+            orders: &stored,
+            parts: &parts,
+        };
+        let (synced, finished) = sync_accounts(pass, pending, reads, &known).await?;
         creates::create_pending(pass).await?;
         updates::update_pending(pass).await?;
         renewals::renew_pending(pass).await?;
@@ -409,7 +417,7 @@ async fn sync_accounts(
     pass: &mut Pass<'_>,
     accounts: Vec<String>,
     mut reads: HashMap<String, AccountRead>,
-    known: (&FnoAccounts, &OrderLinks),
+    known: &PageKnown<'_>,
 ) -> Result<(Vec<(String, bool)>, bool)> {
     let mut running = FuturesUnordered::new();
     let mut synced = Vec::new();
@@ -468,7 +476,7 @@ async fn sync_one(
     mut pass: Pass<'_>,
     account: String,
     read: AccountRead,
-    known: (&FnoAccounts, &OrderLinks),
+    known: &PageKnown<'_>,
 ) -> Result<Synced> {
     let failed = match sync_read_account(&mut pass, &account, read, known).await? {
         AccountOutcome::Cancelled => return Ok(None),

@@ -3,10 +3,10 @@
 //! from FNO's answers. A create whose answer was lost is looked up by its
 //! order before it is sent again, never sent blind.
 
+use super::apply::{adopted, finish_order, record_created};
 use super::calls;
 use super::logger::steps::ENTITLEMENT_STEP;
 use super::order_links::order_link;
-use super::orders::{adopted, finish_order, record_created};
 use super::pass::{Pass, FNO_COMPONENT};
 use super::plan::PlannedOrder;
 use super::sent;

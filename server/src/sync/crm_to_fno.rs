@@ -7,9 +7,11 @@ use super::logger::steps::ACCOUNT_STEP;
 use super::read::{read_accounts, AccountRead};
 use std::collections::BTreeMap;
 
-use super::orders::OrderLinks;
+use super::lines::PartStates;
 use super::pass::{Pass, SALESFORCE_COMPONENT};
-use super::{claims, creates, orders, renewals, updates, write_back};
+use super::plan::plan_order;
+use super::read::{order_links, orders_of, OrderLinks};
+use super::{apply, claims, creates, renewals, updates, write_back};
 use crate::domain::run::Ended;
 use crate::error::Result;
 
@@ -48,9 +50,18 @@ async fn sync_claimed_account(pass: &mut Pass<'_>, account_id: &str) -> Result<E
         Err(reason) => return Ok(Ended::failed(reason)),
     };
     let fno_accounts = apply_accounts_and_users(pass, &reads).await?;
-    let stored = orders::order_links(&pass.ctx.pool, reads.values()).await?;
+    let stored = order_links(&pass.ctx.pool, reads.values()).await?;
+    let parts = pass
+        .parts
+        .resolve(orders_of(&reads), pass.ctx.concurrency)
+        .await;
+    let known = PageKnown {
+        fno_accounts: &fno_accounts,
+        orders: &stored,
+        parts: &parts,
+    };
     let read = reads.remove(account_id).unwrap_or_default();
-    let outcome = sync_read_account(pass, account_id, read, (&fno_accounts, &stored)).await?;
+    let outcome = sync_read_account(pass, account_id, read, &known).await?;
     creates::create_pending(pass).await?;
     updates::update_pending(pass).await?;
     renewals::renew_pending(pass).await?;
@@ -68,15 +79,29 @@ pub fn not_synced_note(stages: &[String]) -> String {
     format!("no opportunity in the stages {stages:?} with line items: the account is not synced")
 }
 
+/// What a page's orders are planned with besides the run's mappings and
+/// filters, read once for the whole page: the FNO account IDs of its
+/// accounts (after the accounts round), its orders' links, the part states
+/// of its product codes.
+pub struct PageKnown<'k> {
+    /// Salesforce account Id to FNO account ID.
+    pub fno_accounts: &'k FnoAccounts,
+    /// The orders' links.
+    pub orders: &'k OrderLinks,
+    /// The product codes' part states.
+    pub parts: &'k PartStates,
+}
+
 /// Syncs the orders of one account read by [`read_accounts`], once the
-/// accounts and users rounds are done (`fno_accounts`), with the links of
-/// the page's orders (`stored`), and queues the IDs to write back.
+/// accounts and users rounds are done: each order planned (`plan`), then
+/// applied (`apply`), its FNO writes left to the page's rounds.
 pub async fn sync_read_account(
     pass: &mut Pass<'_>,
     account_id: &str,
     read: AccountRead,
-    (fno_accounts, stored): (&FnoAccounts, &OrderLinks),
+    known: &PageKnown<'_>,
 ) -> Result<AccountOutcome> {
+    let fno_accounts = known.fno_accounts;
     let account_id = account_id.to_string();
     let stages = pass.filters.pre_condition_stages.clone();
     if read.account.is_none() {
@@ -113,7 +138,14 @@ pub async fn sync_read_account(
         if pass.is_cancelled() {
             return Ok(AccountOutcome::Cancelled);
         }
-        orders::sync_order(pass, order, &account_ids, stored).await?;
+        let sources = (known.parts, &pass.mappings, &pass.filters);
+        let plan = plan_order(
+            sources,
+            order,
+            &account_ids,
+            known.orders.get(&order.opportunity.id),
+        );
+        apply::apply_order(pass, plan).await?;
     }
     Ok(AccountOutcome::Synced)
 }

@@ -13,13 +13,10 @@ use super::accounts::{account_from_record, user_from_contact, PageRecords};
 use super::cancellations::{cancelled_soql, why};
 use super::changes::{self, Phase, Window};
 use super::crm_to_fno::not_synced_note;
-use super::lines::{build_line, LineRefused, PartLookup};
-use super::orders::{entitlement_of, entitlement_print};
-use super::pass::fingerprint;
-use super::plan::{decide, Decision};
-use super::read::{read_accounts, AccountRead, Reader};
-use super::renewals::{not_synced_reason, renewed_before, renewed_opportunity};
-use super::sent::{self, FieldChange, Fields, SentFields};
+use super::lines::{LineRefused, PartLookup, PartStates};
+use super::plan::{decide, not_synced_reason, plan_order, renewed_before, Decision, OrderAction};
+use super::read::{orders_of, read_accounts, AccountRead, Reader};
+use super::sent::{self, fingerprint, FieldChange, Fields, SentFields};
 use crate::domain::filters::CancellationPolicy;
 use crate::error::Result;
 use crate::fno::NewLineItem;
@@ -88,6 +85,9 @@ pub const MAX_PLAN_ACCOUNTS: usize = 200;
 
 /// Records a plan shows at most.
 pub const MAX_PLAN_RECORDS: usize = 5_000;
+
+/// Part numbers a plan looks up in FNO at the same time.
+const PART_LOOKUPS_AT_ONCE: usize = 4;
 
 impl Planner<'_> {
     /// The plan of a window: the accounts a scheduled or immediate sync of
@@ -198,6 +198,10 @@ impl Planner<'_> {
             Err(reason) => return Ok(Err(reason)),
         };
         let stored = self.stored_links(&reads).await?;
+        let parts = self
+            .parts
+            .resolve(orders_of(&reads), PART_LOOKUPS_AT_ONCE)
+            .await;
         let mut plan = SyncPlan {
             accounts: account_ids.to_vec(),
             ..SyncPlan::default()
@@ -208,9 +212,7 @@ impl Planner<'_> {
         let mut updated = Vec::new();
         for account_id in account_ids {
             let read = reads.get(account_id).cloned().unwrap_or_default();
-            let planned = self
-                .plan_orders(account_id, &read, &fno_accounts, &stored)
-                .await;
+            let planned = self.plan_orders((account_id, &parts), &read, &fno_accounts, &stored);
             for record in planned {
                 if record.object == "Opportunity" && record.action == Action::Update {
                     updated.push(record.clone());
@@ -310,9 +312,9 @@ impl Planner<'_> {
     }
 
     /// The orders of one account and their lines.
-    async fn plan_orders(
+    fn plan_orders(
         &self,
-        account_id: &str,
+        (account_id, parts): (&str, &PartStates),
         read: &AccountRead,
         fno_accounts: &HashMap<String, String>,
         stored: &HashMap<(&'static str, String), LinkRecord>,
@@ -337,51 +339,51 @@ impl Planner<'_> {
             .collect();
         let mut records = Vec::new();
         for order in &read.orders {
-            self.plan_order(account_id, order, &account_ids, stored, &mut records)
-                .await;
+            let keys = (account_id, parts);
+            self.plan_order(keys, order, &account_ids, stored, &mut records);
         }
         records
     }
 
-    async fn plan_order(
+    fn plan_order(
         &self,
-        account_id: &str,
+        (account_id, parts): (&str, &PartStates),
         order: &SalesOrder,
         account_ids: &BTreeMap<String, String>,
         stored: &HashMap<(&'static str, String), LinkRecord>,
         records: &mut Vec<PlannedRecord>,
     ) {
-        let opportunity = &order.opportunity;
-        let mut lines = Vec::new();
-        for line in &order.line_items {
-            let sources = (&self.parts, self.reader.mappings);
-            match build_line(sources, opportunity, line).await {
-                Ok(new_line) => lines.push((line.record.id.clone(), new_line)),
-                Err(LineRefused { field, reason }) => records.push(failed(
-                    ("OpportunityLineItem", &line.record.id, account_id),
-                    format!("{field}: {reason}; the line would not be sent"),
-                )),
+        let link = stored.get(&("Opportunity", order.opportunity.id.clone()));
+        let sources = (parts, self.reader.mappings, self.reader.filters);
+        let order_plan = plan_order(sources, order, account_ids, link);
+        for (line_id, LineRefused { field, reason }) in &order_plan.refused_lines {
+            records.push(failed(
+                ("OpportunityLineItem", line_id, account_id),
+                format!("{field}: {reason}; the line would not be sent"),
+            ));
+        }
+        let keys = ("Opportunity", order_plan.order_id.as_str(), account_id);
+        let (decision, sent) = match order_plan.action {
+            OrderAction::Renew(renewal) => {
+                records.push(plan_renewal(keys, &renewal.renewed, &renewal.lines, stored));
+                return;
             }
-        }
-        let keys = ("Opportunity", opportunity.id.as_str(), account_id);
-        if let Some(renewed) = renewed_opportunity(opportunity) {
-            records.push(plan_renewal(keys, &renewed, &lines, stored));
-            return;
-        }
-        let sources = (self.reader.mappings, self.reader.filters);
-        let entitlement = match entitlement_of(order, &lines, account_ids, sources) {
-            Ok(entitlement) => entitlement,
-            Err(refused) => {
+            OrderAction::Refused(refused) => {
                 records.push(failed(keys, refused.message));
                 return;
             }
+            OrderAction::Send(decision, sent) => (decision, sent),
         };
-        let link = stored.get(&("Opportunity", opportunity.id.clone()));
-        let decision = decide(link, None, &entitlement_print(&entitlement));
         let fno_id = link.map(|l| l.fno_id.clone()).unwrap_or_default();
         let created = matches!(decision, Decision::Create | Decision::InDoubt);
-        records.push(planned(keys, &fno_id, decision.clone(), link, &entitlement));
-        for (sf_line, line) in &lines {
+        records.push(planned(
+            keys,
+            &fno_id,
+            decision.clone(),
+            link,
+            &sent.entitlement,
+        ));
+        for (sf_line, line) in &sent.lines {
             let keys = ("OpportunityLineItem", sf_line.as_str(), account_id);
             let link = stored
                 .get(&("OpportunityLineItem", sf_line.clone()))

@@ -1,15 +1,26 @@
 //! Line items before they are sent: the product checks of spec §3 (with the
-//! FNO part numbers looked up once per run) and the date options of spec §5.
+//! FNO part numbers looked up once per run, for a whole page before it is
+//! planned) and the date options of spec §5.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
+
+use futures::stream::StreamExt;
 
 use super::mapping::Mappings;
 use super::rules::{self, LineDates, PartCatalog, ProductFacts, RuleViolation};
 use crate::domain::mapping::SfObject;
 use crate::fno::{FnoClient, NewLineItem};
 use crate::retry::RetryPolicy;
-use crate::salesforce::{fields, LineItem, SfRecord};
+use crate::salesforce::{fields, LineItem, SalesOrder, SfRecord};
+
+/// What FNO says of a Product Code: FNO's spelling of the part number and
+/// whether its product is deployed (`None` when FNO has none), or why FNO
+/// could not be asked.
+pub type PartState = Result<Option<(String, bool)>, String>;
+
+/// The part states of the product codes of a page, by Product Code.
+pub type PartStates = HashMap<String, PartState>;
 
 /// The lookup of one part number: made once, however many accounts ask for
 /// it at the same time (a failed lookup is not kept). FNO's spelling and
@@ -36,6 +47,28 @@ impl PartLookup {
             found: Default::default(),
             all_parts: Default::default(),
         }
+    }
+
+    /// The part states of every Product Code of `orders`, each looked up
+    /// once per run, at most `at_once` look-ups under way.
+    pub async fn resolve<'o>(
+        &self,
+        orders: impl IntoIterator<Item = &'o SalesOrder>,
+        at_once: usize,
+    ) -> PartStates {
+        let codes: BTreeSet<String> = orders
+            .into_iter()
+            .flat_map(|order| order.line_items.iter())
+            .filter_map(|line| line.product_code().map(str::to_string))
+            .collect();
+        futures::stream::iter(codes)
+            .map(|code| async move {
+                let state = part_number_state(self, &code).await;
+                (code, state)
+            })
+            .buffer_unordered(at_once.max(1))
+            .collect()
+            .await
     }
 }
 
@@ -69,18 +102,23 @@ impl From<RuleViolation> for LineRefused {
     }
 }
 
-/// Checks a line against spec §3 and §5 and builds what FNO gets.
-pub async fn build_line(
-    (parts, mappings): (&PartLookup, &Mappings),
+/// Checks a line against spec §3 and §5 and builds what FNO gets; `parts`
+/// holds the part states of the page's product codes.
+pub fn build_line(
+    (parts, mappings): (&PartStates, &Mappings),
     opportunity: &SfRecord,
     line: &LineItem,
 ) -> Result<NewLineItem, LineRefused> {
     let record = &line.record;
     let code = line.product_code().map(str::to_string);
     let fno_part = match &code {
-        Some(code) => match part_number_state(parts, code).await {
-            Ok(state) => state,
-            Err(reason) => return Err(LineRefused::new("Product2", reason)),
+        Some(code) => match parts.get(code) {
+            Some(Ok(state)) => state.clone(),
+            Some(Err(reason)) => return Err(LineRefused::new("Product2", reason.clone())),
+            None => {
+                let reason = format!("the part number {code:?} was not looked up in FNO");
+                return Err(LineRefused::new("Product2", reason));
+            }
         },
         None => None,
     };
@@ -136,10 +174,7 @@ pub async fn build_line(
 /// (FNO may match case-insensitively) and whether its product is deployed;
 /// `None` when FNO has none. `Err` with the reason when FNO could not be
 /// asked (not kept: the next line with the code asks again).
-async fn part_number_state(
-    parts: &PartLookup,
-    code: &str,
-) -> Result<Option<(String, bool)>, String> {
+async fn part_number_state(parts: &PartLookup, code: &str) -> PartState {
     let cell = parts
         .found
         .lock()

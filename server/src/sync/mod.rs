@@ -3,6 +3,7 @@
 //! Nothing here speaks gRPC.
 
 pub mod accounts;
+pub mod apply;
 pub mod batch;
 pub mod budget;
 pub mod calls;
@@ -21,7 +22,6 @@ pub mod lines;
 pub mod logger;
 pub mod mapping;
 pub mod order_links;
-pub mod orders;
 pub mod pass;
 pub mod plan;
 pub mod read;

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
 use super::lines::PartLookup;
@@ -300,9 +299,4 @@ impl<'a> Pass<'a> {
             .await
             .map(drop)
     }
-}
-
-/// Hashes what is sent for a record, to tell later whether it changed.
-pub fn fingerprint(sent: &impl std::fmt::Debug) -> String {
-    hex::encode(Sha256::digest(format!("{sent:?}").as_bytes()))
 }

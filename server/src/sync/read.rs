@@ -199,6 +199,33 @@ fn account_of(object: &str, row: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The stored links of a page's orders by opportunity Id.
+pub type OrderLinks = HashMap<String, crate::store::links::LinkRecord>;
+
+/// Reads the links of the orders of `reads` in one statement.
+pub async fn order_links<'r>(
+    pool: &sqlx::PgPool,
+    reads: impl IntoIterator<Item = &'r AccountRead>,
+) -> crate::error::Result<OrderLinks> {
+    let ids: Vec<String> = reads
+        .into_iter()
+        .flat_map(|read| read.orders.iter().map(|o| o.opportunity.id.clone()))
+        .collect();
+    if ids.is_empty() {
+        return Ok(OrderLinks::new());
+    }
+    Ok(crate::store::links::get_links(pool, "Opportunity", &ids)
+        .await?
+        .into_iter()
+        .map(|(link, _)| (link.salesforce_id.clone(), link))
+        .collect())
+}
+
+/// The sales orders of `reads`.
+pub fn orders_of(reads: &HashMap<String, AccountRead>) -> impl Iterator<Item = &SalesOrder> {
+    reads.values().flat_map(|read| read.orders.iter())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,12 +15,12 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use super::apply::wait_out_in_flight;
 use super::logger::steps::{LINE_STEP, RENEWAL_STEP};
 use super::order_links::{line_link, queue_line_write_back, FnoLine};
-use super::orders::wait_out_in_flight;
-use super::pass::{fingerprint, Pass, SALESFORCE_COMPONENT};
-use super::plan::PlannedRenewal;
-use super::sent;
+use super::pass::{Pass, SALESFORCE_COMPONENT};
+use super::plan::{not_synced_reason, renewal_print, renewed_before, PlannedRenewal};
+use super::sent::{self, fingerprint};
 use super::updates::{send_in_calls, Round};
 use crate::error::Result;
 use crate::fno::operations::RENEW_LICENSE;
@@ -31,34 +31,6 @@ use crate::store::links::{self, LinkRecord};
 /// The kind of an opportunity's link when the opportunity renews another's
 /// entitlement (an intent while its `fno_id` is empty).
 pub const RENEWAL_KIND: &str = "renewal";
-
-/// Returns the Salesforce Id of the opportunity `opportunity` renews, if any.
-pub fn renewed_opportunity(opportunity: &SfRecord) -> Option<String> {
-    opportunity
-        .text(fields::RENEWED_OPPORTUNITY)
-        .map(str::to_string)
-}
-
-/// Tells whether the renewal's own link (`own`) shows `lines` renewed
-/// before on `entitlement_id`, as they are now.
-pub fn renewed_before(
-    own: Option<&LinkRecord>,
-    lines: &[(String, NewLineItem)],
-    entitlement_id: &str,
-) -> bool {
-    let print = renewal_print(lines);
-    own.is_some_and(|l| l.fingerprint == print && l.fno_id == entitlement_id)
-}
-
-/// The fingerprint of a renewal: the lines it renews, as sent.
-fn renewal_print(lines: &[(String, NewLineItem)]) -> String {
-    fingerprint(&lines.iter().map(|(_, l)| l).collect::<Vec<_>>())
-}
-
-/// Why a renewal of an opportunity FNO has no entitlement of fails.
-pub fn not_synced_reason(renewed: &str) -> String {
-    format!("the renewed opportunity {renewed} has not been synced to FNO; sync it first")
-}
 
 /// A renewal of the round: what was planned, the entitlement it renews.
 struct Renewing {

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use sha2::{Digest, Sha256};
+
 use crate::fno::{
     Account, AttributeValue, CustomAttribute, Expiration, NewEntitlement, NewLineItem, StartDate,
     User,
@@ -201,6 +203,11 @@ impl SentFields for NewLineItem {
             .attributes(&self.attributes)
             .done()
     }
+}
+
+/// Hashes what is sent for a record, to tell later whether it changed.
+pub fn fingerprint(sent: &impl std::fmt::Debug) -> String {
+    hex::encode(Sha256::digest(format!("{sent:?}").as_bytes()))
 }
 
 #[cfg(test)]

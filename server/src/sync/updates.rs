@@ -13,14 +13,14 @@ use std::sync::Arc;
 
 use futures::stream::StreamExt;
 
+use super::apply::finish_order;
 use super::calls;
 use super::cancellations::{self, UpdatedOrder};
 use super::logger::steps::{ENTITLEMENT_STEP, LINE_STEP};
 use super::order_links::{line_link, order_link, FnoLine};
-use super::orders::finish_order;
-use super::pass::{fingerprint, Pass, FNO_COMPONENT};
+use super::pass::{Pass, FNO_COMPONENT};
 use super::plan::PendingUpdate;
-use super::sent;
+use super::sent::{self, fingerprint};
 use crate::error::Result;
 use crate::fno::operations::{
     CREATE_ENTITLEMENT_LINE_ITEM, SET_ENTITLEMENT_STATE, UPDATE_ENTITLEMENT_LINE_ITEM,
