@@ -6,35 +6,24 @@
 //! less a look-back, and the watermark moves only after a run without failures.
 //!
 //! Changed records are read a page at a time (see [`changes`]); the accounts
-//! of a page are synced side by side, at most `ctx.concurrency` at once, and
+//! of a page go through the pipeline together (see [`super::page`]), and
 //! the run checkpoints after each page, so memory stays bounded however many
 //! accounts change and a run taken over by another worker goes on from its
 //! last page. Each account is synced at most once per run.
 
-use super::logger::steps::RUN_STEP;
+use std::collections::{HashMap, HashSet};
+
 use chrono::{Duration, Utc};
-use futures::stream::{FuturesUnordered, StreamExt};
+use serde_json::Value;
 
 use super::changes::{self, Checkpoint, Phase, Window};
 use super::fno_to_crm::FnoWindow;
-use super::read::{read_accounts, AccountRead};
-use std::collections::{HashMap, HashSet};
-
-use serde_json::Value;
-
-use super::accounts::apply_accounts_and_users;
-use super::crm_to_fno::{sync_read_account, AccountOutcome, PageKnown};
-
-use super::pass::{Pass, SALESFORCE_COMPONENT};
-use super::plan::PageWrites;
-use super::read::{order_links, orders_of};
-use super::{
-    budget, cancellations, claims, creates, echo, fno_to_crm, renewals, updates, write_back,
-};
-use crate::domain::run::Ended;
-use crate::domain::run::{RunKind, RunState};
+use super::logger::steps::RUN_STEP;
+use super::page::{sync_page, Flow};
+use super::pass::Pass;
+use super::{cancellations, fno_to_crm};
+use crate::domain::run::{Ended, RunKind, RunState};
 use crate::error::Result;
-use crate::salesforce::RecordUpdate;
 use crate::store::schedules::{self, Watermarks};
 use crate::store::{links, run_accounts, seen};
 
@@ -42,17 +31,6 @@ use crate::store::{links, run_accounts, seen};
 /// reading (with an older timestamp) are not missed; a record seen twice is
 /// simply found unchanged.
 pub const LOOKBACK: Duration = Duration::minutes(5);
-
-/// How a stage of a run left it.
-#[derive(Debug)]
-enum Flow {
-    /// Done; the run goes on.
-    GoOn,
-    /// An operator or a shutdown stopped the run.
-    Cancelled,
-    /// Salesforce could not be read: the run fails with the reason.
-    Failed(String),
-}
 
 /// Carries out a scheduled or immediate run.
 pub async fn sync_window(pass: &mut Pass<'_>) -> Result<Ended> {
@@ -301,192 +279,3 @@ async fn sync_changed_accounts(
 /// each read with all its orders; sets of this size keep what a run holds
 /// at once near what a page of opportunities brings (about 670 accounts).
 const MAX_ACCOUNTS_AT_ONCE: usize = 700;
-
-/// Rounds of a page: the first, and those for accounts a person changed
-/// while the run wrote back to them.
-const MAX_ROUNDS: usize = 3;
-
-/// Syncs the accounts of one page, those no other run holds first, then the
-/// others as they come free (see [`claims`]); each claimed set as
-/// [`sync_claimed`] does, given back once recorded.
-async fn sync_page(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flow> {
-    let mut waiting = accounts;
-    let mut noted = HashSet::new();
-    while !waiting.is_empty() {
-        let claimed = claims::take(pass, &waiting, &mut noted).await?;
-        if claimed.is_empty() {
-            return Ok(Flow::Cancelled);
-        }
-        let taken: HashSet<&String> = claimed.iter().collect();
-        waiting.retain(|account| !taken.contains(account));
-        let synced = sync_claimed(pass, claimed.clone()).await;
-        claims::give_back(pass, &claimed).await?;
-        match synced? {
-            Flow::GoOn => {}
-            other => return Ok(other),
-        }
-    }
-    Ok(Flow::GoOn)
-}
-
-/// Syncs claimed accounts of one page: reads them all at once, sends their
-/// FNO accounts and users in batched rounds, plans their orders side by
-/// side, creates the page's new entitlements in batched calls, writes back
-/// what FNO assigned for the whole page, and notes the accounts in the run.
-/// The change query leaves out records last changed by the integration user
-/// (the echo of the write-back), so a person's edit that landed between the
-/// read and the write-back would be hidden behind it: the orders written
-/// back are read again, and an account whose orders changed meanwhile is
-/// synced again in another round.
-async fn sync_claimed(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flow> {
-    let mut pending = accounts;
-    for round in 1..=MAX_ROUNDS {
-        if pending.is_empty() {
-            break;
-        }
-        if pass.is_cancelled() || !budget::wait_for_budget(pass).await? {
-            return Ok(Flow::Cancelled);
-        }
-        let reads = match read_accounts(pass.reader(), &pending).await {
-            Ok(reads) => reads,
-            Err(reason) => return Ok(Flow::Failed(reason)),
-        };
-        let mut read_orders = echo::OrdersRead::of(reads.values());
-        let fno_accounts = apply_accounts_and_users(pass, &reads).await?;
-        let stored = order_links(&pass.ctx.pool, reads.values()).await?;
-        let parts = pass
-            .parts
-            .resolve(orders_of(&reads), pass.ctx.concurrency)
-            .await;
-        let known = PageKnown {
-            fno_accounts: &fno_accounts,
-            orders: &stored,
-            parts: &parts,
-        };
-        let (synced, finished) = sync_accounts(pass, pending, reads, &known).await?;
-        creates::create_pending(pass).await?;
-        updates::update_pending(pass).await?;
-        renewals::renew_pending(pass).await?;
-        let written = read_orders.accounts_written_back(&pass.write_back);
-        // What FNO took is logged before the write-back: a run that dies
-        // while Salesforce is written keeps the logs of its FNO writes.
-        pass.logger.flush().await?;
-        write_back::send(pass).await?;
-        pass.flush().await?;
-        run_accounts::mark_accounts_done(&pass.ctx.pool, &pass.run.lease(), &synced).await?;
-        if !finished {
-            return Ok(Flow::Cancelled);
-        }
-        if pass.run.kind == RunKind::Event {
-            // A person's edit made meanwhile publishes a change event of its
-            // own, which starts another run: an event run needs no guard.
-            break;
-        }
-        pending = match read_orders.changed_since(pass, &written).await {
-            Ok(changed) => changed,
-            Err(reason) => return Ok(Flow::Failed(reason)),
-        };
-        for account in &pending {
-            let note = if round < MAX_ROUNDS {
-                "changed in Salesforce while this run wrote back to it: synced again"
-            } else {
-                "changed in Salesforce again while this run wrote back to it: run a one-time sync of the account"
-            };
-            if round < MAX_ROUNDS {
-                pass.completed(RUN_STEP, account, note.to_string()).await?;
-            } else {
-                pass.failed_step(
-                    RUN_STEP,
-                    account,
-                    SALESFORCE_COMPONENT,
-                    note.to_string(),
-                    note.to_string(),
-                )
-                .await?;
-                pass.add_failure();
-            }
-        }
-    }
-    Ok(Flow::GoOn)
-}
-
-/// Syncs the read accounts, at most `ctx.concurrency` at once, gathering
-/// their write-back in `pass`. Returns each account synced with whether it
-/// failed, and `false` when the run was cancelled.
-async fn sync_accounts(
-    pass: &mut Pass<'_>,
-    accounts: Vec<String>,
-    mut reads: HashMap<String, AccountRead>,
-    known: &PageKnown<'_>,
-) -> Result<(Vec<(String, bool)>, bool)> {
-    let mut running = FuturesUnordered::new();
-    let mut synced = Vec::new();
-    let mut cancelled = false;
-    for account in accounts {
-        while running.len() >= pass.ctx.concurrency {
-            cancelled |= !next_finished(pass, &mut running, &mut synced).await?;
-        }
-        if !cancelled && budget::under_floor(pass) {
-            // Let the accounts under way finish before the run pauses.
-            while !running.is_empty() {
-                cancelled |= !next_finished(pass, &mut running, &mut synced).await?;
-            }
-        }
-        if cancelled || pass.is_cancelled() || !budget::wait_for_budget(pass).await? {
-            cancelled = true;
-            break;
-        }
-        let read = reads.remove(&account).unwrap_or_default();
-        running.push(sync_one(pass.fork(), account, read, known));
-    }
-    while !running.is_empty() {
-        cancelled |= !next_finished(pass, &mut running, &mut synced).await?;
-    }
-    Ok((synced, !cancelled))
-}
-
-/// What an account's pass ended with: the account, whether it failed, its
-/// write-back and its planned FNO writes; `None` when the run was cancelled meanwhile.
-type Synced = Option<(String, bool, Vec<RecordUpdate>, PageWrites)>;
-
-/// Waits for one of the accounts under way and takes in its outcome;
-/// `false` when it saw a cancel.
-async fn next_finished<F>(
-    pass: &mut Pass<'_>,
-    running: &mut FuturesUnordered<F>,
-    synced: &mut Vec<(String, bool)>,
-) -> Result<bool>
-where
-    F: std::future::Future<Output = Result<Synced>>,
-{
-    match running.next().await.transpose()? {
-        Some(Some((account, failed, write_back, planned))) => {
-            pass.write_back.extend(write_back);
-            pass.planned.extend(planned);
-            synced.push((account, failed));
-            Ok(true)
-        }
-        Some(None) => Ok(false),
-        None => Ok(true),
-    }
-}
-
-/// Syncs one account in its own pass.
-async fn sync_one(
-    mut pass: Pass<'_>,
-    account: String,
-    read: AccountRead,
-    known: &PageKnown<'_>,
-) -> Result<Synced> {
-    let failed = match sync_read_account(&mut pass, &account, read, known).await? {
-        AccountOutcome::Cancelled => return Ok(None),
-        AccountOutcome::Failed(_) => true,
-        AccountOutcome::Synced | AccountOutcome::NotSynced(_) => false,
-    };
-    Ok(Some((
-        account,
-        failed,
-        std::mem::take(&mut pass.write_back),
-        std::mem::take(&mut pass.planned),
-    )))
-}

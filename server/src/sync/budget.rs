@@ -8,6 +8,7 @@ use super::logger::steps::BUDGET_STEP;
 use tokio::time::sleep;
 
 use super::pass::{Pass, SALESFORCE_COMPONENT};
+use crate::domain::run::RunKind;
 use crate::error::Result;
 use crate::store::runs;
 
@@ -15,9 +16,11 @@ use crate::store::runs;
 const REQUEST_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Tells whether the run should pause: the last reading of the remaining
-/// budget is under the floor and no operator resumed the run past it.
+/// budget is under the floor and no operator resumed the run past it. The
+/// one-time sync of an account (a page of one account) does not pause.
 pub fn under_floor(pass: &Pass<'_>) -> bool {
-    !pass.budget_overridden()
+    pass.run.kind != RunKind::OneTime
+        && !pass.budget_overridden()
         && pass
             .sf
             .api_remaining()

@@ -7,7 +7,7 @@ use super::clients::{stored_fno_client, stored_secrets};
 use super::logger::RunLogger;
 use super::mapping::Mappings;
 use super::pass::{Pass, Progress};
-use super::{batch, crm_to_fno, retry, SyncContext};
+use super::{batch, page, retry, SyncContext};
 use crate::domain::run::{Ended, Run, RunKind};
 use crate::error::Result;
 use crate::store::filters;
@@ -46,7 +46,7 @@ pub async fn execute(ctx: &SyncContext, run: &Run, shutdown: &CancellationToken)
         shutdown,
     );
     let ended = match run.kind {
-        RunKind::OneTime => crm_to_fno::sync_account(&mut pass).await?,
+        RunKind::OneTime => page::sync_account(&mut pass).await?,
         RunKind::Scheduled | RunKind::Immediate => batch::sync_window(&mut pass).await?,
         RunKind::Event => batch::sync_named_accounts(&mut pass).await?,
         RunKind::Retry => retry::sync_failed_records(&mut pass).await?,

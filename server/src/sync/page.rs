@@ -1,0 +1,388 @@
+//! One page of accounts through the pipeline's stages. **Read**: the
+//! accounts with their contacts and sales orders (`read`), the links of the
+//! orders in one PostgreSQL read, the part numbers of the page's product
+//! codes. **Plan and apply**: the accounts and users rounds (`accounts`),
+//! each order planned in pure code (`plan`) and applied (`apply`), then the
+//! entitlements, updates and renewals rounds across the whole page
+//! (`creates`, `updates`, `renewals`), 25 records a call. **Record**: the
+//! logs of the page, the write-back of the whole page (`write_back`), the
+//! accounts noted in the run. Scheduled, immediate, event and retry runs
+//! send their pages here; the one-time sync of an account is a page of one
+//! account.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use futures::stream::{FuturesUnordered, StreamExt};
+
+use super::accounts::{apply_accounts_and_users, FnoAccounts};
+use super::lines::PartStates;
+use super::logger::steps::{ACCOUNT_STEP, RUN_STEP};
+use super::pass::{Pass, SALESFORCE_COMPONENT};
+use super::plan::{plan_order, PageWrites};
+use super::read::{order_links, orders_of, read_accounts, AccountRead, OrderLinks};
+use super::{apply, budget, claims, creates, echo, renewals, updates, write_back};
+use crate::domain::run::{Ended, RunKind};
+use crate::error::Result;
+use crate::salesforce::RecordUpdate;
+use crate::store::run_accounts;
+
+/// How the sync of one account ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AccountOutcome {
+    /// Its records were processed (failures, if any, are in the counters).
+    Synced,
+    /// It has no sales order in the pre-condition stages.
+    NotSynced(String),
+    /// It could not be synced at all.
+    Failed(String),
+    /// The run was cancelled while it was processed.
+    Cancelled,
+}
+
+/// How a page left its run.
+#[derive(Debug)]
+pub enum Flow {
+    /// Done; the run goes on.
+    GoOn,
+    /// An operator or a shutdown stopped the run.
+    Cancelled,
+    /// Salesforce could not be read: the run fails with the reason.
+    Failed(String),
+}
+
+/// Carries out the one-time sync of the run's account: a page of one
+/// account, once no other run holds it.
+pub async fn sync_account(pass: &mut Pass<'_>) -> Result<Ended> {
+    let account_id = pass.run.account_id.clone();
+    let accounts = std::slice::from_ref(&account_id);
+    if claims::take(pass, accounts, &mut Default::default())
+        .await?
+        .is_empty()
+    {
+        return Ok(Ended::cancelled());
+    }
+    let synced = sync_round(pass, accounts.to_vec()).await;
+    claims::give_back(pass, accounts).await?;
+    let round = match synced? {
+        Ok(round) => round,
+        Err(reason) => return Ok(Ended::failed(reason)),
+    };
+    let outcome = round
+        .outcomes
+        .into_iter()
+        .find(|(account, _)| *account == account_id)
+        .map(|(_, outcome)| outcome);
+    Ok(match outcome {
+        _ if !round.finished => Ended::cancelled(),
+        Some(AccountOutcome::Synced) => Ended::from_counters(pass.counters()),
+        Some(AccountOutcome::NotSynced(note)) => Ended::completed_with(note),
+        Some(AccountOutcome::Failed(reason)) => Ended::failed(reason),
+        Some(AccountOutcome::Cancelled) | None => Ended::cancelled(),
+    })
+}
+
+/// Rounds of a page: the first, and those for accounts a person changed
+/// while the run wrote back to them.
+const MAX_ROUNDS: usize = 3;
+
+/// Syncs the accounts of one page, those no other run holds first, then the
+/// others as they come free (see [`claims`]); each claimed set as
+/// [`sync_claimed`] does, given back once recorded.
+pub async fn sync_page(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flow> {
+    let mut waiting = accounts;
+    let mut noted = HashSet::new();
+    while !waiting.is_empty() {
+        let claimed = claims::take(pass, &waiting, &mut noted).await?;
+        if claimed.is_empty() {
+            return Ok(Flow::Cancelled);
+        }
+        let taken: HashSet<&String> = claimed.iter().collect();
+        waiting.retain(|account| !taken.contains(account));
+        let synced = sync_claimed(pass, claimed.clone()).await;
+        claims::give_back(pass, &claimed).await?;
+        match synced? {
+            Flow::GoOn => {}
+            other => return Ok(other),
+        }
+    }
+    Ok(Flow::GoOn)
+}
+
+/// Syncs claimed accounts of one page ([`sync_round`]) and notes them in
+/// the run. The change query leaves out records last changed by the
+/// integration user (the echo of the write-back), so a person's edit that
+/// landed between the read and the write-back would be hidden behind it:
+/// the orders written back are read again, and an account whose orders
+/// changed meanwhile is synced again in another round.
+async fn sync_claimed(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flow> {
+    let mut pending = accounts;
+    for round in 1..=MAX_ROUNDS {
+        if pending.is_empty() {
+            break;
+        }
+        if pass.is_cancelled() || !budget::wait_for_budget(pass).await? {
+            return Ok(Flow::Cancelled);
+        }
+        let synced = match sync_round(pass, pending).await? {
+            Ok(synced) => synced,
+            Err(reason) => return Ok(Flow::Failed(reason)),
+        };
+        let done: Vec<(String, bool)> = synced
+            .outcomes
+            .iter()
+            .map(|(account, outcome)| {
+                (
+                    account.clone(),
+                    matches!(outcome, AccountOutcome::Failed(_)),
+                )
+            })
+            .collect();
+        run_accounts::mark_accounts_done(&pass.ctx.pool, &pass.run.lease(), &done).await?;
+        if !synced.finished {
+            return Ok(Flow::Cancelled);
+        }
+        if pass.run.kind == RunKind::Event {
+            // A person's edit made meanwhile publishes a change event of its
+            // own, which starts another run: an event run needs no guard.
+            break;
+        }
+        pending = match synced
+            .read_orders
+            .changed_since(pass, &synced.written)
+            .await
+        {
+            Ok(changed) => changed,
+            Err(reason) => return Ok(Flow::Failed(reason)),
+        };
+        for account in &pending {
+            let note = if round < MAX_ROUNDS {
+                "changed in Salesforce while this run wrote back to it: synced again"
+            } else {
+                "changed in Salesforce again while this run wrote back to it: run a one-time sync of the account"
+            };
+            if round < MAX_ROUNDS {
+                pass.completed(RUN_STEP, account, note.to_string()).await?;
+            } else {
+                pass.failed_step(
+                    RUN_STEP,
+                    account,
+                    SALESFORCE_COMPONENT,
+                    note.to_string(),
+                    note.to_string(),
+                )
+                .await?;
+                pass.add_failure();
+            }
+        }
+    }
+    Ok(Flow::GoOn)
+}
+
+/// What one round of a page did: each account's outcome, whether the run
+/// went on to the end of it, the orders read (for the guard against an
+/// edit hidden behind the write-back) and the accounts written back to.
+struct Round {
+    outcomes: Vec<(String, AccountOutcome)>,
+    finished: bool,
+    read_orders: echo::OrdersRead,
+    written: Vec<String>,
+}
+
+/// One round of claimed accounts through the stages: read, the accounts
+/// and users rounds, each order planned and applied, the page's FNO rounds,
+/// the logs, the write-back. `Err` with the reason when Salesforce could
+/// not be read.
+async fn sync_round(
+    pass: &mut Pass<'_>,
+    accounts: Vec<String>,
+) -> Result<std::result::Result<Round, String>> {
+    let reads = match read_accounts(pass.reader(), &accounts).await {
+        Ok(reads) => reads,
+        Err(reason) => return Ok(Err(reason)),
+    };
+    let mut read_orders = echo::OrdersRead::of(reads.values());
+    let fno_accounts = apply_accounts_and_users(pass, &reads).await?;
+    let stored = order_links(&pass.ctx.pool, reads.values()).await?;
+    let parts = pass
+        .parts
+        .resolve(orders_of(&reads), pass.ctx.concurrency)
+        .await;
+    let known = PageKnown {
+        fno_accounts: &fno_accounts,
+        orders: &stored,
+        parts: &parts,
+    };
+    let (outcomes, finished) = sync_accounts(pass, accounts, reads, &known).await?;
+    creates::create_pending(pass).await?;
+    updates::update_pending(pass).await?;
+    renewals::renew_pending(pass).await?;
+    let written = read_orders.accounts_written_back(&pass.write_back);
+    // What FNO took is logged before the write-back: a run that dies
+    // while Salesforce is written keeps the logs of its FNO writes.
+    pass.logger.flush().await?;
+    write_back::send(pass).await?;
+    pass.flush().await?;
+    Ok(Ok(Round {
+        outcomes,
+        finished,
+        read_orders,
+        written,
+    }))
+}
+
+/// Plans and applies the orders of the read accounts, at most
+/// `ctx.concurrency` accounts at once, gathering their write-back and FNO
+/// writes in `pass`. Returns each account with its outcome, and `false`
+/// when the run was cancelled.
+async fn sync_accounts(
+    pass: &mut Pass<'_>,
+    accounts: Vec<String>,
+    mut reads: HashMap<String, AccountRead>,
+    known: &PageKnown<'_>,
+) -> Result<(Vec<(String, AccountOutcome)>, bool)> {
+    let mut running = FuturesUnordered::new();
+    let mut synced = Vec::new();
+    let mut cancelled = false;
+    for account in accounts {
+        while running.len() >= pass.ctx.concurrency {
+            cancelled |= !next_finished(pass, &mut running, &mut synced).await?;
+        }
+        if !cancelled && budget::under_floor(pass) {
+            // Let the accounts under way finish before the run pauses.
+            while !running.is_empty() {
+                cancelled |= !next_finished(pass, &mut running, &mut synced).await?;
+            }
+        }
+        if cancelled || pass.is_cancelled() || !budget::wait_for_budget(pass).await? {
+            cancelled = true;
+            break;
+        }
+        let read = reads.remove(&account).unwrap_or_default();
+        running.push(sync_one(pass.fork(), account, read, known));
+    }
+    while !running.is_empty() {
+        cancelled |= !next_finished(pass, &mut running, &mut synced).await?;
+    }
+    Ok((synced, !cancelled))
+}
+
+/// What an account's pass ended with: the account, its outcome, its
+/// write-back and its planned FNO writes; `None` when the run was cancelled meanwhile.
+type Synced = Option<(String, AccountOutcome, Vec<RecordUpdate>, PageWrites)>;
+
+/// Waits for one of the accounts under way and takes in its outcome;
+/// `false` when it saw a cancel.
+async fn next_finished<F>(
+    pass: &mut Pass<'_>,
+    running: &mut FuturesUnordered<F>,
+    synced: &mut Vec<(String, AccountOutcome)>,
+) -> Result<bool>
+where
+    F: std::future::Future<Output = Result<Synced>>,
+{
+    match running.next().await.transpose()? {
+        Some(Some((account, outcome, write_back, planned))) => {
+            pass.write_back.extend(write_back);
+            pass.planned.extend(planned);
+            synced.push((account, outcome));
+            Ok(true)
+        }
+        Some(None) => Ok(false),
+        None => Ok(true),
+    }
+}
+
+/// Syncs one account in its own pass.
+async fn sync_one(
+    mut pass: Pass<'_>,
+    account: String,
+    read: AccountRead,
+    known: &PageKnown<'_>,
+) -> Result<Synced> {
+    let outcome = sync_read_account(&mut pass, &account, read, known).await?;
+    if outcome == AccountOutcome::Cancelled {
+        return Ok(None);
+    }
+    Ok(Some((
+        account,
+        outcome,
+        std::mem::take(&mut pass.write_back),
+        std::mem::take(&mut pass.planned),
+    )))
+}
+
+/// Why an account read without sales orders is not synced.
+pub fn not_synced_note(stages: &[String]) -> String {
+    format!("no opportunity in the stages {stages:?} with line items: the account is not synced")
+}
+
+/// What a page's orders are planned with besides the run's mappings and
+/// filters, read once for the whole page: the FNO account IDs of its
+/// accounts (after the accounts round), its orders' links, the part states
+/// of its product codes.
+pub struct PageKnown<'k> {
+    /// Salesforce account Id to FNO account ID.
+    pub fno_accounts: &'k FnoAccounts,
+    /// The orders' links.
+    pub orders: &'k OrderLinks,
+    /// The product codes' part states.
+    pub parts: &'k PartStates,
+}
+
+/// Syncs the orders of one account read by [`read_accounts`], once the
+/// accounts and users rounds are done: each order planned (`plan`), then
+/// applied (`apply`), its FNO writes left to the page's rounds.
+pub async fn sync_read_account(
+    pass: &mut Pass<'_>,
+    account_id: &str,
+    read: AccountRead,
+    known: &PageKnown<'_>,
+) -> Result<AccountOutcome> {
+    let fno_accounts = known.fno_accounts;
+    let account_id = account_id.to_string();
+    let stages = pass.filters.pre_condition_stages.clone();
+    if read.account.is_none() {
+        let reason = format!("Salesforce has no account {account_id}");
+        pass.failed_step(
+            ACCOUNT_STEP,
+            &account_id,
+            SALESFORCE_COMPONENT,
+            reason.clone(),
+            reason.clone(),
+        )
+        .await?;
+        return Ok(AccountOutcome::Failed(reason));
+    }
+    let sales_orders = read.orders;
+    if sales_orders.is_empty() {
+        let note = not_synced_note(&stages);
+        pass.completed(ACCOUNT_STEP, &account_id, note.clone())
+            .await?;
+        return Ok(AccountOutcome::NotSynced(note));
+    }
+    let Some(fno_account_id) = fno_accounts.get(&account_id) else {
+        return Ok(AccountOutcome::Failed(format!(
+            "the account {account_id} could not be created in FNO; see the transaction log"
+        )));
+    };
+    let mut account_ids = BTreeMap::from([(account_id.clone(), fno_account_id.clone())]);
+    for sold_to in sales_orders.iter().filter_map(|o| o.sold_to.as_ref()) {
+        if let Some(id) = fno_accounts.get(&sold_to.id) {
+            account_ids.insert(sold_to.id.clone(), id.clone());
+        }
+    }
+    for order in &sales_orders {
+        if pass.is_cancelled() {
+            return Ok(AccountOutcome::Cancelled);
+        }
+        let sources = (known.parts, &pass.mappings, &pass.filters);
+        let plan = plan_order(
+            sources,
+            order,
+            &account_ids,
+            known.orders.get(&order.opportunity.id),
+        );
+        apply::apply_order(pass, plan).await?;
+    }
+    Ok(AccountOutcome::Synced)
+}
