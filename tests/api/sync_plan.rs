@@ -403,3 +403,48 @@ async fn a_plan_names_a_bad_scope_before_what_the_connector_lacks(pool: PgPool) 
         "{unready:?}"
     );
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_renewal_of_an_order_the_same_sync_creates_is_planned_and_renewed_in_that_sync(
+    pool: PgPool,
+) {
+    // Arrange: a new order and, on the same account, the opportunity that renews it.
+    let app = TestApp::ready(pool).await;
+    let (account_id, original, _) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Renewed Early Corp" }),
+        &[],
+        json!({}),
+        &[LineSpec::permanent("SF01demo", 2.0)],
+    );
+    let renewal = fnosync_tests::add_opportunity(
+        &app.salesforce,
+        &account_id,
+        &[LineSpec::permanent("SF01demo", 5.0)],
+    );
+    app.salesforce
+        .update(
+            "Opportunity",
+            &renewal,
+            json!({ fnosync_sandbox::salesforce::fields::RENEWED_OPPORTUNITY: original }),
+        )
+        .expect("renews");
+    let operator = app.operator().await;
+
+    // Act
+    let plan = plan_account(&operator, &account_id).await;
+    let run = sync_and_wait(&operator, &account_id).await;
+
+    // Assert: the plan shows the renewal, and the sync renews in the same run.
+    let planned = actions(&plan);
+    assert_eq!(planned.get(&original), Some(&Action::Create), "{plan:?}");
+    assert_eq!(planned.get(&renewal), Some(&Action::Renew), "{plan:?}");
+    assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    let logs = logs_of(&app.viewer().await, &run.run_id).await;
+    assert!(
+        logs.iter().any(|l| l.name == "RenewalLineItem Creation"
+            && l.status == proto::TransactionStatus::Completed as i32),
+        "{logs:#?}"
+    );
+    assert_eq!(app.fno.call_count("renewLicense"), 1);
+}

@@ -5,7 +5,7 @@
 //! ([`decide`]); Salesforce and FNO are only read, PostgreSQL only for the
 //! links and the versions last synced.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use sqlx::PgPool;
 
@@ -209,10 +209,12 @@ impl Planner<'_> {
         let page = PageRecords::of(&reads);
         let fno_accounts = self.plan_accounts(&page, &stored, &mut plan.records);
         self.plan_users(&page, &fno_accounts, &stored, &mut plan.records);
+        let created = self.created_orders(&reads, &parts, &fno_accounts, &stored);
         let mut updated = Vec::new();
         for account_id in account_ids {
             let read = reads.get(account_id).cloned().unwrap_or_default();
-            let planned = self.plan_orders((account_id, &parts), &read, &fno_accounts, &stored);
+            let known = (account_id.as_str(), &parts, &created);
+            let planned = self.plan_orders(known, &read, &fno_accounts, &stored);
             for record in planned {
                 if record.object == "Opportunity" && record.action == Action::Update {
                     updated.push(record.clone());
@@ -312,9 +314,37 @@ impl Planner<'_> {
     }
 
     /// The orders of one account and their lines.
+    /// The orders of `reads` the sync would create: a renewal of one of
+    /// them renews it in the same sync (the renewals round comes after the
+    /// entitlements round).
+    fn created_orders(
+        &self,
+        reads: &HashMap<String, AccountRead>,
+        parts: &PartStates,
+        fno_accounts: &HashMap<String, String>,
+        stored: &HashMap<(&'static str, String), LinkRecord>,
+    ) -> HashSet<String> {
+        let account_ids: BTreeMap<String, String> = fno_accounts
+            .iter()
+            .map(|(sf, fno)| (sf.clone(), fno.clone()))
+            .collect();
+        let sources = (parts, self.reader.mappings, self.reader.filters);
+        orders_of(reads)
+            .filter(|order| {
+                let link = stored.get(&("Opportunity", order.opportunity.id.clone()));
+                let action = plan_order(sources, order, &account_ids, link).action;
+                matches!(
+                    action,
+                    OrderAction::Send(Decision::Create | Decision::InDoubt, _)
+                )
+            })
+            .map(|order| order.opportunity.id.clone())
+            .collect()
+    }
+
     fn plan_orders(
         &self,
-        (account_id, parts): (&str, &PartStates),
+        (account_id, parts, created): (&str, &PartStates, &HashSet<String>),
         read: &AccountRead,
         fno_accounts: &HashMap<String, String>,
         stored: &HashMap<(&'static str, String), LinkRecord>,
@@ -339,7 +369,7 @@ impl Planner<'_> {
             .collect();
         let mut records = Vec::new();
         for order in &read.orders {
-            let keys = (account_id, parts);
+            let keys = (account_id, parts, created);
             self.plan_order(keys, order, &account_ids, stored, &mut records);
         }
         records
@@ -347,7 +377,7 @@ impl Planner<'_> {
 
     fn plan_order(
         &self,
-        (account_id, parts): (&str, &PartStates),
+        (account_id, parts, created): (&str, &PartStates, &HashSet<String>),
         order: &SalesOrder,
         account_ids: &BTreeMap<String, String>,
         stored: &HashMap<(&'static str, String), LinkRecord>,
@@ -365,7 +395,8 @@ impl Planner<'_> {
         let keys = ("Opportunity", order_plan.order_id.as_str(), account_id);
         let (decision, sent) = match order_plan.action {
             OrderAction::Renew(renewal) => {
-                records.push(plan_renewal(keys, &renewal.renewed, &renewal.lines, stored));
+                let renewed = (renewal.renewed.as_str(), created);
+                records.push(plan_renewal(keys, renewed, &renewal.lines, stored));
                 return;
             }
             OrderAction::Refused(refused) => {
@@ -551,7 +582,7 @@ fn plan_line(
 /// A renewal: the lines of the renewed opportunity's entitlement renewed.
 fn plan_renewal(
     keys: Keys<'_>,
-    renewed: &str,
+    (renewed, created): (&str, &HashSet<String>),
     lines: &[(String, NewLineItem)],
     stored: &HashMap<(&'static str, String), LinkRecord>,
 ) -> PlannedRecord {
@@ -560,6 +591,13 @@ fn plan_renewal(
         .map(|l| l.fno_id.clone())
         .filter(|id| !id.is_empty());
     let Some(entitlement_id) = entitlement else {
+        if created.contains(renewed) {
+            let reason = format!(
+                "renews {} line(s) of the entitlement this sync creates for {renewed}",
+                lines.len()
+            );
+            return record(keys, Action::Renew, "", reason);
+        }
         return failed(keys, not_synced_reason(renewed));
     };
     let own = stored.get(&("Opportunity", keys.1.to_string()));
