@@ -366,3 +366,73 @@ async fn a_changed_sold_to_account_is_sent_as_an_update_of_the_same_entitlement(
         "the same entitlement, not a second one"
     );
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_one_time_sync_reads_the_lines_of_its_synced_orders_in_one_call(pool: PgPool) {
+    // Arrange: an account with three deployed orders synced; FNO then
+    // activates copies of a line of each.
+    let app = TestApp::ready(pool).await;
+    app.deploy_closed_won().await;
+    let (account, first, _) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Three Orders Corp" }),
+        &[],
+        json!({}),
+        &[LineSpec::permanent("SF01demo", 5.0)],
+    );
+    let mut opportunities = vec![first];
+    for _ in 0..2 {
+        let more = fnosync_tests::add_opportunity(
+            &app.salesforce,
+            &account,
+            &[LineSpec::permanent("SF01demo", 5.0)],
+        );
+        app.salesforce
+            .update("Opportunity", &more, json!({ "StageName": "Closed Won" }))
+            .expect("won");
+        opportunities.push(more);
+    }
+    let operator = app.operator().await;
+    let synced = fnosync_tests::sync_and_wait(&operator, &account).await;
+    assert_eq!(
+        synced.state,
+        proto::SyncRunState::Completed as i32,
+        "{synced:?}"
+    );
+    let lines: Vec<serde_json::Value> = opportunities
+        .iter()
+        .map(|o| {
+            app.salesforce
+                .find("OpportunityLineItem", "OpportunityId", &json!(o))[0]
+                .clone()
+        })
+        .collect();
+    for (n, line) in lines.iter().enumerate() {
+        let activation = line[sf::ACTIVATION_ID].as_str().expect("activation ID");
+        app.fno
+            .store()
+            .activate(activation, n as i64 + 1)
+            .expect("activate");
+    }
+    app.fno.reset_counts();
+
+    // Act
+    let run = fnosync_tests::sync_and_wait(&operator, &account).await;
+
+    // Assert: one read of the account's lines, every remaining quantity written back.
+    assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    assert_eq!(
+        app.fno.call_count("getEntitlementLineItemPropertiesQuery"),
+        1,
+        "{:?}",
+        app.fno.counts()
+    );
+    for (n, line) in lines.iter().enumerate() {
+        let id = line["Id"].as_str().expect("id");
+        assert_eq!(
+            line_of(&app, id)[sf::REMAINING_QUANTITY].as_f64(),
+            Some(5.0 - (n as f64 + 1.0)),
+            "line {n}"
+        );
+    }
+}

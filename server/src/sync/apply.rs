@@ -8,15 +8,15 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::logger::steps::{ENTITLEMENT_STEP, LINE_STEP};
-use super::order_links::{line_link, order_link, queue_write_back, save_line_link, FnoLine};
 use super::pass::{Pass, SALESFORCE_COMPONENT};
 use super::plan::{Decision, OrderAction, OrderPlan, PendingUpdate, PlannedOrder};
+use super::record::{line_link, order_link, queue_write_back, save_line_link, FnoLine};
 use super::sent::{self, fingerprint};
 use crate::error::Result;
 use crate::fno::{
     CreatedEntitlement, CreatedLine, EntitlementState, LineItemQuery, NewEntitlement, NewLineItem,
 };
-use crate::salesforce::{SalesOrder, SfRecord};
+use crate::salesforce::SfRecord;
 use crate::store::links;
 
 /// Applies one order's plan: logs its refused lines and what it leaves
@@ -61,8 +61,7 @@ pub async fn apply_order(pass: &mut Pass<'_>, plan: OrderPlan) -> Result<()> {
                 ),
             )
             .await?;
-            let lines = planned.lines.len();
-            finish_order(pass, &planned.order, lines, Some(entitlement_id), None).await?;
+            finish_order(pass, &planned, Some(entitlement_id), None).await?;
         }
         OrderAction::Send(Decision::Create, planned) => pass.planned.creates.push(*planned),
         OrderAction::Send(Decision::Update(entitlement_id), planned) => {
@@ -80,18 +79,17 @@ pub async fn apply_order(pass: &mut Pass<'_>, plan: OrderPlan) -> Result<()> {
 /// entitlement ID, with the entitlement's state when this run knows it.
 pub(super) async fn finish_order(
     pass: &mut Pass<'_>,
-    order: &SalesOrder,
-    lines: usize,
+    planned: &PlannedOrder,
     outcome: Option<String>,
     state: Option<EntitlementState>,
 ) -> Result<()> {
     let failed = outcome.is_none();
     pass.record_done(failed).await?;
-    for _ in 0..lines {
+    for _ in 0..planned.lines.len() {
         pass.record_done(failed).await?;
     }
     if let Some(entitlement_id) = outcome {
-        queue_write_back(pass, order, &entitlement_id, state).await?;
+        queue_write_back(pass, planned, &entitlement_id, state);
     }
     Ok(())
 }
@@ -179,11 +177,10 @@ async fn skip_lines(pass: &mut Pass<'_>, count: usize) -> Result<()> {
 /// entitlement FNO has, or is created here when FNO has none.
 async fn send_in_doubt(pass: &mut Pass<'_>, planned: PlannedOrder) -> Result<()> {
     let opportunity = &planned.order.opportunity;
-    let lines = planned.lines.len();
     // Only an intent: FNO may have it already from a run that died, or get
     // it still from a create that run sent last.
     if !wait_out_in_flight(pass, ENTITLEMENT_STEP, &opportunity.id).await? {
-        return finish_order(pass, &planned.order, lines, None, None).await;
+        return finish_order(pass, &planned, None, None).await;
     }
     let fno = pass.fno.clone();
     let query = LineItemQuery::by_order(&opportunity.id, None);
@@ -192,7 +189,7 @@ async fn send_in_doubt(pass: &mut Pass<'_>, planned: PlannedOrder) -> Result<()>
         Err(error) => {
             pass.fno_failure(ENTITLEMENT_STEP, &opportunity.id, &error, &planned.sent)
                 .await?;
-            return finish_order(pass, &planned.order, lines, None, None).await;
+            return finish_order(pass, &planned, None, None).await;
         }
     };
     if let Some(entitlement_id) = existing.iter().find_map(|l| l.entitlement_id.clone()) {
@@ -248,7 +245,7 @@ async fn send_in_doubt(pass: &mut Pass<'_>, planned: PlannedOrder) -> Result<()>
             None
         }
     };
-    finish_order(pass, &planned.order, lines, outcome, None).await
+    finish_order(pass, &planned, outcome, None).await
 }
 
 /// Turns the lines FNO already has for an order into the answer of a create.

@@ -6,9 +6,9 @@
 use super::apply::{adopted, finish_order, record_created};
 use super::calls;
 use super::logger::steps::ENTITLEMENT_STEP;
-use super::order_links::order_link;
 use super::pass::{Pass, FNO_COMPONENT};
 use super::plan::PlannedOrder;
+use super::record::order_link;
 use super::sent;
 use crate::error::Result;
 use crate::fno::operations::CREATE_SIMPLE_ENTITLEMENT;
@@ -151,7 +151,7 @@ async fn defer_created(pass: &mut Pass<'_>, item: &PlannedOrder, reason: &str) -
         note,
     )
     .await?;
-    finish_order(pass, &item.order, item.lines.len(), None, None).await
+    finish_order(pass, item, None, None).await
 }
 
 /// Records, logs and counts an entitlement FNO created.
@@ -177,7 +177,7 @@ async fn finish_created(
     .await?;
     let id = Some(created.entitlement_id.clone());
     let state = Some(item.entitlement.state);
-    finish_order(pass, &item.order, item.lines.len(), id, state).await
+    finish_order(pass, item, id, state).await
 }
 
 /// Logs and counts an entitlement FNO did not create.
@@ -189,5 +189,5 @@ async fn fail_created(pass: &mut Pass<'_>, item: &PlannedOrder, error: &FnoError
         &item.sent,
     )
     .await?;
-    finish_order(pass, &item.order, item.lines.len(), None, None).await
+    finish_order(pass, item, None, None).await
 }

@@ -21,9 +21,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 
 use super::changes::Checkpoint;
-use super::order_links::opportunity_fields;
 use super::pass::Pass;
-use super::{rules, write_back};
+use super::record::opportunity_fields;
+use super::{record, rules};
 use crate::error::Result;
 use crate::fno::{EntitlementState, LineItemQuery};
 use crate::salesforce::{fields, RecordUpdate};
@@ -84,7 +84,7 @@ pub async fn update_salesforce(
                 .await?;
                 pass.add_failure();
                 // What the pages read so far found still goes to Salesforce.
-                write_back::send(pass).await?;
+                record::write_back(pass).await?;
                 return Ok(true);
             }
         };
@@ -143,7 +143,7 @@ pub async fn update_salesforce(
         // The write-back of several pages travels together (five collections
         // of 200 in one composite call); the checkpoint moves when it is sent.
         if last || pass.write_back.len() >= WRITE_BACK_BATCH {
-            write_back::send(pass).await?;
+            record::write_back(pass).await?;
             pass.flush().await?;
             checkpoint.fno_pages = page;
             checkpoint.save(pass).await?;

@@ -20,11 +20,11 @@ pub mod fno_to_crm;
 pub mod lines;
 pub mod logger;
 pub mod mapping;
-pub mod order_links;
 pub mod page;
 pub mod pass;
 pub mod plan;
 pub mod read;
+pub mod record;
 pub mod renewals;
 pub mod retry;
 pub mod rules;
@@ -32,7 +32,6 @@ pub mod scheduler;
 pub mod sent;
 pub mod updates;
 pub mod worker;
-pub mod write_back;
 
 use std::time::Duration;
 

@@ -20,7 +20,7 @@ use super::logger::steps::{ACCOUNT_STEP, RUN_STEP};
 use super::pass::{Pass, SALESFORCE_COMPONENT};
 use super::plan::{plan_order, PageWrites};
 use super::read::{order_links, orders_of, read_accounts, AccountRead, OrderLinks};
-use super::{apply, budget, claims, creates, echo, renewals, updates, write_back};
+use super::{apply, budget, claims, creates, echo, record, renewals, updates};
 use crate::domain::run::{Ended, RunKind};
 use crate::error::Result;
 use crate::salesforce::RecordUpdate;
@@ -216,11 +216,12 @@ async fn sync_round(
     creates::create_pending(pass).await?;
     updates::update_pending(pass).await?;
     renewals::renew_pending(pass).await?;
+    record::read_line_states(pass).await;
     let written = read_orders.accounts_written_back(&pass.write_back);
     // What FNO took is logged before the write-back: a run that dies
     // while Salesforce is written keeps the logs of its FNO writes.
     pass.logger.flush().await?;
-    write_back::send(pass).await?;
+    record::write_back(pass).await?;
     pass.flush().await?;
     Ok(Ok(Round {
         outcomes,

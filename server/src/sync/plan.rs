@@ -277,6 +277,18 @@ pub struct PlannedRenewal {
     pub lines: Vec<(String, NewLineItem)>,
 }
 
+/// An order sent before whose lines' activation IDs and remaining copies
+/// are read from FNO for the write-back.
+#[derive(Clone, Debug)]
+pub struct LinesToRead {
+    /// The order as read.
+    pub order: SalesOrder,
+    /// Its entitlement.
+    pub entitlement_id: String,
+    /// The FNO account the entitlement is sold to.
+    pub sold_to: Option<String>,
+}
+
 /// The FNO writes a page's accounts planned, sent once all are planned.
 #[derive(Clone, Debug, Default)]
 pub struct PageWrites {
@@ -286,6 +298,9 @@ pub struct PageWrites {
     pub updates: Vec<PendingUpdate>,
     /// Renewals.
     pub renewals: Vec<PlannedRenewal>,
+    /// Orders sent before whose lines FNO is asked about for the write-back
+    /// (read with the page's others, `record::read_line_states`).
+    pub line_reads: Vec<LinesToRead>,
 }
 
 impl PageWrites {
@@ -294,6 +309,7 @@ impl PageWrites {
         self.creates.extend(other.creates);
         self.updates.extend(other.updates);
         self.renewals.extend(other.renewals);
+        self.line_reads.extend(other.line_reads);
     }
 }
 

@@ -17,9 +17,9 @@ use std::sync::Arc;
 
 use super::apply::wait_out_in_flight;
 use super::logger::steps::{LINE_STEP, RENEWAL_STEP};
-use super::order_links::{line_link, queue_line_write_back, FnoLine};
 use super::pass::{Pass, SALESFORCE_COMPONENT};
 use super::plan::{not_synced_reason, renewal_print, renewed_before, PlannedRenewal};
+use super::record::{line_link, queue_line_write_back, FnoLine};
 use super::sent::{self, fingerprint};
 use super::updates::{send_in_calls, Round};
 use crate::error::Result;

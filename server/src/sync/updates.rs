@@ -17,9 +17,9 @@ use super::apply::finish_order;
 use super::calls;
 use super::cancellations::{self, UpdatedOrder};
 use super::logger::steps::{ENTITLEMENT_STEP, LINE_STEP};
-use super::order_links::{line_link, order_link, FnoLine};
 use super::pass::{Pass, FNO_COMPONENT};
 use super::plan::PendingUpdate;
+use super::record::{line_link, order_link, FnoLine};
 use super::sent::{self, fingerprint};
 use crate::error::Result;
 use crate::fno::operations::{
@@ -148,7 +148,7 @@ pub async fn update_pending(pass: &mut Pass<'_>) -> Result<()> {
         // other state as it is, unknown to this run.
         let state = (planned.entitlement.state == EntitlementState::Deployed)
             .then_some(EntitlementState::Deployed);
-        finish_order(pass, &planned.order, planned.lines.len(), outcome, state).await?;
+        finish_order(pass, planned, outcome, state).await?;
     }
     Ok(())
 }

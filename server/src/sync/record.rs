@@ -1,0 +1,318 @@
+//! The record stage of a page: what the engine remembers of sent orders
+//! (links of opportunities and lines to entitlements and activation IDs),
+//! and the write-back of those IDs, the entitlement states and the
+//! remaining quantities to Salesforce for the whole page, in collection
+//! calls of up to 200 records, each record's outcome logged and what was
+//! written noted on the links, so that it is not written again.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::logger::steps::SALESFORCE_UPDATE_STEP;
+use super::pass::{Pass, SALESFORCE_COMPONENT};
+use super::plan::{LinesToRead, PlannedOrder};
+use super::rules;
+use crate::domain::run::RunKind;
+use crate::error::Result;
+use crate::fno::{EntitlementState, LineItemQuery, LineItemRecord};
+use crate::salesforce::{fields, RecordUpdate, SalesOrder, SfRecord};
+use crate::store::links::{self, LinkRecord};
+
+/// The link of an opportunity to its entitlement (an intent when `entitlement_id` is empty).
+pub fn order_link(opportunity: &SfRecord, entitlement_id: &str, print: &str) -> LinkRecord {
+    LinkRecord {
+        sf_object: "Opportunity".into(),
+        salesforce_id: opportunity.id.clone(),
+        fno_kind: "entitlement".into(),
+        fno_id: entitlement_id.to_string(),
+        fingerprint: print.to_string(),
+        parent_id: String::new(),
+        part_number: String::new(),
+        sent_fields: String::new(),
+    }
+}
+
+/// The FNO line a line item became: its activation ID, its entitlement's
+/// ID and the part number it was sent with (empty when not known).
+#[derive(Clone, Copy, Debug)]
+pub struct FnoLine<'a> {
+    /// Activation ID.
+    pub activation_id: &'a str,
+    /// Entitlement ID.
+    pub entitlement_id: &'a str,
+    /// Part number.
+    pub part_number: &'a str,
+}
+
+/// The link of a line item to its FNO line.
+pub fn line_link(sf_line: &str, line: FnoLine<'_>, print: &str) -> LinkRecord {
+    LinkRecord {
+        sf_object: "OpportunityLineItem".into(),
+        salesforce_id: sf_line.to_string(),
+        fno_kind: "line_item".into(),
+        fno_id: line.activation_id.to_string(),
+        fingerprint: print.to_string(),
+        parent_id: line.entitlement_id.to_string(),
+        part_number: line.part_number.to_string(),
+        sent_fields: String::new(),
+    }
+}
+
+pub async fn save_line_link(
+    pass: &Pass<'_>,
+    sf_line: &str,
+    line: FnoLine<'_>,
+    print: &str,
+) -> Result<()> {
+    let link = line_link(sf_line, line, print);
+    links::save_link(&pass.ctx.pool, &link).await
+}
+
+/// Queues the Entitlement ID (with the entitlement's state when known),
+/// Activation IDs and Remaining Quantities that Salesforce does not show
+/// yet. Lines created or renewed in this run have all their copies left;
+/// the lines of an order sent before are read from FNO with the page's
+/// others ([`read_line_states`]) — in a scheduled or immediate run only when
+/// Salesforce lacks an activation ID (their remaining quantities come with
+/// the FNO to Salesforce direction).
+pub fn queue_write_back(
+    pass: &mut Pass<'_>,
+    planned: &PlannedOrder,
+    entitlement_id: &str,
+    state: Option<EntitlementState>,
+) {
+    let order = &planned.order;
+    let opportunity = &order.opportunity;
+    if let Some(update) = opportunity_write_back(opportunity, entitlement_id, state) {
+        pass.write_back.push(update);
+    }
+    let fresh: Vec<_> = order
+        .line_items
+        .iter()
+        .filter_map(|l| {
+            pass.fresh_lines
+                .get(&l.record.id)
+                .map(|(a, c)| (l.record.id.clone(), a.clone(), Some(*c)))
+        })
+        .collect();
+    if !fresh.is_empty() {
+        let updates = line_write_back(order, fresh);
+        pass.write_back.extend(updates);
+        return;
+    }
+    let shown = order
+        .line_items
+        .iter()
+        .all(|l| l.record.text(fields::ACTIVATION_ID).is_some());
+    if pass.run.kind != RunKind::OneTime && shown {
+        return;
+    }
+    pass.planned.line_reads.push(LinesToRead {
+        order: order.clone(),
+        entitlement_id: entitlement_id.to_string(),
+        sold_to: planned.entitlement.sold_to.clone(),
+    });
+}
+
+/// Reads from FNO the lines of the page's orders queued by
+/// [`queue_write_back`] and queues what Salesforce does not show yet: the
+/// lines of one entitlement by its ID, those of several sold to one
+/// account in one query of that account's lines. A failed read leaves the
+/// orders' lines out of this run's write-back (logged; the next run writes
+/// them).
+pub async fn read_line_states(pass: &mut Pass<'_>) {
+    let wanted = std::mem::take(&mut pass.planned.line_reads);
+    let mut by_account: BTreeMap<Option<String>, Vec<LinesToRead>> = BTreeMap::new();
+    for order in wanted {
+        by_account
+            .entry(order.sold_to.clone())
+            .or_default()
+            .push(order);
+    }
+    for (sold_to, orders) in by_account {
+        let queries: Vec<LineItemQuery> = match (&sold_to, orders.as_slice()) {
+            (Some(account), [_, _, ..]) => vec![LineItemQuery::by_sold_to(account)],
+            _ => orders
+                .iter()
+                .map(|o| LineItemQuery::by_entitlement(&o.entitlement_id))
+                .collect(),
+        };
+        let mut found: HashMap<String, Vec<LineItemRecord>> = HashMap::new();
+        for query in queries {
+            let fno = pass.fno.clone();
+            match pass.retry.run(|| fno.find_line_items(&query)).await {
+                Ok(lines) => {
+                    for line in lines {
+                        let entitlement = line.entitlement_id.clone().unwrap_or_default();
+                        found.entry(entitlement).or_default().push(line);
+                    }
+                }
+                Err(error) => tracing::warn!(
+                    sold_to = sold_to.as_deref().unwrap_or_default(),
+                    %error,
+                    "cannot read the lines of entitlements from FNO: their activation IDs are not written back in this run"
+                ),
+            }
+        }
+        for order in orders {
+            let states = found
+                .remove(&order.entitlement_id)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|l| {
+                    let remaining = l.remaining_copies.or(l.number_of_copies);
+                    l.order_line_number
+                        .map(|sf_line| (sf_line, l.activation_id, remaining))
+                })
+                .collect();
+            let updates = line_write_back(&order.order, states);
+            pass.write_back.extend(updates);
+        }
+    }
+}
+
+/// The line updates of `order` for (Salesforce line Id, activation ID,
+/// remaining copies) where Salesforce shows something else.
+fn line_write_back(
+    order: &SalesOrder,
+    states: Vec<(String, String, Option<i64>)>,
+) -> Vec<RecordUpdate> {
+    let mut updates = Vec::new();
+    for (line_id, activation_id, remaining) in states {
+        let Some(line) = order.line_items.iter().find(|l| l.record.id == line_id) else {
+            continue;
+        };
+        let shown_activation = line.record.text(fields::ACTIVATION_ID);
+        let shown_remaining = line
+            .record
+            .number(fields::REMAINING_QUANTITY)
+            .map(|n| n as i64);
+        if shown_activation != Some(activation_id.as_str()) || shown_remaining != remaining {
+            updates.push(RecordUpdate {
+                object: "OpportunityLineItem".into(),
+                id: line_id,
+                fields: serde_json::json!({
+                    fields::ACTIVATION_ID: activation_id,
+                    fields::REMAINING_QUANTITY: remaining,
+                }),
+            });
+        }
+    }
+    updates
+}
+
+/// The opportunity's Entitlement ID and Entitlement State as FNO has them,
+/// when Salesforce shows something else; the state only when known.
+pub fn opportunity_write_back(
+    opportunity: &SfRecord,
+    entitlement_id: &str,
+    state: Option<EntitlementState>,
+) -> Option<RecordUpdate> {
+    let label = state.and_then(rules::salesforce_state);
+    let shown_state = opportunity.text(fields::ENTITLEMENT_STATE);
+    let differs = opportunity.text(fields::ENTITLEMENT_ID) != Some(entitlement_id)
+        || label.is_some_and(|label| shown_state != Some(label));
+    differs.then(|| RecordUpdate {
+        object: "Opportunity".into(),
+        id: opportunity.id.clone(),
+        fields: opportunity_fields(entitlement_id, label),
+    })
+}
+
+/// The fields of an opportunity's write-back (one shape, so what was
+/// written last compares with what FNO shows now).
+pub fn opportunity_fields(entitlement_id: &str, state: Option<&str>) -> serde_json::Value {
+    let mut fields = serde_json::json!({ fields::ENTITLEMENT_ID: entitlement_id });
+    if let Some(state) = state {
+        fields[fields::ENTITLEMENT_STATE] = state.into();
+    }
+    fields
+}
+
+/// Queues the activation IDs and remaining copies of lines handled in this run.
+pub async fn queue_line_write_back(pass: &mut Pass<'_>, order: &SalesOrder) -> Result<()> {
+    for line in &order.line_items {
+        let Some((activation_id, copies)) = pass.fresh_lines.get(&line.record.id).cloned() else {
+            continue;
+        };
+        let shown_remaining = line
+            .record
+            .number(fields::REMAINING_QUANTITY)
+            .map(|n| n as i64);
+        if line.record.text(fields::ACTIVATION_ID) != Some(activation_id.as_str())
+            || shown_remaining != Some(copies)
+        {
+            pass.write_back.push(RecordUpdate {
+                object: "OpportunityLineItem".into(),
+                id: line.record.id.clone(),
+                fields: serde_json::json!({
+                    fields::ACTIVATION_ID: activation_id,
+                    fields::REMAINING_QUANTITY: copies,
+                }),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Sends the page's queued write-back and logs each record's result.
+pub async fn write_back(pass: &mut Pass<'_>) -> Result<()> {
+    let updates = std::mem::take(&mut pass.write_back);
+    if updates.is_empty() {
+        return Ok(());
+    }
+    let results = match pass.sf.update_many(&updates).await {
+        Ok(results) => results,
+        Err(error) => {
+            let reason = error.to_string();
+            for update in &updates {
+                pass.add_failure();
+                let message = format!("not written: {} {}", update.object, update.fields);
+                pass.failed_step(
+                    SALESFORCE_UPDATE_STEP,
+                    &update.id,
+                    SALESFORCE_COMPONENT,
+                    reason.clone(),
+                    message,
+                )
+                .await?;
+            }
+            return Ok(());
+        }
+    };
+    let mut written: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
+    for (update, result) in updates.iter().zip(results) {
+        let sent = format!("{} {}: {}", update.object, update.id, update.fields);
+        if result.success {
+            written
+                .entry(update.object.as_str())
+                .or_default()
+                .push((update.id.clone(), update.fields.to_string()));
+            pass.completed(
+                SALESFORCE_UPDATE_STEP,
+                &update.id,
+                format!("updated {sent}"),
+            )
+            .await?;
+        } else {
+            let reason = result
+                .errors
+                .iter()
+                .map(|e| format!("{}: {}", e.status_code, e.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            pass.add_failure();
+            pass.failed_step(
+                SALESFORCE_UPDATE_STEP,
+                &update.id,
+                SALESFORCE_COMPONENT,
+                reason,
+                format!("not written: {sent}"),
+            )
+            .await?;
+        }
+    }
+    for (object, records) in written {
+        links::note_written_back(&pass.ctx.pool, object, &records).await?;
+    }
+    Ok(())
+}
