@@ -52,6 +52,7 @@ pub struct App {
     in_flight: Duration,
     event_settings: EventSettings,
     event_subscriber: bool,
+    deployed_parts: crate::sync::lines::DeployedParts,
 }
 
 impl App {
@@ -135,6 +136,7 @@ impl App {
                 verifier: keys.license_verifier.clone(),
             },
             event_subscriber: options.event_subscriber,
+            deployed_parts: Default::default(),
         })
     }
 
@@ -161,6 +163,7 @@ impl App {
             in_flight: self.in_flight,
             page_size: self.sync_page_size,
             salesforce: self.ctx.salesforce.clone(),
+            deployed_parts: self.deployed_parts.clone(),
         }
     }
 

@@ -951,3 +951,38 @@ async fn every_editable_mapping_drives_the_value_fno_gets(pool: PgPool) {
         Some("2027-02-01")
     );
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_part_number_found_deployed_is_not_asked_for_again_by_the_next_run(pool: PgPool) {
+    // Arrange: the guide's order synced (its part number looked up), then a
+    // second account orders the same product.
+    let app = TestApp::ready(pool).await;
+    let operator = app.operator().await;
+    let first = sync_and_wait(&operator, &app.demo_account_id()).await;
+    assert_eq!(
+        first.state,
+        proto::SyncRunState::Completed as i32,
+        "{first:?}"
+    );
+    let (account, _, _) = seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Same Product Corp" }),
+        &[],
+        json!({}),
+        &[LineSpec::permanent("SF01demo", 1.0)],
+    );
+    app.fno.reset_counts();
+
+    // Act
+    let run = sync_and_wait(&operator, &account).await;
+
+    // Assert: the entitlement is made without asking FNO about the part number.
+    assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    assert_eq!(app.fno.call_count("createSimpleEntitlement"), 1);
+    assert_eq!(
+        app.fno.call_count("getProductsQuery"),
+        0,
+        "{:?}",
+        app.fno.counts()
+    );
+}

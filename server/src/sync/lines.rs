@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use futures::stream::StreamExt;
 
@@ -27,12 +28,48 @@ pub type PartStates = HashMap<String, PartState>;
 /// whether deployed; `None` when FNO has none.
 type PartNumberCell = Arc<tokio::sync::OnceCell<Option<(String, bool)>>>;
 
+/// How long a part number FNO showed on a deployed product is taken as
+/// ready without asking FNO again.
+pub const DEPLOYED_PART_TTL: Duration = Duration::from_secs(600);
+
+/// Part numbers FNO showed on a deployed product, kept across the runs of a
+/// process for [`DEPLOYED_PART_TTL`] (a clone shares them): a run — an event
+/// run of a few deals above all — does not ask FNO again about a part
+/// number that was ready a moment ago. Only ready part numbers are kept, so
+/// a product deployed after a refusal is seen by the next run; one withdrawn
+/// meanwhile is refused by FNO itself, with its reason.
+#[derive(Clone, Default)]
+pub struct DeployedParts(Arc<Mutex<HashMap<String, (Instant, String)>>>);
+
+impl DeployedParts {
+    /// FNO's spelling of `code` when it was found deployed lately.
+    fn get(&self, code: &str) -> Option<String> {
+        let mut parts = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match parts.get(code) {
+            Some((at, spelling)) if at.elapsed() < DEPLOYED_PART_TTL => Some(spelling.clone()),
+            Some(_) => {
+                parts.remove(code);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Notes that FNO has `code` (spelled `spelling`) on a deployed product.
+    fn note(&self, code: &str, spelling: &str) {
+        let mut parts = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        parts.insert(code.to_string(), (Instant::now(), spelling.to_string()));
+    }
+}
+
 /// FNO part numbers looked up by Product Code, each once per run (a clone
 /// shares what was looked up). FNO is only read.
 #[derive(Clone)]
 pub struct PartLookup {
     fno: FnoClient,
     retry: RetryPolicy,
+    /// Part numbers found deployed by earlier runs of the process, when shared.
+    deployed: Option<DeployedParts>,
     found: Arc<Mutex<HashMap<String, PartNumberCell>>>,
     /// Every FNO part number with whether its product is deployed, read once when needed.
     all_parts: Arc<tokio::sync::OnceCell<PartCatalog>>,
@@ -44,9 +81,17 @@ impl PartLookup {
         Self {
             fno,
             retry,
+            deployed: None,
             found: Default::default(),
             all_parts: Default::default(),
         }
+    }
+
+    /// The lookup taking in, and adding to, the part numbers found deployed
+    /// by the process's runs.
+    pub fn sharing(mut self, deployed: DeployedParts) -> Self {
+        self.deployed = Some(deployed);
+        self
     }
 
     /// The part states of every Product Code of `orders`, each looked up
@@ -175,6 +220,9 @@ pub fn build_line(
 /// `None` when FNO has none. `Err` with the reason when FNO could not be
 /// asked (not kept: the next line with the code asks again).
 async fn part_number_state(parts: &PartLookup, code: &str) -> PartState {
+    if let Some(spelling) = parts.deployed.as_ref().and_then(|d| d.get(code)) {
+        return Ok(Some((spelling, true)));
+    }
     let cell = parts
         .found
         .lock()
@@ -202,6 +250,9 @@ async fn part_number_state(parts: &PartLookup, code: &str) -> PartState {
             }
         })
         .await?;
+    if let (Some(deployed), Some((spelling, true))) = (&parts.deployed, state) {
+        deployed.note(code, spelling);
+    }
     Ok(state.clone())
 }
 

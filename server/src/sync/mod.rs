@@ -71,4 +71,6 @@ pub struct SyncContext {
     pub page_size: u32,
     /// The process's Salesforce client, its session shared by the runs.
     pub salesforce: clients::SalesforceSessions,
+    /// Part numbers the process's runs found deployed in FNO lately.
+    pub deployed_parts: lines::DeployedParts,
 }

@@ -109,7 +109,8 @@ impl<'a> Pass<'a> {
             retry: RetryPolicy::default().stopped_by(stop.clone()),
             write_back: Vec::new(),
             planned: PageWrites::default(),
-            parts: PartLookup::new(clients.1, RetryPolicy::default().stopped_by(stop.clone())),
+            parts: PartLookup::new(clients.1, RetryPolicy::default().stopped_by(stop.clone()))
+                .sharing(ctx.deployed_parts.clone()),
             stop,
             fresh_lines: Default::default(),
             progress: Arc::new(progress),
