@@ -37,28 +37,36 @@ pub const DEPLOYED_PART_TTL: Duration = Duration::from_secs(600);
 /// run of a few deals above all — does not ask FNO again about a part
 /// number that was ready a moment ago. Only ready part numbers are kept, so
 /// a product deployed after a refusal is seen by the next run; one withdrawn
-/// meanwhile is refused by FNO itself, with its reason.
+/// meanwhile is refused by FNO itself, with its reason. Kept per FNO tenant,
+/// so a connection pointed at another tenant starts from nothing.
 #[derive(Clone, Default)]
-pub struct DeployedParts(Arc<Mutex<HashMap<String, (Instant, String)>>>);
+pub struct DeployedParts(Arc<Mutex<HashMap<PartKey, (Instant, String)>>>);
+
+/// A part number as one FNO tenant has it: (tenant URL, product code).
+type PartKey = (String, String);
 
 impl DeployedParts {
-    /// FNO's spelling of `code` when it was found deployed lately.
-    fn get(&self, code: &str) -> Option<String> {
+    /// FNO's spelling of `code` when `tenant` showed it deployed lately.
+    fn get(&self, tenant: &str, code: &str) -> Option<String> {
         let mut parts = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        match parts.get(code) {
+        let key = (tenant.to_string(), code.to_string());
+        match parts.get(&key) {
             Some((at, spelling)) if at.elapsed() < DEPLOYED_PART_TTL => Some(spelling.clone()),
             Some(_) => {
-                parts.remove(code);
+                parts.remove(&key);
                 None
             }
             None => None,
         }
     }
 
-    /// Notes that FNO has `code` (spelled `spelling`) on a deployed product.
-    fn note(&self, code: &str, spelling: &str) {
+    /// Notes that `tenant` has `code` (spelled `spelling`) on a deployed product.
+    fn note(&self, tenant: &str, code: &str, spelling: &str) {
         let mut parts = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        parts.insert(code.to_string(), (Instant::now(), spelling.to_string()));
+        parts.insert(
+            (tenant.to_string(), code.to_string()),
+            (Instant::now(), spelling.to_string()),
+        );
     }
 }
 
@@ -220,7 +228,8 @@ pub fn build_line(
 /// `None` when FNO has none. `Err` with the reason when FNO could not be
 /// asked (not kept: the next line with the code asks again).
 async fn part_number_state(parts: &PartLookup, code: &str) -> PartState {
-    if let Some(spelling) = parts.deployed.as_ref().and_then(|d| d.get(code)) {
+    let tenant = parts.fno.tenant_url();
+    if let Some(spelling) = parts.deployed.as_ref().and_then(|d| d.get(tenant, code)) {
         return Ok(Some((spelling, true)));
     }
     let cell = parts
@@ -251,7 +260,7 @@ async fn part_number_state(parts: &PartLookup, code: &str) -> PartState {
         })
         .await?;
     if let (Some(deployed), Some((spelling, true))) = (&parts.deployed, state) {
-        deployed.note(code, spelling);
+        deployed.note(tenant, code, spelling);
     }
     Ok(state.clone())
 }
