@@ -37,28 +37,6 @@ impl LinkRecord {
     }
 }
 
-/// Creates or replaces the link of a record.
-pub async fn save_link(db: impl PgExecutor<'_>, link: &LinkRecord) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO sync_links (sf_object, salesforce_id, fno_kind, fno_id, fingerprint, parent_id, part_number, sent_fields) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sf_object, salesforce_id) DO UPDATE SET \
-         fno_kind = EXCLUDED.fno_kind, fno_id = EXCLUDED.fno_id, fingerprint = EXCLUDED.fingerprint, \
-         parent_id = EXCLUDED.parent_id, part_number = EXCLUDED.part_number, \
-         sent_fields = EXCLUDED.sent_fields, updated_at = now()",
-    )
-    .bind(&link.sf_object)
-    .bind(&link.salesforce_id)
-    .bind(&link.fno_kind)
-    .bind(&link.fno_id)
-    .bind(&link.fingerprint)
-    .bind(&link.parent_id)
-    .bind(&link.part_number)
-    .bind(&link.sent_fields)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
 /// Creates or replaces links in one statement.
 pub async fn save_links(db: impl PgExecutor<'_>, links: &[LinkRecord]) -> Result<()> {
     if links.is_empty() {

@@ -213,10 +213,13 @@ pub async fn insert_log(pool: &sqlx::PgPool, log: &NewTxLog) -> Result<i64> {
     Ok(seq.unwrap_or_default())
 }
 
-/// Inserts logs (with their error logs) in one transaction, in order. Log
-/// numbers are taken under a transaction-scoped lock, so they become visible
-/// in order: a tailer that has seen `TL-n` can never later find a smaller
-/// number appear. The tails are notified once. Returns the sequence of the last one.
+/// Inserts logs (with their error logs) in one transaction, in order, in
+/// three statements whatever their number: their sequences are drawn at once
+/// and given out in order, then the logs and the error logs are inserted as
+/// sets. Log numbers are taken under a transaction-scoped lock (one per
+/// call, not per log), so they become visible in order: a tailer that has
+/// seen `TL-n` can never later find a smaller number appear. The tails are
+/// notified once. Returns the sequence of the last one.
 pub async fn insert_logs(pool: &sqlx::PgPool, logs: &[NewTxLog]) -> Result<Option<i64>> {
     if logs.is_empty() {
         return Ok(None);
@@ -225,36 +228,54 @@ pub async fn insert_logs(pool: &sqlx::PgPool, logs: &[NewTxLog]) -> Result<Optio
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('fnosync.transaction_logs'))")
         .execute(&mut *tx)
         .await?;
-    let mut last = 0;
-    for log in logs {
-        let (seq,): (i64,) = sqlx::query_as(
-            "INSERT INTO transaction_logs (task_id, name, description, status, run_by, salesforce_record_id) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING log_seq",
+    let mut seqs: Vec<i64> = sqlx::query_scalar(
+        "SELECT nextval(pg_get_serial_sequence('transaction_logs', 'log_seq')) \
+         FROM generate_series(1, $1)",
+    )
+    .bind(logs.len() as i64)
+    .fetch_all(&mut *tx)
+    .await?;
+    seqs.sort_unstable();
+    let column = |get: fn(&NewTxLog) -> &str| -> Vec<&str> { logs.iter().map(get).collect() };
+    sqlx::query(
+        "INSERT INTO transaction_logs (log_seq, task_id, name, description, status, run_by, salesforce_record_id) \
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])",
+    )
+    .bind(&seqs)
+    .bind(column(|l| &l.task_id))
+    .bind(column(|l| &l.name))
+    .bind(column(|l| &l.description))
+    .bind(column(|l| l.status))
+    .bind(column(|l| &l.run_by))
+    .bind(column(|l| &l.salesforce_record_id))
+    .execute(&mut *tx)
+    .await?;
+    let errors: Vec<(i64, &NewTxLog, &NewErrorLog)> = seqs
+        .iter()
+        .zip(logs)
+        .filter_map(|(&seq, log)| log.error.as_ref().map(|error| (seq, log, error)))
+        .collect();
+    if !errors.is_empty() {
+        let text = |get: &dyn Fn(&NewTxLog, &NewErrorLog) -> String| -> Vec<String> {
+            errors
+                .iter()
+                .map(|(_, log, error)| get(log, error))
+                .collect()
+        };
+        sqlx::query(
+            "INSERT INTO error_logs (log_seq, component, reason, message, salesforce_record_id, task_id) \
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])",
         )
-        .bind(&log.task_id)
-        .bind(&log.name)
-        .bind(&log.description)
-        .bind(log.status)
-        .bind(&log.run_by)
-        .bind(&log.salesforce_record_id)
-        .fetch_one(&mut *tx)
+        .bind(errors.iter().map(|(seq, _, _)| *seq).collect::<Vec<i64>>())
+        .bind(text(&|_, e| e.component.clone()))
+        .bind(text(&|_, e| e.reason.clone()))
+        .bind(text(&|_, e| e.message.clone()))
+        .bind(text(&|l, _| l.salesforce_record_id.clone()))
+        .bind(text(&|l, _| l.task_id.clone()))
+        .execute(&mut *tx)
         .await?;
-        if let Some(error) = &log.error {
-            sqlx::query(
-                "INSERT INTO error_logs (log_seq, component, reason, message, salesforce_record_id, task_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(seq)
-            .bind(&error.component)
-            .bind(&error.reason)
-            .bind(&error.message)
-            .bind(&log.salesforce_record_id)
-            .bind(&log.task_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        last = seq;
     }
+    let last = seqs.last().copied().unwrap_or_default();
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(LOG_CHANNEL)
         .bind(last.to_string())

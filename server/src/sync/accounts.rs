@@ -217,6 +217,7 @@ async fn record_round<T: SentFields>(
         }
     };
     let mut taken = Vec::new();
+    let mut taken_links = Vec::new();
     for (index, failure) in results {
         let item = &sent[index];
         match failure {
@@ -227,20 +228,16 @@ async fn record_round<T: SentFields>(
                     format!("created or updated {}", item.sent),
                 )
                 .await?;
-                links::save_link(
-                    &pass.ctx.pool,
-                    &LinkRecord {
-                        sf_object: object.into(),
-                        salesforce_id: item.record.id.clone(),
-                        fno_kind: kind.into(),
-                        fno_id: key(&item.fno),
-                        fingerprint: item.print.clone(),
-                        parent_id: parent(&item.fno),
-                        part_number: String::new(),
-                        sent_fields: sent::stored(&item.fno),
-                    },
-                )
-                .await?;
+                taken_links.push(LinkRecord {
+                    sf_object: object.into(),
+                    salesforce_id: item.record.id.clone(),
+                    fno_kind: kind.into(),
+                    fno_id: key(&item.fno),
+                    fingerprint: item.print.clone(),
+                    parent_id: parent(&item.fno),
+                    part_number: String::new(),
+                    sent_fields: sent::stored(&item.fno),
+                });
                 pass.record_done(false).await?;
                 taken.push(index);
             }
@@ -251,6 +248,7 @@ async fn record_round<T: SentFields>(
             }
         }
     }
+    links::save_links(&pass.ctx.pool, &taken_links).await?;
     Ok(taken)
 }
 

@@ -10,14 +10,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::logger::steps::{ENTITLEMENT_STEP, LINE_STEP};
 use super::pass::{Pass, SALESFORCE_COMPONENT};
 use super::plan::{Decision, OrderAction, OrderPlan, PendingUpdate, PlannedOrder};
-use super::record::{line_link, order_link, queue_write_back, save_line_link, FnoLine};
+use super::record::{line_link, order_link, queue_write_back, FnoLine};
 use super::sent::{self, fingerprint};
 use crate::error::Result;
-use crate::fno::{
-    CreatedEntitlement, CreatedLine, EntitlementState, LineItemQuery, NewEntitlement, NewLineItem,
-};
-use crate::salesforce::SfRecord;
-use crate::store::links;
+use crate::fno::{CreatedEntitlement, CreatedLine, EntitlementState, LineItemQuery};
+use crate::store::links::{self, LinkRecord};
 
 /// Applies one order's plan: logs its refused lines and what it leaves
 /// unchanged, hands its writes to the page's rounds, and looks up the order
@@ -123,44 +120,52 @@ pub(super) async fn wait_out_in_flight(
     Ok(!pass.is_cancelled())
 }
 
-/// Saves the links of a created entitlement and its lines, and notes its
-/// lines' activation IDs and copies for the write-back.
+/// Records the entitlements FNO created, each with the order it came from,
+/// in one statement: the links of the orders and of their lines (noting
+/// the lines for the write-back).
 pub(super) async fn record_created(
     pass: &mut Pass<'_>,
-    opportunity: &SfRecord,
-    created: &CreatedEntitlement,
-    lines: &[(String, NewLineItem)],
-    (print, entitlement): (&str, &NewEntitlement),
+    created: &[(&PlannedOrder, &CreatedEntitlement)],
 ) -> Result<()> {
-    let mut records = vec![order_link(opportunity, &created.entitlement_id, print)
-        .with_sent_fields(sent::stored(entitlement))];
-    for created_line in &created.lines {
-        let sf_line = created_line
-            .order_line_number
-            .clone()
-            .or_else(|| lines.get(created_line.line_index).map(|(id, _)| id.clone()));
-        let Some((sf_line, new_line)) = sf_line
-            .and_then(|id| lines.iter().find(|(line, _)| *line == id))
-            .map(|(id, line)| (id.clone(), line))
-        else {
-            continue;
-        };
-        pass.fresh_lines.insert(
-            sf_line.clone(),
-            (
-                created_line.activation_id.clone(),
-                new_line.number_of_copies,
-            ),
-        );
-        let fno_line = FnoLine {
-            activation_id: &created_line.activation_id,
-            entitlement_id: &created.entitlement_id,
-            part_number: &new_line.part_number,
-        };
+    let mut records = Vec::new();
+    for (planned, created) in created {
         records.push(
-            line_link(&sf_line, fno_line, &fingerprint(new_line))
-                .with_sent_fields(sent::stored(new_line)),
+            order_link(
+                &planned.order.opportunity,
+                &created.entitlement_id,
+                &planned.print,
+            )
+            .with_sent_fields(sent::stored(&planned.entitlement)),
         );
+        let lines = &planned.lines;
+        for created_line in &created.lines {
+            let sf_line = created_line
+                .order_line_number
+                .clone()
+                .or_else(|| lines.get(created_line.line_index).map(|(id, _)| id.clone()));
+            let Some((sf_line, new_line)) = sf_line
+                .and_then(|id| lines.iter().find(|(line, _)| *line == id))
+                .map(|(id, line)| (id.clone(), line))
+            else {
+                continue;
+            };
+            pass.fresh_lines.insert(
+                sf_line.clone(),
+                (
+                    created_line.activation_id.clone(),
+                    new_line.number_of_copies,
+                ),
+            );
+            let fno_line = FnoLine {
+                activation_id: &created_line.activation_id,
+                entitlement_id: &created.entitlement_id,
+                part_number: &new_line.part_number,
+            };
+            records.push(
+                line_link(&sf_line, fno_line, &fingerprint(new_line))
+                    .with_sent_fields(sent::stored(new_line)),
+            );
+        }
     }
     links::save_links(&pass.ctx.pool, &records).await
 }
@@ -193,16 +198,22 @@ async fn send_in_doubt(pass: &mut Pass<'_>, planned: PlannedOrder) -> Result<()>
         }
     };
     if let Some(entitlement_id) = existing.iter().find_map(|l| l.entitlement_id.clone()) {
-        for line in &existing {
-            if let (Some(sf_line), Some(parent)) = (&line.order_line_number, &line.entitlement_id) {
+        let found: Vec<LinkRecord> = existing
+            .iter()
+            .filter_map(|line| {
+                let (sf_line, parent) = (
+                    line.order_line_number.as_ref()?,
+                    line.entitlement_id.as_ref()?,
+                );
                 let fno_line = FnoLine {
                     activation_id: &line.activation_id,
                     entitlement_id: parent,
                     part_number: line.part_number.as_deref().unwrap_or_default(),
                 };
-                save_line_link(pass, sf_line, fno_line, "").await?;
-            }
-        }
+                Some(line_link(sf_line, fno_line, ""))
+            })
+            .collect();
+        links::save_links(&pass.ctx.pool, &found).await?;
         pass.planned.updates.push(PendingUpdate {
             entitlement_id,
             planned,
@@ -229,8 +240,7 @@ async fn send_in_doubt(pass: &mut Pass<'_>, planned: PlannedOrder) -> Result<()>
         .await;
     let outcome = match created {
         Ok(created) => {
-            let sent = (planned.print.as_str(), entitlement);
-            record_created(pass, opportunity, &created, &planned.lines, sent).await?;
+            record_created(pass, &[(&planned, &created)]).await?;
             pass.completed(
                 ENTITLEMENT_STEP,
                 &opportunity.id,

@@ -99,12 +99,12 @@ async fn create_chunk(
                     };
                     fail_created(pass, item, &error).await?;
                 }
-                for created in outcome.succeeded {
-                    if let Some(item) = todo.get(created.index).map(|&i| &chunk[i]) {
-                        finish_created(pass, item, &created).await?;
-                    }
-                }
-                return Ok(());
+                let created: Vec<(&PlannedOrder, &CreatedEntitlement)> = outcome
+                    .succeeded
+                    .iter()
+                    .filter_map(|c| todo.get(c.index).map(|&i| (&chunk[i], c)))
+                    .collect();
+                return finish_created(pass, &created).await;
             }
             Err(error) => error,
         };
@@ -120,7 +120,7 @@ async fn create_chunk(
             let query = LineItemQuery::by_order(&chunk[i].order.opportunity.id, None);
             let found = pass.retry.run(|| fno.find_line_items(&query)).await;
             match (found.map(adopted), &uncertain) {
-                (Ok(Some(created)), _) => finish_created(pass, &chunk[i], &created).await?,
+                (Ok(Some(created)), _) => finish_created(pass, &[(&chunk[i], &created)]).await?,
                 (Ok(None), None) => still.push(i),
                 (Ok(None), Some(reason)) => defer_created(pass, &chunk[i], reason).await?,
                 // Without an answer FNO may hold it or not: never send it blind.
@@ -154,30 +154,24 @@ async fn defer_created(pass: &mut Pass<'_>, item: &PlannedOrder, reason: &str) -
     finish_order(pass, item, None, None).await
 }
 
-/// Records, logs and counts an entitlement FNO created.
+/// Records (in one statement), logs and counts the entitlements FNO created.
 async fn finish_created(
     pass: &mut Pass<'_>,
-    item: &PlannedOrder,
-    created: &CreatedEntitlement,
+    created: &[(&PlannedOrder, &CreatedEntitlement)],
 ) -> Result<()> {
-    let opportunity = &item.order.opportunity;
-    record_created(
-        pass,
-        opportunity,
-        created,
-        &item.lines,
-        (&item.print, &item.entitlement),
-    )
-    .await?;
-    pass.completed(
-        ENTITLEMENT_STEP,
-        &opportunity.id,
-        format!("created {} ({})", created.entitlement_id, item.sent),
-    )
-    .await?;
-    let id = Some(created.entitlement_id.clone());
-    let state = Some(item.entitlement.state);
-    finish_order(pass, item, id, state).await
+    record_created(pass, created).await?;
+    for (item, created) in created {
+        pass.completed(
+            ENTITLEMENT_STEP,
+            &item.order.opportunity.id,
+            format!("created {} ({})", created.entitlement_id, item.sent),
+        )
+        .await?;
+        let id = Some(created.entitlement_id.clone());
+        let state = Some(item.entitlement.state);
+        finish_order(pass, item, id, state).await?;
+    }
+    Ok(())
 }
 
 /// Logs and counts an entitlement FNO did not create.

@@ -57,16 +57,6 @@ pub fn line_link(sf_line: &str, line: FnoLine<'_>, print: &str) -> LinkRecord {
     }
 }
 
-pub async fn save_line_link(
-    pass: &Pass<'_>,
-    sf_line: &str,
-    line: FnoLine<'_>,
-    print: &str,
-) -> Result<()> {
-    let link = line_link(sf_line, line, print);
-    links::save_link(&pass.ctx.pool, &link).await
-}
-
 /// Queues the Entitlement ID (with the entitlement's state when known),
 /// Activation IDs and Remaining Quantities that Salesforce does not show
 /// yet. Lines created or renewed in this run have all their copies left;
