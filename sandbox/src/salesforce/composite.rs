@@ -1,7 +1,9 @@
 //! `composite`: up to 25 subrequests in one call (one API request against
 //! the allocation), run in order with `@{ref.path}` references to earlier
 //! results, and `allOrNone` rollback. Subrequests are dispatched to the same
-//! core functions as the REST routes, under one store lock.
+//! core functions as the REST routes, under one store lock: a read lock when
+//! every subrequest is a `GET` (such calls run side by side, as Salesforce
+//! serves concurrent reads), the write lock otherwise.
 
 use std::collections::HashMap;
 
@@ -41,8 +43,73 @@ pub fn composite(app: &AppState, ctx: &Ctx, body: &Value) -> ApiResult<Reply> {
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let requests = parse_requests(object)?;
-    let mut store = app.write_by(ctx);
-    let savepoint = store.begin();
+    let read_only = requests
+        .iter()
+        .all(|r| r.method.eq_ignore_ascii_case("GET"));
+    let (results, halted) = if read_only {
+        let store = app.read();
+        run_requests(app, ctx, &requests, all_or_none, Access::Read(&store))
+    } else {
+        let mut store = app.write_by(ctx);
+        let savepoint = store.begin();
+        let (results, halted) =
+            run_requests(app, ctx, &requests, all_or_none, Access::Write(&mut store));
+        if halted {
+            store.rollback(savepoint);
+        } else {
+            store.commit(savepoint);
+        }
+        (results, halted)
+    };
+    let responses: Vec<Value> = results
+        .into_iter()
+        .map(|(reference_id, result)| {
+            let result = match result {
+                Ok(_) if halted => Err(rolled_back()),
+                other => other,
+            };
+            render(reference_id, result)
+        })
+        .collect();
+    Ok(Reply::ok(json!({"compositeResponse": responses})))
+}
+
+/// The store as a composite call holds it.
+enum Access<'a> {
+    Read(&'a Store),
+    Write(&'a mut Store),
+}
+
+impl Access<'_> {
+    fn read(&self) -> &Store {
+        match self {
+            Self::Read(store) => store,
+            Self::Write(store) => store,
+        }
+    }
+
+    fn write(&mut self) -> ApiResult<&mut Store> {
+        match self {
+            Self::Write(store) => Ok(store),
+            // A call with other methods than GET takes the write lock.
+            Self::Read(_) => Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "UNKNOWN_EXCEPTION",
+                "a write subrequest in a read-only composite call",
+            )),
+        }
+    }
+}
+
+/// Runs the subrequests in order; returns each one's result and whether
+/// `allOrNone` halted the call.
+fn run_requests(
+    app: &AppState,
+    ctx: &Ctx,
+    requests: &[SubRequest],
+    all_or_none: bool,
+    mut store: Access<'_>,
+) -> (Vec<(String, ApiResult<Reply>)>, bool) {
     let mut results: Vec<(String, ApiResult<Reply>)> = Vec::new();
     let mut bodies: HashMap<String, Value> = HashMap::new();
     let mut halted = false;
@@ -50,7 +117,7 @@ pub fn composite(app: &AppState, ctx: &Ctx, body: &Value) -> ApiResult<Reply> {
     let referenced = requests
         .iter()
         .any(|request| request.url.contains("@{") || request.body.to_string().contains("@{"));
-    for request in &requests {
+    for request in requests {
         if halted {
             results.push((request.reference_id.clone(), Err(rolled_back())));
             continue;
@@ -70,22 +137,7 @@ pub fn composite(app: &AppState, ctx: &Ctx, body: &Value) -> ApiResult<Reply> {
         }
         results.push((request.reference_id.clone(), result));
     }
-    if halted {
-        store.rollback(savepoint);
-    } else {
-        store.commit(savepoint);
-    }
-    let responses: Vec<Value> = results
-        .into_iter()
-        .map(|(reference_id, result)| {
-            let result = match result {
-                Ok(_) if halted => Err(rolled_back()),
-                other => other,
-            };
-            render(reference_id, result)
-        })
-        .collect();
-    Ok(Reply::ok(json!({"compositeResponse": responses})))
+    (results, halted)
 }
 
 fn parse_requests(object: &Map<String, Value>) -> ApiResult<Vec<SubRequest>> {
@@ -250,7 +302,7 @@ fn lookup(expression: &str, bodies: &HashMap<String, Value>) -> ApiResult<Value>
 /// Routes one subrequest to the core functions.
 fn dispatch(
     app: &AppState,
-    store: &mut Store,
+    store: &mut Access<'_>,
     ctx: &Ctx,
     method: &str,
     url: &str,
@@ -275,7 +327,7 @@ fn dispatch(
     match (method, segments.as_slice()) {
         ("GET", [QUERY]) => run_query(
             app,
-            store,
+            store.read(),
             &sub_ctx,
             param("q").unwrap_or_default(),
             false,
@@ -283,7 +335,7 @@ fn dispatch(
         ),
         ("GET", [QUERY_ALL]) => run_query(
             app,
-            store,
+            store.read(),
             &sub_ctx,
             param("q").unwrap_or_default(),
             true,
@@ -294,23 +346,37 @@ fn dispatch(
         }
         ("GET", ["sobjects"]) => Ok(describe::describe_global(&sub_ctx)),
         ("GET", ["sobjects", object, "describe"]) => describe::describe(&sub_ctx, object),
-        ("POST", ["sobjects", object]) => sobjects::create(app, store, &sub_ctx, object, body),
+        ("POST", ["sobjects", object]) => {
+            sobjects::create(app, store.write()?, &sub_ctx, object, body)
+        }
         ("GET", ["sobjects", object, id]) => {
-            sobjects::get(store, &sub_ctx, object, id, param("fields"))
+            sobjects::get(store.read(), &sub_ctx, object, id, param("fields"))
         }
-        ("PATCH", ["sobjects", object, id]) => sobjects::update(app, store, object, id, body),
-        ("DELETE", ["sobjects", object, id]) => sobjects::delete(app, store, object, id),
+        ("PATCH", ["sobjects", object, id]) => {
+            sobjects::update(app, store.write()?, object, id, body)
+        }
+        ("DELETE", ["sobjects", object, id]) => sobjects::delete(app, store.write()?, object, id),
         ("PATCH", ["sobjects", object, field, value]) => {
-            sobjects::upsert(app, store, &sub_ctx, object, field, value, body)
+            sobjects::upsert(app, store.write()?, &sub_ctx, object, field, value, body)
         }
-        ("GET", ["sobjects", object, field, value]) => {
-            sobjects::get_by_external_id(store, &sub_ctx, object, field, value, param("fields"))
-        }
-        ("POST", ["composite", "sobjects"]) => collections::create(app, store, body),
-        ("PATCH", ["composite", "sobjects"]) => collections::update(app, store, body),
+        ("GET", ["sobjects", object, field, value]) => sobjects::get_by_external_id(
+            store.read(),
+            &sub_ctx,
+            object,
+            field,
+            value,
+            param("fields"),
+        ),
+        ("POST", ["composite", "sobjects"]) => collections::create(app, store.write()?, body),
+        ("PATCH", ["composite", "sobjects"]) => collections::update(app, store.write()?, body),
         ("DELETE", ["composite", "sobjects"]) => {
             let all_or_none = param("allOrNone") == Some("true");
-            collections::delete(app, store, param("ids").unwrap_or_default(), all_or_none)
+            collections::delete(
+                app,
+                store.write()?,
+                param("ids").unwrap_or_default(),
+                all_or_none,
+            )
         }
         _ => Err(ApiError::new(
             StatusCode::NOT_FOUND,

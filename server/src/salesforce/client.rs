@@ -116,6 +116,7 @@ pub struct PubSubIdentity {
 pub struct SalesforceClient {
     shared: Arc<Shared>,
     retry: RetryPolicy,
+    concurrency: usize,
 }
 
 impl SalesforceClient {
@@ -129,6 +130,7 @@ impl SalesforceClient {
                 budget: ApiBudget::default(),
             }),
             retry: RetryPolicy::default(),
+            concurrency: 1,
         }
     }
 
@@ -136,6 +138,18 @@ impl SalesforceClient {
     pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
+    }
+
+    /// Lets this handle keep up to `calls` `composite` calls of one read or
+    /// one update under way at once (one by default).
+    pub fn with_concurrency(mut self, calls: usize) -> Self {
+        self.concurrency = calls.max(1);
+        self
+    }
+
+    /// How many `composite` calls of one read or update may be under way at once.
+    pub(super) fn concurrency(&self) -> usize {
+        self.concurrency
     }
 
     /// Returns the connection settings.

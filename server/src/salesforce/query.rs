@@ -3,7 +3,7 @@
 //! results nested in records are completed the same way when Salesforce
 //! cut them short. Only a built `Soql` can be sent.
 
-use futures::stream::{self, Stream, TryStreamExt};
+use futures::stream::{self, Stream, StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -149,7 +149,8 @@ impl SalesforceClient {
     /// Runs several queries and turns every row of each into a `T` with
     /// `row` (given the query's position in `soqls`), in order: up to
     /// [`MAX_COMPOSITE_QUERIES`] travel in one `composite` call (one API
-    /// request), then each result's further pages are fetched as usual.
+    /// request), up to the handle's concurrency of these calls under way at
+    /// once, then each result's further pages are fetched as usual.
     /// Each answer is read one query at a time and each row let go once
     /// turned, so a packed call costs little more memory than one query. A
     /// query Salesforce refused fails the whole read with its error.
@@ -169,33 +170,52 @@ impl SalesforceClient {
         queries: &[(Soql, bool)],
         row: impl Fn(usize, Value) -> Result<T, SalesforceError>,
     ) -> Result<Vec<T>, SalesforceError> {
-        let options = QueryOptions::default();
+        let row = &row;
+        let calls: Vec<_> = queries
+            .chunks(MAX_COMPOSITE_QUERIES)
+            .enumerate()
+            .map(|(number, group)| self.query_group(number * MAX_COMPOSITE_QUERIES, group, row))
+            .collect();
+        let mut groups = stream::iter(calls).buffered(self.concurrency());
         let mut rows = Vec::new();
-        for (group_number, group) in queries.chunks(MAX_COMPOSITE_QUERIES).enumerate() {
-            let first = group_number * MAX_COMPOSITE_QUERIES;
-            if let [(soql, include_deleted)] = group {
-                let options = QueryOptions {
-                    include_deleted: *include_deleted,
-                    ..QueryOptions::default()
-                };
-                for record in self.query_with(soql, &options).await? {
-                    rows.push(row(first, record)?);
-                }
-                continue;
+        while let Some(group) = groups.next().await {
+            rows.extend(group?);
+        }
+        Ok(rows)
+    }
+
+    /// Reads one group of up to five queries (one call, then their further
+    /// pages), the first of them at position `first` of the caller's queries.
+    async fn query_group<T>(
+        &self,
+        first: usize,
+        group: &[(Soql, bool)],
+        row: &impl Fn(usize, Value) -> Result<T, SalesforceError>,
+    ) -> Result<Vec<T>, SalesforceError> {
+        let mut rows = Vec::new();
+        if let [(soql, include_deleted)] = group {
+            let options = QueryOptions {
+                include_deleted: *include_deleted,
+                ..QueryOptions::default()
+            };
+            for record in self.query_with(soql, &options).await? {
+                rows.push(row(first, record)?);
             }
-            let answers = self.composite_first_pages(group).await?;
-            for (offset, answer) in answers.into_iter().enumerate() {
-                let mut page = read_page(answer.get())?;
-                drop(answer);
-                loop {
-                    for mut record in std::mem::take(&mut page.records) {
-                        self.complete_children(&mut record, &options).await?;
-                        rows.push(row(first + offset, record)?);
-                    }
-                    match (page.done, page.next_records_url.take()) {
-                        (false, Some(url)) => page = self.query_more(&url, &options).await?,
-                        _ => break,
-                    }
+            return Ok(rows);
+        }
+        let options = QueryOptions::default();
+        let answers = self.composite_first_pages(group).await?;
+        for (offset, answer) in answers.into_iter().enumerate() {
+            let mut page = read_page(answer.get())?;
+            drop(answer);
+            loop {
+                for mut record in std::mem::take(&mut page.records) {
+                    self.complete_children(&mut record, &options).await?;
+                    rows.push(row(first + offset, record)?);
+                }
+                match (page.done, page.next_records_url.take()) {
+                    (false, Some(url)) => page = self.query_more(&url, &options).await?,
+                    _ => break,
                 }
             }
         }

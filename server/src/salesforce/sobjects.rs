@@ -4,6 +4,7 @@
 //! update and delete. Creates are not retried: a lost answer could mean a
 //! record was made.
 
+use futures::stream::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -138,7 +139,8 @@ impl SalesforceClient {
 
     /// Updates records (of any objects) in batches of 200 with
     /// `allOrNone=false` and returns one result per record, in order. Up to
-    /// five batches travel in one `composite` call (one API request). Updates
+    /// five batches travel in one `composite` call (one API request), and up
+    /// to the handle's concurrency of these calls are under way at once. Updates
     /// are idempotent, so a failed call is retried, and records refused with
     /// `UNABLE_TO_LOCK_ROW` are sent again within the retry policy.
     pub async fn update_many(
@@ -146,15 +148,31 @@ impl SalesforceClient {
         updates: &[RecordUpdate],
     ) -> Result<Vec<RecordResult>, SalesforceError> {
         let batches: Vec<&[RecordUpdate]> = updates.chunks(MAX_COLLECTION_RECORDS).collect();
+        let calls: Vec<_> = batches
+            .chunks(MAX_COMPOSITE_COLLECTIONS)
+            .map(|group| self.update_group(group))
+            .collect();
+        let mut groups = futures::stream::iter(calls).buffered(self.concurrency());
         let mut results = Vec::with_capacity(updates.len());
-        for group in batches.chunks(MAX_COMPOSITE_COLLECTIONS) {
-            let answers = match group {
-                [batch] => vec![self.send_collection_update(batch).await?],
-                _ => self.send_composite_updates(group).await?,
-            };
-            for (batch, answer) in group.iter().zip(answers) {
-                results.extend(self.retry_locked(batch, answer).await?);
-            }
+        while let Some(group) = groups.next().await {
+            results.extend(group?);
+        }
+        Ok(results)
+    }
+
+    /// Sends one group of up to five batches (one call) and returns their
+    /// results, records refused as locked sent again.
+    async fn update_group(
+        &self,
+        group: &[&[RecordUpdate]],
+    ) -> Result<Vec<RecordResult>, SalesforceError> {
+        let answers = match group {
+            [batch] => vec![self.send_collection_update(batch).await?],
+            _ => self.send_composite_updates(group).await?,
+        };
+        let mut results = Vec::new();
+        for (batch, answer) in group.iter().zip(answers) {
+            results.extend(self.retry_locked(batch, answer).await?);
         }
         Ok(results)
     }

@@ -102,7 +102,8 @@ impl<'a> Pass<'a> {
             run,
             sf: clients
                 .0
-                .with_retry_policy(RetryPolicy::default().stopped_by(stop.clone())),
+                .with_retry_policy(RetryPolicy::default().stopped_by(stop.clone()))
+                .with_concurrency(ctx.concurrency),
             fno: clients.1.clone(),
             mappings,
             filters,
