@@ -142,6 +142,13 @@ impl Gate {
         let _ = held.wait_for(|count| *count > 0).await;
     }
 
+    /// Waits until the gate holds (or held) at least `calls` calls: the way
+    /// to see that calls are under way side by side.
+    pub async fn wait_held_count(&self, calls: u64) {
+        let mut held = self.state.held.subscribe();
+        let _ = held.wait_for(|count| *count >= calls).await;
+    }
+
     /// How many calls the gate holds (or held) so far.
     pub fn held(&self) -> u64 {
         *self.state.held.borrow()

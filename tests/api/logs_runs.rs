@@ -321,3 +321,56 @@ async fn one_token_may_hold_eight_tails_and_a_closed_one_frees_its_place(pool: P
     assert!(ninth.message().contains("close one"), "{ninth:?}");
     drop((other_token, again, tails));
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn logs_written_as_one_set_keep_their_order_and_each_error_its_own_log(pool: PgPool) {
+    use fnosync_server::store::tx_logs::{insert_logs, NewErrorLog, NewTxLog};
+    // Arrange: a set of logs, every third one failed with a reason of its own.
+    let logs: Vec<NewTxLog> = (0..50)
+        .map(|n| NewTxLog {
+            task_id: "20250716055140".into(),
+            name: format!("step {n}"),
+            description: format!("record {n}"),
+            status: if n % 3 == 1 { "failed" } else { "completed" },
+            run_by: "test-admin".into(),
+            salesforce_record_id: format!("006{n:012}"),
+            error: (n % 3 == 1).then(|| NewErrorLog {
+                component: "FNO".into(),
+                reason: format!("reason {n}"),
+                message: format!("message {n}"),
+            }),
+        })
+        .collect();
+    seed_runs_and_logs(&pool).await;
+    sqlx::query("INSERT INTO sync_runs (run_id, kind, state, account_id) VALUES ('20250716055140', 'one_time', 'running', '001a500001xOYkQAAW')")
+        .execute(&pool)
+        .await
+        .expect("run");
+
+    // Act
+    let last = insert_logs(&pool, &logs)
+        .await
+        .expect("logs")
+        .expect("last");
+
+    // Assert: consecutive numbers after the earlier log, in the order given,
+    // each error log under the log it was given with.
+    type Row = (i64, String, String, Option<String>, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT l.log_seq, l.name, l.salesforce_record_id, e.reason, e.salesforce_record_id \
+         FROM transaction_logs l LEFT JOIN error_logs e ON e.log_seq = l.log_seq \
+         WHERE l.task_id = '20250716055140' ORDER BY l.log_seq",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("rows");
+    assert_eq!(rows.len(), 50);
+    assert_eq!(rows.last().map(|r| r.0), Some(last));
+    for (n, (seq, name, record, reason, error_record)) in rows.into_iter().enumerate() {
+        assert_eq!(seq, last - 49 + n as i64, "log {n} is out of sequence");
+        assert_eq!(name, format!("step {n}"));
+        let failed = n % 3 == 1;
+        assert_eq!(reason, failed.then(|| format!("reason {n}")), "log {n}");
+        assert_eq!(error_record, failed.then_some(record), "log {n}");
+    }
+}

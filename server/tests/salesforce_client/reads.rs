@@ -238,3 +238,47 @@ async fn a_packed_query_salesforce_refuses_fails_the_read_with_its_error(pool: P
     assert_eq!(error.error_code(), Some("INVALID_FIELD"), "{error}");
     assert_eq!(h.sandbox.call_count("composite"), 1);
 }
+
+#[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
+async fn packed_queries_go_up_to_the_handles_concurrency_at_once_and_come_back_in_order(
+    pool: PgPool,
+) {
+    let h = Harness::start(pool).await;
+    let client = h.client().with_concurrency(3);
+    let ids = h.insert_accounts("Side", 15);
+    let soqls: Vec<_> = (0..15)
+        .map(|i| {
+            SoqlBuilder::select(["Id", "Name"])
+                .from("Account")
+                .filter(Condition::compare(
+                    "Name",
+                    Operator::Eq,
+                    format!("Side-{i:04}").as_str(),
+                ))
+                .build()
+                .expect("soql")
+        })
+        .collect();
+    client.user_id().await.expect("logged in");
+    h.sandbox.reset_counts();
+    let gate = h.sandbox.faults().close_gate("composite");
+
+    let read = tokio::spawn(async move {
+        client
+            .query_many(&soqls, |query, row| {
+                Ok((query, row["Id"].as_str().unwrap_or_default().to_string()))
+            })
+            .await
+    });
+    // A handle that sent one call at a time would never have three held.
+    tokio::time::timeout(std::time::Duration::from_secs(60), gate.wait_held_count(3))
+        .await
+        .expect("three calls under way at once");
+    gate.open();
+    let rows = read.await.expect("task").expect("queries");
+
+    assert_eq!(gate.held(), 3, "the three calls were held side by side");
+    assert_eq!(h.sandbox.call_count("composite"), 3);
+    let expected: Vec<(usize, String)> = ids.into_iter().enumerate().collect();
+    assert_eq!(rows, expected, "one row per query, in order");
+}

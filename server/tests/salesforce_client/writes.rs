@@ -56,6 +56,38 @@ async fn an_update_of_1001_records_takes_a_composite_of_five_collections_and_a_c
 }
 
 #[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
+async fn the_composite_calls_of_one_update_go_up_to_the_handles_concurrency_at_once(pool: PgPool) {
+    let h = Harness::start(pool).await;
+    let ids = h.insert_accounts("Wide", 2_500);
+    let updates: Vec<(String, Value)> = ids
+        .iter()
+        .map(|id| (id.clone(), json!({ f::ACCOUNT_ID: format!("FNO-{id}") })))
+        .collect();
+    let client = h.client().with_concurrency(3);
+    client.user_id().await.expect("logged in");
+    h.sandbox.reset_counts();
+    let gate = h.sandbox.faults().close_gate("composite");
+
+    let update = tokio::spawn(async move { client.update_records("Account", updates).await });
+    // A handle that sent one call at a time would never have three held.
+    tokio::time::timeout(std::time::Duration::from_secs(60), gate.wait_held_count(3))
+        .await
+        .expect("three calls under way at once");
+    gate.open();
+    let results = update.await.expect("task").expect("updates sent");
+
+    assert_eq!(gate.held(), 3, "the three calls were held side by side");
+    assert_eq!(h.sandbox.call_count("composite"), 3, "1,000 records a call");
+    assert_eq!(results.len(), ids.len());
+    for (id, result) in ids.iter().zip(&results) {
+        assert!(result.success, "{result:?}");
+        assert_eq!(&result.id, id, "one result per record, in order");
+        let record = h.sandbox.record("Account", id).expect("record");
+        assert_eq!(record[f::ACCOUNT_ID], format!("FNO-{id}"));
+    }
+}
+
+#[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
 async fn a_failed_record_does_not_stop_the_others(pool: PgPool) {
     let h = Harness::start(pool).await;
     let client = h.client();
