@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use fnosync_client::proto;
-use fnosync_sandbox::faults::Faults;
+use fnosync_sandbox::faults::{FaultSettings, Faults};
 use fnosync_sandbox::salesforce::fields as sf;
 use fnosync_server::MIGRATOR;
 use fnosync_tests::{
@@ -25,11 +25,12 @@ const ACCOUNTS: usize = 60;
 const PAGE_SIZE: &str = "30";
 const STAMP: &str = "2026-01-15T12:00:00.000+0000";
 
-/// The opportunities seeded, each with its line items.
-fn seed(app: &TestApp) -> BTreeMap<String, Vec<String>> {
+/// The accounts seeded, and their opportunities, each with its line items.
+fn seed(app: &TestApp) -> (Vec<String>, BTreeMap<String, Vec<String>>) {
     let mut orders = BTreeMap::new();
+    let mut accounts = Vec::new();
     for n in 1..=ACCOUNTS {
-        let (_, opportunity, lines) = seed_sales_order(
+        let (account, opportunity, lines) = seed_sales_order(
             &app.salesforce,
             json!({ "Name": format!("Crash Point Corp {n}") }),
             &[json!({
@@ -53,8 +54,9 @@ fn seed(app: &TestApp) -> BTreeMap<String, Vec<String>> {
             stamp("OpportunityLineItem", line);
         }
         orders.insert(opportunity, lines);
+        accounts.push(account);
     }
-    orders
+    (accounts, orders)
 }
 
 /// Runs an immediate sync of the seeded day on a replica, kills it with
@@ -69,7 +71,7 @@ async fn killed_while_held(
     let app = TestApp::spawn_with_workers(pool, 0).await;
     app.connect_sandboxes().await;
     app.submit_license().await;
-    let orders = seed(&app);
+    let (seeded_accounts, orders) = seed(&app);
     let (accounts_before, users_before) =
         app.fno.store().read(|s| (s.accounts.len(), s.users.len()));
     let gate = close(&app);
@@ -141,6 +143,12 @@ async fn killed_while_held(
             "the run logged the entitlement of {opportunity}"
         );
     }
+    // The accounts' FNO IDs are written back by no other direction: a page
+    // recorded before its write-back was sent has it sent by the takeover.
+    for account in &seeded_accounts {
+        let written = app.salesforce.record("Account", account).expect("account");
+        assert!(written[sf::ACCOUNT_ID].is_string(), "{written}");
+    }
     for line in orders.values().flatten() {
         let written = app
             .salesforce
@@ -180,6 +188,22 @@ async fn killed_in_the_middle_of_the_entitlements_round(pool: PgPool) {
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn killed_during_the_write_back_after_the_entitlements(pool: PgPool) {
     killed_while_held(pool, |app| {
+        app.salesforce.faults().close_gate("composite.sobjects")
+    })
+    .await;
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn killed_after_the_record_with_a_write_back_that_never_lands(pool: PgPool) {
+    // The first page's write-back is held, then fails once the replica is
+    // dead: only the write-back the record left on the run can bring the
+    // first page's IDs to Salesforce.
+    killed_while_held(pool, |app| {
+        app.salesforce.faults().set(FaultSettings {
+            fail_next: 1,
+            operation_filter: "composite.sobjects".into(),
+            ..FaultSettings::default()
+        });
         app.salesforce.faults().close_gate("composite.sobjects")
     })
     .await;

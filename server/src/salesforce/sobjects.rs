@@ -20,7 +20,7 @@ const COLLECTION_UPDATE: &str = "composite.sobjects.update";
 const COMPOSITE_UPDATE: &str = "composite.update";
 
 /// One record to update: its object, id and the fields to set.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, Deserialize)]
 pub struct RecordUpdate {
     /// Object API name, e.g. `Opportunity`.
     pub object: String,

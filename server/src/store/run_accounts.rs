@@ -24,7 +24,7 @@ pub async fn accounts_done(
 /// Notes accounts as synced in the run, each with whether it failed, in one
 /// statement, while its worker holds the lease.
 pub async fn mark_accounts_done(
-    pool: &sqlx::PgPool,
+    db: impl sqlx::PgExecutor<'_>,
     lease: &Lease,
     accounts: &[(String, bool)],
 ) -> Result<()> {
@@ -42,7 +42,7 @@ pub async fn mark_accounts_done(
     .bind(lease.token)
     .bind(&ids)
     .bind(&failed)
-    .execute(pool)
+    .execute(db)
     .await?;
     fenced(marked, lease)
 }

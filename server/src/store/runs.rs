@@ -254,7 +254,7 @@ pub struct Requests {
 
 /// Records progress and extends the lease; tells what operators asked.
 pub async fn record_progress(
-    pool: &sqlx::PgPool,
+    db: impl PgExecutor<'_>,
     lease: &Lease,
     counters: RunCounters,
     lease_secs: f64,
@@ -270,7 +270,7 @@ pub async fn record_progress(
     .bind(counters.done)
     .bind(counters.failed)
     .bind(lease_secs)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await?;
     let (cancel, budget_override) = row.ok_or_else(|| lost(lease))?;
     Ok(Requests {
@@ -305,7 +305,7 @@ pub(super) fn fenced(done: sqlx::postgres::PgQueryResult, lease: &Lease) -> Resu
 
 /// Saves a run's checkpoint while its worker holds the lease.
 pub async fn save_checkpoint(
-    pool: &sqlx::PgPool,
+    db: impl PgExecutor<'_>,
     lease: &Lease,
     checkpoint: &serde_json::Value,
 ) -> Result<()> {
@@ -314,9 +314,41 @@ pub async fn save_checkpoint(
             .bind(&lease.run_id)
             .bind(lease.token)
             .bind(checkpoint)
-            .execute(pool)
+            .execute(db)
             .await?;
     fenced(saved, lease)
+}
+
+/// Saves (`Some`) or clears (`None`) the write-back a run recorded and has
+/// not sent yet, while its worker holds the lease.
+pub async fn set_pending_write_back(
+    db: impl PgExecutor<'_>,
+    lease: &Lease,
+    write_back: Option<&serde_json::Value>,
+) -> Result<()> {
+    let saved = sqlx::query(
+        "UPDATE sync_runs SET pending_write_back = $3 WHERE run_id = $1 AND lease_token = $2",
+    )
+    .bind(&lease.run_id)
+    .bind(lease.token)
+    .bind(write_back)
+    .execute(db)
+    .await?;
+    fenced(saved, lease)
+}
+
+/// The write-back a run recorded and did not send: its worker died (or
+/// lost the run) after the record and before the write-back was done.
+pub async fn pending_write_back(
+    db: impl PgExecutor<'_>,
+    run_id: &str,
+) -> Result<Option<serde_json::Value>> {
+    let pending: Option<Option<serde_json::Value>> =
+        sqlx::query_scalar("SELECT pending_write_back FROM sync_runs WHERE run_id = $1")
+            .bind(run_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(pending.flatten())
 }
 
 /// Notes the accounts a run syncs, once it knows them, while its worker

@@ -225,6 +225,17 @@ pub async fn insert_logs(pool: &sqlx::PgPool, logs: &[NewTxLog]) -> Result<Optio
         return Ok(None);
     }
     let mut tx = pool.begin().await?;
+    let last = insert_logs_on(&mut tx, logs).await?;
+    tx.commit().await?;
+    Ok(last)
+}
+
+/// [`insert_logs`] inside the caller's transaction: the logs become visible
+/// (and the tails are told) when it commits.
+pub async fn insert_logs_on(tx: &mut sqlx::PgConnection, logs: &[NewTxLog]) -> Result<Option<i64>> {
+    if logs.is_empty() {
+        return Ok(None);
+    }
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('fnosync.transaction_logs'))")
         .execute(&mut *tx)
         .await?;
@@ -281,6 +292,5 @@ pub async fn insert_logs(pool: &sqlx::PgPool, logs: &[NewTxLog]) -> Result<Optio
         .bind(last.to_string())
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
     Ok(Some(last))
 }

@@ -26,7 +26,6 @@ use crate::fno::{
 };
 use crate::salesforce::{fields, RecordUpdate, SfRecord};
 use crate::store::links::{self, LinkRecord};
-use crate::store::seen;
 
 /// FNO account IDs of the Salesforce accounts (owners and sold-to) that FNO
 /// has after [`apply_accounts_and_users`].
@@ -248,7 +247,7 @@ async fn record_round<T: SentFields>(
             }
         }
     }
-    links::save_links(&pass.ctx.pool, &taken_links).await?;
+    pass.to_record.links(taken_links);
     Ok(taken)
 }
 
@@ -356,12 +355,8 @@ async fn apply_accounts(pass: &mut Pass<'_>, records: Vec<&SfRecord>) -> Result<
         .iter()
         .chain(taken.iter().map(|&i| &changed[i]))
         .collect();
-    seen::note_seen(
-        &pass.ctx.pool,
-        "Account",
-        &digests(present.iter().map(|i| i.record)),
-    )
-    .await?;
+    pass.to_record
+        .seen("Account", digests(present.iter().map(|i| i.record)));
     for item in present {
         let (record, account) = (item.record, &item.fno);
         if record.text(fields::ACCOUNT_ID) != Some(account.id.as_str()) {
@@ -407,7 +402,7 @@ async fn apply_users(pass: &mut Pass<'_>, contacts: Vec<(&SfRecord, &str)>) -> R
     })
     .await?;
     let unchanged = digests(unchanged.iter().map(|item| item.record));
-    seen::note_seen(&pass.ctx.pool, "Contact", &unchanged).await?;
+    pass.to_record.seen("Contact", unchanged);
     if changed.is_empty() {
         return Ok(());
     }
@@ -436,7 +431,8 @@ async fn apply_users(pass: &mut Pass<'_>, contacts: Vec<(&SfRecord, &str)>) -> R
     )
     .await?;
     let taken = digests(taken.iter().map(|&i| changed[i].record));
-    seen::note_seen(&pass.ctx.pool, "Contact", &taken).await
+    pass.to_record.seen("Contact", taken);
+    Ok(())
 }
 
 /// The digests of records FNO has as they were read.

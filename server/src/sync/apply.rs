@@ -120,13 +120,13 @@ pub(super) async fn wait_out_in_flight(
     Ok(!pass.is_cancelled())
 }
 
-/// Records the entitlements FNO created, each with the order it came from,
-/// in one statement: the links of the orders and of their lines (noting
+/// Leaves to the page's record the entitlements FNO created, each with the
+/// order it came from: the links of the orders and of their lines (noting
 /// the lines for the write-back).
-pub(super) async fn record_created(
+pub(super) fn record_created(
     pass: &mut Pass<'_>,
     created: &[(&PlannedOrder, &CreatedEntitlement)],
-) -> Result<()> {
+) {
     let mut records = Vec::new();
     for (planned, created) in created {
         records.push(
@@ -167,7 +167,7 @@ pub(super) async fn record_created(
             );
         }
     }
-    links::save_links(&pass.ctx.pool, &records).await
+    pass.to_record.links(records);
 }
 
 async fn skip_lines(pass: &mut Pass<'_>, count: usize) -> Result<()> {
@@ -213,7 +213,7 @@ async fn send_in_doubt(pass: &mut Pass<'_>, planned: PlannedOrder) -> Result<()>
                 Some(line_link(sf_line, fno_line, ""))
             })
             .collect();
-        links::save_links(&pass.ctx.pool, &found).await?;
+        pass.to_record.links(found);
         pass.planned.updates.push(PendingUpdate {
             entitlement_id,
             planned,
@@ -240,7 +240,7 @@ async fn send_in_doubt(pass: &mut Pass<'_>, planned: PlannedOrder) -> Result<()>
         .await;
     let outcome = match created {
         Ok(created) => {
-            record_created(pass, &[(&planned, &created)]).await?;
+            record_created(pass, &[(&planned, &created)]);
             pass.completed(
                 ENTITLEMENT_STEP,
                 &opportunity.id,

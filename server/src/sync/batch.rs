@@ -257,16 +257,28 @@ async fn sync_changed_accounts(
         };
         let done = run_accounts::accounts_done(&pass.ctx.pool, &pass.run.run_id, &accounts).await?;
         let to_sync: Vec<String> = accounts.into_iter().filter(|a| !done.contains(a)).collect();
-        for accounts in to_sync.chunks(MAX_ACCOUNTS_AT_ONCE) {
+        let page_end = page.last().map(|last| Checkpoint {
+            after: Some(last.cursor.clone()),
+            ..checkpoint.clone()
+        });
+        let sets: Vec<&[String]> = to_sync.chunks(MAX_ACCOUNTS_AT_ONCE).collect();
+        for (number, accounts) in sets.iter().enumerate() {
+            // The last set's record saves the page's checkpoint with it.
+            if number + 1 == sets.len() {
+                pass.page_end = page_end.as_ref().map(Checkpoint::to_json);
+            }
             match sync_page(pass, accounts.to_vec()).await? {
                 Flow::GoOn => {}
                 other => return Ok(other),
             }
         }
         let last_page = page.len() < pass.ctx.page_size as usize;
-        if let Some(last) = page.last() {
-            checkpoint.after = Some(last.cursor.clone());
-            checkpoint.save(pass).await?;
+        if let Some(page_end) = page_end {
+            *checkpoint = page_end;
+            // Not saved with a record: the page had no account left to sync.
+            if pass.page_end.take().is_some() || sets.is_empty() {
+                checkpoint.save(pass).await?;
+            }
         }
         if last_page {
             return Ok(Flow::GoOn);

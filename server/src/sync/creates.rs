@@ -154,12 +154,12 @@ async fn defer_created(pass: &mut Pass<'_>, item: &PlannedOrder, reason: &str) -
     finish_order(pass, item, None, None).await
 }
 
-/// Records (in one statement), logs and counts the entitlements FNO created.
+/// Leaves to the page's record, logs and counts the entitlements FNO created.
 async fn finish_created(
     pass: &mut Pass<'_>,
     created: &[(&PlannedOrder, &CreatedEntitlement)],
 ) -> Result<()> {
-    record_created(pass, created).await?;
+    record_created(pass, created);
     for (item, created) in created {
         pass.completed(
             ENTITLEMENT_STEP,

@@ -7,7 +7,7 @@ use super::clients::{stored_fno_client, stored_secrets};
 use super::logger::RunLogger;
 use super::mapping::Mappings;
 use super::pass::{Pass, Progress};
-use super::{batch, page, retry, SyncContext};
+use super::{batch, page, record, retry, SyncContext};
 use crate::domain::run::{Ended, Run, RunKind};
 use crate::error::Result;
 use crate::store::filters;
@@ -45,6 +45,9 @@ pub async fn execute(ctx: &SyncContext, run: &Run, shutdown: &CancellationToken)
         progress,
         shutdown,
     );
+    // A worker that died after recording a page and before its write-back
+    // left that write-back on the run: it goes first.
+    record::send_pending_write_back(&mut pass).await?;
     let ended = match run.kind {
         RunKind::OneTime => page::sync_account(&mut pass).await?,
         RunKind::Scheduled | RunKind::Immediate => batch::sync_window(&mut pass).await?,

@@ -84,7 +84,7 @@ pub async fn update_salesforce(
                 .await?;
                 pass.add_failure();
                 // What the pages read so far found still goes to Salesforce.
-                record::write_back(pass).await?;
+                record::write_back(pass, None).await?;
                 return Ok(true);
             }
         };
@@ -143,10 +143,8 @@ pub async fn update_salesforce(
         // The write-back of several pages travels together (five collections
         // of 200 in one composite call); the checkpoint moves when it is sent.
         if last || pass.write_back.len() >= WRITE_BACK_BATCH {
-            record::write_back(pass).await?;
-            pass.flush().await?;
             checkpoint.fno_pages = page;
-            checkpoint.save(pass).await?;
+            record::write_back(pass, Some(checkpoint.to_json())).await?;
         }
         pass.record_progress_only().await?;
         if last {

@@ -1,7 +1,8 @@
 //! Writes the transaction logs of one run. Descriptions pass through
 //! `redact` so that nothing that looks like a credential is stored. Logs are
-//! gathered and written in one transaction when the engine records a page
-//! (see [`RunLogger::flush`]), or when many are waiting.
+//! gathered and written with the page they belong to when the engine
+//! records it (see `record::record_page`), or on their own
+//! ([`RunLogger::flush`]) for the run's notes outside pages.
 
 use crate::error::Result;
 use crate::store::tx_logs::{self, NewErrorLog, NewTxLog};
@@ -64,9 +65,6 @@ pub struct Step<'a> {
     pub error: Option<(&'a str, String, String)>,
 }
 
-/// Logs gathered before they are written in one transaction.
-const FLUSH_AT: usize = 2_000;
-
 /// Writes the logs of one run; clones share the logs waiting to be written.
 #[derive(Clone)]
 pub struct RunLogger {
@@ -91,8 +89,15 @@ impl RunLogger {
 
     /// Writes the logs gathered so far, in the order they were logged.
     pub async fn flush(&self) -> Result<()> {
-        let logs = std::mem::take(&mut *self.lock());
-        tx_logs::insert_logs(&self.pool, &logs).await.map(drop)
+        tx_logs::insert_logs(&self.pool, &self.take())
+            .await
+            .map(drop)
+    }
+
+    /// Takes the logs gathered so far, in the order they were logged, for
+    /// the caller to write in its own transaction.
+    pub fn take(&self) -> Vec<NewTxLog> {
+        std::mem::take(&mut *self.lock())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<NewTxLog>> {
@@ -115,14 +120,7 @@ impl RunLogger {
                 message: self.redact(&message),
             }),
         };
-        let full = {
-            let mut waiting = self.lock();
-            waiting.push(log);
-            waiting.len() >= FLUSH_AT
-        };
-        if full {
-            self.flush().await?;
-        }
+        self.lock().push(log);
         Ok(())
     }
 

@@ -30,6 +30,7 @@ pub mod retry;
 pub mod rules;
 pub mod scheduler;
 pub mod sent;
+pub mod to_record;
 pub mod updates;
 pub mod worker;
 

@@ -5,7 +5,8 @@
 //! each order planned in pure code (`plan`) and applied (`apply`), then the
 //! entitlements, updates and renewals rounds across the whole page
 //! (`creates`, `updates`, `renewals`), 25 records a call. **Record**: the
-//! logs of the page, the write-back of the whole page (`write_back`), the
+//! links, versions and logs of the page with the run's counters in one
+//! transaction (`record`), then the write-back of the whole page, the
 //! accounts noted in the run. Scheduled, immediate, event and retry runs
 //! send their pages here; the one-time sync of an account is a page of one
 //! account.
@@ -20,11 +21,11 @@ use super::logger::steps::{ACCOUNT_STEP, RUN_STEP};
 use super::pass::{Pass, SALESFORCE_COMPONENT};
 use super::plan::{plan_order, PageWrites};
 use super::read::{order_links, orders_of, read_accounts, AccountRead, OrderLinks};
+use super::to_record::PageRecord;
 use super::{apply, budget, claims, creates, echo, record, renewals, updates};
 use crate::domain::run::{Ended, RunKind};
 use crate::error::Result;
 use crate::salesforce::RecordUpdate;
-use crate::store::run_accounts;
 
 /// How the sync of one account ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,6 +90,8 @@ const MAX_ROUNDS: usize = 3;
 /// others as they come free (see [`claims`]); each claimed set as
 /// [`sync_claimed`] does, given back once recorded.
 pub async fn sync_page(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flow> {
+    // The page's checkpoint goes with the record of its last set.
+    let mut page_end = pass.page_end.take();
     let mut waiting = accounts;
     let mut noted = HashSet::new();
     while !waiting.is_empty() {
@@ -98,12 +101,18 @@ pub async fn sync_page(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flo
         }
         let taken: HashSet<&String> = claimed.iter().collect();
         waiting.retain(|account| !taken.contains(account));
+        if waiting.is_empty() {
+            pass.page_end = page_end.take();
+        }
         let synced = sync_claimed(pass, claimed.clone()).await;
         claims::give_back(pass, &claimed).await?;
         match synced? {
             Flow::GoOn => {}
             other => return Ok(other),
         }
+    }
+    if page_end.is_some() {
+        pass.page_end = page_end;
     }
     Ok(Flow::GoOn)
 }
@@ -127,17 +136,6 @@ async fn sync_claimed(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flow
             Ok(synced) => synced,
             Err(reason) => return Ok(Flow::Failed(reason)),
         };
-        let done: Vec<(String, bool)> = synced
-            .outcomes
-            .iter()
-            .map(|(account, outcome)| {
-                (
-                    account.clone(),
-                    matches!(outcome, AccountOutcome::Failed(_)),
-                )
-            })
-            .collect();
-        run_accounts::mark_accounts_done(&pass.ctx.pool, &pass.run.lease(), &done).await?;
         if !synced.finished {
             return Ok(Flow::Cancelled);
         }
@@ -218,11 +216,18 @@ async fn sync_round(
     renewals::renew_pending(pass).await?;
     record::read_line_states(pass).await;
     let written = read_orders.accounts_written_back(&pass.write_back);
-    // What FNO took is logged before the write-back: a run that dies
-    // while Salesforce is written keeps the logs of its FNO writes.
-    pass.logger.flush().await?;
-    record::write_back(pass).await?;
-    pass.flush().await?;
+    // What FNO took is recorded before the write-back: a run that dies
+    // while Salesforce is written keeps the links and logs of its FNO
+    // writes, and the worker that takes it over sends the write-back.
+    let done: Vec<(String, bool)> = outcomes
+        .iter()
+        .map(|(account, outcome)| {
+            let failed = matches!(outcome, AccountOutcome::Failed(_));
+            (account.clone(), failed)
+        })
+        .collect();
+    record::record_page(pass, &done, finished).await?;
+    record::write_back(pass, None).await?;
     Ok(Ok(Round {
         outcomes,
         finished,
@@ -267,9 +272,13 @@ async fn sync_accounts(
     Ok((synced, !cancelled))
 }
 
-/// What an account's pass ended with: the account, its outcome, its
-/// write-back and its planned FNO writes; `None` when the run was cancelled meanwhile.
-type Synced = Option<(String, AccountOutcome, Vec<RecordUpdate>, PageWrites)>;
+/// What an account's pass ended with: the account, its outcome, and what it
+/// leaves to the page: its write-back, its planned FNO writes, what FNO
+/// took (in-doubt orders looked up); `None` when the run was cancelled meanwhile.
+type Synced = Option<(String, AccountOutcome, AccountLeaves)>;
+
+/// What an account's pass leaves to its page.
+type AccountLeaves = (Vec<RecordUpdate>, PageWrites, PageRecord);
 
 /// Waits for one of the accounts under way and takes in its outcome;
 /// `false` when it saw a cancel.
@@ -282,9 +291,10 @@ where
     F: std::future::Future<Output = Result<Synced>>,
 {
     match running.next().await.transpose()? {
-        Some(Some((account, outcome, write_back, planned))) => {
+        Some(Some((account, outcome, (write_back, planned, to_record)))) => {
             pass.write_back.extend(write_back);
             pass.planned.extend(planned);
+            pass.to_record.extend(to_record);
             synced.push((account, outcome));
             Ok(true)
         }
@@ -304,12 +314,12 @@ async fn sync_one(
     if outcome == AccountOutcome::Cancelled {
         return Ok(None);
     }
-    Ok(Some((
-        account,
-        outcome,
+    let leaves = (
         std::mem::take(&mut pass.write_back),
         std::mem::take(&mut pass.planned),
-    )))
+        std::mem::take(&mut pass.to_record),
+    );
+    Ok(Some((account, outcome, leaves)))
 }
 
 /// Why an account read without sales orders is not synced.

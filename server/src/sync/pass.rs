@@ -13,6 +13,7 @@ use super::logger::{RunLogger, Step, StepStatus};
 use super::mapping::Mappings;
 use super::plan::PageWrites;
 use super::read::Reader;
+use super::to_record::PageRecord;
 use super::SyncContext;
 use crate::domain::filters::Filters;
 use crate::domain::run::{Run, RunCounters};
@@ -74,6 +75,11 @@ pub struct Pass<'a> {
     pub write_back: Vec<RecordUpdate>,
     /// FNO writes planned, sent with the page's others.
     pub planned: PageWrites,
+    /// What FNO took, left to the page's record stage.
+    pub to_record: PageRecord,
+    /// The checkpoint of a scheduled or immediate run's page of changes,
+    /// saved with the record of its last set of accounts.
+    pub page_end: Option<serde_json::Value>,
     /// Fires when the server shuts down or an operator cancels the run:
     /// the run stops between records, and every wait of the run ends.
     pub stop: CancellationToken,
@@ -110,6 +116,8 @@ impl<'a> Pass<'a> {
             retry: RetryPolicy::default().stopped_by(stop.clone()),
             write_back: Vec::new(),
             planned: PageWrites::default(),
+            to_record: PageRecord::default(),
+            page_end: None,
             parts: PartLookup::new(clients.1, RetryPolicy::default().stopped_by(stop.clone()))
                 .sharing(ctx.deployed_parts.clone()),
             stop,
@@ -133,6 +141,8 @@ impl<'a> Pass<'a> {
             logger: self.logger.clone(),
             write_back: Vec::new(),
             planned: PageWrites::default(),
+            to_record: PageRecord::default(),
+            page_end: None,
             stop: self.stop.clone(),
             parts: self.parts.clone(),
             fresh_lines: HashMap::new(),
@@ -227,13 +237,18 @@ impl<'a> Pass<'a> {
             lease_secs,
         )
         .await?;
+        self.take_requests(requests);
+        Ok(())
+    }
+
+    /// Acts on what operators asked, as read with the run's counters.
+    pub fn take_requests(&self, requests: runs::Requests) {
         if requests.cancel {
             self.stop.cancel();
         }
         if requests.budget_override {
             self.progress.budget_override.store(true, Ordering::Relaxed);
         }
-        Ok(())
     }
 
     /// Logs a completed step.

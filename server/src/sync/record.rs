@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::logger::steps::SALESFORCE_UPDATE_STEP;
+use super::logger::steps::{RUN_STEP, SALESFORCE_UPDATE_STEP};
 use super::pass::{Pass, SALESFORCE_COMPONENT};
 use super::plan::{LinesToRead, PlannedOrder};
 use super::rules;
@@ -16,6 +16,73 @@ use crate::error::Result;
 use crate::fno::{EntitlementState, LineItemQuery, LineItemRecord};
 use crate::salesforce::{fields, RecordUpdate, SalesOrder, SfRecord};
 use crate::store::links::{self, LinkRecord};
+use crate::store::{run_accounts, runs, seen, tx_logs};
+
+/// The record stage of a page, before its write-back, in one PostgreSQL
+/// transaction fenced by the run's lease (a worker that lost its run
+/// records nothing): the links and versions its rounds left
+/// ([`PageRecord`]), the logs gathered so far, the accounts it synced
+/// (`done`: each with whether it failed; batch runs only), the write-back to
+/// send (kept on the run until [`write_back`] has sent it, so a worker that
+/// takes the run over sends it), the page's checkpoint when this is its last
+/// set of accounts (`Pass::page_end`, only when `finished`), and the run's
+/// counters.
+pub async fn record_page(
+    pass: &mut Pass<'_>,
+    done: &[(String, bool)],
+    finished: bool,
+) -> Result<()> {
+    let page = std::mem::take(&mut pass.to_record);
+    let logs = pass.logger.take();
+    let lease = pass.run.lease();
+    let pending = (!pass.write_back.is_empty())
+        .then(|| serde_json::to_value(&pass.write_back).expect("updates serialise"));
+    let page_end = if finished { pass.page_end.take() } else { None };
+    let mut tx = pass.ctx.pool.begin().await?;
+    links::save_links(&mut *tx, &page.last_links()).await?;
+    for (object, rows) in page.last_seen() {
+        seen::note_seen(&mut *tx, object, &rows).await?;
+    }
+    tx_logs::insert_logs_on(&mut tx, &logs).await?;
+    if pass.run.kind != RunKind::OneTime {
+        run_accounts::mark_accounts_done(&mut *tx, &lease, done).await?;
+    }
+    if pending.is_some() {
+        runs::set_pending_write_back(&mut *tx, &lease, pending.as_ref()).await?;
+    }
+    if let Some(checkpoint) = &page_end {
+        runs::save_checkpoint(&mut *tx, &lease, checkpoint).await?;
+    }
+    let lease_secs = pass.ctx.lease.as_secs_f64();
+    let requests = runs::record_progress(&mut *tx, &lease, pass.counters(), lease_secs).await?;
+    tx.commit().await?;
+    pass.take_requests(requests);
+    Ok(())
+}
+
+/// Sends the write-back a worker of the run recorded and did not send (it
+/// died, or lost the run, in between): what a run taken over does first.
+pub async fn send_pending_write_back(pass: &mut Pass<'_>) -> Result<()> {
+    let Some(pending) = runs::pending_write_back(&pass.ctx.pool, &pass.run.run_id).await? else {
+        return Ok(());
+    };
+    let updates: Vec<RecordUpdate> = match serde_json::from_value(pending) {
+        Ok(updates) => updates,
+        Err(error) => {
+            // Not expected: the run's own record wrote it. The next runs
+            // write these values back when they see them missing.
+            tracing::warn!(%error, "unreadable pending write-back; left out");
+            Vec::new()
+        }
+    };
+    let note = format!(
+        "sending the write-back of {} record(s) that the run recorded before it was taken over",
+        updates.len()
+    );
+    pass.completed(RUN_STEP, "", note).await?;
+    pass.write_back = updates;
+    write_back(pass, None).await
+}
 
 /// The link of an opportunity to its entitlement (an intent when `entitlement_id` is empty).
 pub fn order_link(opportunity: &SfRecord, entitlement_id: &str, print: &str) -> LinkRecord {
@@ -244,17 +311,46 @@ pub async fn queue_line_write_back(pass: &mut Pass<'_>, order: &SalesOrder) -> R
     Ok(())
 }
 
-/// Sends the page's queued write-back and logs each record's result.
-pub async fn write_back(pass: &mut Pass<'_>) -> Result<()> {
+/// Sends the queued write-back and logs each record's result, then records
+/// it in one PostgreSQL transaction fenced by the run's lease: what was
+/// written noted on the links, the logs, the run's counters, the pending
+/// write-back cleared, and `checkpoint` when given.
+pub async fn write_back(pass: &mut Pass<'_>, checkpoint: Option<serde_json::Value>) -> Result<()> {
     let updates = std::mem::take(&mut pass.write_back);
-    if updates.is_empty() {
-        return Ok(());
+    let written = send_write_back(pass, &updates).await?;
+    let logs = pass.logger.take();
+    let lease = pass.run.lease();
+    let mut tx = pass.ctx.pool.begin().await?;
+    for (object, records) in written {
+        links::note_written_back(&mut *tx, object, &records).await?;
     }
-    let results = match pass.sf.update_many(&updates).await {
+    tx_logs::insert_logs_on(&mut tx, &logs).await?;
+    runs::set_pending_write_back(&mut *tx, &lease, None).await?;
+    if let Some(checkpoint) = &checkpoint {
+        runs::save_checkpoint(&mut *tx, &lease, checkpoint).await?;
+    }
+    let lease_secs = pass.ctx.lease.as_secs_f64();
+    let requests = runs::record_progress(&mut *tx, &lease, pass.counters(), lease_secs).await?;
+    tx.commit().await?;
+    pass.take_requests(requests);
+    Ok(())
+}
+
+/// Sends `updates`, logs each record's result and returns, by object, the
+/// records written with the fields written.
+async fn send_write_back<'u>(
+    pass: &mut Pass<'_>,
+    updates: &'u [RecordUpdate],
+) -> Result<BTreeMap<&'u str, Vec<(String, String)>>> {
+    let mut written: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
+    if updates.is_empty() {
+        return Ok(written);
+    }
+    let results = match pass.sf.update_many(updates).await {
         Ok(results) => results,
         Err(error) => {
             let reason = error.to_string();
-            for update in &updates {
+            for update in updates {
                 pass.add_failure();
                 let message = format!("not written: {} {}", update.object, update.fields);
                 pass.failed_step(
@@ -266,10 +362,9 @@ pub async fn write_back(pass: &mut Pass<'_>) -> Result<()> {
                 )
                 .await?;
             }
-            return Ok(());
+            return Ok(written);
         }
     };
-    let mut written: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
     for (update, result) in updates.iter().zip(results) {
         let sent = format!("{} {}: {}", update.object, update.id, update.fields);
         if result.success {
@@ -301,8 +396,5 @@ pub async fn write_back(pass: &mut Pass<'_>) -> Result<()> {
             .await?;
         }
     }
-    for (object, records) in written {
-        links::note_written_back(&pass.ctx.pool, object, &records).await?;
-    }
-    Ok(())
+    Ok(written)
 }

@@ -57,11 +57,16 @@ pub async fn renew_pending(pass: &mut Pass<'_>) -> Result<()> {
         .iter()
         .flat_map(|r| [r.order.opportunity.id.clone(), r.renewed.clone()])
         .collect();
-    let stored: HashMap<String, LinkRecord> = links::get_links(&pool, "Opportunity", &ids)
+    let mut stored: HashMap<String, LinkRecord> = links::get_links(&pool, "Opportunity", &ids)
         .await?
         .into_iter()
         .map(|(link, _)| (link.salesforce_id.clone(), link))
         .collect();
+    // The page may renew an order it created: its link is not recorded yet.
+    let wanted: HashSet<&String> = ids.iter().collect();
+    pass.to_record.overlay(&mut stored, "Opportunity", |l| {
+        wanted.contains(&l.salesforce_id)
+    });
     let mut renewing = Vec::new();
     let mut in_doubt = Vec::new();
     for planned in pending {
@@ -117,6 +122,11 @@ pub async fn renew_pending(pass: &mut Pass<'_>) -> Result<()> {
             .map(|(link, _)| (link.salesforce_id.clone(), link))
             .filter(|(_, link)| !link.fno_id.is_empty())
             .collect();
+    let wanted: HashSet<&String> = line_ids.iter().collect();
+    pass.to_record
+        .overlay(&mut renewed_lines, "OpportunityLineItem", |l| {
+            wanted.contains(&l.salesforce_id) && !l.fno_id.is_empty()
+        });
     // Per renewal: the error that failed it, the lines that failed.
     let mut failed: Vec<Option<Arc<FnoError>>> = vec![None; renewing.len()];
     let mut failed_lines = vec![0usize; renewing.len()];
@@ -203,7 +213,7 @@ pub async fn renew_pending(pass: &mut Pass<'_>) -> Result<()> {
         .collect();
     links::save_links(&pool, &intents).await?;
     let taken = send_renewals(pass, &items, &mut failed).await;
-    // What FNO renewed, recorded in one statement.
+    // What FNO renewed, left to the page's record (the intents stay until then).
     let mut records = Vec::new();
     let mut answered = vec![false; items.len()];
     for (position, renewed) in &taken {
@@ -261,7 +271,8 @@ pub async fn renew_pending(pass: &mut Pass<'_>) -> Result<()> {
             pass.record_done(index < failed_lines[i]).await?;
         }
     }
-    links::save_links(&pool, &records).await
+    pass.to_record.links(records);
+    Ok(())
 }
 
 /// The line item `sf_line` of a renewal.
@@ -393,8 +404,8 @@ async fn adopt_landed(
             line_link(sf_line, fno_line, &fingerprint(sent)).with_sent_fields(sent::stored(sent));
         adopted.push((sf_line.clone(), link));
     }
-    let records: Vec<LinkRecord> = adopted.iter().map(|(_, link)| link.clone()).collect();
-    links::save_links(&pass.ctx.pool, &records).await?;
+    pass.to_record
+        .links(adopted.iter().map(|(_, link)| link.clone()));
     Ok(Some(Ok(adopted)))
 }
 
@@ -411,7 +422,21 @@ async fn renewable_lines(
     entitlements.dedup();
     let mut by_entitlement: HashMap<String, Vec<Renewable>> = HashMap::new();
     let mut unknown_parts = HashSet::new();
-    for link in links::lines_of(&pass.ctx.pool, &entitlements).await? {
+    // The lines as the page knows them: stored, and those of entitlements
+    // it created (not recorded yet).
+    let mut lines: HashMap<String, LinkRecord> = links::lines_of(&pass.ctx.pool, &entitlements)
+        .await?
+        .into_iter()
+        .map(|link| (link.salesforce_id.clone(), link))
+        .collect();
+    let wanted: HashSet<&String> = entitlements.iter().collect();
+    pass.to_record
+        .overlay(&mut lines, "OpportunityLineItem", |l| {
+            wanted.contains(&l.parent_id) && !l.fno_id.is_empty()
+        });
+    let mut lines: Vec<LinkRecord> = lines.into_values().collect();
+    lines.sort_by(|a, b| a.salesforce_id.cmp(&b.salesforce_id));
+    for link in lines {
         if link.part_number.is_empty() {
             unknown_parts.insert(link.parent_id.clone());
         }

@@ -7,7 +7,7 @@
 //! the lines FNO took are saved in one statement, so the next run sends
 //! only what is still different.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
 
@@ -76,13 +76,19 @@ pub async fn update_pending(pass: &mut Pass<'_>) -> Result<()> {
         .iter()
         .flat_map(|u| u.planned.lines.iter().map(|(id, _)| id.clone()))
         .collect();
-    let stored: HashMap<String, LinkRecord> =
+    let mut stored: HashMap<String, LinkRecord> =
         links::get_links(&pass.ctx.pool, "OpportunityLineItem", &line_ids)
             .await?
             .into_iter()
             .filter(|(link, _)| !link.fno_id.is_empty())
             .map(|(link, _)| (link.salesforce_id.clone(), link))
             .collect();
+    // The lines FNO showed for an order in doubt are not recorded yet.
+    let wanted: HashSet<&String> = line_ids.iter().collect();
+    pass.to_record
+        .overlay(&mut stored, "OpportunityLineItem", |l| {
+            wanted.contains(&l.salesforce_id) && !l.fno_id.is_empty()
+        });
     let mut failures: Vec<Option<Arc<FnoError>>> = vec![None; pending.len()];
     let swapped = swapped_lines(&pending, &stored);
     let stored: HashMap<String, LinkRecord> = stored
@@ -90,10 +96,12 @@ pub async fn update_pending(pass: &mut Pass<'_>) -> Result<()> {
         .filter(|(sf_line, _)| !swapped.contains_key(sf_line))
         .collect();
     send_headers(pass, &pending, &mut failures).await;
-    let mut links = send_changed_lines(pass, &pending, &stored, &mut failures).await;
+    let changed = send_changed_lines(pass, &pending, &stored, &mut failures).await;
+    pass.to_record.links(changed);
     let added = send_new_lines(pass, &pending, &stored, &mut failures).await;
-    links.extend(added.iter().cloned());
-    links::save_links(&pass.ctx.pool, &links).await?;
+    // Lines added twice are two lines, and an add has no intent to find it
+    // by: what FNO added is saved at once, not left to the page's record.
+    links::save_links(&pass.ctx.pool, &added).await?;
     retire_swapped(pass, &swapped, &added).await?;
     send_states(pass, &pending, &mut failures).await;
     let taken: Vec<LinkRecord> = pending
@@ -110,7 +118,7 @@ pub async fn update_pending(pass: &mut Pass<'_>) -> Result<()> {
             .with_sent_fields(sent::stored(&planned.entitlement))
         })
         .collect();
-    links::save_links(&pass.ctx.pool, &taken).await?;
+    pass.to_record.links(taken);
     let updated: Vec<UpdatedOrder> = pending
         .iter()
         .zip(&failures)
