@@ -220,7 +220,8 @@ impl App {
         drain(serving, tracker, &shutdown, grace).await
     }
 
-    /// Spawns the workers, the scheduler and the database monitor; they stop on `shutdown`.
+    /// Spawns the workers, the scheduler, the metrics upkeep and the database
+    /// monitor; they stop on `shutdown`.
     fn spawn_background_tasks(
         &self,
         health: &Arc<ServingHealth>,
@@ -256,6 +257,7 @@ impl App {
             self.purge_interval,
             shutdown.clone(),
         ));
+        tracker.spawn(crate::telemetry_metrics::run_upkeep(shutdown.clone()));
         let interval = Duration::from_millis(self.lifecycle.db_health_interval_ms.max(10));
         tracker.spawn(monitor_database(
             health.clone(),

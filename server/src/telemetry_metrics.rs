@@ -87,6 +87,25 @@ pub fn handle() -> PrometheusHandle {
         .clone()
 }
 
+/// How often the recorder folds the latency samples it holds into their
+/// buckets when nothing scrapes `/metrics` (a scrape folds them too).
+const UPKEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Folds the recorded latency samples into their buckets every
+/// [`UPKEEP_INTERVAL`] until `shutdown`: without it, a server nobody scrapes
+/// keeps every sample of every remote call and RPC it ever made.
+pub async fn run_upkeep(shutdown: CancellationToken) {
+    let handle = handle();
+    let mut ticks = tokio::time::interval(UPKEEP_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = ticks.tick() => handle.run_upkeep(),
+        }
+    }
+}
+
 /// Serves `/metrics` on `listener` until `shutdown`; returns the bound address.
 pub fn serve(
     listener: tokio::net::TcpListener,
