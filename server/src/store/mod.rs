@@ -24,6 +24,7 @@ pub mod tx_logs;
 
 use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::Connection;
 use sqlx::PgPool;
 
 use crate::config::DatabaseSettings;
@@ -56,6 +57,16 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
     let pool = PgPoolOptions::new()
         .max_connections(settings.db_max_connections)
         .acquire_timeout(std::time::Duration::from_secs(10))
+        // A page's set of logs or links grows the buffers of the connection
+        // that sends it; they go back to their usual size when it returns
+        // to the pool, so idle connections do not each keep the largest
+        // statement they ever carried.
+        .after_release(|conn, _| {
+            Box::pin(async move {
+                conn.shrink_buffers();
+                Ok(true)
+            })
+        })
         .connect_with(options.application_name("fnosync"))
         .await
         .map_err(|e| anyhow::anyhow!("failed to connect to PostgreSQL: {e}"))?;

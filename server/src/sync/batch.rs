@@ -117,7 +117,7 @@ pub async fn sync_accounts_of_run(
 ) -> Result<Ended> {
     let done = run_accounts::accounts_done(&pass.ctx.pool, &pass.run.run_id, &accounts).await?;
     let to_sync: Vec<String> = accounts.into_iter().filter(|a| !done.contains(a)).collect();
-    for accounts in to_sync.chunks(MAX_ACCOUNTS_AT_ONCE) {
+    for accounts in account_sets(&to_sync) {
         match sync_page(pass, accounts.to_vec()).await? {
             Flow::GoOn => {}
             Flow::Cancelled => return Ok(Ended::cancelled()),
@@ -261,7 +261,7 @@ async fn sync_changed_accounts(
             after: Some(last.cursor.clone()),
             ..checkpoint.clone()
         });
-        let sets: Vec<&[String]> = to_sync.chunks(MAX_ACCOUNTS_AT_ONCE).collect();
+        let sets: Vec<&[String]> = account_sets(&to_sync).collect();
         for (number, accounts) in sets.iter().enumerate() {
             // The last set's record saves the page's checkpoint with it.
             if number + 1 == sets.len() {
@@ -286,8 +286,37 @@ async fn sync_changed_accounts(
     }
 }
 
-/// The accounts of a page synced together (read, planned, sent and written
-/// back as one set). A page of 2,000 changed lines can name 2,000 accounts,
-/// each read with all its orders; sets of this size keep what a run holds
-/// at once near what a page of opportunities brings (about 670 accounts).
-const MAX_ACCOUNTS_AT_ONCE: usize = 700;
+/// The most accounts synced together (read, planned, sent and written back
+/// as one set). A page of 2,000 changed lines can name 2,000 accounts, each
+/// read with all its orders; a set holds its accounts' orders, lines, logs
+/// and write-back until it is recorded, so this bounds what a run holds at
+/// once (10,000 accounts of 3 orders of 3 lines peak near 100 MiB, where
+/// sets of 700 reached 150 MiB), at about one Salesforce call more a set.
+const MAX_ACCOUNTS_AT_ONCE: usize = 400;
+
+/// `accounts` in the fewest sets of at most [`MAX_ACCOUNTS_AT_ONCE`], of
+/// even sizes: 667 accounts are two sets of 334 and 333, not 400 and 267.
+fn account_sets(accounts: &[String]) -> std::slice::Chunks<'_, String> {
+    let sets = accounts.len().div_ceil(MAX_ACCOUNTS_AT_ONCE).max(1);
+    accounts.chunks(accounts.len().div_ceil(sets).max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sizes(count: usize) -> Vec<usize> {
+        let accounts: Vec<String> = (0..count).map(|i| format!("001{i}")).collect();
+        account_sets(&accounts).map(<[String]>::len).collect()
+    }
+
+    #[test]
+    fn accounts_are_synced_in_the_fewest_even_sets() {
+        assert_eq!(sizes(0), Vec::<usize>::new());
+        assert_eq!(sizes(1), vec![1]);
+        assert_eq!(sizes(MAX_ACCOUNTS_AT_ONCE), vec![MAX_ACCOUNTS_AT_ONCE]);
+        assert_eq!(sizes(667), vec![334, 333]);
+        assert_eq!(sizes(2_000), vec![400; 5]);
+        assert_eq!(sizes(2_001), vec![334, 334, 334, 334, 334, 331]);
+    }
+}

@@ -332,7 +332,7 @@ impl Planner<'_> {
         orders_of(reads)
             .filter(|order| {
                 let link = stored.get(&("Opportunity", order.opportunity.id.clone()));
-                let action = plan_order(sources, order, &account_ids, link).action;
+                let action = plan_order(sources, (*order).clone(), &account_ids, link).action;
                 matches!(
                     action,
                     OrderAction::Send(Decision::Create | Decision::InDoubt, _)
@@ -385,7 +385,7 @@ impl Planner<'_> {
     ) {
         let link = stored.get(&("Opportunity", order.opportunity.id.clone()));
         let sources = (parts, self.reader.mappings, self.reader.filters);
-        let order_plan = plan_order(sources, order, account_ids, link);
+        let order_plan = plan_order(sources, order.clone(), account_ids, link);
         for (line_id, LineRefused { field, reason }) in &order_plan.refused_lines {
             records.push(failed(
                 ("OpportunityLineItem", line_id, account_id),

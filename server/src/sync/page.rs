@@ -228,6 +228,10 @@ async fn sync_round(
         .collect();
     record::record_page(pass, &done, finished).await?;
     record::write_back(pass, None).await?;
+    // The lines this round created are written back: a later page's orders
+    // find them in their links.
+    pass.fresh_lines.clear();
+    pass.fresh_lines.shrink_to_fit();
     Ok(Ok(Round {
         outcomes,
         finished,
@@ -382,17 +386,13 @@ pub async fn sync_read_account(
             account_ids.insert(sold_to.id.clone(), id.clone());
         }
     }
-    for order in &sales_orders {
+    for order in sales_orders {
         if pass.is_cancelled() {
             return Ok(AccountOutcome::Cancelled);
         }
         let sources = (known.parts, &pass.mappings, &pass.filters);
-        let plan = plan_order(
-            sources,
-            order,
-            &account_ids,
-            known.orders.get(&order.opportunity.id),
-        );
+        let stored = known.orders.get(&order.opportunity.id);
+        let plan = plan_order(sources, order, &account_ids, stored);
         apply::apply_order(pass, plan).await?;
     }
     Ok(AccountOutcome::Synced)

@@ -179,11 +179,12 @@ pub type PlanSources<'s> = (&'s PartStates, &'s Mappings, &'s Filters);
 /// account IDs, `stored` is the order's link.
 pub fn plan_order(
     (parts, mappings, filters): PlanSources<'_>,
-    order: &SalesOrder,
+    order: SalesOrder,
     account_ids: &BTreeMap<String, String>,
     stored: Option<&LinkRecord>,
 ) -> OrderPlan {
     let opportunity = &order.opportunity;
+    let order_id = opportunity.id.clone();
     let mut lines = Vec::new();
     let mut refused_lines = Vec::new();
     for line in &order.line_items {
@@ -194,19 +195,19 @@ pub fn plan_order(
     }
     let action = if let Some(renewed) = renewed_opportunity(opportunity) {
         OrderAction::Renew(PlannedRenewal {
-            order: order.clone(),
+            order,
             renewed,
             lines,
         })
     } else {
-        match entitlement_of(order, &lines, account_ids, (mappings, filters)) {
+        match entitlement_of(&order, &lines, account_ids, (mappings, filters)) {
             Err(refused) => OrderAction::Refused(refused),
             Ok(entitlement) => {
                 let print = entitlement_print(&entitlement);
                 let decision = decide(stored, None, &print);
                 let sent = sent_text(&entitlement, &lines);
                 let planned = PlannedOrder {
-                    order: order.clone(),
+                    order,
                     entitlement,
                     lines,
                     print,
@@ -217,7 +218,7 @@ pub fn plan_order(
         }
     };
     OrderPlan {
-        order_id: opportunity.id.clone(),
+        order_id,
         refused_lines,
         action,
     }
