@@ -360,11 +360,11 @@ async fn apply_accounts(pass: &mut Pass<'_>, records: Vec<&SfRecord>) -> Result<
     for item in present {
         let (record, account) = (item.record, &item.fno);
         if record.text(fields::ACCOUNT_ID) != Some(account.id.as_str()) {
-            pass.write_back.push(RecordUpdate {
+            pass.to_record.write_back([RecordUpdate {
                 object: "Account".into(),
                 id: record.id.clone(),
                 fields: serde_json::json!({ fields::ACCOUNT_ID: account.id }),
-            });
+            }]);
         }
         fno_accounts.insert(record.id.clone(), account.id.clone());
     }

@@ -149,12 +149,10 @@ pub(super) fn record_created(
             else {
                 continue;
             };
-            pass.fresh_lines.insert(
+            pass.to_record.line_created(
                 sf_line.clone(),
-                (
-                    created_line.activation_id.clone(),
-                    new_line.number_of_copies,
-                ),
+                created_line.activation_id.clone(),
+                new_line.number_of_copies,
             );
             let fno_line = FnoLine {
                 activation_id: &created_line.activation_id,

@@ -63,6 +63,8 @@ pub async fn update_salesforce(
     };
     let mut page = checkpoint.fno_pages;
     let mut states_queued = HashSet::new();
+    // The write-back of the pages read since the last one sent.
+    let mut updates: Vec<RecordUpdate> = Vec::new();
     loop {
         if pass.is_cancelled() {
             return Ok(false);
@@ -84,7 +86,7 @@ pub async fn update_salesforce(
                 .await?;
                 pass.add_failure();
                 // What the pages read so far found still goes to Salesforce.
-                record::write_back(pass, None).await?;
+                record::write_back(pass, updates, None).await?;
                 return Ok(true);
             }
         };
@@ -133,18 +135,19 @@ pub async fn update_salesforce(
             if written.as_str() == fields.to_string().as_str() {
                 continue;
             }
-            pass.write_back.push(RecordUpdate {
+            updates.push(RecordUpdate {
                 object: "OpportunityLineItem".into(),
                 id: link.salesforce_id.clone(),
                 fields,
             });
         }
-        queue_states(pass, &states, &mut states_queued).await?;
+        queue_states(pass, &states, &mut states_queued, &mut updates).await?;
         // The write-back of several pages travels together (five collections
         // of 200 in one composite call); the checkpoint moves when it is sent.
-        if last || pass.write_back.len() >= WRITE_BACK_BATCH {
+        if last || updates.len() >= WRITE_BACK_BATCH {
             checkpoint.fno_pages = page;
-            record::write_back(pass, Some(checkpoint.to_json())).await?;
+            let sent = std::mem::take(&mut updates);
+            record::write_back(pass, sent, Some(checkpoint.to_json())).await?;
         }
         pass.record_progress_only().await?;
         if last {
@@ -155,12 +158,13 @@ pub async fn update_salesforce(
 
 /// Queues the state FNO shows of the entitlements of a page's lines onto
 /// their opportunities (spec §2: the entitlement state goes back with its
-/// ID), leaving out those Salesforce holds already (fnosync wrote that
-/// state last) and those queued earlier in the run.
+/// ID) onto `updates`, leaving out those Salesforce holds already (fnosync
+/// wrote that state last) and those queued earlier in the run.
 async fn queue_states(
-    pass: &mut Pass<'_>,
+    pass: &Pass<'_>,
     states: &BTreeMap<String, EntitlementState>,
     queued: &mut HashSet<String>,
+    updates: &mut Vec<RecordUpdate>,
 ) -> Result<()> {
     let entitlements: Vec<String> = states.keys().cloned().collect();
     if entitlements.is_empty() {
@@ -180,7 +184,7 @@ async fn queue_states(
         {
             continue;
         }
-        pass.write_back.push(RecordUpdate {
+        updates.push(RecordUpdate {
             object: "Opportunity".into(),
             id: link.salesforce_id,
             fields,

@@ -25,7 +25,6 @@ use super::to_record::PageRecord;
 use super::{apply, budget, claims, creates, echo, record, renewals, updates};
 use crate::domain::run::{Ended, RunKind};
 use crate::error::Result;
-use crate::salesforce::RecordUpdate;
 
 /// How the sync of one account ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -215,7 +214,7 @@ async fn sync_round(
     updates::update_pending(pass).await?;
     renewals::renew_pending(pass).await?;
     record::read_line_states(pass).await;
-    let written = read_orders.accounts_written_back(&pass.write_back);
+    let written = read_orders.accounts_written_back(pass.to_record.queued_write_back());
     // What FNO took is recorded before the write-back: a run that dies
     // while Salesforce is written keeps the links and logs of its FNO
     // writes, and the worker that takes it over sends the write-back.
@@ -226,12 +225,8 @@ async fn sync_round(
             (account.clone(), failed)
         })
         .collect();
-    record::record_page(pass, &done, finished).await?;
-    record::write_back(pass, None).await?;
-    // The lines this round created are written back: a later page's orders
-    // find them in their links.
-    pass.fresh_lines.clear();
-    pass.fresh_lines.shrink_to_fit();
+    let updates = record::record_page(pass, &done, finished).await?;
+    record::write_back(pass, updates, None).await?;
     Ok(Ok(Round {
         outcomes,
         finished,
@@ -277,12 +272,13 @@ async fn sync_accounts(
 }
 
 /// What an account's pass ended with: the account, its outcome, and what it
-/// leaves to the page: its write-back, its planned FNO writes, what FNO
-/// took (in-doubt orders looked up); `None` when the run was cancelled meanwhile.
+/// leaves to the page: its planned FNO writes, and what FNO took (in-doubt
+/// orders looked up) with its write-back; `None` when the run was cancelled
+/// meanwhile.
 type Synced = Option<(String, AccountOutcome, AccountLeaves)>;
 
 /// What an account's pass leaves to its page.
-type AccountLeaves = (Vec<RecordUpdate>, PageWrites, PageRecord);
+type AccountLeaves = (PageWrites, PageRecord);
 
 /// Waits for one of the accounts under way and takes in its outcome;
 /// `false` when it saw a cancel.
@@ -295,8 +291,7 @@ where
     F: std::future::Future<Output = Result<Synced>>,
 {
     match running.next().await.transpose()? {
-        Some(Some((account, outcome, (write_back, planned, to_record)))) => {
-            pass.write_back.extend(write_back);
+        Some(Some((account, outcome, (planned, to_record)))) => {
             pass.planned.extend(planned);
             pass.to_record.extend(to_record);
             synced.push((account, outcome));
@@ -319,7 +314,6 @@ async fn sync_one(
         return Ok(None);
     }
     let leaves = (
-        std::mem::take(&mut pass.write_back),
         std::mem::take(&mut pass.planned),
         std::mem::take(&mut pass.to_record),
     );

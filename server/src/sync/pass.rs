@@ -1,8 +1,9 @@
 //! The state of one run while it is carried out: the clients, the mappings
-//! and filters read at its start, its logger, counters and the pending
-//! write-back to Salesforce.
+//! and filters read at its start, its logger and counters, and what the
+//! current set of accounts passes from one stage to the next (the FNO
+//! writes planned for the apply rounds, what FNO took and the write-back for
+//! the record stage).
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -20,7 +21,7 @@ use crate::domain::run::{Run, RunCounters};
 use crate::error::Result;
 use crate::fno::{FnoClient, FnoError};
 use crate::retry::RetryPolicy;
-use crate::salesforce::{RecordUpdate, SalesforceClient};
+use crate::salesforce::SalesforceClient;
 use crate::store::runs;
 
 /// Component names in error logs.
@@ -71,8 +72,6 @@ pub struct Pass<'a> {
     pub retry: RetryPolicy,
     /// Transaction log writer.
     pub logger: RunLogger,
-    /// Salesforce fields to write back at the end.
-    pub write_back: Vec<RecordUpdate>,
     /// FNO writes planned, sent with the page's others.
     pub planned: PageWrites,
     /// What FNO took, left to the page's record stage.
@@ -85,8 +84,6 @@ pub struct Pass<'a> {
     pub stop: CancellationToken,
     /// Part numbers looked up in this run.
     pub parts: PartLookup,
-    /// Lines created by this pass: Salesforce line Id to (activation ID, copies).
-    pub fresh_lines: HashMap<String, (String, i64)>,
     progress: Arc<Progress>,
 }
 
@@ -114,21 +111,19 @@ impl<'a> Pass<'a> {
             mappings,
             filters,
             retry: RetryPolicy::default().stopped_by(stop.clone()),
-            write_back: Vec::new(),
             planned: PageWrites::default(),
             to_record: PageRecord::default(),
             page_end: None,
             parts: PartLookup::new(clients.1, RetryPolicy::default().stopped_by(stop.clone()))
                 .sharing(ctx.deployed_parts.clone()),
             stop,
-            fresh_lines: Default::default(),
             progress: Arc::new(progress),
         }
     }
 
     /// A pass for one account of the same run, to run beside this one: it
     /// shares the clients, the counters and the look-up caches, and has its
-    /// own write-back.
+    /// own planned writes and record (taken in by the page when it ends).
     pub fn fork(&self) -> Pass<'a> {
         Pass {
             ctx: self.ctx,
@@ -139,13 +134,11 @@ impl<'a> Pass<'a> {
             filters: self.filters.clone(),
             retry: self.retry.clone(),
             logger: self.logger.clone(),
-            write_back: Vec::new(),
             planned: PageWrites::default(),
             to_record: PageRecord::default(),
             page_end: None,
             stop: self.stop.clone(),
             parts: self.parts.clone(),
-            fresh_lines: HashMap::new(),
             progress: self.progress.clone(),
         }
     }

@@ -31,12 +31,13 @@ pub async fn record_page(
     pass: &mut Pass<'_>,
     done: &[(String, bool)],
     finished: bool,
-) -> Result<()> {
-    let page = std::mem::take(&mut pass.to_record);
+) -> Result<Vec<RecordUpdate>> {
+    let mut page = std::mem::take(&mut pass.to_record);
+    let updates = page.take_write_back();
     let logs = pass.logger.take();
     let lease = pass.run.lease();
-    let pending = (!pass.write_back.is_empty())
-        .then(|| serde_json::to_value(&pass.write_back).expect("updates serialise"));
+    let pending =
+        (!updates.is_empty()).then(|| serde_json::to_value(&updates).expect("updates serialise"));
     let page_end = if finished { pass.page_end.take() } else { None };
     let mut tx = pass.ctx.pool.begin().await?;
     links::save_links(&mut *tx, &page.last_links()).await?;
@@ -50,7 +51,20 @@ pub async fn record_page(
     if pending.is_some() {
         runs::set_pending_write_back(&mut *tx, &lease, pending.as_ref()).await?;
     }
-    if let Some(checkpoint) = &page_end {
+    commit_record(pass, tx, page_end.as_ref()).await?;
+    Ok(updates)
+}
+
+/// Ends a record: saves `checkpoint` when given and the run's counters in
+/// `tx`, fenced by the run's lease, commits it, and takes in the requests
+/// an operator made meanwhile.
+async fn commit_record(
+    pass: &mut Pass<'_>,
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    checkpoint: Option<&serde_json::Value>,
+) -> Result<()> {
+    let lease = pass.run.lease();
+    if let Some(checkpoint) = checkpoint {
         runs::save_checkpoint(&mut *tx, &lease, checkpoint).await?;
     }
     let lease_secs = pass.ctx.lease.as_secs_f64();
@@ -80,8 +94,7 @@ pub async fn send_pending_write_back(pass: &mut Pass<'_>) -> Result<()> {
         updates.len()
     );
     pass.completed(RUN_STEP, "", note).await?;
-    pass.write_back = updates;
-    write_back(pass, None).await
+    write_back(pass, updates, None).await
 }
 
 /// The link of an opportunity to its entitlement (an intent when `entitlement_id` is empty).
@@ -139,21 +152,20 @@ pub fn queue_write_back(
 ) {
     let order = &planned.order;
     let opportunity = &order.opportunity;
-    if let Some(update) = opportunity_write_back(opportunity, entitlement_id, state) {
-        pass.write_back.push(update);
-    }
-    let fresh: Vec<_> = order
+    pass.to_record
+        .write_back(opportunity_write_back(opportunity, entitlement_id, state));
+    let created: Vec<_> = order
         .line_items
         .iter()
         .filter_map(|l| {
-            pass.fresh_lines
-                .get(&l.record.id)
-                .map(|(a, c)| (l.record.id.clone(), a.clone(), Some(*c)))
+            pass.to_record
+                .created_line(&l.record.id)
+                .map(|(a, c)| (l.record.id.clone(), a.to_string(), Some(c)))
         })
         .collect();
-    if !fresh.is_empty() {
-        let updates = line_write_back(order, fresh);
-        pass.write_back.extend(updates);
+    if !created.is_empty() {
+        let updates = line_write_back(order, created);
+        pass.to_record.write_back(updates);
         return;
     }
     let shown = order
@@ -222,7 +234,7 @@ pub async fn read_line_states(pass: &mut Pass<'_>) {
                 })
                 .collect();
             let updates = line_write_back(&order.order, states);
-            pass.write_back.extend(updates);
+            pass.to_record.write_back(updates);
         }
     }
 }
@@ -288,35 +300,40 @@ pub fn opportunity_fields(entitlement_id: &str, state: Option<&str>) -> serde_js
 /// Queues the activation IDs and remaining copies of lines handled in this run.
 pub async fn queue_line_write_back(pass: &mut Pass<'_>, order: &SalesOrder) -> Result<()> {
     for line in &order.line_items {
-        let Some((activation_id, copies)) = pass.fresh_lines.get(&line.record.id).cloned() else {
+        let Some((activation_id, copies)) = pass.to_record.created_line(&line.record.id) else {
             continue;
         };
         let shown_remaining = line
             .record
             .number(fields::REMAINING_QUANTITY)
             .map(|n| n as i64);
-        if line.record.text(fields::ACTIVATION_ID) != Some(activation_id.as_str())
+        if line.record.text(fields::ACTIVATION_ID) != Some(activation_id)
             || shown_remaining != Some(copies)
         {
-            pass.write_back.push(RecordUpdate {
+            let update = RecordUpdate {
                 object: "OpportunityLineItem".into(),
                 id: line.record.id.clone(),
                 fields: serde_json::json!({
                     fields::ACTIVATION_ID: activation_id,
                     fields::REMAINING_QUANTITY: copies,
                 }),
-            });
+            };
+            pass.to_record.write_back([update]);
         }
     }
     Ok(())
 }
 
-/// Sends the queued write-back and logs each record's result, then records
-/// it in one PostgreSQL transaction fenced by the run's lease: what was
-/// written noted on the links, the logs, the run's counters, the pending
-/// write-back cleared, and `checkpoint` when given.
-pub async fn write_back(pass: &mut Pass<'_>, checkpoint: Option<serde_json::Value>) -> Result<()> {
-    let updates = std::mem::take(&mut pass.write_back);
+/// Sends `updates` (a page's write-back, as [`record_page`] gives it back)
+/// and logs each record's result, then records it in one PostgreSQL
+/// transaction fenced by the run's lease: what was written noted on the
+/// links, the logs, the run's counters, the pending write-back cleared, and
+/// `checkpoint` when given.
+pub async fn write_back(
+    pass: &mut Pass<'_>,
+    updates: Vec<RecordUpdate>,
+    checkpoint: Option<serde_json::Value>,
+) -> Result<()> {
     let written = send_write_back(pass, &updates).await?;
     let logs = pass.logger.take();
     let lease = pass.run.lease();
@@ -326,14 +343,7 @@ pub async fn write_back(pass: &mut Pass<'_>, checkpoint: Option<serde_json::Valu
     }
     tx_logs::insert_logs_on(&mut tx, &logs).await?;
     runs::set_pending_write_back(&mut *tx, &lease, None).await?;
-    if let Some(checkpoint) = &checkpoint {
-        runs::save_checkpoint(&mut *tx, &lease, checkpoint).await?;
-    }
-    let lease_secs = pass.ctx.lease.as_secs_f64();
-    let requests = runs::record_progress(&mut *tx, &lease, pass.counters(), lease_secs).await?;
-    tx.commit().await?;
-    pass.take_requests(requests);
-    Ok(())
+    commit_record(pass, tx, checkpoint.as_ref()).await
 }
 
 /// Sends `updates`, logs each record's result and returns, by object, the

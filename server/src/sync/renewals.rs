@@ -166,8 +166,8 @@ pub async fn renew_pending(pass: &mut Pass<'_>) -> Result<()> {
                 if link.parent_id == *entitlement_id {
                     // Renewed by an earlier run (or found in FNO just now).
                     let copies = line.number_of_copies;
-                    pass.fresh_lines
-                        .insert(sf_line.clone(), (link.fno_id.clone(), copies));
+                    pass.to_record
+                        .line_created(sf_line.clone(), link.fno_id.clone(), copies);
                     continue;
                 }
             }
@@ -228,9 +228,10 @@ pub async fn renew_pending(pass: &mut Pass<'_>) -> Result<()> {
         records.push(
             line_link(sf_line, fno_line, &fingerprint(line)).with_sent_fields(sent::stored(line)),
         );
-        pass.fresh_lines.insert(
+        pass.to_record.line_created(
             sf_line.clone(),
-            (renewed.activation_id.clone(), line.number_of_copies),
+            renewed.activation_id.clone(),
+            line.number_of_copies,
         );
         answered[*position] = true;
         pass.completed(
@@ -470,11 +471,11 @@ async fn renewable_lines(
 
 fn queue_opportunity(pass: &mut Pass<'_>, opportunity: &SfRecord, entitlement_id: &str) {
     if opportunity.text(fields::ENTITLEMENT_ID) != Some(entitlement_id) {
-        pass.write_back.push(RecordUpdate {
+        pass.to_record.write_back([RecordUpdate {
             object: "Opportunity".into(),
             id: opportunity.id.clone(),
             fields: serde_json::json!({ fields::ENTITLEMENT_ID: entitlement_id }),
-        });
+        }]);
     }
 }
 

@@ -2,21 +2,55 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use crate::salesforce::RecordUpdate;
 use crate::store::links::LinkRecord;
 
 /// What a page's rounds leave to its record: the links of what FNO took
-/// (with the fingerprints of what was sent) and the versions of the
-/// accounts and contacts FNO took, written with the page's logs and the
-/// run's counters in one PostgreSQL transaction ([`record_page`]). A write
+/// (with the fingerprints of what was sent), the versions of the accounts
+/// and contacts FNO took, and the Salesforce fields to write back, written
+/// with the page's logs and the run's counters in one PostgreSQL
+/// transaction ([`record_page`]) before the write-back is sent. A write
 /// that cannot be sent twice and has no intent to find it by (lines added
 /// to an entitlement) is saved as soon as FNO answers instead.
 #[derive(Debug, Default)]
 pub struct PageRecord {
     links: Vec<LinkRecord>,
     seen: Vec<(&'static str, String, String)>,
+    write_back: Vec<RecordUpdate>,
+    /// Lines FNO created or renewed in this page: Salesforce line Id to
+    /// (activation ID, copies), written back with their orders.
+    created_lines: HashMap<String, (String, i64)>,
 }
 
 impl PageRecord {
+    /// Queues Salesforce fields to write back once the page is recorded.
+    pub fn write_back(&mut self, updates: impl IntoIterator<Item = RecordUpdate>) {
+        self.write_back.extend(updates);
+    }
+
+    /// The write-back queued so far.
+    pub fn queued_write_back(&self) -> &[RecordUpdate] {
+        &self.write_back
+    }
+
+    /// Takes the write-back out, to send once the rest is recorded.
+    pub fn take_write_back(&mut self) -> Vec<RecordUpdate> {
+        std::mem::take(&mut self.write_back)
+    }
+
+    /// Notes a line FNO created or renewed: its activation ID and copies.
+    pub fn line_created(&mut self, sf_line: String, activation_id: String, copies: i64) {
+        self.created_lines.insert(sf_line, (activation_id, copies));
+    }
+
+    /// The activation ID and copies of a line FNO created or renewed in
+    /// this page.
+    pub fn created_line(&self, sf_line: &str) -> Option<(&str, i64)> {
+        self.created_lines
+            .get(sf_line)
+            .map(|(activation_id, copies)| (activation_id.as_str(), *copies))
+    }
+
     /// Notes links to record; a later link of a record replaces an earlier one.
     pub fn links(&mut self, links: impl IntoIterator<Item = LinkRecord>) {
         self.links.extend(links);
@@ -35,6 +69,8 @@ impl PageRecord {
     pub fn extend(&mut self, other: PageRecord) {
         self.links.extend(other.links);
         self.seen.extend(other.seen);
+        self.write_back.extend(other.write_back);
+        self.created_lines.extend(other.created_lines);
     }
 
     /// Lays the links still to record over `stored` (Salesforce Id to link,

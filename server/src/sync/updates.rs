@@ -324,8 +324,8 @@ async fn send_new_lines(
                 continue;
             };
             let copies = line.number_of_copies;
-            pass.fresh_lines
-                .insert(sf_line.clone(), (created.activation_id.clone(), copies));
+            pass.to_record
+                .line_created(sf_line.clone(), created.activation_id.clone(), copies);
             let fno_line = FnoLine {
                 activation_id: &created.activation_id,
                 entitlement_id: &added.entitlement_id,

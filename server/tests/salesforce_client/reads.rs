@@ -3,7 +3,7 @@
 
 use fnosync_server::salesforce::fields as f;
 use fnosync_server::salesforce::{
-    Condition, ExtraFields, Operator, ProductFilter, QueryOptions, SoqlBuilder,
+    Condition, ExtraFields, Operator, ProductFilter, QueryOptions, Soql, SoqlBuilder,
 };
 use futures::TryStreamExt;
 use serde_json::json;
@@ -184,24 +184,29 @@ async fn describe_finds_every_connector_field(pool: PgPool) {
     assert_eq!(opportunity.missing(&["FNO__Nope__c"]), vec!["FNO__Nope__c"]);
 }
 
-#[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
-async fn several_queries_travel_five_to_a_composite_call_and_come_back_in_order(pool: PgPool) {
-    let h = Harness::start(pool).await;
-    let client = h.client();
-    let ids = h.insert_accounts("Packed", 7);
-    let soqls: Vec<_> = (0..7)
+/// One query a name: the account named `{prefix}-{i:04}` for each `i` below `count`.
+fn accounts_named(prefix: &str, count: usize) -> Vec<Soql> {
+    (0..count)
         .map(|i| {
             SoqlBuilder::select(["Id", "Name"])
                 .from("Account")
                 .filter(Condition::compare(
                     "Name",
                     Operator::Eq,
-                    format!("Packed-{i:04}").as_str(),
+                    format!("{prefix}-{i:04}").as_str(),
                 ))
                 .build()
                 .expect("soql")
         })
-        .collect();
+        .collect()
+}
+
+#[sqlx::test(migrator = "fnosync_server::MIGRATOR")]
+async fn several_queries_travel_five_to_a_composite_call_and_come_back_in_order(pool: PgPool) {
+    let h = Harness::start(pool).await;
+    let client = h.client();
+    let ids = h.insert_accounts("Packed", 7);
+    let soqls = accounts_named("Packed", 7);
     h.sandbox.reset_counts();
 
     let rows = client
@@ -246,19 +251,7 @@ async fn packed_queries_go_up_to_the_handles_concurrency_at_once_and_come_back_i
     let h = Harness::start(pool).await;
     let client = h.client().with_concurrency(3);
     let ids = h.insert_accounts("Side", 15);
-    let soqls: Vec<_> = (0..15)
-        .map(|i| {
-            SoqlBuilder::select(["Id", "Name"])
-                .from("Account")
-                .filter(Condition::compare(
-                    "Name",
-                    Operator::Eq,
-                    format!("Side-{i:04}").as_str(),
-                ))
-                .build()
-                .expect("soql")
-        })
-        .collect();
+    let soqls = accounts_named("Side", 15);
     client.user_id().await.expect("logged in");
     h.sandbox.reset_counts();
     let gate = h.sandbox.faults().close_gate("composite");
