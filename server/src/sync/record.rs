@@ -26,7 +26,7 @@ use crate::store::{run_accounts, runs, seen, tx_logs};
 /// send (kept on the run until [`write_back`] has sent it, so a worker that
 /// takes the run over sends it), the page's checkpoint when this is its last
 /// set of accounts (`Pass::page_end`, only when `finished`), and the run's
-/// counters.
+/// counters. Returns the write-back, for [`write_back`] to send.
 pub async fn record_page(
     pass: &mut Pass<'_>,
     done: &[(String, bool)],
