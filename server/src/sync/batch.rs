@@ -291,7 +291,8 @@ async fn sync_changed_accounts(
 /// read with all its orders; a set holds its accounts' orders, lines, logs
 /// and write-back until it is recorded, so this bounds what a run holds at
 /// once (10,000 accounts of 3 orders of 3 lines peak near 100 MiB, where
-/// sets of 700 reached 150 MiB), at about one Salesforce call more a set.
+/// sets of 700 went over 150 MiB), at about two Salesforce calls and two
+/// FNO calls more a set.
 const MAX_ACCOUNTS_AT_ONCE: usize = 400;
 
 /// `accounts` in the fewest sets of at most [`MAX_ACCOUNTS_AT_ONCE`], of
