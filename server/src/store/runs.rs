@@ -319,19 +319,19 @@ pub async fn save_checkpoint(
     fenced(saved, lease)
 }
 
-/// Saves (`Some`) or clears (`None`) the write-back a run recorded and has
-/// not sent yet, while its worker holds the lease.
-pub async fn set_pending_write_back(
+/// Saves (`Some`, as JSON) or clears (`None`) the write-back a run recorded
+/// and has not sent yet, while its worker holds the lease.
+pub async fn set_pending_write_back<T: serde::Serialize + Sync + ?Sized>(
     db: impl PgExecutor<'_>,
     lease: &Lease,
-    write_back: Option<&serde_json::Value>,
+    write_back: Option<&T>,
 ) -> Result<()> {
     let saved = sqlx::query(
         "UPDATE sync_runs SET pending_write_back = $3 WHERE run_id = $1 AND lease_token = $2",
     )
     .bind(&lease.run_id)
     .bind(lease.token)
-    .bind(write_back)
+    .bind(write_back.map(sqlx::types::Json))
     .execute(db)
     .await?;
     fenced(saved, lease)

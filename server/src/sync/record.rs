@@ -36,8 +36,6 @@ pub async fn record_page(
     let updates = page.take_write_back();
     let logs = pass.logger.take();
     let lease = pass.run.lease();
-    let pending =
-        (!updates.is_empty()).then(|| serde_json::to_value(&updates).expect("updates serialise"));
     let page_end = if finished { pass.page_end.take() } else { None };
     let mut tx = pass.ctx.pool.begin().await?;
     links::save_links(&mut *tx, &page.last_links()).await?;
@@ -48,8 +46,8 @@ pub async fn record_page(
     if pass.run.kind != RunKind::OneTime {
         run_accounts::mark_accounts_done(&mut *tx, &lease, done).await?;
     }
-    if pending.is_some() {
-        runs::set_pending_write_back(&mut *tx, &lease, pending.as_ref()).await?;
+    if !updates.is_empty() {
+        runs::set_pending_write_back(&mut *tx, &lease, Some(updates.as_slice())).await?;
     }
     commit_record(pass, tx, page_end.as_ref()).await?;
     Ok(updates)
@@ -154,15 +152,7 @@ pub fn queue_write_back(
     let opportunity = &order.opportunity;
     pass.to_record
         .write_back(opportunity_write_back(opportunity, entitlement_id, state));
-    let created: Vec<_> = order
-        .line_items
-        .iter()
-        .filter_map(|l| {
-            pass.to_record
-                .created_line(&l.record.id)
-                .map(|(a, c)| (l.record.id.clone(), a.to_string(), Some(c)))
-        })
-        .collect();
+    let created = created_lines(pass, order);
     if !created.is_empty() {
         let updates = line_write_back(order, created);
         pass.to_record.write_back(updates);
@@ -297,31 +287,26 @@ pub fn opportunity_fields(entitlement_id: &str, state: Option<&str>) -> serde_js
     fields
 }
 
-/// Queues the activation IDs and remaining copies of lines handled in this run.
-pub async fn queue_line_write_back(pass: &mut Pass<'_>, order: &SalesOrder) -> Result<()> {
-    for line in &order.line_items {
-        let Some((activation_id, copies)) = pass.to_record.created_line(&line.record.id) else {
-            continue;
-        };
-        let shown_remaining = line
-            .record
-            .number(fields::REMAINING_QUANTITY)
-            .map(|n| n as i64);
-        if line.record.text(fields::ACTIVATION_ID) != Some(activation_id)
-            || shown_remaining != Some(copies)
-        {
-            let update = RecordUpdate {
-                object: "OpportunityLineItem".into(),
-                id: line.record.id.clone(),
-                fields: serde_json::json!({
-                    fields::ACTIVATION_ID: activation_id,
-                    fields::REMAINING_QUANTITY: copies,
-                }),
-            };
-            pass.to_record.write_back([update]);
-        }
-    }
-    Ok(())
+/// Queues the activation IDs and remaining copies of lines handled in this
+/// run that Salesforce does not show yet.
+pub fn queue_line_write_back(pass: &mut Pass<'_>, order: &SalesOrder) {
+    let created = created_lines(pass, order);
+    let updates = line_write_back(order, created);
+    pass.to_record.write_back(updates);
+}
+
+/// The lines of `order` FNO created or renewed in this page: (Salesforce
+/// line Id, activation ID, copies).
+fn created_lines(pass: &Pass<'_>, order: &SalesOrder) -> Vec<(String, String, Option<i64>)> {
+    order
+        .line_items
+        .iter()
+        .filter_map(|l| {
+            pass.to_record
+                .created_line(&l.record.id)
+                .map(|(a, c)| (l.record.id.clone(), a.to_string(), Some(c)))
+        })
+        .collect()
 }
 
 /// Sends `updates` (a page's write-back, as [`record_page`] gives it back)
@@ -342,7 +327,7 @@ pub async fn write_back(
         links::note_written_back(&mut *tx, object, &records).await?;
     }
     tx_logs::insert_logs_on(&mut tx, &logs).await?;
-    runs::set_pending_write_back(&mut *tx, &lease, None).await?;
+    runs::set_pending_write_back::<[RecordUpdate]>(&mut *tx, &lease, None).await?;
     commit_record(pass, tx, checkpoint.as_ref()).await
 }
 

@@ -266,7 +266,7 @@ pub async fn renew_pending(pass: &mut Pass<'_>) -> Result<()> {
         }
         let opportunity = &renewal.planned.order.opportunity;
         queue_opportunity(pass, opportunity, &renewal.entitlement_id);
-        queue_line_write_back(pass, &renewal.planned.order).await?;
+        queue_line_write_back(pass, &renewal.planned.order);
         pass.record_done(!complete).await?;
         for index in 0..renewal.planned.lines.len() {
             pass.record_done(index < failed_lines[i]).await?;
