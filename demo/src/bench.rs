@@ -63,11 +63,20 @@ struct Cli {
     /// Seconds over which the event-driven step closes its deals.
     #[arg(long, default_value_t = 10)]
     event_seconds: u64,
-    /// How long the server gathers change events before it queues their
-    /// runs (`FNOSYNC_EVENT_DEBOUNCE_MS`): longer means fewer calls per
-    /// order and more latency.
+    /// How long after the last change event the server queues the runs of
+    /// the gathered events (`FNOSYNC_EVENT_DEBOUNCE_MS`): the latency of a
+    /// lone deal.
     #[arg(long, default_value_t = 500)]
     event_debounce_ms: u64,
+    /// How long after the first gathered change event the server queues
+    /// their runs at the latest (`FNOSYNC_EVENT_MAX_WAIT_MS`): longer means
+    /// fewer calls per order in a burst and more latency.
+    #[arg(long, default_value_t = 2000)]
+    event_max_wait_ms: u64,
+    /// Deals the event step closes one at a time, each a second after the
+    /// maximum wait of the one before (the latency of a lone deal).
+    #[arg(long, default_value_t = 5)]
+    event_lone_deals: usize,
 }
 
 /// What one run took.
@@ -113,6 +122,10 @@ async fn main() -> anyhow::Result<()> {
         (
             "FNOSYNC_EVENT_DEBOUNCE_MS",
             cli.event_debounce_ms.to_string(),
+        ),
+        (
+            "FNOSYNC_EVENT_MAX_WAIT_MS",
+            cli.event_max_wait_ms.to_string(),
         ),
     ];
     let launch = server::Launch {
@@ -238,10 +251,11 @@ async fn main() -> anyhow::Result<()> {
         print_events(&cli, events, orders, &full);
     }
     anyhow::ensure!(
-        events.as_ref().is_none_or(|(steady, disrupted)| {
-            [steady, disrupted]
+        events.as_ref().is_none_or(|passes| {
+            passes
+                .all()
                 .iter()
-                .all(|e| e.missed == 0 && e.duplicated == 0)
+                .all(|(_, e)| e.missed == 0 && e.duplicated == 0)
         }),
         "the event step missed or duplicated deals; see {}",
         service.log_path.display()
@@ -256,11 +270,36 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What the event step's passes measured.
+struct EventPasses {
+    /// Deals closed one after another over `--event-seconds`.
+    steady: EventFigures,
+    /// Deals closed one at a time.
+    lone: EventFigures,
+    /// Deals closed with the stream dropped and the subscriber killed.
+    disrupted: EventFigures,
+}
+
+impl EventPasses {
+    /// The passes with their names, as printed.
+    fn all(&self) -> [(&'static str, &EventFigures); 3] {
+        [
+            ("steady", &self.steady),
+            ("lone deals", &self.lone),
+            (
+                "stream dropped after 1/3, subscribing replica killed after 2/3",
+                &self.disrupted,
+            ),
+        ]
+    }
+}
+
 /// The event-driven step: a standby replica next to the first, event sync
 /// enabled, `--event-deals` deals closed over `--event-seconds` (the
-/// latency figures), then as many again with the stream dropped after a
-/// third of them and the replica holding the subscription killed
-/// (`kill -9`) after two thirds (nothing missed, nothing twice).
+/// latency figures), `--event-lone-deals` closed one at a time, then
+/// `--event-deals` again with the stream dropped after a third of them and
+/// the replica holding the subscription killed (`kill -9`) after two
+/// thirds (nothing missed, nothing twice).
 async fn event_step(
     cli: &Cli,
     launch: &server::Launch<'_>,
@@ -269,14 +308,15 @@ async fn event_step(
     salesforce: &SalesforceSandbox,
     fno: &FnoSandbox,
     primary: &mut server::Service,
-) -> anyhow::Result<(EventFigures, EventFigures)> {
+) -> anyhow::Result<EventPasses> {
     let shape = Shape {
-        accounts: cli.event_deals * 2,
+        accounts: cli.event_deals * 2 + cli.event_lone_deals,
         opportunities: 1,
         lines: cli.shape.lines,
     };
     let deals = seed_named(salesforce, shape, "Event", false)?;
-    let (steady_deals, disrupted_deals) = deals.split_at(cli.event_deals);
+    let (steady_deals, rest) = deals.split_at(cli.event_deals);
+    let (lone_deals, disrupted_deals) = rest.split_at(cli.event_lone_deals);
     let standby_listen = SocketAddr::new(cli.listen.ip(), cli.listen.port() + 1);
     let standby_dir = cli.state_dir.join("standby");
     std::fs::create_dir_all(&standby_dir)?;
@@ -294,6 +334,10 @@ async fn event_step(
     let over = Duration::from_secs(cli.event_seconds);
     let steady =
         event_step::measure(client, salesforce, fno, steady_deals, over, |_| Ok(())).await?;
+    let apart = Duration::from_millis(cli.event_max_wait_ms + 1000);
+    let lone_over = apart * u32::try_from(lone_deals.len()).unwrap_or(u32::MAX);
+    let lone =
+        event_step::measure(client, salesforce, fno, lone_deals, lone_over, |_| Ok(())).await?;
 
     let holder = event_step::status_until(client, |s| s.connected)
         .await?
@@ -326,58 +370,63 @@ async fn event_step(
         primary.wait().await?;
     }
     standby.stop().await;
-    Ok((steady, disrupted))
+    Ok(EventPasses {
+        steady,
+        lone,
+        disrupted,
+    })
 }
 
-fn print_events(
-    cli: &Cli,
-    (steady, disrupted): &(EventFigures, EventFigures),
-    orders: f64,
-    full: &Measured,
-) {
+fn print_events(cli: &Cli, passes: &EventPasses, orders: f64, full: &Measured) {
     let seconds = |d: Option<Duration>| {
         d.map(|d| format!("{:.2} s", d.as_secs_f64()))
             .unwrap_or_else(|| "-".into())
     };
-    let deals = cli.event_deals as f64;
     println!(
-        "\nevent sync: {} deals closed over {} s each pass, events gathered {} ms",
-        cli.event_deals, cli.event_seconds, cli.event_debounce_ms
+        "\nevent sync: {} deals closed over {} s (steady, disrupted), {} one at a time; runs queued {} ms after the last event, {} ms after the first at the latest",
+        cli.event_deals, cli.event_seconds, cli.event_lone_deals, cli.event_debounce_ms, cli.event_max_wait_ms
     );
-    for (name, events) in [
-        ("steady", steady),
-        (
-            "stream dropped after 1/3, subscribing replica killed after 2/3",
-            disrupted,
-        ),
-    ] {
+    let mut runs_before = 0;
+    for (name, events) in passes.all() {
         println!(
-            "  {name}: commit -> entitlement in FNO p50 {}, p99 {}, max {}; missed {}, duplicated {}",
+            "  {name}: commit -> entitlement in FNO p50 {}, p99 {}, max {}; missed {}, duplicated {}; {} runs",
             seconds(events.percentile(50.0)),
             seconds(events.percentile(99.0)),
             seconds(events.latencies.last().copied()),
             events.missed,
             events.duplicated,
+            events.status.runs_queued - runs_before,
         );
+        runs_before = events.status.runs_queued;
     }
-    let status = &disrupted.status;
+    let status = &passes.disrupted.status;
     println!(
         "  subscriber: {} events received, {} coalesced, {} own write-backs, {} runs queued, {} fallbacks",
         status.events_received, status.events_coalesced, status.own_events, status.runs_queued, status.fallbacks
     );
+    let per_order = |events: &EventFigures| {
+        let deals = (events.latencies.len() + events.missed).max(1) as f64;
+        format!(
+            "SF {:.3}, FNO {:.3}",
+            events.salesforce_calls as f64 / deals,
+            events.fno_calls as f64 / deals
+        )
+    };
     println!(
-        "  calls per event-synced order (steady): SF {:.3}, FNO {:.3}; full scheduled sync: SF {:.4}, FNO {:.3}",
-        steady.salesforce_calls as f64 / deals,
-        steady.fno_calls as f64 / deals,
+        "  calls per event-synced order: steady {}; lone deals {}; full scheduled sync: SF {:.4}, FNO {:.3}",
+        per_order(&passes.steady),
+        per_order(&passes.lone),
         full.salesforce_calls as f64 / orders,
         full.fno_calls as f64 / orders
     );
-    let calls: Vec<String> = steady
-        .by_operation
-        .iter()
-        .map(|(op, n)| format!("{op} {n}"))
-        .collect();
-    println!("  steady calls: {}", calls.join(", "));
+    for (name, events) in [("steady", &passes.steady), ("lone deals", &passes.lone)] {
+        let calls: Vec<String> = events
+            .by_operation
+            .iter()
+            .map(|(op, n)| format!("{op} {n}"))
+            .collect();
+        println!("  {name} calls: {}", calls.join(", "));
+    }
 }
 
 /// Activates one copy of every tenth FNO line, as devices would. The

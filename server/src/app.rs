@@ -132,6 +132,9 @@ impl App {
             event_settings: EventSettings {
                 tls: keys.pubsub_tls,
                 debounce: Duration::from_millis(options.event_debounce_ms),
+                max_wait: Duration::from_millis(
+                    options.event_max_wait_ms.max(options.event_debounce_ms),
+                ),
                 tick: Duration::from_millis(options.scheduler_tick_ms.clamp(10, 1000)),
                 verifier: keys.license_verifier.clone(),
             },

@@ -150,10 +150,18 @@ pub struct ServerOptions {
     #[arg(long, env = "FNOSYNC_PURGE_INTERVAL_SECS", default_value_t = 3600)]
     pub purge_interval_secs: u64,
 
-    /// How long change events are gathered before the runs they cause are
-    /// queued, in milliseconds: the events of one account within it start one run.
+    /// How long after the last change event the runs of the gathered
+    /// events are queued, in milliseconds: the events of one account
+    /// gathered together start one run.
     #[arg(long, env = "FNOSYNC_EVENT_DEBOUNCE_MS", default_value_t = 500)]
     pub event_debounce_ms: u64,
+
+    /// How long after the first gathered change event their runs are queued
+    /// at the latest while events keep coming, in milliseconds (never less
+    /// than the debounce): longer means fewer calls per order in a burst of
+    /// deals and more latency.
+    #[arg(long, env = "FNOSYNC_EVENT_MAX_WAIT_MS", default_value_t = 2000)]
+    pub event_max_wait_ms: u64,
 
     /// Whether this process may hold the change-event subscription (one
     /// replica holds it at a time, another takes over when it stops).

@@ -135,6 +135,7 @@ impl TestApp {
             idempotency_key_hours: 24,
             purge_interval_secs: 3600,
             event_debounce_ms: 200,
+            event_max_wait_ms: 2000,
             event_subscriber: true,
         };
         tune(&mut options);

@@ -58,8 +58,14 @@ const FALLBACK_MARGIN: chrono::Duration = chrono::Duration::minutes(1);
 pub struct EventSettings {
     /// TLS of the Pub/Sub connection (public roots and the extra CAs).
     pub tls: ClientTlsConfig,
-    /// How long events are gathered before their runs are queued.
+    /// How long after the last event that names something the gathered
+    /// events' runs are queued (a deal's events come together; a lone deal
+    /// waits no longer than this).
     pub debounce: Duration,
+    /// How long after the first gathered event their runs are queued at the
+    /// latest, however many events keep coming (a burst is gathered into
+    /// runs of this many seconds' deals).
+    pub max_wait: Duration,
     /// How often settings, licence and the lock are checked.
     pub tick: Duration,
     /// The licence verifier.
@@ -290,6 +296,7 @@ impl Leader<'_> {
             sender,
             requested: BATCH,
             gathered: Gathered::default(),
+            first: None,
             deadline: None,
             objects: config.objects.clone(),
         };
@@ -428,11 +435,19 @@ impl Leader<'_> {
                 .await?;
                 return Ok(Some(Ended::Again));
             }
+            let naming = session.gathered.naming;
             session
                 .gathered
                 .add(&decoded, consumed.replay_id, &session.objects, CLIENT_ID);
-            if session.deadline.is_none() {
-                session.deadline = Some(Instant::now() + self.settings.debounce);
+            let now = Instant::now();
+            if session.gathered.naming > naming {
+                let first = *session.first.get_or_insert(now);
+                let settings = &self.settings;
+                session.deadline = Some(flush_at(first, now, settings.debounce, settings.max_wait));
+            } else if session.deadline.is_none() {
+                // Events that name nothing (fnosync's own, say) are flushed
+                // too, so that the stored replay id moves past them.
+                session.deadline = Some(now + self.settings.debounce);
             }
         }
         if session.requested <= BATCH / 2 {
@@ -487,6 +502,7 @@ impl Leader<'_> {
     /// come again) when their accounts cannot be read or the licence is not valid.
     async fn flush(&mut self, session: &mut Session) -> crate::error::Result<Result<(), String>> {
         session.deadline = None;
+        session.first = None;
         if session.gathered.is_empty() {
             return Ok(Ok(()));
         }
@@ -655,6 +671,8 @@ struct Session {
     /// Events asked for and not yet received.
     requested: i32,
     gathered: Gathered,
+    /// When the first of the gathered events that name something came.
+    first: Option<Instant>,
     /// When the gathered events are flushed.
     deadline: Option<Instant>,
     objects: Vec<String>,
@@ -697,6 +715,13 @@ fn describe(status: &Status) -> String {
     format!("{:?}: {}{code}", status.code(), status.message())
 }
 
+/// When the gathered events are flushed, the first that named something
+/// having come at `first` and the last at `last`: a debounce after the
+/// last, and the maximum wait after the first at the latest.
+fn flush_at(first: Instant, last: Instant, debounce: Duration, max_wait: Duration) -> Instant {
+    (last + debounce).min(first + max_wait)
+}
+
 /// Waits until `deadline`, forever when there is none.
 async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
@@ -708,6 +733,21 @@ async fn sleep_until(deadline: Option<Instant>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lone_deal_waits_the_debounce_and_a_burst_the_maximum_wait() {
+        let (debounce, max_wait) = (Duration::from_millis(500), Duration::from_secs(2));
+        let first = Instant::now();
+        let at = |ms| first + Duration::from_millis(ms);
+        // A deal's events come together: flushed a debounce after the last.
+        assert_eq!(flush_at(first, first, debounce, max_wait), at(500));
+        assert_eq!(flush_at(first, at(30), debounce, max_wait), at(530));
+        // Deals closed every 100 ms keep it from going quiet: the maximum
+        // wait after the first ends the batch.
+        assert_eq!(flush_at(first, at(1_400), debounce, max_wait), at(1_900));
+        assert_eq!(flush_at(first, at(1_600), debounce, max_wait), at(2_000));
+        assert_eq!(flush_at(first, at(1_900), debounce, max_wait), at(2_000));
+    }
 
     #[test]
     fn each_event_is_counted_once_as_queued_coalesced_or_ignored() {
