@@ -236,15 +236,10 @@ async fn main() -> anyhow::Result<()> {
         ("feedback", &feedback),
         ("amend", &amend),
     ] {
-        let calls: Vec<String> = measured
-            .by_operation
-            .iter()
-            .map(|(op, n)| format!("{op} {n}"))
-            .collect();
         println!(
             "{name} run: {}; calls: {}",
             measured.run.message,
-            calls.join(", ")
+            event_step::calls_list(&measured.by_operation)
         );
     }
     if let Some(events) = &events {
@@ -420,12 +415,10 @@ fn print_events(cli: &Cli, passes: &EventPasses, orders: f64, full: &Measured) {
         full.fno_calls as f64 / orders
     );
     for (name, events) in [("steady", &passes.steady), ("lone deals", &passes.lone)] {
-        let calls: Vec<String> = events
-            .by_operation
-            .iter()
-            .map(|(op, n)| format!("{op} {n}"))
-            .collect();
-        println!("  {name} calls: {}", calls.join(", "));
+        println!(
+            "  {name} calls: {}",
+            event_step::calls_list(&events.by_operation)
+        );
     }
 }
 
@@ -518,12 +511,7 @@ async fn measure(
     let wall = started.elapsed();
     let salesforce_counts = salesforce.call_counts();
     let fno_counts = fno.counts();
-    let by_operation = salesforce_counts
-        .iter()
-        .map(|(op, n)| (format!("SF {op}"), *n))
-        .chain(fno_counts.iter().map(|(op, n)| (format!("FNO {op}"), *n)))
-        .filter(|(_, n)| *n > 0)
-        .collect();
+    let by_operation = event_step::by_operation(&salesforce_counts, &fno_counts);
     Ok(Measured {
         run: last,
         wall,

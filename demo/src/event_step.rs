@@ -5,7 +5,7 @@
 //! synced twice across a dropped stream and a killed subscriber, and the
 //! API calls per order.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -161,14 +161,31 @@ pub async fn measure(
             .map(|(_, n)| n)
             .sum(),
         fno_calls: fno_counts.values().sum(),
-        by_operation: salesforce_counts
-            .iter()
-            .map(|(op, n)| (format!("SF {op}"), *n))
-            .chain(fno_counts.iter().map(|(op, n)| (format!("FNO {op}"), *n)))
-            .filter(|(_, n)| *n > 0)
-            .collect(),
+        by_operation: by_operation(&salesforce_counts, &fno_counts),
         status,
     })
+}
+
+/// The calls of both sandboxes by operation (`SF …`, `FNO …`), those made.
+pub fn by_operation(
+    salesforce: &BTreeMap<String, u64>,
+    fno: &BTreeMap<String, u64>,
+) -> Vec<(String, u64)> {
+    salesforce
+        .iter()
+        .map(|(op, n)| (format!("SF {op}"), *n))
+        .chain(fno.iter().map(|(op, n)| (format!("FNO {op}"), *n)))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+/// Calls by operation as printed: `SF composite 5, FNO createUser 5`.
+pub fn calls_list(by_operation: &[(String, u64)]) -> String {
+    let calls: Vec<String> = by_operation
+        .iter()
+        .map(|(op, n)| format!("{op} {n}"))
+        .collect();
+    calls.join(", ")
 }
 
 /// Notes the closed deals whose entitlement FNO holds now.
