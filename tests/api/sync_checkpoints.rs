@@ -111,6 +111,63 @@ async fn records_sharing_a_stamp_across_page_boundaries_are_each_synced_once(poo
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]
+async fn the_next_set_is_read_and_sent_to_fno_while_the_set_before_is_written_back(pool: PgPool) {
+    // Arrange: pages of one record, so each account is a set of its own.
+    let app = TestApp::spawn_with_options(pool, |options| options.sync_page_size = 1).await;
+    app.connect_sandboxes().await;
+    app.submit_license().await;
+    let stamp = "2026-01-15T12:00:00.000+0000";
+    let accounts = [
+        seed_stamped(&app, "Pipeline One", stamp),
+        seed_stamped(&app, "Pipeline Two", stamp),
+    ];
+    let write_back = app.salesforce.faults().close_gate("composite.sobjects");
+    let second_entitlement = app
+        .fno
+        .faults()
+        .close_gate_after("createSimpleEntitlement", 1);
+    let operator = app.operator().await;
+
+    // Act: the first set's write-back is held; the second set's entitlement
+    // reaches FNO while it is.
+    let run = start_immediate(&operator, one_day("2026-01-15")).await;
+    write_back.wait_held().await;
+    tokio::time::timeout(Duration::from_secs(60), second_entitlement.wait_held())
+        .await
+        .expect("the second set reaches FNO while the first set's write-back is held");
+    assert_eq!(
+        write_back.held(),
+        1,
+        "only the first set's write-back so far"
+    );
+    second_entitlement.open();
+    write_back.open();
+    let ended = watch_until_end(&operator, run).await;
+
+    // Assert: both synced and written back; the second set was recorded
+    // after the first set's write-back (the log numbers are in order).
+    assert_completed(&ended, "2 account(s) changed");
+    let logs = logs_of(&operator, &ended.run_id).await;
+    let number = |name: &str, record: &str| {
+        logs.iter()
+            .find(|log| log.name == name && log.salesforce_record_id == record)
+            .and_then(|log| log.log_number.trim_start_matches("TL-").parse::<u64>().ok())
+            .unwrap_or_else(|| panic!("a {name} log of {record}: {logs:?}"))
+    };
+    let mut order = accounts.clone();
+    order.sort_by_key(|account| number(ACCOUNT_STEP, account));
+    assert!(
+        number("Salesforce Update", &order[0]) < number(ACCOUNT_STEP, &order[1]),
+        "the first set's write-back is recorded before the second set: {logs:?}"
+    );
+    for account in &accounts {
+        let written = app.salesforce.record("Account", account).expect("account");
+        assert!(written[sf::ACCOUNT_ID].is_string(), "{written}");
+    }
+    assert_eq!(app.fno.store().read(|s| s.entitlements.len()), 2);
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
 async fn a_record_modified_while_a_run_writes_is_synced_again_by_that_run_not_lost_behind_its_write_back(
     pool: PgPool,
 ) {

@@ -19,8 +19,8 @@ use serde_json::Value;
 use super::changes::{self, Checkpoint, Phase, Window};
 use super::fno_to_crm::FnoWindow;
 use super::logger::steps::RUN_STEP;
-use super::page::{sync_page, Flow};
-use super::pass::Pass;
+use super::page::{settle, sync_page};
+use super::pass::{Flow, Pass};
 use super::{cancellations, fno_to_crm};
 use crate::domain::run::{Ended, RunKind, RunState};
 use crate::error::Result;
@@ -58,7 +58,8 @@ pub async fn sync_window(pass: &mut Pass<'_>) -> Result<Ended> {
             continue;
         }
         let first = first_pages.remove(&phase);
-        match sync_changed_accounts(pass, window, &mut checkpoint, first).await? {
+        let flow = sync_changed_accounts(pass, window, &mut checkpoint, first).await?;
+        match settle(pass, flow).await? {
             Flow::GoOn => {}
             Flow::Cancelled => return Ok(Ended::cancelled()),
             Flow::Failed(reason) => return Ok(Ended::failed(reason)),
@@ -117,12 +118,17 @@ pub async fn sync_accounts_of_run(
 ) -> Result<Ended> {
     let done = run_accounts::accounts_done(&pass.ctx.pool, &pass.run.run_id, &accounts).await?;
     let to_sync: Vec<String> = accounts.into_iter().filter(|a| !done.contains(a)).collect();
+    let mut flow = Flow::GoOn;
     for accounts in account_sets(&to_sync) {
-        match sync_page(pass, accounts.to_vec()).await? {
-            Flow::GoOn => {}
-            Flow::Cancelled => return Ok(Ended::cancelled()),
-            Flow::Failed(reason) => return Ok(Ended::failed(reason)),
+        flow = sync_page(pass, accounts.to_vec()).await?;
+        if !matches!(flow, Flow::GoOn) {
+            break;
         }
+    }
+    match settle(pass, flow).await? {
+        Flow::GoOn => {}
+        Flow::Cancelled => return Ok(Ended::cancelled()),
+        Flow::Failed(reason) => return Ok(Ended::failed(reason)),
     }
     let accounts = run_accounts::count_accounts(&pass.ctx.pool, &pass.run.run_id).await?;
     let mut ended = Ended::from_counters(pass.counters());

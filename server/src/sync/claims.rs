@@ -25,21 +25,8 @@ pub async fn take(
     accounts: &[String],
     noted: &mut HashSet<String>,
 ) -> Result<Vec<String>> {
-    let lease = pass.run.lease();
     loop {
-        let claimed = claims::claim(&pass.ctx.pool, &lease, accounts).await?;
-        if claimed.len() < accounts.len() {
-            let held = claims::holders(&pass.ctx.pool, &lease, accounts).await?;
-            for (account, run_id) in held {
-                if noted.insert(account.clone()) {
-                    let note = format!(
-                        "run {run_id} is syncing this account: this run syncs it once that run is done with it"
-                    );
-                    pass.completed(RUN_STEP, &account, note).await?;
-                }
-            }
-            pass.logger.flush().await?;
-        }
+        let claimed = take_free(pass, accounts, noted).await?;
         if !claimed.is_empty() || accounts.is_empty() {
             return Ok(claimed);
         }
@@ -52,6 +39,30 @@ pub async fn take(
             return Ok(Vec::new());
         }
     }
+}
+
+/// Claims those of `accounts` no other run holds, without waiting; logs,
+/// once per account, the run that holds one.
+pub async fn take_free(
+    pass: &mut Pass<'_>,
+    accounts: &[String],
+    noted: &mut HashSet<String>,
+) -> Result<Vec<String>> {
+    let lease = pass.run.lease();
+    let claimed = claims::claim(&pass.ctx.pool, &lease, accounts).await?;
+    if claimed.len() < accounts.len() {
+        let held = claims::holders(&pass.ctx.pool, &lease, accounts).await?;
+        for (account, run_id) in held {
+            if noted.insert(account.clone()) {
+                let note = format!(
+                    "run {run_id} is syncing this account: this run syncs it once that run is done with it"
+                );
+                pass.completed(RUN_STEP, &account, note).await?;
+            }
+        }
+        pass.logger.flush().await?;
+    }
+    Ok(claimed)
 }
 
 /// Gives back the run's claims of `accounts`.

@@ -87,6 +87,16 @@ impl RunLogger {
         }
     }
 
+    /// A logger of the same run that gathers its own logs: for work that
+    /// runs beside the run's main line and records them in its own
+    /// transactions (the end of a set, see `page::finish_set`).
+    pub fn apart(&self) -> Self {
+        Self {
+            waiting: Default::default(),
+            ..self.clone()
+        }
+    }
+
     /// Writes the logs gathered so far, in the order they were logged.
     pub async fn flush(&self) -> Result<()> {
         tx_logs::insert_logs(&self.pool, &self.take())

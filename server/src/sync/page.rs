@@ -18,13 +18,14 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use super::accounts::{apply_accounts_and_users, FnoAccounts};
 use super::lines::PartStates;
 use super::logger::steps::{ACCOUNT_STEP, RUN_STEP};
-use super::pass::{Pass, SALESFORCE_COMPONENT};
+use super::pass::{Flow, Pass, SetEnd, SALESFORCE_COMPONENT};
 use super::plan::{plan_order, PageWrites};
 use super::read::{order_links, orders_of, read_accounts, AccountRead, OrderLinks};
 use super::to_record::PageRecord;
 use super::{apply, budget, claims, creates, echo, record, renewals, updates};
 use crate::domain::run::{Ended, RunKind};
 use crate::error::Result;
+use crate::salesforce::RecordUpdate;
 
 /// How the sync of one account ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,17 +38,6 @@ pub enum AccountOutcome {
     Failed(String),
     /// The run was cancelled while it was processed.
     Cancelled,
-}
-
-/// How a page left its run.
-#[derive(Debug)]
-pub enum Flow {
-    /// Done; the run goes on.
-    GoOn,
-    /// An operator or a shutdown stopped the run.
-    Cancelled,
-    /// Salesforce could not be read: the run fails with the reason.
-    Failed(String),
 }
 
 /// Carries out the one-time sync of the run's account: a page of one
@@ -87,14 +77,23 @@ const MAX_ROUNDS: usize = 3;
 
 /// Syncs the accounts of one page, those no other run holds first, then the
 /// others as they come free (see [`claims`]); each claimed set as
-/// [`sync_claimed`] does, given back once recorded.
+/// [`sync_claimed`] does, given back at the end of the set.
 pub async fn sync_page(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flow> {
     // The page's checkpoint goes with the record of its last set.
     let mut page_end = pass.page_end.take();
     let mut waiting = accounts;
     let mut noted = HashSet::new();
     while !waiting.is_empty() {
-        let claimed = claims::take(pass, &waiting, &mut noted).await?;
+        let mut claimed = claims::take_free(pass, &waiting, &mut noted).await?;
+        if claimed.is_empty() {
+            // Another run holds them all: this run ends its own set before
+            // it waits, so that it holds nothing while it waits.
+            match finish_previous(pass).await? {
+                Flow::GoOn => {}
+                other => return Ok(other),
+            }
+            claimed = claims::take(pass, &waiting, &mut noted).await?;
+        }
         if claimed.is_empty() {
             return Ok(Flow::Cancelled);
         }
@@ -103,9 +102,7 @@ pub async fn sync_page(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flo
         if waiting.is_empty() {
             pass.page_end = page_end.take();
         }
-        let synced = sync_claimed(pass, claimed.clone()).await;
-        claims::give_back(pass, &claimed).await?;
-        match synced? {
+        match sync_claimed(pass, claimed).await? {
             Flow::GoOn => {}
             other => return Ok(other),
         }
@@ -116,48 +113,117 @@ pub async fn sync_page(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flo
     Ok(Flow::GoOn)
 }
 
-/// Syncs claimed accounts of one page ([`sync_round`]) and notes them in
-/// the run. The change query leaves out records last changed by the
-/// integration user (the echo of the write-back), so a person's edit that
-/// landed between the read and the write-back would be hidden behind it:
-/// the orders written back are read again, and an account whose orders
-/// changed meanwhile is synced again in another round.
+/// Waits for the end of the set recorded last ([`Pass::previous`]), if one
+/// is under way: what a run does before it waits, and before it moves on
+/// from its pages (to the FNO to Salesforce direction, or to its end).
+pub async fn finish_previous(pass: &mut Pass<'_>) -> Result<Flow> {
+    match pass.previous.take() {
+        Some(previous) => previous.finish().await,
+        None => Ok(Flow::GoOn),
+    }
+}
+
+/// [`finish_previous`] after `flow`, how the pages left the run: the first
+/// that did not go on.
+pub async fn settle(pass: &mut Pass<'_>, flow: Flow) -> Result<Flow> {
+    let previous = finish_previous(pass).await?;
+    Ok(match flow {
+        Flow::GoOn => previous,
+        other => other,
+    })
+}
+
+/// Syncs claimed accounts of one page: the set is read and sent to FNO
+/// while the end of the set before it (its write-back and guard) goes on
+/// beside it; once both are done, the set is recorded and its own end
+/// ([`finish_set`]) starts beside the next set. The claims are given back
+/// at the end of the set.
 async fn sync_claimed(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flow> {
-    let mut pending = accounts;
-    for round in 1..=MAX_ROUNDS {
-        if pending.is_empty() {
-            break;
+    if budget::under_floor(pass) {
+        // The run may pause: the set before ends first.
+        match finish_previous(pass).await? {
+            Flow::GoOn => {}
+            other => {
+                claims::give_back(pass, &accounts).await?;
+                return Ok(other);
+            }
         }
-        if pass.is_cancelled() || !budget::wait_for_budget(pass).await? {
-            return Ok(Flow::Cancelled);
+    }
+    if pass.is_cancelled() || !budget::wait_for_budget(pass).await? {
+        claims::give_back(pass, &accounts).await?;
+        return Ok(Flow::Cancelled);
+    }
+    let previous = pass.previous.take();
+    let before = async move {
+        match previous {
+            Some(previous) => previous.finish().await,
+            None => Ok(Flow::GoOn),
         }
-        let synced = match sync_round(pass, pending).await? {
-            Ok(synced) => synced,
-            Err(reason) => return Ok(Flow::Failed(reason)),
-        };
-        if !synced.finished {
-            return Ok(Flow::Cancelled);
+    };
+    let (before, staged) = futures::join!(before, stage_round(pass, accounts.clone()));
+    let before = match (before, staged?) {
+        (before, Ok(staged)) => {
+            let ended = record_round(pass, staged).await?;
+            match (before?, ended.round.finished) {
+                (Flow::GoOn, true) => {
+                    let end = finish_set(pass.fork_apart(), ended, accounts);
+                    pass.previous = Some(SetEnd::new(end));
+                    return Ok(Flow::GoOn);
+                }
+                (before, finished) => {
+                    record::write_back(pass, ended.updates, None).await?;
+                    match before {
+                        Flow::GoOn if !finished => Flow::Cancelled,
+                        other => other,
+                    }
+                }
+            }
         }
+        (before, Err(reason)) => match before? {
+            Flow::GoOn => Flow::Failed(reason),
+            other => other,
+        },
+    };
+    claims::give_back(pass, &accounts).await?;
+    Ok(before)
+}
+
+/// The end of a recorded set, in a pass of its own ([`Pass::fork_apart`]):
+/// its write-back sent, then the guard against an edit hidden behind it.
+/// The change query leaves out records last changed by the integration
+/// user (the echo of the write-back), so a person's edit that landed
+/// between the read and the write-back would be hidden behind it: the
+/// orders written back are read again, and an account whose orders changed
+/// meanwhile is synced again in another round. Gives the claims of
+/// `accounts` back.
+async fn finish_set(mut pass: Pass<'_>, ended: Recorded, accounts: Vec<String>) -> Result<Flow> {
+    let flow = guard_set(&mut pass, ended).await;
+    pass.flush().await?;
+    claims::give_back(&pass, &accounts).await?;
+    flow
+}
+
+/// The write-back of a recorded set, and the guard's rounds.
+async fn guard_set(pass: &mut Pass<'_>, ended: Recorded) -> Result<Flow> {
+    let Recorded { updates, mut round } = ended;
+    record::write_back(pass, updates, None).await?;
+    for number in 1..=MAX_ROUNDS {
         if pass.run.kind == RunKind::Event {
             // A person's edit made meanwhile publishes a change event of its
             // own, which starts another run: an event run needs no guard.
             break;
         }
-        pending = match synced
-            .read_orders
-            .changed_since(pass, &synced.written)
-            .await
-        {
+        let pending = match round.read_orders.changed_since(pass, &round.written).await {
             Ok(changed) => changed,
             Err(reason) => return Ok(Flow::Failed(reason)),
         };
         for account in &pending {
-            let note = if round < MAX_ROUNDS {
+            let note = if number < MAX_ROUNDS {
                 "changed in Salesforce while this run wrote back to it: synced again"
             } else {
                 "changed in Salesforce again while this run wrote back to it: run a one-time sync of the account"
             };
-            if round < MAX_ROUNDS {
+            if number < MAX_ROUNDS {
                 pass.completed(RUN_STEP, account, note.to_string()).await?;
             } else {
                 pass.failed_step(
@@ -170,6 +236,19 @@ async fn sync_claimed(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flow
                 .await?;
                 pass.add_failure();
             }
+        }
+        if pending.is_empty() || number == MAX_ROUNDS {
+            break;
+        }
+        if pass.is_cancelled() || !budget::wait_for_budget(pass).await? {
+            return Ok(Flow::Cancelled);
+        }
+        round = match sync_round(pass, pending).await? {
+            Ok(synced) => synced,
+            Err(reason) => return Ok(Flow::Failed(reason)),
+        };
+        if !round.finished {
+            return Ok(Flow::Cancelled);
         }
     }
     Ok(Flow::GoOn)
@@ -185,19 +264,48 @@ struct Round {
     written: Vec<String>,
 }
 
-/// One round of claimed accounts through the stages: read, the accounts
-/// and users rounds, each order planned and applied, the page's FNO rounds,
-/// the logs, the write-back. `Err` with the reason when Salesforce could
-/// not be read.
+/// A round read, planned and sent to FNO, not yet recorded.
+struct Staged {
+    outcomes: Vec<(String, AccountOutcome)>,
+    finished: bool,
+    read_orders: echo::OrdersRead,
+}
+
+/// A round recorded, with the write-back to send.
+struct Recorded {
+    round: Round,
+    updates: Vec<RecordUpdate>,
+}
+
+/// One round of claimed accounts through the stages, each after the one
+/// before: [`stage_round`], [`record_round`], the write-back. `Err` with
+/// the reason when Salesforce could not be read.
 async fn sync_round(
     pass: &mut Pass<'_>,
     accounts: Vec<String>,
 ) -> Result<std::result::Result<Round, String>> {
+    let staged = match stage_round(pass, accounts).await? {
+        Ok(staged) => staged,
+        Err(reason) => return Ok(Err(reason)),
+    };
+    let Recorded { round, updates, .. } = record_round(pass, staged).await?;
+    record::write_back(pass, updates, None).await?;
+    Ok(Ok(round))
+}
+
+/// Reads claimed accounts and sends their writes to FNO: the read, the
+/// accounts and users rounds, each order planned and applied, the page's
+/// FNO rounds, the FNO lines whose state the write-back needs. `Err` with
+/// the reason when Salesforce could not be read.
+async fn stage_round(
+    pass: &mut Pass<'_>,
+    accounts: Vec<String>,
+) -> Result<std::result::Result<Staged, String>> {
     let reads = match read_accounts(pass.reader(), &accounts).await {
         Ok(reads) => reads,
         Err(reason) => return Ok(Err(reason)),
     };
-    let mut read_orders = echo::OrdersRead::of(reads.values());
+    let read_orders = echo::OrdersRead::of(reads.values());
     let fno_accounts = apply_accounts_and_users(pass, &reads).await?;
     let stored = order_links(&pass.ctx.pool, reads.values()).await?;
     let parts = pass
@@ -214,10 +322,24 @@ async fn sync_round(
     updates::update_pending(pass).await?;
     renewals::renew_pending(pass).await?;
     record::read_line_states(pass).await;
+    Ok(Ok(Staged {
+        outcomes,
+        finished,
+        read_orders,
+    }))
+}
+
+/// Records a staged round: what FNO took is recorded before the
+/// write-back, so a run that dies while Salesforce is written keeps the
+/// links and logs of its FNO writes, and the worker that takes it over
+/// sends the write-back.
+async fn record_round(pass: &mut Pass<'_>, staged: Staged) -> Result<Recorded> {
+    let Staged {
+        outcomes,
+        finished,
+        mut read_orders,
+    } = staged;
     let written = read_orders.accounts_written_back(pass.to_record.queued_write_back());
-    // What FNO took is recorded before the write-back: a run that dies
-    // while Salesforce is written keeps the links and logs of its FNO
-    // writes, and the worker that takes it over sends the write-back.
     let done: Vec<(String, bool)> = outcomes
         .iter()
         .map(|(account, outcome)| {
@@ -226,13 +348,15 @@ async fn sync_round(
         })
         .collect();
     let updates = record::record_page(pass, &done, finished).await?;
-    record::write_back(pass, updates, None).await?;
-    Ok(Ok(Round {
-        outcomes,
-        finished,
-        read_orders,
-        written,
-    }))
+    Ok(Recorded {
+        round: Round {
+            outcomes,
+            finished,
+            read_orders,
+            written,
+        },
+        updates,
+    })
 }
 
 /// Plans and applies the orders of the read accounts, at most

@@ -84,7 +84,42 @@ pub struct Pass<'a> {
     pub stop: CancellationToken,
     /// Part numbers looked up in this run.
     pub parts: PartLookup,
+    /// The end of the set recorded last (its write-back and the guard
+    /// against edits hidden behind it), still under way while the next set
+    /// is read and sent to FNO; see [`super::page`].
+    pub previous: Option<SetEnd<'a>>,
     progress: Arc<Progress>,
+}
+
+/// How a page left its run.
+#[derive(Debug)]
+pub enum Flow {
+    /// Done; the run goes on.
+    GoOn,
+    /// An operator or a shutdown stopped the run.
+    Cancelled,
+    /// Salesforce could not be read: the run fails with the reason.
+    Failed(String),
+}
+
+/// The end of a recorded set, run beside the next set's read and FNO
+/// rounds: how it left the run.
+pub struct SetEnd<'a>(Mutex<EndFuture<'a>>);
+
+type EndFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Flow>> + Send + 'a>>;
+
+impl<'a> SetEnd<'a> {
+    /// Holds `end` until it is awaited ([`Self::finish`]).
+    pub fn new(end: impl std::future::Future<Output = Result<Flow>> + Send + 'a) -> Self {
+        // In a mutex only so that a pass can be shared across threads; it
+        // is taken out whole to be awaited.
+        Self(Mutex::new(Box::pin(end)))
+    }
+
+    /// Runs the end to its finish.
+    pub async fn finish(self) -> Result<Flow> {
+        self.0.into_inner().unwrap_or_else(|p| p.into_inner()).await
+    }
 }
 
 impl<'a> Pass<'a> {
@@ -117,6 +152,7 @@ impl<'a> Pass<'a> {
             parts: PartLookup::new(clients.1, RetryPolicy::default().stopped_by(stop.clone()))
                 .sharing(ctx.deployed_parts.clone()),
             stop,
+            previous: None,
             progress: Arc::new(progress),
         }
     }
@@ -139,7 +175,17 @@ impl<'a> Pass<'a> {
             page_end: None,
             stop: self.stop.clone(),
             parts: self.parts.clone(),
+            previous: None,
             progress: self.progress.clone(),
+        }
+    }
+
+    /// A pass for the end of a recorded set ([`SetEnd`]): a [`Self::fork`]
+    /// that gathers its own logs, which it records in its own transactions.
+    pub fn fork_apart(&self) -> Pass<'a> {
+        Pass {
+            logger: self.logger.apart(),
+            ..self.fork()
         }
     }
 
