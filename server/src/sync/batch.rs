@@ -295,10 +295,11 @@ async fn sync_changed_accounts(
 /// The most accounts synced together (read, planned, sent and written back
 /// as one set). A page of 2,000 changed lines can name 2,000 accounts, each
 /// read with all its orders; a set holds its accounts' orders, lines, logs
-/// and write-back until it is recorded, so this bounds what a run holds at
-/// once (10,000 accounts of 3 orders of 3 lines peak near 100 MiB, where
-/// sets of 700 went over 150 MiB), at about two Salesforce calls and two
-/// FNO calls more a set.
+/// and write-back until it is recorded and written back, and a run has two
+/// sets at once (one written back while the next is read and sent), so this
+/// bounds what a run holds at once (10,000 accounts of 3 orders of 3 lines
+/// peak near 125 MiB; one set of 700 at a time went over 150 MiB), at about
+/// two Salesforce calls and two FNO calls more a set.
 const MAX_ACCOUNTS_AT_ONCE: usize = 400;
 
 /// `accounts` in the fewest sets of at most [`MAX_ACCOUNTS_AT_ONCE`], of
