@@ -150,12 +150,14 @@ async fn a_scheduled_run_reads_fno_from_the_newest_stamp_the_last_one_read(pool:
     make_schedule_due(&pool).await;
     let second = next_scheduled_run(&admin, 2).await;
 
-    // Assert: the watermark is FNO's own newest stamp; the next run read
-    // only what FNO stamped after it (less the overlap).
-    assert_eq!(
-        watermark,
-        newest_in_fno.trunc_subsecs(3),
-        "FNO's clock, as FNO wrote it"
+    // Assert: the watermark is on FNO's clock: its newest stamp, moved on
+    // by no more than the two-second overlap (to FNO's clock when the run
+    // read the lines it had created); the next run read only what FNO
+    // stamped after it (less the overlap).
+    let newest_in_fno = newest_in_fno.trunc_subsecs(3);
+    assert!(
+        watermark >= newest_in_fno && watermark <= newest_in_fno + Duration::seconds(2),
+        "FNO's clock, as FNO wrote it: {watermark} against {newest_in_fno}"
     );
     assert_eq!(
         second.state,
@@ -167,5 +169,60 @@ async fn a_scheduled_run_reads_fno_from_the_newest_stamp_the_last_one_read(pool:
         sf_line(&app, &lines[1])[sf::REMAINING_QUANTITY],
         json!(20.0),
         "a line stamped before the watermark is not read again"
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_run_that_reads_fno_well_after_its_creates_leaves_them_out_of_the_next_runs_overlap(
+    pool: PgPool,
+) {
+    // Arrange: an order synced by a scheduled run whose write-back (after
+    // FNO created the entitlement, before the run reads FNO's lines) is
+    // held at a gate.
+    let app = deploying_app(pool.clone()).await;
+    seed_sales_order(
+        &app.salesforce,
+        json!({ "Name": "Clock Corp" }),
+        &[],
+        json!({}),
+        &[LineSpec::permanent("SF01demo", 10.0)],
+    );
+    let admin = app.admin().await;
+    create_daily_schedule(&admin).await;
+    let write_back = app.salesforce.faults().close_gate("composite.sobjects");
+
+    // Act: FNO's clock moves on past the overlap while the write-back is
+    // held (the wait is the condition under test, not a synchronisation:
+    // the run tells FNO's clock by the entitlement it created and the time
+    // since).
+    make_schedule_due(&pool).await;
+    write_back.wait_held().await;
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    write_back.open();
+    let run = next_scheduled_run(&admin, 1).await;
+
+    // Assert: the watermark is the newest stamp moved on by the whole
+    // overlap, so the next run reads nothing the first one created.
+    assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    let stored: (Option<DateTime<Utc>>,) = sqlx::query_as("SELECT fno_watermark FROM schedules")
+        .fetch_one(&pool)
+        .await
+        .expect("watermark");
+    let newest_in_fno = app
+        .fno
+        .store()
+        .read(|state| {
+            state
+                .entitlements
+                .iter()
+                .flat_map(|e| e.line_items.iter().map(|l| l.last_modified))
+                .max()
+        })
+        .expect("FNO has lines")
+        .trunc_subsecs(3);
+    assert_eq!(
+        stored.0,
+        Some(newest_in_fno + Duration::seconds(2)),
+        "the newest stamp, moved on by the overlap"
     );
 }

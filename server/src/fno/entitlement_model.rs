@@ -362,6 +362,8 @@ pub struct LineItemRecord {
     pub term: Option<(i64, DurationUnit)>,
     /// Expiration date.
     pub expiration_date: Option<NaiveDate>,
+    /// When FNO created the line (FNO's clock).
+    pub created_on: Option<DateTime<Utc>>,
     /// Last change.
     pub last_modified: Option<DateTime<Utc>>,
 }

@@ -78,7 +78,7 @@ pub struct EntitlementQuery {
 }
 
 /// Fields of `entitlementLineItemResponseConfig` the client asks for, in the schema's order.
-const LINE_FIELDS: [&str; 19] = [
+const LINE_FIELDS: [&str; 20] = [
     "activationId",
     "description",
     "state",
@@ -97,6 +97,7 @@ const LINE_FIELDS: [&str; 19] = [
     "numberOfCopies",
     "fulfilledAmount",
     "numberOfRemainingCopies",
+    "createdOnDateTime",
     "lastModifiedDateTime",
 ];
 
@@ -241,6 +242,7 @@ fn read_line_common(line: &Element) -> LineItemRecord {
         is_permanent: line.bool_of("isPermanent"),
         term,
         expiration_date: line.value("expirationDate").and_then(parse_date),
+        created_on: line.value("createdOnDateTime").and_then(parse_datetime),
         last_modified: line.value("lastModifiedDateTime").and_then(parse_datetime),
         ..LineItemRecord::default()
     }

@@ -80,7 +80,9 @@ pub async fn sync_window(pass: &mut Pass<'_>) -> Result<Ended> {
     if pass.run.kind == RunKind::Scheduled && counters.failed == 0 && failed_accounts == 0 {
         let reached = Watermarks {
             salesforce: Some(window.end),
-            fno: checkpoint.fno_newest,
+            fno: checkpoint
+                .fno_newest
+                .map(|newest| fno_to_crm::watermark(newest, checkpoint.fno_clock)),
         };
         schedules::advance_watermarks(&pass.ctx.pool, reached).await?;
     }

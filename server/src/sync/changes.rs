@@ -105,6 +105,11 @@ pub struct Checkpoint {
     /// those pages held (FNO's clock).
     #[serde(default)]
     pub fno_newest: Option<DateTime<Utc>>,
+    /// In the FNO phase: a time FNO's clock had passed when the phase read
+    /// its first page, when the run could tell (see
+    /// [`super::fno_to_crm::watermark`]).
+    #[serde(default)]
+    pub fno_clock: Option<DateTime<Utc>>,
 }
 
 impl Checkpoint {
@@ -390,6 +395,7 @@ mod tests {
             }),
             fno_pages: 2,
             fno_newest: Some(DateTime::UNIX_EPOCH + Duration::milliseconds(1_500)),
+            fno_clock: Some(DateTime::UNIX_EPOCH + Duration::milliseconds(2_500)),
         };
         assert_eq!(
             Checkpoint::of(Some(&checkpoint.to_json())),

@@ -160,6 +160,9 @@ async fn finish_created(
     created: &[(&PlannedOrder, &CreatedEntitlement)],
 ) -> Result<()> {
     record_created(pass, created);
+    if let Some((_, first)) = created.first() {
+        pass.note_fno_created(&first.entitlement_id);
+    }
     for (item, created) in created {
         pass.completed(
             ENTITLEMENT_STEP,

@@ -39,6 +39,21 @@ const WRITE_BACK_BATCH: usize = 1_000;
 /// unchanged and not sent again.
 pub const FNO_OVERLAP: Duration = Duration::seconds(2);
 
+/// The FNO watermark a scheduled run leaves: the newest stamp it read
+/// (`newest`), moved on by up to the overlap to `clock`, a time FNO's clock
+/// had passed when the run read its first page of lines. A change stamped
+/// more than the overlap before that read was visible to it, and one
+/// stamped after `newest` and before that would have been read: so the
+/// next run, which reads from the watermark less the overlap, still reads
+/// every change this one may not have seen, but not again the lines this
+/// one created well before it read FNO.
+pub fn watermark(newest: DateTime<Utc>, clock: Option<DateTime<Utc>>) -> DateTime<Utc> {
+    match clock {
+        Some(clock) => newest.max(clock.min(newest + FNO_OVERLAP)),
+        None => newest,
+    }
+}
+
 /// The lines of FNO a run reads, by their `lastModifiedDateTime`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FnoWindow {
@@ -62,6 +77,13 @@ pub async fn update_salesforce(
         ..Default::default()
     };
     let mut page = checkpoint.fno_pages;
+    // FNO's clock at the first page's read, when this run created an
+    // entitlement in this process before it (a run taken over mid-phase
+    // keeps what its checkpoint says).
+    let clock = (page == 0)
+        .then(|| pass.fno_clock_mark())
+        .flatten()
+        .map(|mark| (mark, std::time::Instant::now()));
     let mut states_queued = HashSet::new();
     // The write-back of the pages read since the last one sent.
     let mut updates: Vec<RecordUpdate> = Vec::new();
@@ -102,6 +124,15 @@ pub async fn update_salesforce(
                 .collect();
         let mut states = BTreeMap::new();
         for line in changed {
+            if let (Some((mark, read)), Some(created)) = (&clock, line.created_on) {
+                if checkpoint.fno_clock.is_none()
+                    && line.entitlement_id.as_ref() == Some(&mark.entitlement_id)
+                {
+                    let since =
+                        Duration::from_std(read.duration_since(mark.answered)).unwrap_or_default();
+                    checkpoint.fno_clock = Some(created + since);
+                }
+            }
             if let Some(stamp) = line.last_modified {
                 if window.until.is_some_and(|until| stamp > until) {
                     continue;
@@ -191,4 +222,24 @@ async fn queue_states(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_watermark_moves_on_to_fnos_clock_at_the_read_by_at_most_the_overlap() {
+        let newest = DateTime::UNIX_EPOCH + Duration::seconds(100);
+        let at = |seconds: f64| newest + Duration::milliseconds((seconds * 1000.0) as i64);
+
+        // Without a clock, or with FNO's clock no later than the newest stamp: as read.
+        assert_eq!(watermark(newest, None), newest);
+        assert_eq!(watermark(newest, Some(at(-1.0))), newest);
+        // Read 0.7 s after the newest stamp: the next run reads from 1.3 s before it.
+        assert_eq!(watermark(newest, Some(at(0.7))), at(0.7));
+        assert_eq!(watermark(newest, Some(at(0.7))) - FNO_OVERLAP, at(-1.3));
+        // Read long after it: the next run reads from the newest stamp on.
+        assert_eq!(watermark(newest, Some(at(30.0))) - FNO_OVERLAP, newest);
+    }
 }

@@ -29,7 +29,8 @@ pub const FNO_COMPONENT: &str = "FNO";
 /// Component name of Salesforce in error logs.
 pub const SALESFORCE_COMPONENT: &str = "Salesforce";
 
-/// The counters of a run, shared by the passes of its accounts.
+/// The counters of a run and its last [`FnoClockMark`], shared by the
+/// passes of its accounts.
 #[derive(Debug, Default)]
 pub struct Progress {
     total: AtomicI64,
@@ -37,6 +38,20 @@ pub struct Progress {
     failed: AtomicI64,
     budget_override: AtomicBool,
     last_saved: Mutex<Option<std::time::Instant>>,
+    fno_clock: Mutex<Option<FnoClockMark>>,
+}
+
+/// A time FNO's clock had passed, as the run saw it: FNO created the
+/// entitlement `entitlement_id` (its lines stamped `createdOnDateTime`)
+/// before its answer reached the run at `answered`. FNO's clock was past
+/// that stamp at `answered`, and is past it by as much more as has passed
+/// here since, whatever this machine's clock says.
+#[derive(Clone, Debug)]
+pub struct FnoClockMark {
+    /// When FNO's answer had reached the run.
+    pub answered: std::time::Instant,
+    /// An entitlement FNO created in that call.
+    pub entitlement_id: String,
 }
 
 /// How often counting a record saves the counters (and renews the lease,
@@ -216,6 +231,30 @@ impl<'a> Pass<'a> {
     /// Tells whether an operator cancelled the run or the server is stopping.
     pub fn is_cancelled(&self) -> bool {
         self.stop.is_cancelled()
+    }
+
+    /// Notes that FNO just answered a call that created `entitlement_id`
+    /// (see [`FnoClockMark`]).
+    pub fn note_fno_created(&self, entitlement_id: &str) {
+        let mark = FnoClockMark {
+            answered: std::time::Instant::now(),
+            entitlement_id: entitlement_id.to_string(),
+        };
+        *self
+            .progress
+            .fno_clock
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(mark);
+    }
+
+    /// The last [`FnoClockMark`] of the run in this process, if it created
+    /// an entitlement.
+    pub fn fno_clock_mark(&self) -> Option<FnoClockMark> {
+        self.progress
+            .fno_clock
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Tells whether an operator resumed the run past the Salesforce API budget floor.
