@@ -117,7 +117,12 @@ pub async fn sync_page(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flo
 /// is under way: what a run does before it waits, and before it moves on
 /// from its pages (to the FNO to Salesforce direction, or to its end).
 pub async fn finish_previous(pass: &mut Pass<'_>) -> Result<Flow> {
-    match pass.previous.take() {
+    finish(pass.previous.take()).await
+}
+
+/// Runs `previous` to its finish, if there is one.
+async fn finish(previous: Option<SetEnd<'_>>) -> Result<Flow> {
+    match previous {
         Some(previous) => previous.finish().await,
         None => Ok(Flow::GoOn),
     }
@@ -153,14 +158,8 @@ async fn sync_claimed(pass: &mut Pass<'_>, accounts: Vec<String>) -> Result<Flow
         claims::give_back(pass, &accounts).await?;
         return Ok(Flow::Cancelled);
     }
-    let previous = pass.previous.take();
-    let before = async move {
-        match previous {
-            Some(previous) => previous.finish().await,
-            None => Ok(Flow::GoOn),
-        }
-    };
-    let (before, staged) = futures::join!(before, stage_round(pass, accounts.clone()));
+    let previous = finish(pass.previous.take());
+    let (before, staged) = futures::join!(previous, stage_round(pass, accounts.clone()));
     let before = match (before, staged?) {
         (before, Ok(staged)) => {
             let ended = record_round(pass, staged).await?;
