@@ -11,7 +11,9 @@
 //! FNO the changed quantities, and the server's peak memory. A last step
 //! closes deals one after another with event-driven sync on, across a
 //! dropped stream and a killed subscriber, and prints the time from each
-//! Salesforce commit to the entitlement in FNO.
+//! Salesforce commit to the entitlement in FNO, and the calls per order
+//! beside those of a scheduled run of as many such deals closed at once
+//! (taken after the no-change run).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -57,7 +59,8 @@ struct Cli {
     /// Accounts the run syncs at the same time (`FNOSYNC_SYNC_CONCURRENCY`).
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
-    /// Deals the event-driven step closes (0 skips the step).
+    /// Deals the event-driven step closes, and a scheduled run syncs to
+    /// compare (0 skips both).
     #[arg(long, default_value_t = 100)]
     event_deals: usize,
     /// Seconds over which the event-driven step closes its deals.
@@ -160,25 +163,33 @@ async fn main() -> anyhow::Result<()> {
     let full = measure(&pool, &client, &salesforce, &fno, 1).await?;
     let memory_after_full = peak_memory_kib(pid);
     let unchanged = measure(&pool, &client, &salesforce, &fno, 2).await?;
+    let mut runs = 2;
+    let compared = if cli.event_deals > 0 {
+        runs += 1;
+        let sandboxes = (&salesforce, &fno);
+        Some(scheduled_deals(&cli, &pool, &client, sandboxes, runs).await?)
+    } else {
+        None
+    };
     let activated = activate_every_tenth_line(&fno);
-    let feedback = measure(&pool, &client, &salesforce, &fno, 3).await?;
+    let feedback = measure(&pool, &client, &salesforce, &fno, runs + 1).await?;
     let (right, lines) = lines_matching(&salesforce, &fno, "FNO__Remaining_Quantity__c", |l| {
         l.remaining_copies()
     });
     let amended = amend_every_tenth_line(&salesforce)?;
-    let amend = measure(&pool, &client, &salesforce, &fno, 4).await?;
+    let amend = measure(&pool, &client, &salesforce, &fno, runs + 2).await?;
     let (copies_right, _) = lines_matching(&salesforce, &fno, "Quantity", |l| l.number_of_copies);
     let memory_after_all = peak_memory_kib(pid);
-    let events = if cli.event_deals > 0 {
+    let events = if let Some(compared) = compared {
         Some(
             event_step(
                 &cli,
                 &launch,
                 &keys,
                 &client,
-                &salesforce,
-                &fno,
+                (&salesforce, &fno),
                 &mut service,
+                compared,
             )
             .await?,
         )
@@ -273,6 +284,9 @@ struct EventPasses {
     lone: EventFigures,
     /// Deals closed with the stream dropped and the subscriber killed.
     disrupted: EventFigures,
+    /// `--event-deals` deals of the same kind closed at once before event
+    /// sync was enabled, synced by one scheduled run.
+    scheduled: Measured,
 }
 
 impl EventPasses {
@@ -289,20 +303,49 @@ impl EventPasses {
     }
 }
 
+/// `--event-deals` deals of the event step's kind, closed at once and
+/// synced by scheduled run number `count`: the calls per order an event
+/// run is compared with. Taken right after the no-change run, so that the
+/// run's five-minute look-back finds no person's edit but these.
+async fn scheduled_deals(
+    cli: &Cli,
+    pool: &sqlx::PgPool,
+    client: &FnosyncClient,
+    (salesforce, fno): (&SalesforceSandbox, &FnoSandbox),
+    count: usize,
+) -> anyhow::Result<Measured> {
+    let shape = Shape {
+        accounts: cli.event_deals,
+        opportunities: 1,
+        lines: cli.shape.lines,
+    };
+    for deal in seed_named(salesforce, shape, "Scheduled", false)? {
+        salesforce
+            .update(
+                "Opportunity",
+                &deal,
+                serde_json::json!({ "StageName": "Closed Won" }),
+            )
+            .map_err(|e| anyhow::anyhow!("cannot close {deal}: {e:?}"))?;
+    }
+    measure(pool, client, salesforce, fno, count).await
+}
+
 /// The event-driven step: a standby replica next to the first, event sync
 /// enabled, `--event-deals` deals closed over `--event-seconds` (the
 /// latency figures), `--event-lone-deals` closed one at a time, then
 /// `--event-deals` again with the stream dropped after a third of them and
 /// the replica holding the subscription killed (`kill -9`) after two
-/// thirds (nothing missed, nothing twice).
+/// thirds (nothing missed, nothing twice). `scheduled` is what
+/// [`scheduled_deals`] measured.
 async fn event_step(
     cli: &Cli,
     launch: &server::Launch<'_>,
     keys: &server::DemoKeys,
     client: &FnosyncClient,
-    salesforce: &SalesforceSandbox,
-    fno: &FnoSandbox,
+    (salesforce, fno): (&SalesforceSandbox, &FnoSandbox),
     primary: &mut server::Service,
+    scheduled: Measured,
 ) -> anyhow::Result<EventPasses> {
     let shape = Shape {
         accounts: cli.event_deals * 2 + cli.event_lone_deals,
@@ -369,6 +412,7 @@ async fn event_step(
         steady,
         lone,
         disrupted,
+        scheduled,
     })
 }
 
@@ -407,10 +451,14 @@ fn print_events(cli: &Cli, passes: &EventPasses, orders: f64, full: &Measured) {
             events.fno_calls as f64 / deals
         )
     };
+    let deals = cli.event_deals.max(1) as f64;
     println!(
-        "  calls per event-synced order: steady {}; lone deals {}; full scheduled sync: SF {:.4}, FNO {:.3}",
+        "  calls per event-synced order: steady {}; lone deals {}; a scheduled run of {} such deals closed at once: SF {:.3}, FNO {:.3}; full scheduled sync: SF {:.4}, FNO {:.3}",
         per_order(&passes.steady),
         per_order(&passes.lone),
+        cli.event_deals,
+        passes.scheduled.salesforce_calls as f64 / deals,
+        passes.scheduled.fno_calls as f64 / deals,
         full.salesforce_calls as f64 / orders,
         full.fno_calls as f64 / orders
     );
@@ -420,6 +468,12 @@ fn print_events(cli: &Cli, passes: &EventPasses, orders: f64, full: &Measured) {
             event_step::calls_list(&events.by_operation)
         );
     }
+    println!(
+        "  scheduled run of {} deals: {}; calls: {}",
+        cli.event_deals,
+        passes.scheduled.run.message,
+        event_step::calls_list(&passes.scheduled.by_operation)
+    );
 }
 
 /// Activates one copy of every tenth FNO line, as devices would. The
