@@ -37,6 +37,31 @@ fn activation(app: &TestApp, line_id: &str) -> String {
         .to_string()
 }
 
+/// The FNO watermark the scheduled runs left.
+async fn stored_fno_watermark(pool: &PgPool) -> Option<DateTime<Utc>> {
+    let stored: (Option<DateTime<Utc>>,) = sqlx::query_as("SELECT fno_watermark FROM schedules")
+        .fetch_one(pool)
+        .await
+        .expect("watermark");
+    stored.0
+}
+
+/// The newest `lastModifiedDateTime` of FNO's lines, to the millisecond
+/// as FNO writes it.
+fn newest_fno_stamp(app: &TestApp) -> DateTime<Utc> {
+    app.fno
+        .store()
+        .read(|state| {
+            state
+                .entitlements
+                .iter()
+                .flat_map(|e| e.line_items.iter().map(|l| l.last_modified))
+                .max()
+        })
+        .expect("FNO has lines")
+        .trunc_subsecs(3)
+}
+
 async fn immediate(client: &FnosyncClient, window: Window) -> proto::SyncRun {
     let run = start_immediate(client, window).await;
     let ended = watch_until_end(client, run).await;
@@ -115,21 +140,8 @@ async fn a_scheduled_run_reads_fno_from_the_newest_stamp_the_last_one_read(pool:
         proto::SyncRunState::Completed as i32,
         "{first:?}"
     );
-    let stored: (Option<DateTime<Utc>>,) = sqlx::query_as("SELECT fno_watermark FROM schedules")
-        .fetch_one(&pool)
-        .await
-        .expect("watermark");
-    let newest_in_fno = app
-        .fno
-        .store()
-        .read(|state| {
-            state
-                .entitlements
-                .iter()
-                .flat_map(|e| e.line_items.iter().map(|l| l.last_modified))
-                .max()
-        })
-        .expect("FNO has lines");
+    let stored = stored_fno_watermark(&pool).await;
+    let newest_in_fno = newest_fno_stamp(&app);
 
     // Act: FNO activates copies of both lines; the second one's change
     // carries a stamp older than what the first run read (as a change the
@@ -137,7 +149,7 @@ async fn a_scheduled_run_reads_fno_from_the_newest_stamp_the_last_one_read(pool:
     let (fresh, old) = (activation(&app, &lines[0]), activation(&app, &lines[1]));
     app.fno.store().activate(&fresh, 3).expect("activate");
     app.fno.store().activate(&old, 5).expect("activate");
-    let watermark = stored.0.expect("the first run noted FNO's newest stamp");
+    let watermark = stored.expect("the first run noted FNO's newest stamp");
     app.fno.store().update(|state| {
         for entitlement in &mut state.entitlements {
             for line in &mut entitlement.line_items {
@@ -154,7 +166,6 @@ async fn a_scheduled_run_reads_fno_from_the_newest_stamp_the_last_one_read(pool:
     // by no more than the two-second overlap (to FNO's clock when the run
     // read the lines it had created); the next run read only what FNO
     // stamped after it (less the overlap).
-    let newest_in_fno = newest_in_fno.trunc_subsecs(3);
     assert!(
         watermark >= newest_in_fno && watermark <= newest_in_fno + Duration::seconds(2),
         "FNO's clock, as FNO wrote it: {watermark} against {newest_in_fno}"
@@ -191,38 +202,30 @@ async fn a_run_that_reads_fno_well_after_its_creates_leaves_them_out_of_the_next
     create_daily_schedule(&admin).await;
     let write_back = app.salesforce.faults().close_gate("composite.sobjects");
 
-    // Act: FNO's clock moves on past the overlap while the write-back is
-    // held (the wait is the condition under test, not a synchronisation:
-    // the run tells FNO's clock by the entitlement it created and the time
-    // since).
+    // Act: while the write-back is held, FNO's lines come to carry stamps
+    // three seconds older than their creation (as if the run read them
+    // three seconds after FNO last changed them: the run tells FNO's clock
+    // at its read by the entitlement it created and the time since).
     make_schedule_due(&pool).await;
     write_back.wait_held().await;
-    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    app.fno.store().update(|state| {
+        for line in state
+            .entitlements
+            .iter_mut()
+            .flat_map(|e| e.line_items.iter_mut())
+        {
+            line.last_modified -= Duration::seconds(3);
+        }
+    });
     write_back.open();
     let run = next_scheduled_run(&admin, 1).await;
 
     // Assert: the watermark is the newest stamp moved on by the whole
     // overlap, so the next run reads nothing the first one created.
     assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
-    let stored: (Option<DateTime<Utc>>,) = sqlx::query_as("SELECT fno_watermark FROM schedules")
-        .fetch_one(&pool)
-        .await
-        .expect("watermark");
-    let newest_in_fno = app
-        .fno
-        .store()
-        .read(|state| {
-            state
-                .entitlements
-                .iter()
-                .flat_map(|e| e.line_items.iter().map(|l| l.last_modified))
-                .max()
-        })
-        .expect("FNO has lines")
-        .trunc_subsecs(3);
     assert_eq!(
-        stored.0,
-        Some(newest_in_fno + Duration::seconds(2)),
+        stored_fno_watermark(&pool).await,
+        Some(newest_fno_stamp(&app) + Duration::seconds(2)),
         "the newest stamp, moved on by the overlap"
     );
 }
