@@ -74,7 +74,7 @@ struct Cli {
     /// How long after the first gathered change event the server queues
     /// their runs at the latest (`FNOSYNC_EVENT_MAX_WAIT_MS`): longer means
     /// fewer calls per order in a burst and more latency.
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 3000)]
     event_max_wait_ms: u64,
     /// Deals the event step closes one at a time, each a second after the
     /// maximum wait of the one before (the latency of a lone deal).

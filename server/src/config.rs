@@ -159,8 +159,9 @@ pub struct ServerOptions {
     /// How long after the first gathered change event their runs are queued
     /// at the latest while events keep coming, in milliseconds (never less
     /// than the debounce): longer means fewer calls per order in a burst of
-    /// deals and more latency.
-    #[arg(long, env = "FNOSYNC_EVENT_MAX_WAIT_MS", default_value_t = 2000)]
+    /// deals and more latency. Events that name 25 accounts (an FNO create's
+    /// records) are queued at once.
+    #[arg(long, env = "FNOSYNC_EVENT_MAX_WAIT_MS", default_value_t = 3000)]
     pub event_max_wait_ms: u64,
 
     /// Whether this process may hold the change-event subscription (one

@@ -237,6 +237,37 @@ async fn a_closed_deal_reaches_fno_and_the_write_back_starts_nothing(pool: PgPoo
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]
+async fn deals_of_as_many_accounts_as_an_fno_create_takes_are_queued_without_waiting(pool: PgPool) {
+    // Runs are queued ten minutes after the last event at the soonest,
+    // unless the events name a full run of accounts.
+    let app = TestApp::spawn_with_options(pool, |options| {
+        options.event_debounce_ms = 600_000;
+        options.event_max_wait_ms = 600_000;
+    })
+    .await;
+    app.connect_sandboxes().await;
+    app.submit_license().await;
+    let deals: Vec<String> = (0..25)
+        .map(|n| open_deal(&app, &format!("FullRun{n:02}")).1)
+        .collect();
+    let viewer = app.viewer().await;
+    enable(&app).await;
+    connected(&viewer).await;
+
+    for deal in &deals {
+        close_deal(&app, deal);
+    }
+    let run = nth_run(&viewer, proto::SyncKind::Event, 1).await;
+    assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    assert_eq!(run.account_ids.len(), 25, "{run:?}");
+    for deal in &deals {
+        assert_eq!(entitlements_of(&app, deal), 1, "{deal}");
+    }
+    let creates = app.fno.call_count("createSimpleEntitlement");
+    assert_eq!(creates, 1, "one create call for the 25 entitlements");
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
 async fn a_gap_event_is_read_again_through_rest(pool: PgPool) {
     let (app, opportunity, viewer) = subscribed_with_open_deal(pool, "GapCorp").await;
     app.salesforce.set_event_faults(&EventFaults {

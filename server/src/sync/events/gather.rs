@@ -53,6 +53,12 @@ impl Gathered {
         self.received == 0
     }
 
+    /// How many accounts the gathered events name at most: those known, and
+    /// one for each record to read again.
+    pub fn named(&self) -> usize {
+        self.accounts.len() + self.to_read.values().map(BTreeSet::len).sum::<usize>()
+    }
+
     /// Takes in one event with its replay id.
     pub fn add(
         &mut self,
@@ -184,6 +190,11 @@ mod tests {
         gap.account_id = Some("001Z".into());
         gathered.add(&gap, vec![6], &all(), "fnosync");
         assert_eq!(gathered.received, 6);
+        assert_eq!(
+            gathered.named(),
+            3 + 4,
+            "three accounts and four records to read"
+        );
         assert_eq!(gathered.replay_id, [6]);
         assert_eq!(
             gathered.accounts.into_iter().collect::<Vec<_>>(),

@@ -53,6 +53,11 @@ const HEARTBEAT: Duration = Duration::from_secs(5);
 /// covers the moment the new subscription starts from the latest event.
 const FALLBACK_MARGIN: chrono::Duration = chrono::Duration::minutes(1);
 
+/// Accounts whose runs are queued without waiting for the debounce or the
+/// maximum wait: FNO creates take this many records per call, so a run of
+/// more accounts would cost a second create of each kind anyway.
+const FULL_RUN: usize = crate::fno::MAX_WRITE_RECORDS;
+
 /// How the subscriber works.
 #[derive(Clone)]
 pub struct EventSettings {
@@ -442,8 +447,13 @@ impl Leader<'_> {
             let now = Instant::now();
             if session.gathered.naming > naming {
                 let first = *session.first.get_or_insert(now);
+                let timing = Timing {
+                    first,
+                    last: now,
+                    named: session.gathered.named(),
+                };
                 let settings = &self.settings;
-                session.deadline = Some(flush_at(first, now, settings.debounce, settings.max_wait));
+                session.deadline = Some(timing.flush_at(settings.debounce, settings.max_wait));
             } else if session.deadline.is_none() {
                 // Events that name nothing (fnosync's own, say) are flushed
                 // too, so that the stored replay id moves past them.
@@ -715,11 +725,24 @@ fn describe(status: &Status) -> String {
     format!("{:?}: {}{code}", status.code(), status.message())
 }
 
-/// When the gathered events are flushed, the first that named something
-/// having come at `first` and the last at `last`: a debounce after the
-/// last, and the maximum wait after the first at the latest.
-fn flush_at(first: Instant, last: Instant, debounce: Duration, max_wait: Duration) -> Instant {
-    (last + debounce).min(first + max_wait)
+/// When the gathered events that name something came, and how many
+/// accounts they name at most.
+struct Timing {
+    first: Instant,
+    last: Instant,
+    named: usize,
+}
+
+impl Timing {
+    /// When the gathered events are flushed: a debounce after the last, the
+    /// maximum wait after the first at the latest, and at once when they
+    /// name a full run.
+    fn flush_at(&self, debounce: Duration, max_wait: Duration) -> Instant {
+        if self.named >= FULL_RUN {
+            return self.last;
+        }
+        (self.last + debounce).min(self.first + max_wait)
+    }
 }
 
 /// Waits until `deadline`, forever when there is none.
@@ -735,18 +758,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_lone_deal_waits_the_debounce_and_a_burst_the_maximum_wait() {
-        let (debounce, max_wait) = (Duration::from_millis(500), Duration::from_secs(2));
+    fn a_lone_deal_waits_the_debounce_a_burst_the_maximum_wait_and_a_full_run_nothing() {
+        let (debounce, max_wait) = (Duration::from_millis(500), Duration::from_secs(3));
         let first = Instant::now();
         let at = |ms| first + Duration::from_millis(ms);
+        let flush_at = |last, named| Timing { first, last, named }.flush_at(debounce, max_wait);
         // A deal's events come together: flushed a debounce after the last.
-        assert_eq!(flush_at(first, first, debounce, max_wait), at(500));
-        assert_eq!(flush_at(first, at(30), debounce, max_wait), at(530));
+        assert_eq!(flush_at(first, 1), at(500));
+        assert_eq!(flush_at(at(30), 1), at(530));
         // Deals closed every 100 ms keep it from going quiet: the maximum
         // wait after the first ends the batch.
-        assert_eq!(flush_at(first, at(1_400), debounce, max_wait), at(1_900));
-        assert_eq!(flush_at(first, at(1_600), debounce, max_wait), at(2_000));
-        assert_eq!(flush_at(first, at(1_900), debounce, max_wait), at(2_000));
+        assert_eq!(flush_at(at(2_400), 24), at(2_900));
+        assert_eq!(flush_at(at(2_600), 24), at(3_000));
+        assert_eq!(flush_at(at(2_900), 24), at(3_000));
+        // As many accounts as an FNO create takes: queued at once.
+        assert_eq!(flush_at(at(2_400), FULL_RUN), at(2_400));
+        assert_eq!(flush_at(at(30), FULL_RUN + 5), at(30));
     }
 
     #[test]
