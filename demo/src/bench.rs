@@ -12,8 +12,8 @@
 //! closes deals one after another with event-driven sync on, across a
 //! dropped stream and a killed subscriber, and prints the time from each
 //! Salesforce commit to the entitlement in FNO, and the calls per order
-//! beside those of a scheduled run of as many such deals closed at once
-//! (taken after the no-change run).
+//! beside those of scheduled runs of as many such deals closed at once and
+//! of as many as one event run syncs (taken after the no-change run).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -60,7 +60,7 @@ struct Cli {
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
     /// Deals the event-driven step closes, and a scheduled run syncs to
-    /// compare (0 skips both).
+    /// compare (0 skips the step and the scheduled runs to compare).
     #[arg(long, default_value_t = 100)]
     event_deals: usize,
     /// Seconds over which the event-driven step closes its deals.
@@ -165,9 +165,14 @@ async fn main() -> anyhow::Result<()> {
     let unchanged = measure(&pool, &client, &salesforce, &fno, 2).await?;
     let mut runs = 2;
     let compared = if cli.event_deals > 0 {
-        runs += 1;
         let sandboxes = (&salesforce, &fno);
-        Some(scheduled_deals(&cli, &pool, &client, sandboxes, runs).await?)
+        let at_once = (cli.event_deals, "Scheduled");
+        let at_once = scheduled_deals(&cli, &pool, &client, sandboxes, at_once, runs + 1).await?;
+        let run_sized = (EVENT_RUN_DEALS, "RunSized");
+        let run_sized =
+            scheduled_deals(&cli, &pool, &client, sandboxes, run_sized, runs + 2).await?;
+        runs += 2;
+        Some(Compared { at_once, run_sized })
     } else {
         None
     };
@@ -284,9 +289,22 @@ struct EventPasses {
     lone: EventFigures,
     /// Deals closed with the stream dropped and the subscriber killed.
     disrupted: EventFigures,
-    /// `--event-deals` deals of the same kind closed at once before event
-    /// sync was enabled, synced by one scheduled run.
-    scheduled: Measured,
+    /// The scheduled runs of deals of the same kind the event runs are
+    /// compared with.
+    scheduled: Compared,
+}
+
+/// As many deals as the server syncs in one event run when deals keep
+/// closing (the records of one FNO create).
+const EVENT_RUN_DEALS: usize = 25;
+
+/// Scheduled runs of deals of the event step's kind, closed before event
+/// sync was enabled.
+struct Compared {
+    /// `--event-deals` deals closed at once, synced by one scheduled run.
+    at_once: Measured,
+    /// As many deals as one event run syncs, synced by the next scheduled run.
+    run_sized: Measured,
 }
 
 impl EventPasses {
@@ -303,23 +321,24 @@ impl EventPasses {
     }
 }
 
-/// `--event-deals` deals of the event step's kind, closed at once and
-/// synced by scheduled run number `count`: the calls per order an event
-/// run is compared with. Taken right after the no-change run, so that the
-/// run's five-minute look-back finds no person's edit but these.
+/// `deals` deals of the event step's kind (named after `prefix`), closed at
+/// once and synced by scheduled run number `count`: the calls per order an
+/// event run is compared with. Taken right after the no-change run, so that
+/// the run's five-minute look-back finds no person's edit but these.
 async fn scheduled_deals(
     cli: &Cli,
     pool: &sqlx::PgPool,
     client: &FnosyncClient,
     (salesforce, fno): (&SalesforceSandbox, &FnoSandbox),
+    (deals, prefix): (usize, &str),
     count: usize,
 ) -> anyhow::Result<Measured> {
     let shape = Shape {
-        accounts: cli.event_deals,
+        accounts: deals,
         opportunities: 1,
         lines: cli.shape.lines,
     };
-    for deal in seed_named(salesforce, shape, "Scheduled", false)? {
+    for deal in seed_named(salesforce, shape, prefix, false)? {
         salesforce
             .update(
                 "Opportunity",
@@ -345,7 +364,7 @@ async fn event_step(
     client: &FnosyncClient,
     (salesforce, fno): (&SalesforceSandbox, &FnoSandbox),
     primary: &mut server::Service,
-    scheduled: Measured,
+    scheduled: Compared,
 ) -> anyhow::Result<EventPasses> {
     let shape = Shape {
         accounts: cli.event_deals * 2 + cli.event_lone_deals,
@@ -451,14 +470,26 @@ fn print_events(cli: &Cli, passes: &EventPasses, orders: f64, full: &Measured) {
             events.fno_calls as f64 / deals
         )
     };
-    let deals = cli.event_deals.max(1) as f64;
+    let scheduled = |measured: &Measured, deals: usize| {
+        let deals = deals.max(1) as f64;
+        format!(
+            "SF {:.3}, FNO {:.3}",
+            measured.salesforce_calls as f64 / deals,
+            measured.fno_calls as f64 / deals
+        )
+    };
+    let compared = &passes.scheduled;
     println!(
-        "  calls per event-synced order: steady {}; lone deals {}; a scheduled run of {} such deals closed at once: SF {:.3}, FNO {:.3}; full scheduled sync: SF {:.4}, FNO {:.3}",
+        "  calls per event-synced order: steady {}; lone deals {}",
         per_order(&passes.steady),
         per_order(&passes.lone),
+    );
+    println!(
+        "  calls per order of scheduled runs: {} such deals closed at once {}; {} such deals (one event run's) {}; full scheduled sync SF {:.4}, FNO {:.3}",
         cli.event_deals,
-        passes.scheduled.salesforce_calls as f64 / deals,
-        passes.scheduled.fno_calls as f64 / deals,
+        scheduled(&compared.at_once, cli.event_deals),
+        EVENT_RUN_DEALS,
+        scheduled(&compared.run_sized, EVENT_RUN_DEALS),
         full.salesforce_calls as f64 / orders,
         full.fno_calls as f64 / orders
     );
@@ -468,12 +499,16 @@ fn print_events(cli: &Cli, passes: &EventPasses, orders: f64, full: &Measured) {
             event_step::calls_list(&events.by_operation)
         );
     }
-    println!(
-        "  scheduled run of {} deals: {}; calls: {}",
-        cli.event_deals,
-        passes.scheduled.run.message,
-        event_step::calls_list(&passes.scheduled.by_operation)
-    );
+    for (deals, measured) in [
+        (cli.event_deals, &compared.at_once),
+        (EVENT_RUN_DEALS, &compared.run_sized),
+    ] {
+        println!(
+            "  scheduled run of {deals} deals: {}; calls: {}",
+            measured.run.message,
+            event_step::calls_list(&measured.by_operation)
+        );
+    }
 }
 
 /// Activates one copy of every tenth FNO line, as devices would. The
