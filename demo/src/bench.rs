@@ -462,21 +462,21 @@ fn print_events(cli: &Cli, passes: &EventPasses, orders: f64, full: &Measured) {
         "  subscriber: {} events received, {} coalesced, {} own write-backs, {} runs queued, {} fallbacks",
         status.events_received, status.events_coalesced, status.own_events, status.runs_queued, status.fallbacks
     );
-    let per_order = |events: &EventFigures| {
-        let deals = (events.latencies.len() + events.missed).max(1) as f64;
-        format!(
-            "SF {:.3}, FNO {:.3}",
-            events.salesforce_calls as f64 / deals,
-            events.fno_calls as f64 / deals
-        )
-    };
-    let scheduled = |measured: &Measured, deals: usize| {
+    // Salesforce and FNO calls per deal.
+    let calls_per = |salesforce: u64, fno: u64, deals: usize| {
         let deals = deals.max(1) as f64;
         format!(
             "SF {:.3}, FNO {:.3}",
-            measured.salesforce_calls as f64 / deals,
-            measured.fno_calls as f64 / deals
+            salesforce as f64 / deals,
+            fno as f64 / deals
         )
+    };
+    let per_order = |events: &EventFigures| {
+        let deals = events.latencies.len() + events.missed;
+        calls_per(events.salesforce_calls, events.fno_calls, deals)
+    };
+    let scheduled = |measured: &Measured, deals: usize| {
+        calls_per(measured.salesforce_calls, measured.fno_calls, deals)
     };
     let compared = &passes.scheduled;
     println!(

@@ -79,9 +79,7 @@ async fn account_syncs(client: &FnosyncClient, run_id: &str) -> BTreeMap<String,
 async fn records_sharing_a_stamp_across_page_boundaries_are_each_synced_once(pool: PgPool) {
     // Arrange: pages of 2 records; five accounts whose opportunities and
     // lines all carry the same stamp, and two stamped just outside the day.
-    let app = TestApp::spawn_with_options(pool, |options| options.sync_page_size = 2).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
+    let app = TestApp::ready_with_options(pool, |options| options.sync_page_size = 2).await;
     let same_second = "2026-01-15T12:00:00.000+0000";
     let inside: Vec<String> = (1..=5)
         .map(|n| seed_stamped(&app, &format!("Same Second {n}"), same_second))
@@ -113,9 +111,7 @@ async fn records_sharing_a_stamp_across_page_boundaries_are_each_synced_once(poo
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn the_next_set_is_read_and_sent_to_fno_while_the_set_before_is_written_back(pool: PgPool) {
     // Arrange: pages of one record, so each account is a set of its own.
-    let app = TestApp::spawn_with_options(pool, |options| options.sync_page_size = 1).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
+    let app = TestApp::ready_with_options(pool, |options| options.sync_page_size = 1).await;
     let stamp = "2026-01-15T12:00:00.000+0000";
     let accounts = [
         seed_stamped(&app, "Pipeline One", stamp),

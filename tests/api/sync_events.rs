@@ -240,13 +240,11 @@ async fn a_closed_deal_reaches_fno_and_the_write_back_starts_nothing(pool: PgPoo
 async fn deals_of_as_many_accounts_as_an_fno_create_takes_are_queued_without_waiting(pool: PgPool) {
     // Runs are queued ten minutes after the last event at the soonest,
     // unless the events name a full run of accounts.
-    let app = TestApp::spawn_with_options(pool, |options| {
+    let app = TestApp::ready_with_options(pool, |options| {
         options.event_debounce_ms = 600_000;
         options.event_max_wait_ms = 600_000;
     })
     .await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
     let deals: Vec<String> = (0..25)
         .map(|n| open_deal(&app, &format!("FullRun{n:02}")).1)
         .collect();

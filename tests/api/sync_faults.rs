@@ -256,9 +256,7 @@ async fn a_create_fno_never_answered_is_not_sent_again_by_that_run_and_the_next_
     pool: PgPool,
 ) {
     // Arrange: fnosync waits 1 s for an answer; FNO holds the create.
-    let app = TestApp::spawn_with_options(pool, |options| options.http_timeout_secs = 1).await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
+    let app = TestApp::ready_with_options(pool, |options| options.http_timeout_secs = 1).await;
     let (account, opportunity) = seed_simple(&app, "Silent Corp");
     let gate = app.fno.faults().close_gate("createSimpleEntitlement");
     let operator = app.operator().await;

@@ -155,13 +155,11 @@ async fn a_worker_whose_run_was_taken_over_does_not_end_it(pool: PgPool) {
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn the_lease_is_renewed_while_one_call_takes_longer_than_the_lease(pool: PgPool) {
     // Arrange: a lease of 5 s; FNO holds the entitlement create.
-    let app = TestApp::spawn_with_options(pool, |options| {
+    let app = TestApp::ready_with_options(pool, |options| {
         options.workers = 1;
         options.run_lease_secs = 5;
     })
     .await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
     let account = seed_order(&app, "Slow Corp");
     let gate = app.fno.faults().close_gate("createSimpleEntitlement");
     let operator = app.operator().await;
@@ -274,13 +272,11 @@ async fn an_order_whose_create_may_still_be_in_flight_is_looked_up_after_it_coul
 ) {
     // Arrange: a run that died left the order's intent just now (its create
     // sent); fnosync waits 1 s for an answer, so a create lands within 7 s.
-    let app = TestApp::spawn_with_options(pool, |options| {
+    let app = TestApp::ready_with_options(pool, |options| {
         options.workers = 1;
         options.http_timeout_secs = 1;
     })
     .await;
-    app.connect_sandboxes().await;
-    app.submit_license().await;
     let (account, opportunity, lines) = seed_sales_order(
         &app.salesforce,
         json!({ "Name": "In Flight Corp" }),

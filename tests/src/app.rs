@@ -59,6 +59,15 @@ impl TestApp {
         app
     }
 
+    /// Starts the server with options changed by `tune`, both sandboxes
+    /// connected and a valid licence: ready to sync.
+    pub async fn ready_with_options(pool: PgPool, tune: impl FnOnce(&mut ServerOptions)) -> Self {
+        let app = Self::spawn_with_options(pool, tune).await;
+        app.connect_sandboxes().await;
+        app.submit_license().await;
+        app
+    }
+
     /// Sets the filters so that Closed Won deals become DEPLOYED
     /// entitlements (only deployed lines can be activated).
     pub async fn deploy_closed_won(&self) {
