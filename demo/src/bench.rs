@@ -33,6 +33,8 @@ use fnosync_sandbox::faults::FaultSettings;
 use fnosync_sandbox::fno::FnoSandbox;
 use fnosync_sandbox::salesforce::SalesforceSandbox;
 use fnosync_sandbox::tls::SandboxCa;
+use fnosync_server::sync::events::gather::ENRICHED_FIELDS;
+use fnosync_server::sync::events::subscriber::STANDARD_CHANNEL;
 
 /// Benchmarks the scheduled sync against the sandboxes.
 #[derive(Parser, Debug)]
@@ -80,7 +82,17 @@ struct Cli {
     /// maximum wait of the one before (the latency of a lone deal).
     #[arg(long, default_value_t = 5)]
     event_lone_deals: usize,
+    /// Whether the server takes change events from a custom channel whose
+    /// opportunity and contact events are enriched with their account
+    /// (`FNOSYNC_EVENT_CHANNEL`, set up as the administrator guide says);
+    /// `false` takes them from `/data/ChangeEvents`, and each event run
+    /// reads the accounts of the closed deals again.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    event_enrichment: bool,
 }
+
+/// The custom channel the benchmark's server subscribes to with `--event-enrichment`.
+const ENRICHED_CHANNEL: &str = "FnosyncBench__chn";
 
 /// What one run took.
 struct Measured {
@@ -116,6 +128,12 @@ async fn main() -> anyhow::Result<()> {
         seeding.elapsed().as_secs_f64()
     );
 
+    let channel = match cli.event_enrichment {
+        true => salesforce
+            .create_channel(ENRICHED_CHANNEL, &ENRICHED_FIELDS)
+            .map_err(|e| anyhow::anyhow!("cannot create the channel: {e:?}"))?,
+        false => STANDARD_CHANNEL.to_string(),
+    };
     let keys = server::DemoKeys::generate();
     let env = [
         ("FNOSYNC_SYNC_CONCURRENCY", cli.concurrency.to_string()),
@@ -130,6 +148,7 @@ async fn main() -> anyhow::Result<()> {
             "FNOSYNC_EVENT_MAX_WAIT_MS",
             cli.event_max_wait_ms.to_string(),
         ),
+        ("FNOSYNC_EVENT_CHANNEL", channel.clone()),
     ];
     let launch = server::Launch {
         binary: &cli.fnosync_bin,
@@ -441,8 +460,12 @@ fn print_events(cli: &Cli, passes: &EventPasses, orders: f64, full: &Measured) {
             .unwrap_or_else(|| "-".into())
     };
     println!(
-        "\nevent sync: {} deals closed over {} s (steady, disrupted), {} one at a time; runs queued {} ms after the last event, {} ms after the first at the latest",
-        cli.event_deals, cli.event_seconds, cli.event_lone_deals, cli.event_debounce_ms, cli.event_max_wait_ms
+        "\nevent sync: {} deals closed over {} s (steady, disrupted), {} one at a time; runs queued {} ms after the last event, {} ms after the first at the latest; channel {}",
+        cli.event_deals, cli.event_seconds, cli.event_lone_deals, cli.event_debounce_ms, cli.event_max_wait_ms,
+        match cli.event_enrichment {
+            true => "enriched with the accounts",
+            false => "/data/ChangeEvents (not enriched)",
+        }
     );
     let mut runs_before = 0;
     for (name, events) in passes.all() {

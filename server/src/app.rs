@@ -131,6 +131,7 @@ impl App {
             in_flight: Duration::from_secs(2 * options.http_timeout_secs + 5),
             event_settings: EventSettings {
                 tls: keys.pubsub_tls,
+                channel: options.event_channel.clone(),
                 debounce: Duration::from_millis(options.event_debounce_ms),
                 max_wait: Duration::from_millis(
                     options.event_max_wait_ms.max(options.event_debounce_ms),

@@ -164,10 +164,37 @@ pub struct ServerOptions {
     #[arg(long, env = "FNOSYNC_EVENT_MAX_WAIT_MS", default_value_t = 3000)]
     pub event_max_wait_ms: u64,
 
+    /// The channel change events are taken from: `/data/ChangeEvents` (every
+    /// object selected for Change Data Capture) or a custom channel
+    /// `/data/<Name>__chn` that has the enabled objects as members. A channel
+    /// whose opportunity and contact events are enriched with `AccountId`
+    /// spares each event run the Salesforce query that finds the accounts
+    /// of closed deals.
+    #[arg(long, env = "FNOSYNC_EVENT_CHANNEL", default_value = crate::sync::events::subscriber::STANDARD_CHANNEL, value_parser = event_channel)]
+    pub event_channel: String,
+
     /// Whether this process may hold the change-event subscription (one
     /// replica holds it at a time, another takes over when it stops).
     #[arg(long, env = "FNOSYNC_EVENT_SUBSCRIBER", default_value_t = true, action = clap::ArgAction::Set)]
     pub event_subscriber: bool,
+}
+
+/// Checks `--event-channel`: the standard channel or a custom `/data/<Name>__chn`.
+fn event_channel(text: &str) -> Result<String, String> {
+    let custom = text
+        .strip_prefix("/data/")
+        .and_then(|name| name.strip_suffix("__chn"))
+        .is_some_and(|name| {
+            name.starts_with(|c: char| c.is_ascii_alphabetic())
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
+    if text == crate::sync::events::subscriber::STANDARD_CHANNEL || custom {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "{text:?} is not a change event channel: use /data/ChangeEvents or a custom channel /data/<Name>__chn"
+        ))
+    }
 }
 
 /// How to reach PostgreSQL.
@@ -198,4 +225,30 @@ pub struct LogSettings {
         global = true
     )]
     pub log_format: LogFormat,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_event_channel_is_the_standard_one_or_a_custom_one() {
+        for channel in [
+            "/data/ChangeEvents",
+            "/data/Fnosync__chn",
+            "/data/Sales_Sync__chn",
+        ] {
+            assert_eq!(event_channel(channel).as_deref(), Ok(channel));
+        }
+        for channel in [
+            "/data/OpportunityChangeEvent",
+            "/data/__chn",
+            "Fnosync__chn",
+            "/data/Fno sync__chn",
+            "/event/Fnosync__e",
+        ] {
+            let error = event_channel(channel).expect_err(channel);
+            assert!(error.contains("/data/<Name>__chn"), "{error}");
+        }
+    }
 }

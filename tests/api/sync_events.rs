@@ -1,15 +1,17 @@
 //! Event-driven sync against the sandbox's Pub/Sub API: a deal closed in
 //! Salesforce reaches FNO with no run started by hand; fnosync's own
-//! write-back starts nothing; a gap event is read again through REST; a
-//! replay id past retention falls back to an immediate sync; killing the
-//! replica that holds the subscription hands it over with nothing lost;
-//! disabling event sync closes the stream.
+//! write-back starts nothing; on a channel enriched with the account a
+//! closed deal costs no accounts query, and a gap event is read again
+//! through REST; a replay id past retention falls back to an immediate
+//! sync; killing the replica that holds the subscription hands it over with
+//! nothing lost; disabling event sync closes the stream.
 
 use std::time::Duration;
 
 use fnosync_client::{proto, FnosyncClient};
 use fnosync_sandbox::salesforce::change_events::EventFaults;
 use fnosync_sandbox::salesforce::fields as sf;
+use fnosync_server::sync::events::gather::ENRICHED_FIELDS;
 use fnosync_server::MIGRATOR;
 use fnosync_tests::{
     eventually, seed_sales_order, spawn_server_process, wait_for_run_state_change, LineSpec,
@@ -265,26 +267,96 @@ async fn deals_of_as_many_accounts_as_an_fno_create_takes_are_queued_without_wai
     assert_eq!(creates, 1, "one create call for the 25 entitlements");
 }
 
+/// Creates a custom channel with the four objects as members, enriched as
+/// the administrator guide says, and returns its topic.
+fn create_enriched_channel(app: &TestApp) -> String {
+    app.salesforce
+        .create_channel("FnosyncSync__chn", &ENRICHED_FIELDS)
+        .expect("channel")
+}
+
+/// Salesforce REST calls (Pub/Sub calls and logins left out) by operation.
+fn rest_calls(app: &TestApp) -> std::collections::BTreeMap<String, u64> {
+    app.salesforce
+        .call_counts()
+        .into_iter()
+        .filter(|(operation, count)| {
+            *count > 0 && !operation.starts_with("pubsub.") && !operation.starts_with("oauth")
+        })
+        .collect()
+}
+
 #[sqlx::test(migrator = "MIGRATOR")]
-async fn a_gap_event_is_read_again_through_rest(pool: PgPool) {
-    let (app, opportunity, viewer) = subscribed_with_open_deal(pool, "GapCorp").await;
+async fn on_a_channel_enriched_with_the_account_a_deal_needs_no_query_and_a_gap_event_is_read_again(
+    pool: PgPool,
+) {
+    let app = TestApp::ready_with_options(pool, |options| {
+        options.event_channel = "/data/FnosyncSync__chn".into();
+    })
+    .await;
+    assert_eq!(create_enriched_channel(&app), "/data/FnosyncSync__chn");
+    let (_, first) = open_deal(&app, "EnrichedCorp");
+    let (_, second) = open_deal(&app, "GapAfterEnrichedCorp");
+    let viewer = app.viewer().await;
+    enable(&app).await;
+    connected(&viewer).await;
+
+    app.salesforce.reset_counts();
+    close_deal(&app, &first);
+    let run = nth_run(&viewer, proto::SyncKind::Event, 1).await;
+    assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
+    assert_eq!(entitlements_of(&app, &first), 1);
+    assert!(written_back(&app, &first));
+    let calls = rest_calls(&app);
+    assert_eq!(
+        calls.into_iter().collect::<Vec<_>>(),
+        [
+            ("composite".to_string(), 1),
+            ("composite.sobjects".to_string(), 1)
+        ],
+        "one read and one write-back: the event named the account"
+    );
+
+    // A gap event carries no values, enriched or not: its record is read again.
+    caught_up(&app, &viewer).await;
     app.salesforce.set_event_faults(&EventFaults {
         gap_next: 1,
         ..Default::default()
     });
-    let queries = app.salesforce.call_count("query");
-    close_deal(&app, &opportunity);
-    let run = nth_run(&viewer, proto::SyncKind::Event, 1).await;
+    app.salesforce.reset_counts();
+    close_deal(&app, &second);
+    let run = nth_run(&viewer, proto::SyncKind::Event, 2).await;
     assert_eq!(run.state, proto::SyncRunState::Completed as i32, "{run:?}");
-    assert_eq!(entitlements_of(&app, &opportunity), 1);
+    assert_eq!(entitlements_of(&app, &second), 1);
     assert_eq!(
         app.salesforce.event_faults().gap_next,
         0,
         "the gap was sent"
     );
-    assert!(
-        app.salesforce.call_count("query") > queries,
+    assert_eq!(
+        rest_calls(&app).get("query"),
+        Some(&1),
         "the gap's record was read again"
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_channel_that_does_not_exist_is_shown_as_the_reason(pool: PgPool) {
+    let app = TestApp::ready_with_options(pool, |options| {
+        options.event_channel = "/data/Missing__chn".into();
+    })
+    .await;
+    let viewer = app.viewer().await;
+    enable(&app).await;
+    let status = eventually(WAIT, || async {
+        let status = event_sync(&viewer).await;
+        (!status.last_error.is_empty()).then_some(status)
+    })
+    .await;
+    assert!(!status.connected, "{status:?}");
+    assert!(
+        status.last_error.contains("/data/Missing__chn"),
+        "{status:?}"
     );
 }
 

@@ -3,7 +3,9 @@
 //! change event as Salesforce does — an Avro record with a full
 //! `ChangeEventHeader` and, for updates, only the changed fields — kept on
 //! an in-memory event bus for a retention time on the sandbox clock, and
-//! served by the Pub/Sub API (see `pubsub.rs`).
+//! served by the Pub/Sub API (see `pubsub.rs`) on the object's topic, the
+//! standard `/data/ChangeEvents` channel and the custom channels it is a
+//! member of (see `channels.rs`), enriched as those channels ask.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -18,6 +20,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
+use super::channels::{channel_of_topic, Channels};
 use super::clock::{parse_datetime, Clock};
 use super::schema::{schema, FieldType, ObjectDef};
 use super::store::{is_deleted, Record, ID, IS_DELETED};
@@ -77,6 +80,29 @@ pub struct StoredEvent {
     pub schema_id: String,
     /// Avro binary payload.
     pub payload: Vec<u8>,
+    /// The payloads of the custom channels that enrich this event, by channel.
+    pub enriched: Vec<(String, Vec<u8>)>,
+}
+
+/// What a subscription's topic carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Topic {
+    /// Every selected object (`/data/ChangeEvents`).
+    All,
+    /// One object (`/data/<Object>ChangeEvent`).
+    Object(&'static str),
+    /// A custom channel's members, enriched as it asks (`/data/<Name>__chn`).
+    Channel(String),
+}
+
+impl Topic {
+    /// The schema id GetTopic gives: an object's; none for a channel of several.
+    pub fn schema_id(&self) -> String {
+        match self {
+            Topic::Object(object) => event_schema(object).id.clone(),
+            _ => String::new(),
+        }
+    }
 }
 
 /// Event-bus switches a test or the admin API sets.
@@ -131,6 +157,8 @@ pub struct ChangeEvents {
     gap_next: AtomicU32,
     overflow_next: AtomicU32,
     retention: Mutex<Duration>,
+    /// Custom channels and their enriched fields.
+    pub channels: Channels,
 }
 
 impl Default for ChangeEvents {
@@ -148,6 +176,7 @@ impl Default for ChangeEvents {
             gap_next: AtomicU32::new(0),
             overflow_next: AtomicU32::new(0),
             retention: Mutex::new(DEFAULT_RETENTION),
+            channels: Channels::default(),
         }
     }
 }
@@ -267,15 +296,20 @@ impl ChangeEvents {
         }
     }
 
-    /// Up to `limit` events after `after` for `entities` (all when `None`);
-    /// the second value is the replay value the next read starts after.
+    /// Up to `limit` events after `after` on `topic`, with the payloads
+    /// that topic carries; the second value is the replay value the next
+    /// read starts after.
     pub fn read(
         &self,
         clock: &Clock,
         after: u64,
-        entities: Option<&'static str>,
+        topic: &Topic,
         limit: usize,
     ) -> (Vec<StoredEvent>, u64) {
+        let members = match topic {
+            Topic::Channel(name) => self.channels.members(name),
+            _ => Vec::new(),
+        };
         let mut bus = self.lock();
         self.expire(&mut bus, clock.now());
         let first = bus.events.partition_point(|event| event.replay <= after);
@@ -286,11 +320,41 @@ impl ChangeEvents {
                 break;
             }
             cursor = event.replay;
-            if entities.is_none_or(|entity| entity == event.entity) {
-                events.push(event.clone());
+            let carried = match topic {
+                Topic::All => true,
+                Topic::Object(object) => *object == event.entity,
+                Topic::Channel(_) => members.contains(&event.entity),
+            };
+            if !carried {
+                continue;
             }
+            let mut event = event.clone();
+            if let Topic::Channel(name) = topic {
+                if let Some((_, payload)) = event.enriched.iter().find(|(n, _)| n == name) {
+                    event.payload = payload.clone();
+                }
+            }
+            event.enriched.clear();
+            events.push(event);
         }
         (events, cursor)
+    }
+
+    /// The topic named `name`, if it exists.
+    pub fn topic(&self, name: &str) -> Option<Topic> {
+        if name == ALL_TOPIC {
+            return Some(Topic::All);
+        }
+        if let Some(channel) = channel_of_topic(name) {
+            return self
+                .channels
+                .exists(channel)
+                .then(|| Topic::Channel(channel.to_string()));
+        }
+        SELECTED
+            .into_iter()
+            .find(|object| topic_of(object) == name)
+            .map(Topic::Object)
     }
 
     /// Publishes the changes of one transaction.
@@ -316,8 +380,12 @@ impl ChangeEvents {
             .overflow_next
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
             .is_ok();
-        let payloads: Vec<(&'static str, Vec<u8>)> = if overflow {
-            vec![(first.object, overflow_payload(first.object, &header))]
+        let payloads: Vec<Built> = if overflow {
+            vec![Built {
+                entity: first.object,
+                payload: overflow_payload(first.object, &header),
+                enriched: Vec::new(),
+            }]
         } else {
             changes
                 .iter()
@@ -328,20 +396,38 @@ impl ChangeEvents {
                         .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
                         .is_ok();
                     let sequence = i32::try_from(index + 1).unwrap_or(i32::MAX);
-                    change_payload(change, &header, sequence, gap).map(|p| (change.object, p))
+                    let payload = change_payload(change, &header, sequence, gap, &[])?;
+                    let enriched = match gap {
+                        true => Vec::new(),
+                        false => self
+                            .channels
+                            .enrichments(change.object)
+                            .into_iter()
+                            .filter_map(|(channel, fields)| {
+                                change_payload(change, &header, sequence, gap, &fields)
+                                    .map(|payload| (channel, payload))
+                            })
+                            .collect(),
+                    };
+                    Some(Built {
+                        entity: change.object,
+                        payload,
+                        enriched,
+                    })
                 })
                 .collect()
         };
-        for (entity, payload) in payloads {
+        for built in payloads {
             let replay = bus.next;
             bus.next += 1;
             bus.events.push_back(StoredEvent {
                 replay,
-                entity,
+                entity: built.entity,
                 commit: now,
                 event_id: uuid::Uuid::new_v4().to_string(),
-                schema_id: event_schema(entity).id.clone(),
-                payload,
+                schema_id: event_schema(built.entity).id.clone(),
+                payload: built.payload,
+                enriched: built.enriched,
             });
         }
         self.expire(&mut bus, now);
@@ -358,6 +444,13 @@ impl ChangeEvents {
     }
 }
 
+/// One event's payloads, before it is stored.
+struct Built {
+    entity: &'static str,
+    payload: Vec<u8>,
+    enriched: Vec<(String, Vec<u8>)>,
+}
+
 /// The header values shared by the events of a transaction.
 struct HeaderValues<'a> {
     origin: &'a Origin,
@@ -369,18 +462,6 @@ struct HeaderValues<'a> {
 /// The change event topic of `object`, e.g. `/data/OpportunityChangeEvent`.
 pub fn topic_of(object: &str) -> String {
     format!("/data/{object}ChangeEvent")
-}
-
-/// The object a topic carries (`Some(None)`: every selected object);
-/// `None` for a topic that does not exist.
-pub fn topic_entities(topic: &str) -> Option<Option<&'static str>> {
-    if topic == ALL_TOPIC {
-        return Some(None);
-    }
-    SELECTED
-        .into_iter()
-        .find(|object| topic_of(object) == topic)
-        .map(Some)
 }
 
 /// The schema of `object`'s change events (built once per object).
@@ -605,12 +686,14 @@ fn encode(object: &'static str, fields: Vec<(String, Avro)>) -> Vec<u8> {
         .expect("a change event matches its schema")
 }
 
-/// The event of one captured write; `None` when nothing changed.
+/// The event of one captured write; `None` when nothing changed. An update
+/// or delete also carries the `enriched` fields, changed or not.
 fn change_payload(
     change: &Captured,
     header: &HeaderValues<'_>,
     sequence: i32,
     gap: bool,
+    enriched: &[&str],
 ) -> Option<Vec<u8>> {
     let def = schema().object(change.object)?;
     let change_type = match &change.before {
@@ -637,7 +720,8 @@ fn change_payload(
                 nulled.push(position);
             }
         }
-        let value = if include && !gap {
+        let enrich = matches!(change_type, "UPDATE" | "DELETE") && enriched.contains(&field.name);
+        let value = if (include || enrich) && !gap {
             field_value(field.kind, after)
         } else {
             null_field()
@@ -696,23 +780,69 @@ mod tests {
         assert_eq!(bitmap(&[]), None);
     }
 
-    #[test]
-    fn an_update_event_carries_only_the_changed_fields() {
+    /// An opportunity with `fields` (every other one empty) won: its
+    /// stage goes from Prospecting to Closed Won.
+    fn won(fields: &[(&str, Value)]) -> Captured {
         let def = schema().object("Opportunity").expect("opportunity");
         let mut before = Record::new();
         for field in &def.fields {
             before.insert(field.name.to_string(), Value::Null);
         }
-        before.insert("Name".into(), json!("Deal"));
+        for (name, value) in fields {
+            before.insert(name.to_string(), value.clone());
+        }
         before.insert("StageName".into(), json!("Prospecting"));
         let mut after = before.clone();
         after.insert("StageName".into(), json!("Closed Won"));
-        let change = Captured {
+        Captured {
             object: "Opportunity",
-            id: "006000000000001AAA".into(),
+            id: "006a50000000001AAA".into(),
             before: Some(before),
             after,
+        }
+    }
+
+    fn decoded(entity: &'static str, payload: &[u8]) -> Vec<(String, Avro)> {
+        let schema = &event_schema(entity).schema;
+        let value = apache_avro::reader::datum::GenericDatumReader::builder(schema)
+            .build()
+            .and_then(|reader| reader.read_value(&mut &payload[..]))
+            .expect("decodes");
+        let Avro::Record(fields) = value else {
+            panic!("a record");
         };
+        fields
+    }
+
+    fn field(fields: &[(String, Avro)], name: &str) -> Avro {
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or(Avro::Null)
+    }
+
+    /// The `changedFields` of a decoded opportunity event, and the bitmap
+    /// of the stage alone.
+    fn changed_and_stage(fields: &[(String, Avro)]) -> (Avro, Avro) {
+        let Avro::Record(head) = field(fields, "ChangeEventHeader") else {
+            panic!("a header");
+        };
+        let def = schema().object("Opportunity").expect("opportunity");
+        let stage = event_fields(def)
+            .position(|f| f.name == "StageName")
+            .expect("stage")
+            + 1;
+        let stage = bitmap(&[stage]).expect("a bitmap");
+        (
+            field(&head, "changedFields"),
+            Avro::Array(vec![Avro::String(stage)]),
+        )
+    }
+
+    #[test]
+    fn an_update_event_carries_only_the_changed_fields() {
+        let change = won(&[("Name", json!("Deal"))]);
         let origin = Origin {
             user_id: "005".into(),
             change_origin: "com/salesforce/api/rest/60.0;client=fnosync".into(),
@@ -723,42 +853,66 @@ mod tests {
             commit: Utc::now(),
             commit_number: 1,
         };
-        let payload = change_payload(&change, &header, 1, false).expect("a change");
-        let schema = &event_schema("Opportunity").schema;
-        let decoded = apache_avro::reader::datum::GenericDatumReader::builder(schema)
-            .build()
-            .and_then(|reader| reader.read_value(&mut payload.as_slice()))
-            .expect("decodes");
-        let Avro::Record(fields) = decoded else {
-            panic!("a record");
-        };
-        let value = |name: &str| {
-            fields
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.clone())
-        };
+        let payload = change_payload(&change, &header, 1, false, &[]).expect("a change");
+        let fields = decoded("Opportunity", &payload);
         assert_eq!(
-            value("StageName"),
-            Some(Avro::Union(1, Box::new(Avro::String("Closed Won".into()))))
+            field(&fields, "StageName"),
+            Avro::Union(1, Box::new(Avro::String("Closed Won".into())))
         );
-        assert_eq!(value("Name"), Some(Avro::Union(0, Box::new(Avro::Null))));
-        let Some(Avro::Record(head)) = value("ChangeEventHeader") else {
-            panic!("a header");
+        assert_eq!(field(&fields, "Name"), Avro::Union(0, Box::new(Avro::Null)));
+        let (changed, stage) = changed_and_stage(&fields);
+        assert_eq!(changed, stage);
+    }
+
+    #[test]
+    fn a_custom_channel_carries_its_members_events_with_their_enriched_fields() {
+        let events = ChangeEvents::default();
+        let clock = Clock::default();
+        let channel = json!({"FullName": "Sync__chn", "Metadata": {"channelType": "data"}});
+        events
+            .channels
+            .create("PlatformEventChannel", &channel)
+            .expect("a channel");
+        let member = json!({"FullName": "Sync_chn_OpportunityChangeEvent", "Metadata": {
+            "eventChannel": "Sync__chn", "selectedEntity": "OpportunityChangeEvent",
+            "enrichedFields": [{"name": "AccountId"}]}});
+        events
+            .channels
+            .create("PlatformEventChannelMember", &member)
+            .expect("a member");
+        let contact = Captured {
+            object: "Contact",
+            id: "003a50000000001AAA".into(),
+            before: None,
+            after: Record::new(),
         };
-        let stage = event_fields(def)
-            .position(|f| f.name == "StageName")
-            .expect("stage")
-            + 1;
-        let changed = head
-            .iter()
-            .find(|(n, _)| n == "changedFields")
-            .map(|(_, v)| v.clone());
+        let closed = won(&[("AccountId", json!("001a50000000001AAA"))]);
+        events.publish(&clock, &Origin::default(), vec![contact, closed]);
+        let topic = events
+            .topic("/data/Sync__chn")
+            .expect("the channel's topic");
+        assert_eq!(topic, Topic::Channel("Sync__chn".into()));
+        assert_eq!(topic.schema_id(), "");
+        assert_eq!(events.topic("/data/Other__chn"), None);
+        let (on_channel, cursor) = events.read(&clock, 0, &topic, 10);
+        assert_eq!(cursor, 2, "the contact's event is passed over");
+        let [closed] = on_channel.as_slice() else {
+            panic!("one event on the channel: {on_channel:?}");
+        };
+        let fields = decoded(closed.entity, &closed.payload);
+        let account = Avro::Union(1, Box::new(Avro::String("001a50000000001AAA".into())));
+        assert_eq!(field(&fields, "AccountId"), account, "enriched");
+        let (changed, stage) = changed_and_stage(&fields);
+        assert_eq!(changed, stage, "an enriched field is not a changed one");
+        let (on_standard, _) = events.read(&clock, 0, &Topic::All, 10);
+        assert_eq!(on_standard.len(), 2);
         assert_eq!(
-            changed,
-            Some(Avro::Array(vec![Avro::String(
-                bitmap(&[stage]).expect("a bitmap")
-            )]))
+            field(
+                &decoded(on_standard[1].entity, &on_standard[1].payload),
+                "AccountId"
+            ),
+            Avro::Union(0, Box::new(Avro::Null)),
+            "the standard channel is not enriched"
         );
     }
 }

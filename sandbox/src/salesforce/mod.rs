@@ -1,13 +1,15 @@
 //! The Salesforce sandbox: a local HTTPS server speaking the Salesforce REST
 //! API (OAuth token and SOAP login, versions, limits, SOQL query/queryAll,
-//! sObject CRUD and upsert, describe, composite and collections) and the
-//! Pub/Sub API with the change events of its writes, over an
+//! sObject CRUD and upsert, describe, composite and collections, the Tooling
+//! API's change event channels) and the Pub/Sub API with the change events
+//! of its writes, over an
 //! in-memory org seeded with the product guide's example, with fault
 //! switches and a sandbox-only admin API. Start it with `SalesforceSandbox::start`.
 
 pub mod admin;
 pub mod auth;
 pub mod change_events;
+pub mod channels;
 pub mod clock;
 pub mod collections;
 pub mod composite;

@@ -22,7 +22,7 @@ use tokio_stream::Stream;
 use tonic::metadata::MetadataMap;
 use tonic::{Request, Response, Status, Streaming};
 
-use super::change_events::{self, replay_bytes, Start};
+use super::change_events::{self, replay_bytes, Start, Topic};
 use super::state::App;
 use crate::faults::Injected;
 use crate::tls::SandboxCa;
@@ -127,7 +127,7 @@ impl PubSub for PubSubService {
             .message()
             .await?
             .ok_or_else(|| Status::invalid_argument("the stream ended before a FetchRequest"))?;
-        let entities = change_events::topic_entities(&first.topic_name).ok_or_else(|| {
+        let topic = self.app.events.topic(&first.topic_name).ok_or_else(|| {
             error(
                 tonic::Code::NotFound,
                 &format!(
@@ -154,7 +154,7 @@ impl PubSub for PubSubService {
         let (sender, receiver) = mpsc::channel(4);
         let stream = Subscription {
             service: self.clone(),
-            entities,
+            topic,
             after,
             pending: first.num_requested.clamp(0, MAX_REQUESTED),
             rpc_id: rpc_id(),
@@ -186,7 +186,7 @@ impl PubSub for PubSubService {
         self.authenticate(request.metadata())?;
         self.enter("pubsub.get_topic").await?;
         let topic = request.into_inner().topic_name;
-        let entities = change_events::topic_entities(&topic).ok_or_else(|| {
+        let carried = self.app.events.topic(&topic).ok_or_else(|| {
             error(
                 tonic::Code::NotFound,
                 &format!("The topic {topic} does not exist or is not a change event topic"),
@@ -198,9 +198,7 @@ impl PubSub for PubSubService {
             tenant_guid: self.app.auth.org_id.clone(),
             can_publish: false,
             can_subscribe: true,
-            schema_id: entities
-                .map(|object| change_events::event_schema(object).id.clone())
-                .unwrap_or_default(),
+            schema_id: carried.schema_id(),
             rpc_id: rpc_id(),
         }))
     }
@@ -244,7 +242,7 @@ impl PubSub for PubSubService {
 /// the client asked for.
 struct Subscription {
     service: PubSubService,
-    entities: Option<&'static str>,
+    topic: Topic,
     after: u64,
     pending: i32,
     rpc_id: String,
@@ -309,9 +307,7 @@ impl Subscription {
         let app = &self.service.app;
         while self.pending > 0 {
             let limit = usize::try_from(self.pending).unwrap_or(0);
-            let (batch, cursor) = app
-                .events
-                .read(&app.clock, self.after, self.entities, limit);
+            let (batch, cursor) = app.events.read(&app.clock, self.after, &self.topic, limit);
             if batch.is_empty() {
                 // Events of other objects only: move past them.
                 self.after = cursor;

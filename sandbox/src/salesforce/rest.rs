@@ -282,6 +282,7 @@ pub fn operation_name(method: &Method, route: &str) -> &'static str {
         (_, "/composite/sobjects") => "composite.sobjects",
         ("PATCH", "/composite/sobjects/{sobject}/{field}") => "composite.sobjects.upsert",
         (_, "/composite/sobjects/{sobject}") => "composite.sobjects.retrieve",
+        (_, "/tooling/sobjects/{sobject}") => "tooling.create",
         _ => "other",
     }
 }

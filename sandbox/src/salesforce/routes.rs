@@ -80,6 +80,10 @@ pub fn router(app: App) -> Router {
             "/services/data/{version}/composite/sobjects/{sobject}/{field}",
             axum::routing::patch(collection_upsert),
         )
+        .route(
+            "/services/data/{version}/tooling/sobjects/{sobject}",
+            post(tooling_create),
+        )
         .route_layer(from_fn_with_state(app.clone(), gate));
     let inner = Router::new()
         .route("/services/data", get(versions))
@@ -341,4 +345,12 @@ async fn collection_upsert(
         parse_body(&body)
             .and_then(|b| collections::upsert(&app, &mut app.write_by(&ctx), &object, &field, &b)),
     )
+}
+
+async fn tooling_create(
+    State(app): State<App>,
+    Path((_, object)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    respond(parse_body(&body).and_then(|b| app.events.channels.create(&object, &b)))
 }

@@ -162,6 +162,38 @@ impl SalesforceSandbox {
         self.app.write().update(object, id, &as_object(fields)?)
     }
 
+    /// Creates the custom channel `name` (`<Name>__chn`) with `members`
+    /// (each an object and the fields its events are enriched with), as an
+    /// administrator does through the Tooling API; returns its topic.
+    pub fn create_channel(
+        &self,
+        name: &str,
+        members: &[(&str, &[&str])],
+    ) -> Result<String, ApiError> {
+        let channels = &self.app.events.channels;
+        let metadata = serde_json::json!({"channelType": "data", "label": name});
+        channels.create(
+            "PlatformEventChannel",
+            &serde_json::json!({"FullName": name, "Metadata": metadata}),
+        )?;
+        for (object, fields) in members {
+            let entity = format!("{object}ChangeEvent");
+            let enriched: Vec<Value> = fields
+                .iter()
+                .map(|field| serde_json::json!({ "name": field }))
+                .collect();
+            let metadata = serde_json::json!({
+                "eventChannel": name, "selectedEntity": entity, "enrichedFields": enriched,
+            });
+            let full_name = format!("{}_{entity}", name.replace("__", "_"));
+            channels.create(
+                "PlatformEventChannelMember",
+                &serde_json::json!({"FullName": full_name, "Metadata": metadata}),
+            )?;
+        }
+        Ok(format!("/data/{name}"))
+    }
+
     /// Deletes a record (as `DELETE sobjects/{object}/{id}`).
     pub fn delete(&self, object: &str, id: &str) -> Result<(), ApiError> {
         self.app.write().delete(object, id)

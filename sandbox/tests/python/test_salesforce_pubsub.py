@@ -103,11 +103,11 @@ def _changed_fields(schema_json, bitmaps):
     return fields
 
 
-def _subscribe(stub, pb2, metadata, preset, replay_id=b"", num_requested=1):
+def _subscribe(stub, pb2, metadata, preset, replay_id=b"", num_requested=1, topic=TOPIC):
     requests_queue = queue.Queue()
     requests_queue.put(
         pb2.FetchRequest(
-            topic_name=TOPIC, replay_preset=preset, replay_id=replay_id, num_requested=num_requested
+            topic_name=topic, replay_preset=preset, replay_id=replay_id, num_requested=num_requested
         )
     )
 
@@ -125,6 +125,14 @@ def _next_event(stream):
     for response in stream:
         if response.events:
             return response
+
+
+def _decoded_first(stub, pb2, metadata, response):
+    """The schema and the decoded payload of a response's first event, with its header."""
+    event = response.events[0].event
+    schema_json = stub.GetSchema(pb2.SchemaRequest(schema_id=event.schema_id), metadata=metadata).schema_json
+    decoded = _decode(schema_json, event.payload)
+    return schema_json, decoded, decoded["ChangeEventHeader"]
 
 
 def test_a_change_made_with_simple_salesforce_arrives_decodes_and_replays(sandbox, pb2):
@@ -152,10 +160,7 @@ def test_a_change_made_with_simple_salesforce_arrives_decodes_and_replays(sandbo
     fetches.put(None)
     stream.cancel()
 
-    event = updated.events[0].event
-    schema_json = stub.GetSchema(pb2.SchemaRequest(schema_id=event.schema_id), metadata=metadata).schema_json
-    decoded = _decode(schema_json, event.payload)
-    header = decoded["ChangeEventHeader"]
+    schema_json, decoded, header = _decoded_first(stub, pb2, metadata, updated)
     assert header["entityName"] == "Opportunity"
     assert header["changeType"] == "UPDATE"
     assert header["recordIds"] == [opportunity]
@@ -172,6 +177,64 @@ def test_a_change_made_with_simple_salesforce_arrives_decodes_and_replays(sandbo
     fetches.put(None)
     replay.cancel()
     assert again.events[0].replay_id == updated.events[0].replay_id
+
+
+def test_a_custom_channel_made_through_the_tooling_api_carries_enriched_fields(sandbox, pb2):
+    pb2, pb2_grpc = pb2
+    metadata, session_id = _soap_login(sandbox)
+    sf = Salesforce(
+        instance_url=sandbox.salesforce_url,
+        session_id=session_id,
+        session=_requests_session(sandbox),
+    )
+    channel = sf.toolingexecute(
+        "sobjects/PlatformEventChannel",
+        method="POST",
+        data={"FullName": "Fidelity__chn", "Metadata": {"channelType": "data", "label": "Fidelity"}},
+    )
+    assert channel["success"] and channel["id"].startswith("0YL")
+    member = sf.toolingexecute(
+        "sobjects/PlatformEventChannelMember",
+        method="POST",
+        data={
+            "FullName": "Fidelity_chn_OpportunityChangeEvent",
+            "Metadata": {
+                "eventChannel": "Fidelity__chn",
+                "selectedEntity": "OpportunityChangeEvent",
+                "enrichedFields": [{"name": "AccountId"}],
+            },
+        },
+    )
+    assert member["success"] and member["id"].startswith("0v8")
+    account = sf.Account.create({"Name": "Enriched Fidelity"})["id"]
+    opportunity = sf.Opportunity.create(
+        {"Name": "Enriched deal", "AccountId": account, "StageName": "Prospecting", "CloseDate": "2026-12-31"}
+    )["id"]
+
+    stub = _stub(sandbox, pb2_grpc)
+    stream, fetches = _subscribe(
+        stub, pb2, metadata, pb2.ReplayPreset.LATEST, topic="/data/Fidelity__chn"
+    )
+    sf.Account.update(account, {"Name": "Enriched Fidelity Ltd"})
+    sf.Opportunity.update(opportunity, {"StageName": "Closed Won"})
+    updated = _next_event(stream)
+    fetches.put(None)
+    stream.cancel()
+
+    schema_json, decoded, header = _decoded_first(stub, pb2, metadata, updated)
+    assert header["entityName"] == "Opportunity", "the account is not a member of the channel"
+    assert decoded["StageName"] == "Closed Won"
+    assert decoded["AccountId"] == account, "enriched: carried although unchanged"
+    changed = _changed_fields(schema_json, header["changedFields"])
+    assert "StageName" in changed and "AccountId" not in changed, changed
+
+    with pytest.raises(Exception) as duplicate:
+        sf.toolingexecute(
+            "sobjects/PlatformEventChannel",
+            method="POST",
+            data={"FullName": "Fidelity__chn", "Metadata": {"channelType": "data", "label": "Again"}},
+        )
+    assert "DUPLICATE_DEVELOPER_NAME" in str(duplicate.value)
 
 
 def test_a_bad_session_is_refused_with_salesforce_error_code(sandbox, pb2):

@@ -16,6 +16,17 @@ use crate::salesforce::{SalesforceClient, SalesforceError};
 /// Objects whose change events start syncs.
 pub const OBJECTS: [&str; 4] = ["Opportunity", "OpportunityLineItem", "Account", "Contact"];
 
+/// The fields a channel should enrich each object's change events with: an
+/// update then names its account (or a line its opportunity) without a
+/// REST read. The members of a custom channel for fnosync, as the
+/// administrator guide gives them.
+pub const ENRICHED_FIELDS: [(&str, &[&str]); 4] = [
+    ("Opportunity", &["AccountId"]),
+    ("OpportunityLineItem", &["OpportunityId"]),
+    ("Account", &[]),
+    ("Contact", &["AccountId"]),
+];
+
 /// Where an account came from: its orders changed, or only its account
 /// or contact records (which count only for accounts with synced orders).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -220,6 +231,30 @@ mod tests {
             .iter()
             .map(|(o, ids)| (*o, ids.iter().collect()))
             .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn an_update_enriched_with_its_account_names_it_without_a_read() {
+        let enriched: Vec<&str> = ENRICHED_FIELDS.iter().map(|(object, _)| *object).collect();
+        assert_eq!(
+            enriched, OBJECTS,
+            "a channel for fnosync carries every object"
+        );
+        let mut gathered = Gathered::default();
+        let mut closed = event("Opportunity", "UPDATE", &["006A"]);
+        closed.account_id = Some("001A".into());
+        gathered.add(&closed, vec![1], &all(), "fnosync");
+        let mut moved = event("Contact", "UPDATE", &["003A"]);
+        moved.account_id = Some("001B".into());
+        gathered.add(&moved, vec![2], &all(), "fnosync");
+        assert!(gathered.to_read.is_empty(), "{:?}", gathered.to_read);
+        assert_eq!(
+            gathered.accounts.into_iter().collect::<Vec<_>>(),
+            [
+                ("001A".to_string(), Source::Orders),
+                ("001B".to_string(), Source::Records)
+            ]
         );
     }
 

@@ -1,8 +1,9 @@
-//! The subscriber: takes the leader lock, subscribes to `/data/ChangeEvents`
-//! from the stored replay id, gathers events over the debounce and queues
-//! the runs they cause, reconnecting (from the stored replay id) when the
-//! stream drops, and falling back to an immediate sync where the events
-//! cannot say what changed.
+//! The subscriber: takes the leader lock, subscribes to its channel
+//! (`/data/ChangeEvents` unless configured) from the stored replay id,
+//! gathers events over the debounce and queues the runs they cause,
+//! reconnecting (from the stored replay id) when the stream drops, and
+//! falling back to an immediate sync where the events cannot say what
+//! changed.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -36,8 +37,8 @@ use crate::telemetry_metrics::{
     EVENT_SYNC_CONNECTED, EVENT_SYNC_EVENTS, EVENT_SYNC_FALLBACKS, EVENT_SYNC_LAG,
 };
 
-/// The topic of every selected object's change events.
-pub const TOPIC: &str = "/data/ChangeEvents";
+/// The channel of every object selected for Change Data Capture.
+pub const STANDARD_CHANNEL: &str = "/data/ChangeEvents";
 /// Who the runs the subscriber queues are requested by.
 pub const REQUESTED_BY: &str = "event-sync";
 /// The advisory lock whose holder is the one subscriber.
@@ -63,6 +64,8 @@ const FULL_RUN: usize = crate::fno::MAX_WRITE_RECORDS;
 pub struct EventSettings {
     /// TLS of the Pub/Sub connection (public roots and the extra CAs).
     pub tls: ClientTlsConfig,
+    /// The channel subscribed to: the standard one or a custom `/data/<Name>__chn`.
+    pub channel: String,
     /// How long after the last event that names something the gathered
     /// events' runs are queued (a deal's events come together; a lone deal
     /// waits no longer than this).
@@ -262,7 +265,7 @@ impl Leader<'_> {
             None => (pb::ReplayPreset::Latest, Vec::new()),
         };
         let first = pb::FetchRequest {
-            topic_name: TOPIC.into(),
+            topic_name: self.settings.channel.clone(),
             replay_preset: replay_preset as i32,
             replay_id,
             num_requested: BATCH,
@@ -291,7 +294,7 @@ impl Leader<'_> {
             }
         };
         self.fell_back = false;
-        tracing::info!(topic = TOPIC, preset = ?replay_preset, "event sync: subscribed");
+        tracing::info!(channel = %self.settings.channel, preset = ?replay_preset, "event sync: subscribed");
         event_sync::report(&self.ctx.pool, self.holder, true, "").await?;
         metrics::gauge!(EVENT_SYNC_CONNECTED).set(1.0);
         let mut session = Session {
@@ -463,7 +466,7 @@ impl Leader<'_> {
         if session.requested <= BATCH / 2 {
             let more = BATCH - session.requested;
             let request = pb::FetchRequest {
-                topic_name: TOPIC.into(),
+                topic_name: self.settings.channel.clone(),
                 num_requested: more,
                 ..Default::default()
             };
