@@ -242,8 +242,14 @@ async fn the_cli_enables_shows_and_disables_event_sync(pool: PgPool) {
         serde_json::json!(["Opportunity", "Account"])
     );
     assert_eq!(connected.json()["pubsub_url"], pubsub_url.as_str());
+    assert_eq!(connected.json()["channel"], "/data/ChangeEvents");
+    assert_eq!(connected.json()["records_read_again"], 0);
     assert!(
         table.stdout.contains("connected") && table.stdout.contains("Opportunity, Account"),
+        "{table:?}"
+    );
+    assert!(
+        table.stdout.contains("channel       /data/ChangeEvents"),
         "{table:?}"
     );
     assert!(overview.stdout.contains("events      "), "{overview:?}");

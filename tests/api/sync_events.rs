@@ -196,6 +196,11 @@ async fn a_closed_deal_reaches_fno_and_the_write_back_starts_nothing(pool: PgPoo
     let status = caught_up(&app, &viewer).await;
     assert!(status.own_events >= 1, "{status:?}");
     assert_eq!(status.runs_queued, 1, "{status:?}");
+    assert_eq!(status.channel, "/data/ChangeEvents");
+    assert_eq!(
+        status.records_read_again, 1,
+        "the won opportunity's update does not carry its account: {status:?}"
+    );
     assert_eq!(runs_of(&viewer, proto::SyncKind::Event).await.len(), 1);
     assert!(
         status.last_commit_time.is_some() && status.last_error.is_empty(),
@@ -317,8 +322,11 @@ async fn on_a_channel_enriched_with_the_account_a_deal_needs_no_query_and_a_gap_
         "one read and one write-back: the event named the account"
     );
 
+    let status = caught_up(&app, &viewer).await;
+    assert_eq!(status.channel, "/data/FnosyncSync__chn");
+    assert_eq!(status.records_read_again, 0, "{status:?}");
+
     // A gap event carries no values, enriched or not: its record is read again.
-    caught_up(&app, &viewer).await;
     app.salesforce.set_event_faults(&EventFaults {
         gap_next: 1,
         ..Default::default()
@@ -338,6 +346,8 @@ async fn on_a_channel_enriched_with_the_account_a_deal_needs_no_query_and_a_gap_
         Some(&1),
         "the gap's record was read again"
     );
+    let status = caught_up(&app, &viewer).await;
+    assert_eq!(status.records_read_again, 1, "{status:?}");
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]

@@ -241,6 +241,8 @@ pub fn event_sync(record: event_sync::EventSyncRecord) -> pb::EventSync {
         last_fallback_time: record.last_fallback_at.map(timestamp),
         last_error: record.last_error,
         heartbeat_time: record.heartbeat_at.map(timestamp),
+        channel: record.channel,
+        records_read_again: record.records_read_again,
     }
 }
 

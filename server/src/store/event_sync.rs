@@ -44,6 +44,10 @@ pub struct EventSyncRecord {
     pub enabled_at: Option<DateTime<Utc>>,
     /// Last change of the settings.
     pub updated_at: DateTime<Utc>,
+    /// The channel the holder subscribed to last.
+    pub channel: String,
+    /// Changed records read again through REST to find their accounts.
+    pub records_read_again: i64,
 }
 
 /// How long after the holder's last report its stream still counts as open
@@ -69,7 +73,7 @@ impl EventSyncRecord {
 const COLUMNS: &str = "objects, pubsub_url, replay_id, last_commit, events_received, \
                        events_coalesced, own_events, runs_queued, fallbacks, last_fallback, \
                        last_fallback_at, holder, connected, heartbeat_at, last_error, \
-                       enabled_at, updated_at";
+                       enabled_at, updated_at, channel, records_read_again";
 
 /// Reads the settings and state.
 pub async fn get(db: impl PgExecutor<'_>) -> Result<EventSyncRecord> {
@@ -114,6 +118,8 @@ pub struct BatchRecord {
     pub own: i64,
     /// Runs queued for it.
     pub runs: i64,
+    /// Records read again to find their accounts.
+    pub read_again: i64,
 }
 
 /// Moves the replay id past a batch and counts it, in the caller's
@@ -128,8 +134,9 @@ pub async fn record_batch(
         "UPDATE event_sync SET replay_id = $1, \
          last_commit = GREATEST(last_commit, $2), \
          events_received = events_received + $3, events_coalesced = events_coalesced + $4, \
-         own_events = own_events + $5, runs_queued = runs_queued + $6, heartbeat_at = now() \
-         WHERE holder = $7",
+         own_events = own_events + $5, runs_queued = runs_queued + $6, \
+         records_read_again = records_read_again + $7, heartbeat_at = now() \
+         WHERE holder = $8",
     )
     .bind(&batch.replay_id)
     .bind(batch.last_commit)
@@ -137,6 +144,7 @@ pub async fn record_batch(
     .bind(batch.coalesced)
     .bind(batch.own)
     .bind(batch.runs)
+    .bind(batch.read_again)
     .bind(holder)
     .execute(db)
     .await?;
@@ -192,6 +200,19 @@ pub async fn report(
     Ok(())
 }
 
+/// Reports that `holder` subscribed to `channel`: its stream is open.
+pub async fn report_subscribed(db: impl PgExecutor<'_>, holder: &str, channel: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE event_sync SET holder = $1, connected = true, last_error = '', channel = $2, \
+         heartbeat_at = now()",
+    )
+    .bind(holder)
+    .bind(channel)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +236,8 @@ mod tests {
             last_error: String::new(),
             enabled_at: None,
             updated_at: Utc::now(),
+            channel: String::new(),
+            records_read_again: 0,
         }
     }
 

@@ -86,6 +86,7 @@ pub fn status_json(status: &proto::EventSync) -> Value {
         "fallbacks": status.fallbacks, "last_fallback": text(&status.last_fallback),
         "last_fallback_time": time_json(status.last_fallback_time.as_ref()),
         "last_error": text(&status.last_error),
+        "channel": text(&status.channel), "records_read_again": status.records_read_again,
     })
 }
 
@@ -127,6 +128,7 @@ fn print_status(ctx: &Context, status: &proto::EventSync) {
     println!("status        {}", summary(ctx, status));
     println!("objects       {}", or_dash(&status.objects.join(", ")));
     println!("pubsub url    {}", status.pubsub_url);
+    println!("channel       {}", or_dash(&status.channel));
     println!("holder        {}", or_dash(&status.holder));
     println!(
         "last commit   {}",
@@ -136,6 +138,10 @@ fn print_status(ctx: &Context, status: &proto::EventSync) {
     println!(
         "events        {} received, {} coalesced, {} own write-backs",
         status.events_received, status.events_coalesced, status.own_events
+    );
+    println!(
+        "read again    {} changed records, to find their accounts",
+        status.records_read_again
     );
     if status.fallbacks > 0 {
         println!(

@@ -126,7 +126,7 @@ class DeleteScheduleResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class EventSync(_message.Message):
-    __slots__ = ("objects", "pubsub_url", "connected", "holder", "last_commit_time", "lag_seconds", "last_replay_id", "events_received", "events_coalesced", "own_events", "runs_queued", "fallbacks", "last_fallback", "last_fallback_time", "last_error", "heartbeat_time")
+    __slots__ = ("objects", "pubsub_url", "connected", "holder", "last_commit_time", "lag_seconds", "last_replay_id", "events_received", "events_coalesced", "own_events", "runs_queued", "fallbacks", "last_fallback", "last_fallback_time", "last_error", "heartbeat_time", "channel", "records_read_again")
     OBJECTS_FIELD_NUMBER: _ClassVar[int]
     PUBSUB_URL_FIELD_NUMBER: _ClassVar[int]
     CONNECTED_FIELD_NUMBER: _ClassVar[int]
@@ -143,6 +143,8 @@ class EventSync(_message.Message):
     LAST_FALLBACK_TIME_FIELD_NUMBER: _ClassVar[int]
     LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_TIME_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_READ_AGAIN_FIELD_NUMBER: _ClassVar[int]
     objects: _containers.RepeatedScalarFieldContainer[str]
     pubsub_url: str
     connected: bool
@@ -159,7 +161,9 @@ class EventSync(_message.Message):
     last_fallback_time: _timestamp_pb2.Timestamp
     last_error: str
     heartbeat_time: _timestamp_pb2.Timestamp
-    def __init__(self, objects: _Optional[_Iterable[str]] = ..., pubsub_url: _Optional[str] = ..., connected: _Optional[bool] = ..., holder: _Optional[str] = ..., last_commit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lag_seconds: _Optional[float] = ..., last_replay_id: _Optional[str] = ..., events_received: _Optional[int] = ..., events_coalesced: _Optional[int] = ..., own_events: _Optional[int] = ..., runs_queued: _Optional[int] = ..., fallbacks: _Optional[int] = ..., last_fallback: _Optional[str] = ..., last_fallback_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_error: _Optional[str] = ..., heartbeat_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    channel: str
+    records_read_again: int
+    def __init__(self, objects: _Optional[_Iterable[str]] = ..., pubsub_url: _Optional[str] = ..., connected: _Optional[bool] = ..., holder: _Optional[str] = ..., last_commit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lag_seconds: _Optional[float] = ..., last_replay_id: _Optional[str] = ..., events_received: _Optional[int] = ..., events_coalesced: _Optional[int] = ..., own_events: _Optional[int] = ..., runs_queued: _Optional[int] = ..., fallbacks: _Optional[int] = ..., last_fallback: _Optional[str] = ..., last_fallback_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_error: _Optional[str] = ..., heartbeat_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., channel: _Optional[str] = ..., records_read_again: _Optional[int] = ...) -> None: ...
 
 class GetEventSyncRequest(_message.Message):
     __slots__ = ()

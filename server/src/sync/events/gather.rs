@@ -67,7 +67,12 @@ impl Gathered {
     /// How many accounts the gathered events name at most: those known, and
     /// one for each record to read again.
     pub fn named(&self) -> usize {
-        self.accounts.len() + self.to_read.values().map(BTreeSet::len).sum::<usize>()
+        self.accounts.len() + self.records_to_read()
+    }
+
+    /// How many records must be read again to find their accounts.
+    pub fn records_to_read(&self) -> usize {
+        self.to_read.values().map(BTreeSet::len).sum()
     }
 
     /// Takes in one event with its replay id.

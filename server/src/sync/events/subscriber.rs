@@ -295,7 +295,7 @@ impl Leader<'_> {
         };
         self.fell_back = false;
         tracing::info!(channel = %self.settings.channel, preset = ?replay_preset, "event sync: subscribed");
-        event_sync::report(&self.ctx.pool, self.holder, true, "").await?;
+        event_sync::report_subscribed(&self.ctx.pool, self.holder, &self.settings.channel).await?;
         metrics::gauge!(EVENT_SYNC_CONNECTED).set(1.0);
         let mut session = Session {
             sf,
@@ -520,6 +520,7 @@ impl Leader<'_> {
             return Ok(Ok(()));
         }
         let mut gathered = std::mem::take(&mut session.gathered);
+        let read_again = i64::try_from(gathered.records_to_read()).unwrap_or(i64::MAX);
         if let Err(error) = gathered.read_accounts(&session.sf).await {
             return Ok(Err(format!(
                 "cannot read the accounts of changed records: {error}"
@@ -542,6 +543,7 @@ impl Leader<'_> {
             coalesced,
             own: gathered.own,
             runs: i64::from(!accounts.is_empty()),
+            read_again,
         };
         let mut tx = self.ctx.pool.begin().await?;
         let run = if accounts.is_empty() {
