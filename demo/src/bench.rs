@@ -482,8 +482,8 @@ fn print_events(cli: &Cli, passes: &EventPasses, orders: f64, full: &Measured) {
     }
     let status = &passes.disrupted.status;
     println!(
-        "  subscriber: {} events received, {} coalesced, {} own write-backs, {} runs queued, {} fallbacks",
-        status.events_received, status.events_coalesced, status.own_events, status.runs_queued, status.fallbacks
+        "  subscriber on {}: {} events received, {} coalesced, {} own write-backs, {} runs queued, {} fallbacks, {} changed records read again to find their accounts",
+        status.channel, status.events_received, status.events_coalesced, status.own_events, status.runs_queued, status.fallbacks, status.records_read_again
     );
     // Salesforce and FNO calls per deal.
     let calls_per = |salesforce: u64, fno: u64, deals: usize| {
