@@ -33,8 +33,8 @@ use fnosync_sandbox::faults::FaultSettings;
 use fnosync_sandbox::fno::FnoSandbox;
 use fnosync_sandbox::salesforce::SalesforceSandbox;
 use fnosync_sandbox::tls::SandboxCa;
+use fnosync_server::config::STANDARD_EVENT_CHANNEL;
 use fnosync_server::sync::events::gather::ENRICHED_FIELDS;
-use fnosync_server::sync::events::subscriber::STANDARD_CHANNEL;
 
 /// Benchmarks the scheduled sync against the sandboxes.
 #[derive(Parser, Debug)]
@@ -132,7 +132,7 @@ async fn main() -> anyhow::Result<()> {
         true => salesforce
             .create_channel(ENRICHED_CHANNEL, &ENRICHED_FIELDS)
             .map_err(|e| anyhow::anyhow!("cannot create the channel: {e:?}"))?,
-        false => STANDARD_CHANNEL.to_string(),
+        false => STANDARD_EVENT_CHANNEL.to_string(),
     };
     let keys = server::DemoKeys::generate();
     let env = [

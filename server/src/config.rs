@@ -170,7 +170,7 @@ pub struct ServerOptions {
     /// whose opportunity and contact events are enriched with `AccountId`
     /// spares each event run the Salesforce query that finds the accounts
     /// of closed deals.
-    #[arg(long, env = "FNOSYNC_EVENT_CHANNEL", default_value = crate::sync::events::subscriber::STANDARD_CHANNEL, value_parser = event_channel)]
+    #[arg(long, env = "FNOSYNC_EVENT_CHANNEL", default_value = STANDARD_EVENT_CHANNEL, value_parser = event_channel)]
     pub event_channel: String,
 
     /// Whether this process may hold the change-event subscription (one
@@ -178,6 +178,9 @@ pub struct ServerOptions {
     #[arg(long, env = "FNOSYNC_EVENT_SUBSCRIBER", default_value_t = true, action = clap::ArgAction::Set)]
     pub event_subscriber: bool,
 }
+
+/// The change event channel of every object selected for Change Data Capture.
+pub const STANDARD_EVENT_CHANNEL: &str = "/data/ChangeEvents";
 
 /// Checks `--event-channel`: the standard channel or a custom `/data/<Name>__chn`.
 fn event_channel(text: &str) -> Result<String, String> {
@@ -188,7 +191,7 @@ fn event_channel(text: &str) -> Result<String, String> {
             name.starts_with(|c: char| c.is_ascii_alphabetic())
                 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         });
-    if text == crate::sync::events::subscriber::STANDARD_CHANNEL || custom {
+    if text == STANDARD_EVENT_CHANNEL || custom {
         Ok(text.to_string())
     } else {
         Err(format!(

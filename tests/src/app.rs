@@ -145,7 +145,7 @@ impl TestApp {
             purge_interval_secs: 3600,
             event_debounce_ms: 200,
             event_max_wait_ms: 2000,
-            event_channel: fnosync_server::sync::events::subscriber::STANDARD_CHANNEL.into(),
+            event_channel: fnosync_server::config::STANDARD_EVENT_CHANNEL.into(),
             event_subscriber: true,
         };
         tune(&mut options);

@@ -37,8 +37,6 @@ use crate::telemetry_metrics::{
     EVENT_SYNC_CONNECTED, EVENT_SYNC_EVENTS, EVENT_SYNC_FALLBACKS, EVENT_SYNC_LAG,
 };
 
-/// The channel of every object selected for Change Data Capture.
-pub const STANDARD_CHANNEL: &str = "/data/ChangeEvents";
 /// Who the runs the subscriber queues are requested by.
 pub const REQUESTED_BY: &str = "event-sync";
 /// The advisory lock whose holder is the one subscriber.
