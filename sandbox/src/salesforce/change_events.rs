@@ -40,7 +40,7 @@ pub const MAX_EVENTS: usize = 200_000;
 
 /// Fields of a record that are not in its change event: the id is in the
 /// header's `recordIds`, and Salesforce leaves these system fields out.
-const NOT_IN_EVENTS: [&str; 3] = [ID, IS_DELETED, "SystemModstamp"];
+pub const NOT_IN_EVENTS: [&str; 3] = [ID, IS_DELETED, "SystemModstamp"];
 
 /// A write captured by the store, published when the write ends.
 #[derive(Clone, Debug)]

@@ -13,12 +13,11 @@ use std::sync::Mutex;
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
-use super::change_events::SELECTED;
+use super::change_events::{NOT_IN_EVENTS, SELECTED};
 use super::errors::ApiError;
 use super::ids;
 use super::rest::Reply;
 use super::schema::schema;
-use super::store::{ID, IS_DELETED};
 
 /// Custom channels an org may have at most (bounds the sandbox's memory).
 pub const MAX_CHANNELS: usize = 100;
@@ -168,7 +167,7 @@ impl Channels {
                 .unwrap_or_default();
             let found = def
                 .field(name)
-                .filter(|f| ![ID, IS_DELETED, "SystemModstamp"].contains(&f.name))
+                .filter(|f| !NOT_IN_EVENTS.contains(&f.name))
                 .ok_or_else(|| {
                     ApiError::on_fields(
                         "INVALID_INPUT",

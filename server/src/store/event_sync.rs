@@ -181,19 +181,17 @@ pub async fn heartbeat(db: impl PgExecutor<'_>, holder: &str) -> Result<()> {
     Ok(())
 }
 
-/// Reports the holder's state: who holds the subscription, whether its
-/// stream is open, and the last error (empty when none).
-pub async fn report(
+/// Reports that `holder` holds the subscription with no stream open, and
+/// why (empty when nothing went wrong).
+pub async fn report_unsubscribed(
     db: impl PgExecutor<'_>,
     holder: &str,
-    connected: bool,
     last_error: &str,
 ) -> Result<()> {
     sqlx::query(
-        "UPDATE event_sync SET holder = $1, connected = $2, last_error = $3, heartbeat_at = now()",
+        "UPDATE event_sync SET holder = $1, connected = false, last_error = $2, heartbeat_at = now()",
     )
     .bind(holder)
-    .bind(connected)
     .bind(last_error)
     .execute(db)
     .await?;

@@ -101,7 +101,7 @@ pub async fn run_event_sync(
         }
     }
     if lock.is_some() {
-        let _ = event_sync::report(&ctx.pool, &holder, false, "").await;
+        let _ = event_sync::report_unsubscribed(&ctx.pool, &holder, "").await;
     }
 }
 
@@ -117,7 +117,7 @@ async fn try_lead(
     if !config.enabled() {
         // Let another replica lead once this one is enabled again.
         if lock.take().is_some() {
-            event_sync::report(&ctx.pool, holder, false, "").await?;
+            event_sync::report_unsubscribed(&ctx.pool, holder, "").await?;
         }
         return Ok(());
     }
@@ -132,7 +132,7 @@ async fn try_lead(
             return Ok(());
         }
         tracing::info!(holder, "event sync: this replica holds the subscription");
-        event_sync::report(&ctx.pool, holder, false, "").await?;
+        event_sync::report_unsubscribed(&ctx.pool, holder, "").await?;
         *lock = Some(connection);
     }
     let Some(connection) = lock.as_mut() else {
@@ -180,7 +180,7 @@ impl Leader<'_> {
             }
             let config = event_sync::get(&self.ctx.pool).await?;
             if !config.enabled() {
-                event_sync::report(&self.ctx.pool, self.holder, false, "").await?;
+                event_sync::report_unsubscribed(&self.ctx.pool, self.holder, "").await?;
                 return Ok(());
             }
             let licence = stored_licence(&self.ctx.pool, &self.settings.verifier).await?;
@@ -195,13 +195,13 @@ impl Leader<'_> {
             metrics::gauge!(EVENT_SYNC_CONNECTED).set(0.0);
             match ended {
                 Ended::Stop => {
-                    event_sync::report(&self.ctx.pool, self.holder, false, "").await?;
+                    event_sync::report_unsubscribed(&self.ctx.pool, self.holder, "").await?;
                     return Ok(());
                 }
                 Ended::Again => backoff = Duration::from_secs(1),
                 Ended::Failed(reason) => {
                     tracing::warn!(%reason, retry_in = ?backoff, "event sync: not subscribed");
-                    event_sync::report(&self.ctx.pool, self.holder, false, &reason).await?;
+                    event_sync::report_unsubscribed(&self.ctx.pool, self.holder, &reason).await?;
                     tokio::select! {
                         _ = self.shutdown.cancelled() => return Ok(()),
                         _ = tokio::time::sleep(backoff) => {}
